@@ -3,4 +3,21 @@
  * @module
  */
 export { tf } from "./tf.ts";
+export * from "./fused_rnn.ts";
+export * from "./fused_adam.ts";
 export * from "./ndarray.ts";
+export * from "./random_state.ts";
+export * from "./imdb.ts";
+export * from "./preprocessing.ts";
+export * from "./tokenize.ts";
+export { type NpyArray, parseNpy } from "./npy.ts";
+export { readNpz, unzip } from "./npz.ts";
+export { unpickle } from "./pickle.ts";
+export { type DownloadOptions, downloadFile, resolveDataFile } from "./download.ts";
+export * from "./display.ts";
+export * from "./plots.ts";
+export * from "./models.ts";
+export * from "./training.ts";
+export * from "./progress_bar.ts";
+export * from "./model_io.ts";
+export * from "./predict_review.ts";

@@ -17,6 +17,12 @@ console.warn = quiet;
 const tf = await import("@tensorflow/tfjs");
 await tf.setBackend("cpu");
 await tf.ready();
+// Scatter-add UnsortedSegmentSum (the embedding gradient) in place of the stock O(n^2) cpu kernel.
+await import("./segment_sum.ts");
+// Slice-copy GatherV2 (the embedding lookup) and strided Transpose in place of the stock cpu
+// kernels, which convert every element's index to coordinates and back (~10 ms and ~4 ms a batch).
+await import("./gather_kernel.ts");
+await import("./transpose_kernel.ts");
 // The cpu backend prints its banner on the first tensor it stores: store one while silenced.
 tf.tensor1d([0]).dispose();
 console.log = log;

@@ -1,0 +1,112 @@
+/**
+ * Times one training batch (batch 32, 100 steps) of the chapter's three models with the fused
+ * layers and with the stock tfjs layers, on random word ids. Prints JSON lines in the form of
+ * `../shared/bench/peers.py`: model, impl, ms_per_batch (median after warm-up), batches, threads.
+ *
+ *     deno run -A scripts/bench_fused_layers.ts [--batches 60] [--stock-batches 5] [--no-stock]
+ * @module
+ */
+import { tf } from "../src/tf.ts";
+import { fusedLSTM, fusedSimpleRNN } from "../src/fused_rnn.ts";
+import { fusedAdam } from "../src/fused_adam.ts";
+import type { LayersModel, Tensor } from "@tensorflow/tfjs";
+
+const BATCH = 32;
+const STEPS = 100;
+const VOCABULARY = 1000;
+const ONE_HOT_WORDS = 100;
+
+type ModelKind = "simple_rnn_onehot" | "embedding_simple_rnn" | "embedding_lstm";
+
+/** The book's model: fused recurrent layers and Adam, or the stock ones (same weights layout). */
+function buildBenchModel(kind: ModelKind, fused: boolean): LayersModel {
+  const model = tf.sequential();
+  if (kind === "simple_rnn_onehot") {
+    const config = { units: 32, inputShape: [STEPS, ONE_HOT_WORDS] };
+    model.add(fused ? fusedSimpleRNN(config) : tf.layers.simpleRNN(config));
+  } else {
+    model.add(tf.layers.embedding({ inputDim: VOCABULARY, outputDim: 32, inputLength: STEPS }));
+    if (kind === "embedding_lstm") {
+      model.add(
+        fused ? fusedLSTM({ units: 8 }) : tf.layers.lstm({
+          units: 8,
+          recurrentActivation: "sigmoid",
+          unitForgetBias: true,
+        }),
+      );
+    } else model.add(fused ? fusedSimpleRNN({ units: 8 }) : tf.layers.simpleRNN({ units: 8 }));
+  }
+  model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
+  model.compile({
+    optimizer: kind === "simple_rnn_onehot"
+      ? tf.train.sgd(0.01)
+      : fused
+      ? fusedAdam(1e-3)
+      : tf.train.adam(1e-3),
+    loss: "binaryCrossentropy",
+    metrics: ["accuracy"],
+  });
+  return model;
+}
+
+/** Random batches: ids [32, 100] (one-hot [32, 100, 100] for the one-hot model), labels [32, 1]. */
+function randomBatch(kind: ModelKind, seed: number): { x: Tensor; y: Tensor } {
+  return tf.tidy(() => {
+    const words = kind === "simple_rnn_onehot" ? ONE_HOT_WORDS : VOCABULARY;
+    const ids = tf.randomUniform([BATCH, STEPS], 0, words, "int32", seed);
+    const x = kind === "simple_rnn_onehot" ? tf.oneHot(ids, words).toFloat() : ids.toFloat();
+    const y = tf.randomUniform([BATCH, 1], 0, 2, "int32", seed + 1).toFloat();
+    return { x, y };
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function timeTraining(kind: ModelKind, fused: boolean, batches: number): Promise<number> {
+  const model = buildBenchModel(kind, fused);
+  const data = Array.from({ length: 4 }, (_, i) => randomBatch(kind, 1 + 2 * i));
+  const warmUp = Math.min(3, batches);
+  const times: number[] = [];
+  for (let i = 0; i < warmUp + batches; i++) {
+    const { x, y } = data[i % data.length];
+    const t0 = performance.now();
+    await model.trainOnBatch(x, y);
+    if (i >= warmUp) times.push(performance.now() - t0);
+  }
+  model.dispose();
+  data.forEach(({ x, y }) => tf.dispose([x, y]));
+  return median(times);
+}
+
+const args = Deno.args;
+const flag = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const batches = flag("--batches", 60);
+const stockBatches = flag("--stock-batches", 5);
+const kinds: ModelKind[] = ["simple_rnn_onehot", "embedding_simple_rnn", "embedding_lstm"];
+for (const kind of kinds) {
+  const ms = await timeTraining(kind, true, batches);
+  console.log(JSON.stringify({
+    model: kind,
+    impl: "tfjs_fused",
+    ms_per_batch: Number(ms.toFixed(3)),
+    batches,
+    threads: 1,
+  }));
+  if (!args.includes("--no-stock")) {
+    const stockMs = await timeTraining(kind, false, stockBatches);
+    console.log(JSON.stringify({
+      model: kind,
+      impl: "tfjs_stock",
+      ms_per_batch: Number(stockMs.toFixed(3)),
+      batches: stockBatches,
+      threads: 1,
+    }));
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * `deno task report`: runs every chapter notebook headlessly and writes self-contained HTML
+ * reports to `reports/`, one page per notebook plus `index.html` with each notebook's headline
+ * figures.
+ *
+ * Steps:
+ * 1. `deno install`: fetches the npm packages of deno.json (tfjs, plotly.js, MathJax) if missing.
+ * 2. Installs Deno's Jupyter kernel spec (`deno jupyter --install`) only if `jupyter kernelspec
+ *    list` shows no `deno` kernel; other kernels are left alone.
+ * 3. For each notebook: `jupyter nbconvert --execute --to notebook` (the kernel inherits this
+ *    environment, with `NO_COLOR=1`; `CH9_QUICK=1` selects the quick run), then
+ *    `jupyter nbconvert --to html` of the executed copy. Any cell error fails the task.
+ * 4. Makes each page self-contained: nbconvert's links to RequireJS and MathJax files are
+ *    replaced by an inline MathJax 3 (SVG output, fonts included); plots carry plotly.js already.
+ *
+ * Usage: `deno task report [notebook-name-prefix ...]`, e.g. `deno task report 9-1 9-2`.
+ * Environment: `CH9_QUICK=1` small subset and few epochs; `IMDB_DATA_DIR` the data directory;
+ * `REPORT_CELL_TIMEOUT` seconds per cell (default 3600).
+ * @module
+ */
+
+import { figureBundle, PLOTLY_MIME, type PlotlyFigure, plotlyJs } from "../src/display.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const NOTEBOOKS = new URL("notebooks/", ROOT);
+const REPORTS = new URL("reports/", ROOT);
+
+/** A notebook as nbformat 4 stores it (the parts we read). */
+interface Notebook {
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    metadata?: { tags?: string[] };
+    outputs?: {
+      output_type: string;
+      data?: Record<string, unknown>;
+      ename?: string;
+      evalue?: string;
+    }[];
+  }[];
+  metadata: Record<string, unknown>;
+}
+
+/** What the index shows for one notebook. */
+interface PageSummary {
+  name: string;
+  title: string;
+  seconds: number;
+  figures: PlotlyFigure[];
+}
+
+async function run(
+  cmd: string,
+  args: string[],
+  options: { env?: Record<string, string>; quiet?: boolean } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env: options.env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch((e) => {
+    throw new Error(`cannot run ${cmd}: ${(e as Error).message}`);
+  });
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function which(cmd: string): Promise<boolean> {
+  return (await run("sh", ["-c", `command -v ${cmd}`])).code === 0;
+}
+
+/** Installs Deno's kernel spec unless a kernel named `deno` is already registered. */
+async function ensureDenoKernel(): Promise<void> {
+  const list = await run("jupyter", ["kernelspec", "list", "--json"]);
+  if (list.code !== 0) throw new Error(`jupyter kernelspec list failed:\n${list.stderr}`);
+  const specs = (JSON.parse(list.stdout) as { kernelspecs: Record<string, unknown> }).kernelspecs;
+  if ("deno" in specs) return;
+  console.log("Installing the Deno Jupyter kernel spec (deno jupyter --install)");
+  const r = await run(Deno.execPath(), ["jupyter", "--install"]);
+  if (r.code !== 0) throw new Error(`deno jupyter --install failed:\n${r.stderr}`);
+}
+
+function sourceText(source: string | string[]): string {
+  return Array.isArray(source) ? source.join("") : source;
+}
+
+/** The notebook's title: its first markdown heading. */
+function titleOf(nb: Notebook, fallback: string): string {
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "markdown") continue;
+    const m = sourceText(cell.source).match(/^#\s+(.+)$/m);
+    if (m) return m[1].trim();
+  }
+  return fallback;
+}
+
+/** Throws naming the cell when an executed notebook holds an error output. */
+function assertNoErrors(nb: Notebook, name: string): void {
+  nb.cells.forEach((cell, i) => {
+    for (const out of cell.outputs ?? []) {
+      if (out.output_type === "error") {
+        throw new Error(`${name}: cell ${i + 1} failed: ${out.ename}: ${out.evalue}`);
+      }
+    }
+  });
+}
+
+/** Plotly figures of the cells tagged `headline`, in order. */
+function headlineFigures(nb: Notebook): PlotlyFigure[] {
+  const figs: PlotlyFigure[] = [];
+  for (const cell of nb.cells) {
+    if (!cell.metadata?.tags?.includes("headline")) continue;
+    for (const out of cell.outputs ?? []) {
+      const fig = out.data?.[PLOTLY_MIME];
+      if (fig) figs.push(fig as PlotlyFigure);
+    }
+  }
+  return figs;
+}
+
+let mathJaxTag: string | undefined;
+
+/** An inline MathJax 3 (TeX input, SVG output with its fonts) configured as nbconvert's was. */
+async function mathJax(): Promise<string> {
+  if (mathJaxTag) return mathJaxTag;
+  const path = new URL(import.meta.resolve("mathjax/es5/tex-svg-full.js"));
+  const js = (await Deno.readTextFile(path)).replace(/<\/(script)/gi, "<\\/$1");
+  const config = {
+    tex: {
+      inlineMath: [["$", "$"], ["\\(", "\\)"]],
+      displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+      processEscapes: true,
+      processEnvironments: true,
+    },
+    svg: { fontCache: "global" },
+    options: { enableMenu: false },
+  };
+  mathJaxTag = `<script>window.MathJax = ${JSON.stringify(config)};</script>\n` +
+    `<script type="text/javascript">${js}</script>`;
+  return mathJaxTag;
+}
+
+/**
+ * Replaces nbconvert's external script references (RequireJS, MathJax 2 from the Debian paths
+ * or a CDN) with the inline MathJax 3, and checks nothing external is left.
+ */
+export async function makeSelfContained(html: string, name: string): Promise<string> {
+  let out = html.replace(/<script\s+src="[^"]*require(\.min)?\.js"\s*>\s*<\/script>/g, "");
+  const mj = /<!-- Load mathjax -->[\s\S]*?<!-- End of mathjax configuration -->/;
+  if (mj.test(out)) {
+    const tag = await mathJax();
+    out = out.replace(mj, () => tag);
+  }
+  const external = out.match(/<(script|link|img)\b[^>]*\b(src|href)="(https?:|file:|\/\/)[^"]*"/g);
+  if (external) {
+    throw new Error(`${name}: the page still loads external files: ${external.join(", ")}`);
+  }
+  return out;
+}
+
+async function executeNotebook(
+  name: string,
+  tmp: string,
+  env: Record<string, string>,
+  timeout: number,
+): Promise<Notebook> {
+  const args = [
+    "nbconvert",
+    "--execute",
+    "--to",
+    "notebook",
+    "--ExecutePreprocessor.kernel_name=deno",
+    `--ExecutePreprocessor.timeout=${timeout}`,
+    "--ExecutePreprocessor.startup_timeout=300",
+    "--output-dir",
+    tmp,
+    "--output",
+    name,
+    new URL(`${name}.ipynb`, NOTEBOOKS).pathname,
+  ];
+  const r = await run("jupyter", args, { env });
+  if (r.code !== 0) {
+    // nbconvert prints the failing cell and the traceback on stderr.
+    const tail = r.stderr.split("\n").filter((l) => !l.includes("is unstable")).slice(-60);
+    throw new Error(`${name}: a cell failed (jupyter nbconvert --execute):\n${tail.join("\n")}`);
+  }
+  const nb = JSON.parse(await Deno.readTextFile(`${tmp}/${name}.ipynb`)) as Notebook;
+  assertNoErrors(nb, name);
+  return nb;
+}
+
+async function toHtml(name: string, tmp: string): Promise<string> {
+  const r = await run("jupyter", [
+    "nbconvert",
+    "--to",
+    "html",
+    "--output-dir",
+    tmp,
+    "--output",
+    name,
+    `${tmp}/${name}.ipynb`,
+  ]);
+  if (r.code !== 0) throw new Error(`${name}: jupyter nbconvert --to html failed:\n${r.stderr}`);
+  return await Deno.readTextFile(`${tmp}/${name}.html`);
+}
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The index page: one section per notebook with its link, run time and headline figures. */
+export async function indexPage(pages: PageSummary[], quick: boolean): Promise<string> {
+  let plotly: string | undefined = await plotlyJs();
+  const sections = pages.map((p) => {
+    const figs = p.figures.map((f) => {
+      const html = figureBundle(f, { plotlyJs: plotly, height: 320 })["text/html"] as string;
+      plotly = undefined; // embedded once, in the first figure
+      return `<div class="figure">${html}</div>`;
+    }).join("\n");
+    return `<section>
+<h2><a href="${escape(p.name)}.html">${escape(p.title)}</a></h2>
+<p class="meta">${escape(p.name)}.ipynb, executed in ${p.seconds.toFixed(1)} s</p>
+<div class="figures">${figs}</div>
+</section>`;
+  }).join("\n");
+  const total = pages.reduce((s, p) => s + p.seconds, 0);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Chapter 9: recurrent neural networks - reports</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; }
+.meta { color: #555; margin-top: -0.5em; }
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1em; }
+section { border-top: 1px solid #ddd; padding-top: 0.5em; }
+</style>
+</head>
+<body>
+<h1>Do it! 딥러닝 입문, chapter 9 in TypeScript</h1>
+<p>${quick ? "Quick run (<code>CH9_QUICK=1</code>: small subset, few epochs). " : ""}Generated ${
+    new Date().toISOString()
+  } by <code>deno task report</code>; ${pages.length} notebooks in ${total.toFixed(1)} s.</p>
+${sections}
+</body>
+</html>
+`;
+}
+
+async function main(args: string[]): Promise<void> {
+  const started = performance.now();
+  const quick = Deno.env.get("CH9_QUICK") === "1";
+  const timeout = Number(Deno.env.get("REPORT_CELL_TIMEOUT") ?? 3600);
+  for (const cmd of ["jupyter", "jupyter-nbconvert"]) {
+    if (!(await which(cmd))) {
+      throw new Error(
+        `${cmd} not found. Install Jupyter's nbconvert first, e.g. ` +
+          "`sudo apt-get install jupyter-nbconvert jupyter-client python3-ipykernel` " +
+          "or `pip install nbconvert jupyter_client`.",
+      );
+    }
+  }
+  const install = await run(Deno.execPath(), ["install", "--quiet"]);
+  if (install.code !== 0) throw new Error(`deno install failed:\n${install.stderr}`);
+  await ensureDenoKernel();
+
+  const names: string[] = [];
+  for await (const e of Deno.readDir(NOTEBOOKS)) {
+    if (e.isFile && e.name.endsWith(".ipynb")) names.push(e.name.replace(/\.ipynb$/, ""));
+  }
+  names.sort();
+  const selected = args.length ? names.filter((n) => args.some((a) => n.startsWith(a))) : names;
+  if (selected.length === 0) throw new Error(`no notebook in notebooks/ matches ${args.join(" ")}`);
+
+  await Deno.mkdir(REPORTS, { recursive: true });
+  const tmp = await Deno.makeTempDir({ prefix: "ch9-report-" });
+  const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+  const pages: PageSummary[] = [];
+  try {
+    for (const name of selected) {
+      const t0 = performance.now();
+      console.log(`${name}: running${quick ? " (CH9_QUICK=1)" : ""}...`);
+      const nb = await executeNotebook(name, tmp, env, timeout);
+      const seconds = (performance.now() - t0) / 1000;
+      const html = await makeSelfContained(await toHtml(name, tmp), name);
+      await Deno.writeTextFile(new URL(`${name}.html`, REPORTS), html);
+      pages.push({ name, title: titleOf(nb, name), seconds, figures: headlineFigures(nb) });
+      console.log(`${name}: ok in ${seconds.toFixed(1)} s -> reports/${name}.html`);
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+  await Deno.writeTextFile(new URL("index.html", REPORTS), await indexPage(pages, quick));
+  const total = (performance.now() - started) / 1000;
+  await Deno.writeTextFile(
+    new URL("timings.json", REPORTS),
+    JSON.stringify(
+      {
+        quick,
+        total_s: total,
+        notebooks: pages.map((p) => ({ name: p.name, seconds: p.seconds })),
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(`reports/index.html: ${pages.length} notebooks, ${total.toFixed(1)} s in total`);
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (e) {
+    console.error(`report failed: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Save a trained model to a directory and load it back: `model.json` (topology and weight
+ * manifest, the format of tfjs' `file://` handler and `tensorflowjs_converter`) plus
+ * `weights.bin` (the float32 weights, in manifest order). Works for stock and fused layers alike:
+ * importing this module registers the fused layer classes for deserialisation.
+ *
+ * @example
+ * ```ts
+ * await saveModel(model, "data/models/embedding_lstm");
+ * const again = await loadModel("data/models/embedding_lstm");
+ * again.predict(x); // same as model.predict(x)
+ * ```
+ * @module
+ */
+import { tf } from "./tf.ts";
+import "./fused_rnn.ts"; // registers FusedSimpleRNN / FusedLSTM with tf.serialization
+
+/** A tfjs layers model (what `tf.loadLayersModel` returns; a `Sequential` for our models). */
+export type LoadedModel = Awaited<ReturnType<typeof tf.loadLayersModel>>;
+
+/** File names inside a saved model's directory. */
+export const MODEL_JSON = "model.json";
+export const WEIGHTS_BIN = "weights.bin";
+
+/** Options of {@linkcode saveModel}. */
+export interface SaveModelOptions {
+  /**
+   * Also save the optimizer's state and training config (default false), so the loaded model
+   * comes back compiled and can resume training where it stopped.
+   */
+  includeOptimizer?: boolean;
+}
+
+/**
+ * Write `model` to `dir` (created if missing) as `model.json` + `weights.bin`.
+ *
+ * @returns the paths written.
+ */
+export async function saveModel(
+  model: LoadedModel,
+  dir: string,
+  options: SaveModelOptions = {},
+): Promise<{ modelJson: string; weightsBin: string }> {
+  const modelJson = `${dir}/${MODEL_JSON}`;
+  const weightsBin = `${dir}/${WEIGHTS_BIN}`;
+  await Deno.mkdir(dir, { recursive: true });
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
+      const json = {
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+      };
+      await Deno.writeFile(weightsBin, new Uint8Array(weightData));
+      await Deno.writeTextFile(modelJson, JSON.stringify(json));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+    { includeOptimizer: options.includeOptimizer ?? false },
+  );
+  return { modelJson, weightsBin };
+}
+
+/**
+ * Read a model that {@linkcode saveModel} (or tfjs' `file://` handler) wrote to `dir`.
+ *
+ * The model comes back compiled only when it was saved with `includeOptimizer`; a model saved
+ * without can predict and be evaluated, and needs `model.compile(...)` before more training.
+ *
+ * @throws Error when `dir` holds no `model.json`, or a weights file is missing or short.
+ */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  const modelJsonPath = `${dir}/${MODEL_JSON}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(modelJsonPath);
+  } catch (error) {
+    throw new Error(`No saved model at ${modelJsonPath}: ${(error as Error).message}`);
+  }
+  const modelJson = JSON.parse(text);
+  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+    const specs = manifest.flatMap((group) => group.weights);
+    const parts = [];
+    for (const group of manifest) {
+      for (const path of group.paths) parts.push(await Deno.readFile(`${dir}/${path}`));
+    }
+    const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    return [specs, bytes.buffer];
+  });
+  return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+}

@@ -1,0 +1,148 @@
+/**
+ * The chapter's three TensorFlow models (9-3 and 9-4), built as the book builds them in Keras:
+ *
+ * | kind | layers | optimizer | params |
+ * | --- | --- | --- | --- |
+ * | `"simple_rnn_onehot"` | SimpleRNN(32) on one-hot [100, 100] + Dense(1, sigmoid) | sgd 0.01 | 4,289 |
+ * | `"embedding_simple_rnn"` | Embedding(1000, 32) + SimpleRNN(8) + Dense(1, sigmoid) | adam 1e-3 | 32,337 |
+ * | `"embedding_lstm"` | Embedding(1000, 32) + LSTM(8) + Dense(1, sigmoid) | adam 1e-3 | 33,321 |
+ *
+ * Where tfjs defaults differ from TensorFlow 2's Keras, Keras wins: Glorot-uniform kernels,
+ * orthogonal recurrent kernels, zero biases, LSTM `recurrentActivation: "sigmoid"` with
+ * `unitForgetBias`, Embedding uniform(-0.05, 0.05), Adam epsilon 1e-7. Every initializer is seeded
+ * from one `seed`, so the same seed builds the same weights.
+ *
+ * @example
+ * ```ts
+ * const model = buildModel("embedding_lstm", { seed: 42 });
+ * model.countParams(); // 33321
+ * model.summary();     // Total params: 33321
+ * ```
+ * @module
+ */
+import { tf } from "./tf.ts";
+import { fusedLSTM, fusedSimpleRNN } from "./fused_rnn.ts";
+
+/** A tfjs `Sequential` model (the type of `tf.sequential()`). */
+export type Sequential = ReturnType<typeof tf.sequential>;
+
+/** The chapter's models, by the name the bench and the notebooks use. */
+export type ModelKind = "simple_rnn_onehot" | "embedding_simple_rnn" | "embedding_lstm";
+
+/** Every model kind, in the chapter's order. */
+export const MODEL_KINDS: readonly ModelKind[] = Object.freeze([
+  "simple_rnn_onehot",
+  "embedding_simple_rnn",
+  "embedding_lstm",
+]);
+
+/** Time steps per review after padding: the book's `maxlen = 100`. */
+export const MAXLEN = 100;
+
+/** What each model expects and how the book trains it. */
+export interface ModelSpec {
+  /** Vocabulary size: `num_words` of `imdb.load_data` (and the one-hot width or embedding rows). */
+  readonly numWords: number;
+  /** Input is one-hot float32 [batch, 100, numWords] (true) or int32 word ids [batch, 100]. */
+  readonly oneHot: boolean;
+  /** Epochs the book trains for. */
+  readonly epochs: number;
+  /** Units of the recurrent layer. */
+  readonly units: number;
+  /** Trainable parameters, as the book's `model.summary()` prints them. */
+  readonly params: number;
+}
+
+/** The book's settings for each model. */
+export const MODEL_SPECS: Readonly<Record<ModelKind, ModelSpec>> = Object.freeze({
+  simple_rnn_onehot: { numWords: 100, oneHot: true, epochs: 20, units: 32, params: 4289 },
+  embedding_simple_rnn: { numWords: 1000, oneHot: false, epochs: 10, units: 8, params: 32337 },
+  embedding_lstm: { numWords: 1000, oneHot: false, epochs: 10, units: 8, params: 33321 },
+});
+
+/** Options of {@linkcode buildModel}. */
+export interface BuildModelOptions {
+  /** Use the fused whole-sequence SimpleRNN/LSTM layers (default) or stock tfjs layers. */
+  fused?: boolean;
+  /** Seeds every initializer (integer). */
+  seed: number;
+}
+
+/** Embedding dimension of the book's Embedding(1000, 32). */
+const EMBEDDING_DIM = 32;
+/** Keras' Embedding initializer range: uniform(-0.05, 0.05). */
+const EMBEDDING_INIT_LIMIT = 0.05;
+/** Keras' `sgd` default learning rate. */
+const SGD_LEARNING_RATE = 0.01;
+/** Keras' Adam defaults. */
+const ADAM = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
+/**
+ * Build and compile one of the chapter's models: a `tf.Sequential` with loss
+ * `binaryCrossentropy` and metric `accuracy`.
+ *
+ * Input: `simple_rnn_onehot` takes float32 [batch, 100, 100] one-hot reviews; the embedding
+ * models take int32 word ids [batch, steps] (any number of steps; the book uses 100).
+ * Output: float32 [batch, 1], the probability that each review is positive.
+ *
+ * @throws Error for an unknown `kind` or a seed that is not an integer.
+ */
+export function buildModel(kind: ModelKind, options: BuildModelOptions): Sequential {
+  const { fused = true, seed } = options;
+  if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+  const spec = MODEL_SPECS[kind];
+  if (!spec) {
+    throw new Error(`Unknown model kind "${kind}"; expected one of ${MODEL_KINDS.join(", ")}`);
+  }
+  // One seed per initializer, so no two weights share a random stream.
+  let nextSeed = seed;
+  const seeded = () => nextSeed++;
+  const glorot = () => tf.initializers.glorotUniform({ seed: seeded() });
+  const orthogonal = () => tf.initializers.orthogonal({ seed: seeded(), gain: 1 });
+  const zeros = () => tf.initializers.zeros();
+
+  const model = tf.sequential();
+  if (!spec.oneHot) {
+    model.add(tf.layers.embedding({
+      inputDim: spec.numWords,
+      outputDim: EMBEDDING_DIM,
+      inputShape: [null], // Keras Embedding without input_length: (None, None, 32)
+      embeddingsInitializer: tf.initializers.randomUniform({
+        minval: -EMBEDDING_INIT_LIMIT,
+        maxval: EMBEDDING_INIT_LIMIT,
+        seed: seeded(),
+      }),
+    }));
+  }
+  const recurrentConfig = {
+    units: spec.units,
+    kernelInitializer: glorot(),
+    recurrentInitializer: orthogonal(),
+    biasInitializer: zeros(),
+    ...(spec.oneHot ? { inputShape: [MAXLEN, spec.numWords] } : {}),
+  };
+  if (kind === "embedding_lstm") {
+    const lstmConfig = {
+      ...recurrentConfig,
+      recurrentActivation: "sigmoid" as const,
+      unitForgetBias: true,
+    };
+    model.add(fused ? fusedLSTM(lstmConfig) : tf.layers.lstm(lstmConfig));
+  } else {
+    model.add(fused ? fusedSimpleRNN(recurrentConfig) : tf.layers.simpleRNN(recurrentConfig));
+  }
+  model.add(tf.layers.dense({
+    units: 1,
+    activation: "sigmoid",
+    kernelInitializer: glorot(),
+    biasInitializer: zeros(),
+  }));
+  model.compile({
+    optimizer: spec.oneHot
+      ? tf.train.sgd(SGD_LEARNING_RATE)
+      : tf.train.adam(ADAM.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon),
+    loss: "binaryCrossentropy",
+    metrics: ["accuracy"],
+  });
+  return model;
+}

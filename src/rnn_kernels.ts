@@ -1,0 +1,433 @@
+/**
+ * Whole-sequence forward and backward passes of SimpleRNN and LSTM on typed arrays: the
+ * arithmetic behind the fused layers of `fused_rnn.ts`, as pure functions (no argument is
+ * mutated; every result is a new array).
+ *
+ * Layouts follow tfjs / Keras: inputs `x` [batch, steps, inputDim], `kernel` [inputDim, gates],
+ * `recurrentKernel` [units, gates], `bias` [gates], where `gates` is `units` for SimpleRNN and
+ * `4 * units` for LSTM with the gate blocks in the order i (input), f (forget), c (candidate),
+ * o (output). The initial states are zeros. All arrays are row-major and flattened.
+ *
+ * Forward and backward sit side by side, micrograd style: each backward pass walks the steps in
+ * reverse through the values its forward pass cached. Sums accumulate in float64; stored values
+ * are float32 like the tensors of tfjs. The input projection `x · kernel + bias` skips zeros of
+ * `x`, so a one-hot input costs one row of `kernel` per step instead of a matrix product.
+ * @module
+ */
+
+/** Activations the kernels implement, by their tfjs-layers names. */
+export const ACTIVATIONS = ["linear", "tanh", "sigmoid", "hardSigmoid", "relu"] as const;
+/** One of {@link ACTIVATIONS}. */
+export type ActivationName = typeof ACTIVATIONS[number];
+
+// code 0 is linear
+const TANH = 1;
+const SIGMOID = 2;
+const HARD_SIGMOID = 3;
+const RELU = 4;
+
+/**
+ * The code of an activation for the inner loops.
+ * @throws Error naming the activation when the kernels do not implement it
+ */
+export function activationCode(name: string): number {
+  const code = ACTIVATIONS.indexOf(name as ActivationName);
+  if (code < 0) {
+    throw new Error(
+      `fused RNN kernels: activation "${name}" is not supported (supported: ${
+        ACTIVATIONS.join(", ")
+      })`,
+    );
+  }
+  return code;
+}
+
+/** The activation `code` of pre-activation `z`, as tfjs-layers computes it. */
+function activate(code: number, z: number): number {
+  switch (code) {
+    case TANH:
+      return Math.tanh(z);
+    case SIGMOID:
+      return 1 / (1 + Math.exp(-z));
+    case HARD_SIGMOID: {
+      const y = 0.2 * z + 0.5;
+      return y < 0 ? 0 : y > 1 ? 1 : y;
+    }
+    case RELU:
+      return z > 0 ? z : 0;
+    default:
+      return z;
+  }
+}
+
+/** d activation / d z, written in terms of the activation's output `y`. */
+function slope(code: number, y: number): number {
+  switch (code) {
+    case TANH:
+      return 1 - y * y;
+    case SIGMOID:
+      return y * (1 - y);
+    case HARD_SIGMOID:
+      return y > 0 && y < 1 ? 0.2 : 0;
+    case RELU:
+      return y > 0 ? 1 : 0;
+    default:
+      return 1;
+  }
+}
+
+/** Sizes of one fused call. */
+export interface RnnDims {
+  batch: number;
+  steps: number;
+  inputDim: number;
+  units: number;
+}
+
+/** Arguments of the forward passes. */
+export interface RnnForwardArgs extends RnnDims {
+  /** [batch, steps, inputDim] */
+  x: ArrayLike<number>;
+  /** [inputDim, gates] */
+  kernel: ArrayLike<number>;
+  /** [units, gates] */
+  recurrentKernel: ArrayLike<number>;
+  /** [gates], or null for `useBias: false` */
+  bias: ArrayLike<number> | null;
+}
+
+/**
+ * `x · kernel + bias` for every step: [rows, inputDim] x [inputDim, gates] -> [rows, gates],
+ * skipping zeros of `x`.
+ */
+function projectInputs(
+  x: ArrayLike<number>,
+  kernel: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  rows: number,
+  inputDim: number,
+  gates: number,
+): Float32Array {
+  const out = new Float32Array(rows * gates);
+  const acc = new Float64Array(gates);
+  for (let r = 0; r < rows; r++) {
+    for (let g = 0; g < gates; g++) acc[g] = bias === null ? 0 : bias[g];
+    const xRow = r * inputDim;
+    for (let d = 0; d < inputDim; d++) {
+      const xv = x[xRow + d];
+      if (xv === 0) continue;
+      const kRow = d * gates;
+      for (let g = 0; g < gates; g++) acc[g] += xv * kernel[kRow + g];
+    }
+    out.set(acc, r * gates);
+  }
+  return out;
+}
+
+/** d loss / d kernel of the input projection, given dZ [rows, gates]: xᵀ · dZ, skipping zeros. */
+function kernelGrad(
+  x: ArrayLike<number>,
+  dZ: Float32Array,
+  rows: number,
+  inputDim: number,
+  gates: number,
+): Float32Array {
+  const dKernel = new Float64Array(inputDim * gates);
+  for (let r = 0; r < rows; r++) {
+    const xRow = r * inputDim;
+    const zRow = r * gates;
+    for (let d = 0; d < inputDim; d++) {
+      const xv = x[xRow + d];
+      if (xv === 0) continue;
+      const kRow = d * gates;
+      for (let g = 0; g < gates; g++) dKernel[kRow + g] += xv * dZ[zRow + g];
+    }
+  }
+  return Float32Array.from(dKernel);
+}
+
+/**
+ * d loss / d x of a fused call: dZ · kernelᵀ, [batch * steps, gates] -> [batch, steps, inputDim].
+ *
+ * Kept apart from the backward passes because it is the one gradient a model often does not
+ * need (an input that is data, such as one-hot words) and costs as much as the projection.
+ */
+export function inputGrad(grads: RnnGrads, args: RnnForwardArgs): Float32Array {
+  const { batch, steps, inputDim, kernel } = args;
+  const { dZ } = grads;
+  const rows = batch * steps;
+  const gates = dZ.length / rows;
+  const dx = new Float32Array(rows * inputDim);
+  for (let r = 0; r < rows; r++) {
+    const zRow = r * gates;
+    for (let d = 0; d < inputDim; d++) {
+      const kRow = d * gates;
+      let s = 0;
+      for (let g = 0; g < gates; g++) s += dZ[zRow + g] * kernel[kRow + g];
+      dx[r * inputDim + d] = s;
+    }
+  }
+  return dx;
+}
+
+/** Gradients of the weights of a fused call (shapes as the weights). */
+export interface RnnGrads {
+  /** [batch * steps, gates] d loss / d pre-activations, for {@link inputGrad} */
+  dZ: Float32Array;
+  /** [inputDim, gates] */
+  dKernel: Float32Array;
+  /** [units, gates] */
+  dRecurrentKernel: Float32Array;
+  /** [gates] */
+  dBias: Float32Array;
+}
+
+/** Arguments of the backward passes besides the forward's cache. */
+export interface RnnBackwardArgs {
+  /** d loss / d output: [batch, units] (last step) or [batch, steps, units] (every step) */
+  dy: ArrayLike<number>;
+  /** whether `dy` covers every step */
+  returnSequences: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SimpleRNN: h_t = act(x_t · kernel + bias + h_{t-1} · recurrentKernel)
+// ---------------------------------------------------------------------------------------------
+
+/** What the SimpleRNN forward pass keeps for its backward pass. */
+export interface SimpleRnnCache {
+  args: RnnForwardArgs;
+  activation: number;
+  /** [batch, steps, units] hidden states after the activation */
+  h: Float32Array;
+}
+
+/**
+ * SimpleRNN over whole sequences.
+ * @returns the cache, whose `h` [batch, steps, units] holds the output of every step
+ * @example
+ * ```ts
+ * const cache = simpleRnnForward({ batch: 1, steps: 2, inputDim: 1, units: 1,
+ *   x: [1, 1], kernel: [0.5], recurrentKernel: [1], bias: [0] }, "tanh");
+ * cache.h; // Float32Array [tanh(0.5), tanh(0.5 + tanh(0.5))]
+ * ```
+ */
+export function simpleRnnForward(args: RnnForwardArgs, activation: string): SimpleRnnCache {
+  const { batch, steps, inputDim, units, recurrentKernel } = args;
+  const act = activationCode(activation);
+  const rows = batch * steps;
+  const h = projectInputs(args.x, args.kernel, args.bias, rows, inputDim, units);
+  const acc = new Float64Array(units);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const row = (b * steps + t) * units;
+      for (let u = 0; u < units; u++) acc[u] = h[row + u];
+      if (t > 0) {
+        const prev = row - units;
+        for (let j = 0; j < units; j++) {
+          const hj = h[prev + j];
+          if (hj === 0) continue;
+          const rRow = j * units;
+          for (let u = 0; u < units; u++) acc[u] += hj * recurrentKernel[rRow + u];
+        }
+      }
+      for (let u = 0; u < units; u++) h[row + u] = activate(act, acc[u]);
+    }
+  }
+  return { args, activation: act, h };
+}
+
+/** Backward pass of {@link simpleRnnForward}: gradients of the weights (see {@link inputGrad}). */
+export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
+  const { args, activation: act, h } = cache;
+  const { batch, steps, inputDim, units, recurrentKernel } = args;
+  const { dy, returnSequences } = back;
+  const dZ = new Float32Array(batch * steps * units);
+  const dRec = new Float64Array(units * units);
+  const dBias = new Float64Array(units);
+  const dh = new Float64Array(units);
+  for (let b = 0; b < batch; b++) {
+    dh.fill(0);
+    for (let t = steps - 1; t >= 0; t--) {
+      const row = (b * steps + t) * units;
+      if (returnSequences) { for (let u = 0; u < units; u++) dh[u] += dy[row + u]; }
+      else if (t === steps - 1) { for (let u = 0; u < units; u++) dh[u] = dy[b * units + u]; }
+      for (let u = 0; u < units; u++) {
+        const dz = dh[u] * slope(act, h[row + u]);
+        dZ[row + u] = dz;
+        dBias[u] += dz;
+      }
+      if (t === 0) break;
+      const prev = row - units;
+      for (let j = 0; j < units; j++) {
+        const hj = h[prev + j];
+        const rRow = j * units;
+        let s = 0;
+        for (let u = 0; u < units; u++) {
+          const dz = dZ[row + u];
+          dRec[rRow + u] += hj * dz;
+          s += recurrentKernel[rRow + u] * dz;
+        }
+        dh[j] = s;
+      }
+    }
+  }
+  return {
+    dZ,
+    dKernel: kernelGrad(args.x, dZ, batch * steps, inputDim, units),
+    dRecurrentKernel: Float32Array.from(dRec),
+    dBias: Float32Array.from(dBias),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// LSTM: [i f c o] = x_t · kernel + bias + h_{t-1} · recurrentKernel  (4 blocks of units)
+//   i, f, o = recAct(.), g = act(c block); c_t = f c_{t-1} + i g; h_t = o act(c_t)
+// ---------------------------------------------------------------------------------------------
+
+/** What the LSTM forward pass keeps for its backward pass. */
+export interface LstmCache {
+  args: RnnForwardArgs;
+  activation: number;
+  recurrentActivation: number;
+  /** [batch, steps, 4 * units] activated gates i, f, g, o */
+  gates: Float32Array;
+  /** [batch, steps, units] cell states */
+  c: Float32Array;
+  /** [batch, steps, units] act(c) */
+  actC: Float32Array;
+  /** [batch, steps, units] hidden states (the outputs) */
+  h: Float32Array;
+}
+
+/**
+ * LSTM over whole sequences.
+ * @param activation of the candidate and the cell state (Keras default "tanh")
+ * @param recurrentActivation of the i, f, o gates (Keras default "sigmoid")
+ * @returns the cache, whose `h` [batch, steps, units] holds the output of every step
+ * @example
+ * ```ts
+ * const cache = lstmForward({ batch: 1, steps: 1, inputDim: 1, units: 1,
+ *   x: [1], kernel: [1, 1, 1, 1], recurrentKernel: [0, 0, 0, 0], bias: [0, 0, 0, 0] },
+ *   "tanh", "sigmoid");
+ * cache.h; // Float32Array [sigmoid(1) * tanh(sigmoid(1) * tanh(1))]
+ * ```
+ */
+export function lstmForward(
+  args: RnnForwardArgs,
+  activation: string,
+  recurrentActivation: string,
+): LstmCache {
+  const { batch, steps, inputDim, units, recurrentKernel } = args;
+  const act = activationCode(activation);
+  const rec = activationCode(recurrentActivation);
+  const nGates = 4 * units;
+  const rows = batch * steps;
+  const gates = projectInputs(args.x, args.kernel, args.bias, rows, inputDim, nGates);
+  const c = new Float32Array(rows * units);
+  const actC = new Float32Array(rows * units);
+  const h = new Float32Array(rows * units);
+  const acc = new Float64Array(nGates);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const gRow = (b * steps + t) * nGates;
+      const row = (b * steps + t) * units;
+      const prev = row - units;
+      for (let g = 0; g < nGates; g++) acc[g] = gates[gRow + g];
+      if (t > 0) {
+        for (let j = 0; j < units; j++) {
+          const hj = h[prev + j];
+          if (hj === 0) continue;
+          const rRow = j * nGates;
+          for (let g = 0; g < nGates; g++) acc[g] += hj * recurrentKernel[rRow + g];
+        }
+      }
+      for (let u = 0; u < units; u++) {
+        const i = activate(rec, acc[u]);
+        const f = activate(rec, acc[units + u]);
+        const g = activate(act, acc[2 * units + u]);
+        const o = activate(rec, acc[3 * units + u]);
+        gates[gRow + u] = i;
+        gates[gRow + units + u] = f;
+        gates[gRow + 2 * units + u] = g;
+        gates[gRow + 3 * units + u] = o;
+        const cPrev = t > 0 ? c[prev + u] : 0;
+        c[row + u] = f * cPrev + i * g;
+        const a = activate(act, c[row + u]);
+        actC[row + u] = a;
+        h[row + u] = o * a;
+      }
+    }
+  }
+  return { args, activation: act, recurrentActivation: rec, gates, c, actC, h };
+}
+
+/** Backward pass of {@link lstmForward}: gradients of the weights (see {@link inputGrad}). */
+export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
+  const { args, activation: act, recurrentActivation: rec, gates, c, actC, h } = cache;
+  const { batch, steps, inputDim, units, recurrentKernel } = args;
+  const { dy, returnSequences } = back;
+  const nGates = 4 * units;
+  const dZ = new Float32Array(batch * steps * nGates);
+  const dRec = new Float64Array(units * nGates);
+  const dBias = new Float64Array(nGates);
+  const dh = new Float64Array(units);
+  const dc = new Float64Array(units);
+  for (let b = 0; b < batch; b++) {
+    dh.fill(0);
+    dc.fill(0);
+    for (let t = steps - 1; t >= 0; t--) {
+      const gRow = (b * steps + t) * nGates;
+      const row = (b * steps + t) * units;
+      const prev = row - units;
+      if (returnSequences) { for (let u = 0; u < units; u++) dh[u] += dy[row + u]; }
+      else if (t === steps - 1) { for (let u = 0; u < units; u++) dh[u] = dy[b * units + u]; }
+      for (let u = 0; u < units; u++) {
+        const i = gates[gRow + u];
+        const f = gates[gRow + units + u];
+        const g = gates[gRow + 2 * units + u];
+        const o = gates[gRow + 3 * units + u];
+        const a = actC[row + u];
+        const cPrev = t > 0 ? c[prev + u] : 0;
+        const dcu = dc[u] + dh[u] * o * slope(act, a);
+        dZ[gRow + u] = dcu * g * slope(rec, i);
+        dZ[gRow + units + u] = dcu * cPrev * slope(rec, f);
+        dZ[gRow + 2 * units + u] = dcu * i * slope(act, g);
+        dZ[gRow + 3 * units + u] = dh[u] * a * slope(rec, o);
+        dc[u] = dcu * f;
+      }
+      for (let g = 0; g < nGates; g++) dBias[g] += dZ[gRow + g];
+      if (t === 0) break;
+      for (let j = 0; j < units; j++) {
+        const hj = h[prev + j];
+        const rRow = j * nGates;
+        let s = 0;
+        for (let g = 0; g < nGates; g++) {
+          const dz = dZ[gRow + g];
+          dRec[rRow + g] += hj * dz;
+          s += recurrentKernel[rRow + g] * dz;
+        }
+        dh[j] = s;
+      }
+    }
+  }
+  return {
+    dZ,
+    dKernel: kernelGrad(args.x, dZ, batch * steps, inputDim, nGates),
+    dRecurrentKernel: Float32Array.from(dRec),
+    dBias: Float32Array.from(dBias),
+  };
+}
+
+/**
+ * The last step of every sequence: [batch, steps, units] -> [batch, units].
+ */
+export function lastStep(h: Float32Array, dims: RnnDims): Float32Array {
+  const { batch, steps, units } = dims;
+  const out = new Float32Array(batch * units);
+  for (let b = 0; b < batch; b++) {
+    const from = ((b + 1) * steps - 1) * units;
+    out.set(h.subarray(from, from + units), b * units);
+  }
+  return out;
+}
