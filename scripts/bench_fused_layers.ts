@@ -4,6 +4,12 @@
  * `../shared/bench/peers.py`: model, impl, ms_per_batch (median after warm-up), batches, threads.
  *
  *     deno run -A scripts/bench_fused_layers.ts [--batches 60] [--stock-batches 5] [--no-stock]
+ *       [--peers] [--peer-threads N] [--rounds R]
+ *
+ * `--peers` also runs `../shared/bench/peers.py --batches N` (numpy and PyTorch, on real IMDB
+ * batches; data from IMDB_DATA_DIR or ../shared/data/imdb) after each round; `--rounds R` repeats
+ * everything R times, alternating ours and PyTorch on the shared machine, and prints the median
+ * of the R medians (each round's lines go to stderr).
  * @module
  */
 import { tf } from "../src/tf.ts";
@@ -82,6 +88,30 @@ async function timeTraining(kind: ModelKind, fused: boolean, batches: number): P
   return median(times);
 }
 
+/** One JSON line of the peers.py format. */
+interface BenchLine {
+  model: string;
+  impl: string;
+  ms_per_batch: number;
+  batches: number;
+  threads: number;
+}
+
+/** Runs ../shared/bench/peers.py (numpy and PyTorch) and returns its JSON lines. */
+async function runPeers(batches: number, threads: number | null): Promise<BenchLine[]> {
+  const dataDir = Deno.env.get("IMDB_DATA_DIR") ??
+    new URL("../../shared/data/imdb", import.meta.url)
+      .pathname;
+  const script = new URL("../../shared/bench/peers.py", import.meta.url).pathname;
+  const peerArgs = [script, "--batches", String(batches), "--data", dataDir];
+  if (threads !== null) peerArgs.push("--threads", String(threads));
+  const out = await new Deno.Command("/usr/bin/python3", { args: peerArgs, stderr: "inherit" })
+    .output();
+  if (!out.success) throw new Error(`peers.py failed with code ${out.code}`);
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as BenchLine);
+}
+
 const args = Deno.args;
 const flag = (name: string, fallback: number) => {
   const i = args.indexOf(name);
@@ -89,24 +119,34 @@ const flag = (name: string, fallback: number) => {
 };
 const batches = flag("--batches", 60);
 const stockBatches = flag("--stock-batches", 5);
+const rounds = flag("--rounds", 1);
+const peerThreads = args.includes("--peer-threads") ? flag("--peer-threads", 1) : null;
 const kinds: ModelKind[] = ["simple_rnn_onehot", "embedding_simple_rnn", "embedding_lstm"];
-for (const kind of kinds) {
-  const ms = await timeTraining(kind, true, batches);
-  console.log(JSON.stringify({
-    model: kind,
-    impl: "tfjs_fused",
-    ms_per_batch: Number(ms.toFixed(3)),
-    batches,
-    threads: 1,
-  }));
-  if (!args.includes("--no-stock")) {
-    const stockMs = await timeTraining(kind, false, stockBatches);
-    console.log(JSON.stringify({
-      model: kind,
-      impl: "tfjs_stock",
-      ms_per_batch: Number(stockMs.toFixed(3)),
-      batches: stockBatches,
-      threads: 1,
-    }));
+const lines: BenchLine[] = [];
+for (let round = 0; round < rounds; round++) {
+  const roundLines: BenchLine[] = [];
+  for (const kind of kinds) {
+    const ms = await timeTraining(kind, true, batches);
+    roundLines.push({ model: kind, impl: "tfjs_fused", ms_per_batch: ms, batches, threads: 1 });
+    if (!args.includes("--no-stock")) {
+      const stockMs = await timeTraining(kind, false, stockBatches);
+      roundLines.push({
+        model: kind,
+        impl: "tfjs_stock",
+        ms_per_batch: stockMs,
+        batches: stockBatches,
+        threads: 1,
+      });
+    }
   }
+  if (args.includes("--peers")) roundLines.push(...await runPeers(batches, peerThreads));
+  roundLines.forEach((l) => console.error(`round ${round + 1}: ${JSON.stringify(l)}`));
+  lines.push(...roundLines);
+}
+// The median over rounds of each (model, impl)'s median ms per batch.
+const keys = [...new Set(lines.map((l) => `${l.model} ${l.impl}`))];
+for (const key of keys) {
+  const runs = lines.filter((l) => `${l.model} ${l.impl}` === key);
+  const ms = median(runs.map((l) => l.ms_per_batch));
+  console.log(JSON.stringify({ ...runs[0], ms_per_batch: Number(ms.toFixed(3)), rounds }));
 }

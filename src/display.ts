@@ -107,6 +107,31 @@ export async function showText(text: string): Promise<void> {
   await display({ "text/plain": clean });
 }
 
+/** Anything with tfjs's `summary(lineLength?, positions?, printFn?)` (a `tf.LayersModel`). */
+export interface Summarizable {
+  summary(
+    lineLength?: number,
+    positions?: number[],
+    // deno-lint-ignore no-explicit-any
+    printFn?: (message?: any, ...optionalParams: any[]) => void,
+  ): void;
+}
+
+/** The text of `model.summary()` (Keras's layer table), captured instead of printed. */
+export function modelSummaryText(model: Summarizable): string {
+  const lines: string[] = [];
+  model.summary(undefined, undefined, (message?: unknown) => lines.push(String(message ?? "")));
+  return lines.join("\n");
+}
+
+/**
+ * Shows `model.summary()` as one output. (Printing it line by line with `console.log` from a
+ * kernel cell can lose or misplace lines: stdout is forwarded asynchronously.)
+ */
+export async function showModelSummary(model: Summarizable): Promise<void> {
+  await showText(modelSummaryText(model));
+}
+
 /** A table as a bundle: `text/plain` with aligned columns and an HTML `<table>`. */
 export function tableBundle(
   header: readonly string[],
@@ -221,7 +246,7 @@ export function plotlyScriptTag(source: string): string {
   var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   new Response(stream).text().then(function (code) {
     var s = document.createElement("script");
-    s.text = "(function (define, module, exports, require) {\n" + code + "\n}).call(window);";
+    s.text = "(function (define, module, exports, require) {\\n" + code + "\\n}).call(window);";
     document.head.appendChild(s);
   }).catch(function (e) {
     window.__ch9PlotlyLoading = false;
@@ -494,12 +519,11 @@ export class TrainingProgress {
     return { onBatchEnd: this.onBatchEnd, onEpochEnd: this.onEpochEnd };
   }
 
-  /** Shows the final line (always) and waits for pending display messages. */
-  async finish(): Promise<string> {
+  /** Shows the final line (always) and waits for pending display messages; see `line()`. */
+  async finish(): Promise<void> {
     this.#state = { ...this.#state, elapsed: (this.#now() - this.#start) / 1000 };
     await this.#show(true);
     await this.#pending;
-    return this.line();
   }
 
   #maybeShow(epochEnd: boolean): Promise<void> {
@@ -541,6 +565,36 @@ export function formatValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(formatValue).join(", ")}]`;
   if (typeof value === "string") return JSON.stringify(value);
   return String(value);
+}
+
+/**
+ * numpy's `str()` of a 1-D integer array, as `print(a)` shows it: elements right-aligned to a
+ * common width, separated by spaces, wrapped at 75 characters with a one-space indent, e.g.
+ * `[1 0 0 1 0 0 1 0 1 0]`.
+ *
+ * @throws Error when a value is not an integer.
+ */
+export function numpyStr(values: ArrayLike<number>): string {
+  const words = Array.from(values, (v) => {
+    if (!Number.isInteger(v)) throw new Error(`numpyStr: ${v} is not an integer`);
+    return String(v);
+  });
+  const width = Math.max(0, ...words.map((w) => w.length));
+  const lineWidth = 75 - 1; // numpy keeps room for the closing bracket
+  const indent = " ";
+  let text = "";
+  let line = indent;
+  words.forEach((w, i) => {
+    const word = w.padStart(width);
+    if (line.length + word.length > lineWidth && line.length > indent.length) {
+      text += line.trimEnd() + "\n";
+      line = indent;
+    }
+    line += word;
+    if (i < words.length - 1) line += " ";
+  });
+  text += line;
+  return `[${text.slice(indent.length)}]`;
 }
 
 function shapeOf(value: readonly number[] | { readonly shape: readonly number[] }): number[] {

@@ -37,8 +37,12 @@ export interface DownloadOptions {
   onProgress?: (received: number, total: number) => void;
 }
 
-/** Where the project's own download directory is: `data/` beside `src/`. */
-export const DEFAULT_DOWNLOAD_DIR = new URL("../data/", import.meta.url).pathname;
+/** Where the project's own download directory is: `data/` beside `src/` (or in the working
+ * directory when this module was not loaded from a file). */
+export const DEFAULT_DOWNLOAD_DIR = (() => {
+  const url = new URL("../data/", import.meta.url);
+  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : "data/";
+})();
 
 /** Options of {@link resolveDataFile}. */
 export interface ResolveDataFileOptions {

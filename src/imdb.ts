@@ -193,80 +193,114 @@ export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbData>
     downloadDir: options.downloadDir,
     download: options.download,
   });
-  let raw = cache ? rawCache.get(path) : undefined;
+  const stat = await Deno.stat(path);
+  const cacheKey = `${path}\0${stat.size}\0${stat.mtime?.getTime()}`; // a changed file is re-read
+  let raw = cache ? rawCache.get(cacheKey) : undefined;
   if (!raw) {
     raw = await readImdbNpz(path);
-    if (cache) rawCache.set(path, raw);
+    if (cache) rawCache.set(cacheKey, raw);
   }
 
-  // Shuffle train, then test, from one stream; add the start char and the offset.
+  // Shuffle train, then test, from one stream (Keras shuffles index arrays the same way).
   const rng = new RandomState(seed);
-  const shift = (xs: Int32Array[], ys: Int32Array) => {
-    const order = rng.permutation(xs.length);
-    const head = startChar === null ? 0 : 1;
-    const x = new Array<Int32Array>(xs.length);
-    const y = new Int32Array(xs.length);
-    for (let i = 0; i < order.length; i++) {
-      const src = xs[order[i]];
-      const out = new Int32Array(src.length + head);
-      if (head) out[0] = startChar!;
-      for (let j = 0; j < src.length; j++) out[j + head] = src[j] + indexFrom;
-      x[i] = out;
-      y[i] = ys[order[i]];
-    }
-    return { x, y };
-  };
-  let train = shift(raw.xTrain, raw.yTrain);
-  let test = shift(raw.xTest, raw.yTest);
+  const trainOrder = rng.permutation(raw.xTrain.length);
+  const testOrder = rng.permutation(raw.xTest.length);
 
-  // Keras keeps reviews strictly shorter than maxlen (`if maxlen:` — 0 keeps all).
-  if (maxlen) {
-    const keep = (s: { x: Int32Array[]; y: Int32Array }) => {
-      const idx = s.x.flatMap((seq, i) => (seq.length < maxlen ? [i] : []));
-      return { x: idx.map((i) => s.x[i]), y: Int32Array.from(idx, (i) => s.y[i]) };
-    };
-    train = keep(train);
-    test = keep(test);
-    if (train.x.length === 0 || test.x.length === 0) {
-      throw new Error(
-        `After filtering for sequences shorter than maxlen=${maxlen}, no sequence was kept. ` +
-          `Increase maxlen.`,
-      );
-    }
+  // Keras keeps reviews strictly shorter than maxlen, start char included (`if maxlen:`, so 0
+  // keeps all). Decided from the raw lengths, before any copying.
+  const head = startChar === null ? 0 : 1;
+  const keep = (order: Int32Array, xs: Int32Array[]) =>
+    maxlen ? order.filter((k) => xs[k].length + head < maxlen) : order;
+  const trainKept = keep(trainOrder, raw.xTrain);
+  const testKept = keep(testOrder, raw.xTest);
+  if (maxlen && (trainKept.length === 0 || testKept.length === 0)) {
+    throw new Error(
+      `After filtering for sequences shorter than maxlen=${maxlen}, no sequence was kept. ` +
+        `Increase maxlen.`,
+    );
   }
 
-  // numWords unset: the largest id of train and test (exclusive, as Keras).
+  // numWords unset: the largest id of the kept train and test reviews, exclusive, as Keras.
   let limit = numWords;
   if (limit === null) {
-    limit = 0;
-    for (const seqs of [train.x, test.x]) {
-      for (const seq of seqs) {
-        for (let j = 0; j < seq.length; j++) if (seq[j] > limit) limit = seq[j];
+    limit = head ? startChar! : 0;
+    for (const [kept, xs] of [[trainKept, raw.xTrain], [testKept, raw.xTest]] as const) {
+      for (const k of kept) {
+        const seq = xs[k];
+        for (let j = 0; j < seq.length; j++) {
+          if (seq[j] + indexFrom > limit) limit = seq[j] + indexFrom;
+        }
       }
     }
   }
-  const mapIds = (seq: Int32Array): Int32Array => {
+  return {
+    xTrain: encodeAll(raw.xTrain, trainKept, {
+      head,
+      startChar,
+      indexFrom,
+      skipTop,
+      limit,
+      oovChar,
+    }),
+    yTrain: Int32Array.from(trainKept, (k) => raw.yTrain[k]),
+    xTest: encodeAll(raw.xTest, testKept, { head, startChar, indexFrom, skipTop, limit, oovChar }),
+    yTest: Int32Array.from(testKept, (k) => raw.yTest[k]),
+  };
+}
+
+/**
+ * `[startChar] + [w + indexFrom for w in x]`, then ids outside `[skipTop, limit)` -> `oovChar`
+ * (or dropped when it is null), for the reviews `xs[order[i]]`, in one pass. The results are
+ * views into one new buffer (one allocation instead of 25,000).
+ */
+function encodeAll(
+  xs: Int32Array[],
+  order: Int32Array,
+  o: {
+    head: number;
+    startChar: number | null;
+    indexFrom: number;
+    skipTop: number;
+    limit: number;
+    oovChar: number | null;
+  },
+): Int32Array[] {
+  const { head, indexFrom, skipTop, limit, oovChar } = o;
+  const keeps = (w: number) => w >= skipTop && w < limit;
+  const startOut = head ? (keeps(o.startChar!) ? o.startChar! : oovChar) : null;
+  const lengths = new Int32Array(order.length);
+  let total = 0;
+  for (let i = 0; i < order.length; i++) {
+    const seq = xs[order[i]];
+    let n = seq.length;
+    if (oovChar === null) {
+      n = 0;
+      for (let j = 0; j < seq.length; j++) if (keeps(seq[j] + indexFrom)) n++;
+    }
+    lengths[i] = n + (startOut === null ? 0 : 1);
+    total += lengths[i];
+  }
+  const buffer = new Int32Array(total);
+  const out = new Array<Int32Array>(order.length);
+  let at = 0;
+  for (let i = 0; i < order.length; i++) {
+    const seq = xs[order[i]];
+    const begin = at;
+    if (startOut !== null) buffer[at++] = startOut;
     if (oovChar !== null) {
       for (let j = 0; j < seq.length; j++) {
-        const w = seq[j];
-        if (w < skipTop || w >= limit) seq[j] = oovChar;
+        const w = seq[j] + indexFrom;
+        buffer[at++] = w >= skipTop && w < limit ? w : oovChar;
       }
-      return seq;
+    } else {
+      for (let j = 0; j < seq.length; j++) {
+        const w = seq[j] + indexFrom;
+        if (w >= skipTop && w < limit) buffer[at++] = w;
+      }
     }
-    let k = 0;
-    for (let j = 0; j < seq.length; j++) {
-      const w = seq[j];
-      if (w >= skipTop && w < limit) seq[k++] = w;
-    }
-    return seq.slice(0, k);
-  };
-  // The arrays were made above for this call: mapping them in place mutates no argument.
-  return {
-    xTrain: train.x.map(mapIds),
-    yTrain: train.y,
-    xTest: test.x.map(mapIds),
-    yTest: test.y,
-  };
+    out[i] = buffer.subarray(begin, at);
+  }
+  return out;
 }
 
 /** A word -> rank dictionary (`the` = 1), as Keras's `get_word_index()`. */

@@ -9,6 +9,15 @@ export * from "./ndarray.ts";
 export * from "./random_state.ts";
 export * from "./imdb.ts";
 export * from "./preprocessing.ts";
+export {
+  RecurrentNetwork,
+  type RecurrentNetworkBatch,
+  type RecurrentNetworkEpochLog,
+  type RecurrentNetworkFitOptions,
+  type RecurrentNetworkGradients,
+  type RecurrentNetworkOptions,
+  type RecurrentNetworkWeights,
+} from "./recurrent_network.ts";
 export * from "./tokenize.ts";
 export { type NpyArray, parseNpy } from "./npy.ts";
 export { readNpz, unzip } from "./npz.ts";

@@ -2,7 +2,7 @@
  * Save a trained model to a directory and load it back: `model.json` (topology and weight
  * manifest, the format of tfjs' `file://` handler and `tensorflowjs_converter`) plus
  * `weights.bin` (the float32 weights, in manifest order). Works for stock and fused layers alike:
- * importing this module registers the fused layer classes for deserialisation.
+ * importing this module registers the fused layer and optimizer classes for deserialisation.
  *
  * @example
  * ```ts
@@ -14,6 +14,7 @@
  */
 import { tf } from "./tf.ts";
 import "./fused_rnn.ts"; // registers FusedSimpleRNN / FusedLSTM with tf.serialization
+import "./fused_adam.ts"; // registers FusedAdam (models saved with their optimizer)
 
 /** A tfjs layers model (what `tf.loadLayersModel` returns; a `Sequential` for our models). */
 export type LoadedModel = Awaited<ReturnType<typeof tf.loadLayersModel>>;

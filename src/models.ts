@@ -12,6 +12,9 @@
  * `unitForgetBias`, Embedding uniform(-0.05, 0.05), Adam epsilon 1e-7. Every initializer is seeded
  * from one `seed`, so the same seed builds the same weights.
  *
+ * `fused: true` (the default) swaps in the whole-sequence `fusedSimpleRNN` / `fusedLSTM` layers
+ * and the one-loop `fusedAdam`: same arithmetic, ~10x faster training on the `cpu` backend.
+ *
  * @example
  * ```ts
  * const model = buildModel("embedding_lstm", { seed: 42 });
@@ -22,6 +25,7 @@
  */
 import { tf } from "./tf.ts";
 import { fusedLSTM, fusedSimpleRNN } from "./fused_rnn.ts";
+import { fusedAdam } from "./fused_adam.ts";
 
 /** A tfjs `Sequential` model (the type of `tf.sequential()`). */
 export type Sequential = ReturnType<typeof tf.sequential>;
@@ -62,7 +66,10 @@ export const MODEL_SPECS: Readonly<Record<ModelKind, ModelSpec>> = Object.freeze
 
 /** Options of {@linkcode buildModel}. */
 export interface BuildModelOptions {
-  /** Use the fused whole-sequence SimpleRNN/LSTM layers (default) or stock tfjs layers. */
+  /**
+   * Use the fused whole-sequence SimpleRNN/LSTM layers and the fused Adam (default), or stock
+   * tfjs layers and `tf.train.adam`. Both compute the same function with the same weights.
+   */
   fused?: boolean;
   /** Seeds every initializer (integer). */
   seed: number;
@@ -138,11 +145,17 @@ export function buildModel(kind: ModelKind, options: BuildModelOptions): Sequent
     biasInitializer: zeros(),
   }));
   model.compile({
-    optimizer: spec.oneHot
-      ? tf.train.sgd(SGD_LEARNING_RATE)
-      : tf.train.adam(ADAM.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon),
+    optimizer: spec.oneHot ? tf.train.sgd(SGD_LEARNING_RATE) : adam(fused),
     loss: "binaryCrossentropy",
     metrics: ["accuracy"],
   });
   return model;
+}
+
+/** Keras' Adam: the one-loop `fusedAdam` or stock `tf.train.adam` (bit-identical updates). */
+function adam(fused: boolean) {
+  const { learningRate, beta1, beta2, epsilon } = ADAM;
+  return fused
+    ? fusedAdam(learningRate, beta1, beta2, epsilon)
+    : tf.train.adam(learningRate, beta1, beta2, epsilon);
 }

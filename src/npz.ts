@@ -2,8 +2,7 @@
  * Reader for numpy's `.npz` files (what `np.savez` / `np.savez_compressed` write, and what
  * Keras's `imdb.npz` is): a zip of `.npy` files. The zip directory is read here (zip64
  * included); deflated entries are inflated and CRC-32s computed by zlib (`node:zlib`, native:
- * 150-250 ms for imdb.npz's 28 MB where fflate's pure-JS inflate took 380-500 ms on our 2-core
- * machine); stored entries are taken as they are. Every entry's CRC-32 and size are checked, so a
+ * about 3x faster than fflate's pure-JS inflate on imdb.npz's 28 MB on our 2-core machine); stored entries are taken as they are. Every entry's CRC-32 and size are checked, so a
  * truncated or corrupt file is an `Error`, never silently wrong data.
  *
  * @example
@@ -124,7 +123,9 @@ export function unzip(zip: Uint8Array, name = "archive.zip"): Map<string, Uint8A
       data = packed;
     } else if (entry.method === 8) {
       try {
-        const out = inflateRawSync(packed, { maxOutputLength: Math.max(entry.size, 1) });
+        // One output chunk of the known size: zlib writes straight into it, no concatenation.
+        const size = Math.max(entry.size, 64);
+        const out = inflateRawSync(packed, { chunkSize: size, maxOutputLength: size });
         data = new Uint8Array(out.buffer, out.byteOffset, out.byteLength); // a view, no copy
       } catch (err) {
         throw new Error(`${at}: cannot inflate (${(err as Error).message}); the file is corrupt`);

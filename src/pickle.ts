@@ -6,6 +6,10 @@
  * with ints, floats, strings, bytes, lists and tuples. Any other global or opcode is refused with
  * an `Error`; nothing in a file is ever executed.
  *
+ * Lists holding only int32 ints (numpy's object arrays of token lists) are read by a fast path
+ * into Int32Arrays, each a view of its own range of one buffer per pickle; other lists come back
+ * as arrays.
+ *
  * @example
  * ```ts
  * // A pickled numpy object array of two Python lists of ints:
@@ -262,40 +266,62 @@ function readIntOp(bytes: Uint8Array, view: DataView, q: number): number {
 }
 
 /**
+ * Where the fast path puts int lists: one buffer for the whole pickle, each list a view of its
+ * own range. Every int op takes at least 2 bytes, so `bytes.length / 2` slots always suffice;
+ * pages never written are never touched, so the reservation costs nothing.
+ */
+interface Arena {
+  buf: Int32Array;
+  used: number;
+}
+
+/**
  * Scan the ops from `start` (just after an EMPTY_LIST and its memo op): groups of
- * `MARK int... APPENDS` or `int APPEND`. With `fill` null, count the ints (0 when there are
- * none); else write them into `fill` and return the position after the last group.
+ * `MARK int... APPENDS` or `int APPEND`, writing the ints into the arena from `arena.used` on
+ * (without advancing it).
+ *
+ * @returns how many ints (0 when the list does not start that way) and where the groups end.
  */
 function scanIntList(
   bytes: Uint8Array,
   view: DataView,
   start: number,
-  fill: Int32Array | null,
-): number {
+  arena: Arena,
+): { count: number; end: number } {
   const n = bytes.length;
+  const buf = arena.buf;
+  const base = arena.used;
   let q = start;
-  let count = 0;
+  let k = base;
   while (q < n) {
     if (bytes[q] === OP.MARK) {
       let r = q + 1;
-      let k = 0;
-      for (let size = intOpSize(bytes, r); size > 0; size = intOpSize(bytes, r)) {
-        if (fill) fill[count + k] = readIntOp(bytes, view, r);
-        r += size;
-        k++;
+      const groupStart = k;
+      for (let c = bytes[r]; r < n; c = bytes[r]) {
+        if (c === OP.BININT1 && r + 2 <= n) {
+          buf[k++] = bytes[r + 1];
+          r += 2;
+        } else if (c === OP.BININT2 && r + 3 <= n) {
+          buf[k++] = bytes[r + 1] | (bytes[r + 2] << 8);
+          r += 3;
+        } else if (c === OP.BININT && r + 5 <= n) {
+          buf[k++] = view.getInt32(r + 1, true);
+          r += 5;
+        } else break;
       }
-      if (k === 0 || r >= n || bytes[r] !== OP.APPENDS) break;
-      count += k;
+      if (k === groupStart || r >= n || bytes[r] !== OP.APPENDS) {
+        k = groupStart; // not a group of ints: leave it to the general path
+        break;
+      }
       q = r + 1;
     } else {
       const size = intOpSize(bytes, q);
       if (size === 0 || q + size >= n || bytes[q + size] !== OP.APPEND) break;
-      if (fill) fill[count] = readIntOp(bytes, view, q);
-      count++;
+      buf[k++] = readIntOp(bytes, view, q);
       q += size + 1;
     }
   }
-  return fill ? q : count;
+  return { count: k - base, end: q };
 }
 
 /**
@@ -329,6 +355,7 @@ export function unpickle(bytes: Uint8Array): PyValue {
   let stack: StackItem[] = [];
   const metastack: StackItem[][] = [];
   const memo: PyValue[] = [];
+  const arena: Arena = { buf: new Int32Array((n >> 1) + 1), used: 0 };
 
   const need = (k: number) => {
     if (pos + k > n) {
@@ -441,7 +468,7 @@ export function unpickle(bytes: Uint8Array): PyValue {
         break;
       case OP.EMPTY_LIST: {
         // Fast path for numpy's object arrays of int lists: read a list built only of
-        // (MARK int... APPENDS) groups or (int APPEND) straight into an Int32Array.
+        // (MARK int... APPENDS) groups or (int APPEND) straight into an Int32Array view.
         const memoOp = pos < n ? bytes[pos] : -1;
         const memoSize = memoOp === OP.BINPUT
           ? 2
@@ -451,13 +478,15 @@ export function unpickle(bytes: Uint8Array): PyValue {
           ? 1
           : 0;
         const groups = pos + memoSize;
-        const count = groups <= n ? scanIntList(bytes, view, groups, null) : 0;
+        const { count, end } = groups <= n
+          ? scanIntList(bytes, view, groups, arena)
+          : { count: 0, end: pos };
         if (count === 0) {
           stack.push([]);
           break;
         }
-        const ints = new Int32Array(count);
-        const end = scanIntList(bytes, view, groups, ints);
+        const ints = arena.buf.subarray(arena.used, arena.used + count);
+        arena.used += count;
         stack.push(ints);
         if (memoOp === OP.BINPUT) memo[bytes[pos + 1]] = ints;
         else if (memoOp === OP.LONG_BINPUT) memo[view.getUint32(pos + 1, true)] = ints;

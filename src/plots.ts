@@ -70,11 +70,13 @@ export function historyFigure(
     throw new Error(`history has neither ${names[0]} nor ${names[1]}`);
   }
   const label = metric === "loss" ? "Loss" : "Accuracy";
+  const n = Math.max(...data.map((t) => t.x!.length));
   return {
     data,
     layout: {
       title: { text: title ?? `${label} by epoch` },
-      xaxis: { title: { text: "epoch" }, tickmode: "auto", rangemode: "tozero" },
+      // Whole epochs only: a tick per epoch up to 20 epochs, fewer beyond.
+      xaxis: { title: { text: "epoch" }, tickmode: "linear", tick0: 1, dtick: Math.ceil(n / 20) },
       yaxis: { title: { text: metric === "loss" ? "binary cross-entropy" : "accuracy" } },
       legend: { orientation: "h", y: -0.2 },
       margin: { t: 50, r: 20, b: 40, l: 60 },
@@ -92,6 +94,55 @@ export interface ModelResult {
   testAcc?: number;
   /** Wall-clock training time in seconds. */
   trainSeconds: number;
+  /** Epochs trained. */
+  epochs?: number;
+  /** Whether it came from a quick run (`CH9_QUICK=1`: subset, few epochs). */
+  quick?: boolean;
+}
+
+/** Where notebooks leave their results for the closing comparison (git-ignored `data/`). */
+export const RESULTS_DIR: URL = new URL("../data/results/", import.meta.url);
+
+/**
+ * Saves one model's result as `<dir>/<key>.json`, for the comparison at the end of 9-4.
+ *
+ * @param key file name, e.g. `"embedding_lstm"` (letters, digits, `_` and `-`).
+ */
+export async function saveModelResult(
+  key: string,
+  result: ModelResult,
+  dir: URL = RESULTS_DIR,
+): Promise<void> {
+  if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`Invalid result key "${key}"`);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(new URL(`${key}.json`, dir), JSON.stringify(result, null, 2) + "\n");
+}
+
+/**
+ * Reads the results saved under `keys`, in that order, keeping those from a run of the same
+ * kind (`quick` or not); `missing` names the keys with no such result.
+ */
+export async function loadModelResults(
+  keys: readonly string[],
+  options: { quick: boolean; dir?: URL },
+): Promise<{ results: ModelResult[]; missing: string[] }> {
+  const results: ModelResult[] = [];
+  const missing: string[] = [];
+  for (const key of keys) {
+    let r: ModelResult;
+    try {
+      r = JSON.parse(await Deno.readTextFile(new URL(`${key}.json`, options.dir ?? RESULTS_DIR)));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        missing.push(key);
+        continue;
+      }
+      throw e;
+    }
+    if ((r.quick ?? false) === options.quick) results.push(r);
+    else missing.push(key);
+  }
+  return { results, missing };
 }
 
 /**

@@ -96,7 +96,7 @@ export interface RecurrentNetworkWeights {
 export type RecurrentNetworkGradients = RecurrentNetworkWeights;
 
 /** What `fit` reports after each epoch. */
-export interface EpochLog {
+export interface RecurrentNetworkEpochLog {
   /** 0-based epoch number. */
   epoch: number;
   /** Mean of the epoch's mini-batch losses (appended to `losses`). */
@@ -106,7 +106,7 @@ export interface EpochLog {
 }
 
 /** Options of {@linkcode RecurrentNetwork.fit}. */
-export interface FitOptions {
+export interface RecurrentNetworkFitOptions {
   /** Passes over the training set (book default 100). */
   epochs?: number;
   /** Validation input [mVal, steps, features]. */
@@ -114,11 +114,11 @@ export interface FitOptions {
   /** Validation targets, 0/1 [mVal]. */
   yVal?: ArrayLike<number>;
   /** Called after every epoch. */
-  onEpoch?: (log: EpochLog) => void;
+  onEpoch?: (log: RecurrentNetworkEpochLog) => void;
 }
 
 /** A mini-batch from {@linkcode RecurrentNetwork.genBatch}. */
-export interface Batch {
+export interface RecurrentNetworkBatch {
   /** Inputs [batch, steps, features], x's dtype (a buffer reused by the next batch). */
   x: NDArray;
   /** Targets [batch] (a buffer reused by the next batch). */
@@ -173,6 +173,8 @@ export class RecurrentNetwork {
   #table = new Float64Array(0); // [features + 1 + m, cells]: W1x rows, a zero row, dense X·W1x
   #w1hT = new Float64Array(0); // [cells, cells] W1hᵀ
   #rep = new Int32Array(0); // [m] the sample whose hidden state sample i shares
+  #repAt = new Int32Array(0); // [steps + 1, m] rep of every state of the last forward pass
+  #filledFrom = 0; // states before this one hold only their representatives' rows
   #prevRep = new Int32Array(0); // [m]
   #size = new Int32Array(0); // [m] samples sharing each representative
   #prevSize = new Int32Array(0); // [m]
@@ -232,6 +234,7 @@ export class RecurrentNetwork {
    */
   get h(): NDArray<"float64"> | null {
     if (this.#hInput === null) return null;
+    if (this.#filledFrom > 0) this.#fill(0, this.#hSamples, this.#hSteps);
     const shape = [this.#hSteps + 1, this.#hSamples, this.nCells];
     const data = this.#h.subarray(0, shape[0] * shape[1] * shape[2]);
     return { shape, data, dtype: "float64", nbytes: data.byteLength };
@@ -513,7 +516,11 @@ export class RecurrentNetwork {
    * mini-batches of `batchSize` in that order (the last one shorter). The yielded arrays are
    * buffers reused by the next batch.
    */
-  *genBatch(x: NDArray, y: ArrayLike<number>, random: RandomState): Generator<Batch> {
+  *genBatch(
+    x: NDArray,
+    y: ArrayLike<number>,
+    random: RandomState,
+  ): Generator<RecurrentNetworkBatch> {
     const [m, steps, features] = this.#checkX(x, "x", false);
     checkY(y, m, "y");
     const bins = Math.ceil(m / this.batchSize); // mini-batches, the last one shorter
@@ -549,7 +556,7 @@ export class RecurrentNetwork {
    * `xVal`/`yVal`, the validation loss in `valLosses`. Batch order as the book's after
    * `np.random.seed(seed)`; weights initialised only if none were set.
    */
-  fit(x: NDArray, y: ArrayLike<number>, options: FitOptions = {}): this {
+  fit(x: NDArray, y: ArrayLike<number>, options: RecurrentNetworkFitOptions = {}): this {
     const { epochs = 100, xVal, yVal, onEpoch } = options;
     if (!Number.isInteger(epochs) || epochs < 0) {
       throw new Error(`epochs must be a non-negative integer, got ${epochs}`);
@@ -574,7 +581,7 @@ export class RecurrentNetwork {
         lossSum += logLoss(a, batch.y);
         batches++;
       }
-      const log: EpochLog = { epoch, loss: lossSum / batches };
+      const log: RecurrentNetworkEpochLog = { epoch, loss: lossSum / batches };
       this.losses.push(log.loss);
       if (xVal !== undefined) log.valLoss = this.updateValLoss(xVal, yVal!);
       onEpoch?.(log);
@@ -647,6 +654,7 @@ export class RecurrentNetwork {
   #reserve(m: number, steps: number): void {
     const n = this.nCells, features = this.#nFeatures;
     if (this.#keys.length < m * steps) this.#keys = new Int32Array(m * steps);
+    if (this.#repAt.length < m * (steps + 1)) this.#repAt = new Int32Array(m * (steps + 1));
     if (this.#table.length < (features + 1 + m) * n) {
       this.#table = new Float64Array((features + 1 + m) * n);
     }
@@ -725,7 +733,7 @@ export class RecurrentNetwork {
     const h = this.#h, table = this.#table, w1hT = this.#w1hT, b1 = this.#b1!, keys = this.#keys;
     const xData = x.data;
     let rep = this.#rep, prevRep = this.#prevRep, size = this.#size, prevSize = this.#prevSize;
-    const active = this.#active;
+    const active = this.#active, repAt = this.#repAt;
     const slot = (t: number) => (history ? t : t % 2) * m * n;
     h.fill(0, 0, m * n); // H_0 = 0 [m, cells]
     // Before the first step every sample has the same (zero) state: one group, led by sample 0.
@@ -754,6 +762,7 @@ export class RecurrentNetwork {
         size[r]++;
         if (r === i) active[nActive++] = i;
       }
+      if (history) repAt.set(rep.subarray(0, m), (t + 1) * m);
       // X_t·W1x [m, cells] for rows that are not one-hot: sum over the non-zero inputs.
       for (let q = 0; q < nActive; q++) {
         const i = active[q];
@@ -766,11 +775,13 @@ export class RecurrentNetwork {
           for (let c = 0; c < n; c++) table[to + c] += xv * table[k * n + c];
         }
       }
-      // Z1 = X_t·W1x + Hp·W1h + b1, H = tanh(Z1), four samples at a time.
+      // Z1 = X_t·W1x + Hp·W1h + b1, H = tanh(Z1), four samples at a time. A sample's Hp is
+      // read from the row of the sample it shared the previous state with.
       let q = 0;
       for (; q + 4 <= nActive; q += 4) {
         const i0 = active[q], i1 = active[q + 1], i2 = active[q + 2], i3 = active[q + 3];
-        const p0 = hp + i0 * n, p1 = hp + i1 * n, p2 = hp + i2 * n, p3 = hp + i3 * n;
+        const p0 = hp + prevRep[i0] * n, p1 = hp + prevRep[i1] * n;
+        const p2 = hp + prevRep[i2] * n, p3 = hp + prevRep[i3] * n;
         const x0 = xRow(keys[i0 * steps + t], i0, features, n);
         const x1 = xRow(keys[i1 * steps + t], i1, features, n);
         const x2 = xRow(keys[i2 * steps + t], i2, features, n);
@@ -794,7 +805,7 @@ export class RecurrentNetwork {
         }
       }
       for (; q < nActive; q++) {
-        const i = active[q], p = hp + i * n, o = hn + i * n;
+        const i = active[q], p = hp + prevRep[i] * n, o = hn + i * n;
         const xr = xRow(keys[i * steps + t], i, features, n);
         for (let c = 0; c < n; c++) {
           const wo = c * n;
@@ -803,11 +814,6 @@ export class RecurrentNetwork {
           h[o + c] = tanh(table[xr + c] + s + b1[c]);
         }
       }
-      // Samples sharing a representative copy its hidden state.
-      for (let i = 0; i < m; i++) {
-        const r = rep[i];
-        if (r !== i) h.copyWithin(hn + i * n, hn + r * n, hn + r * n + n);
-      }
       [rep, prevRep] = [prevRep, rep];
       [size, prevSize] = [prevSize, size];
     }
@@ -815,7 +821,26 @@ export class RecurrentNetwork {
     this.#prevRep = prevRep;
     this.#size = size;
     this.#prevSize = prevSize;
+    // Samples that shared a state get their copy of it where it is read: the states backprop
+    // uses (the rest when `h` is read), or the last state.
+    if (history) {
+      const from = steps - Math.min(this.tbpttSteps, steps);
+      this.#fill(from, m, steps);
+      this.#filledFrom = from;
+    } else {
+      const last = slot(steps);
+      for (let i = 0; i < m; i++) copyRow(h, last + prevRep[i] * n, last + i * n, n);
+    }
     return slot(steps);
+  }
+
+  /** Copy the shared hidden states into every sample's row, for states from..steps. */
+  #fill(from: number, m: number, steps: number): void {
+    const n = this.nCells, h = this.#h, repAt = this.#repAt;
+    for (let t = Math.max(from, 1); t <= steps; t++) {
+      for (let i = 0; i < m; i++) copyRow(h, (t * m + repAt[t * m + i]) * n, (t * m + i) * n, n);
+    }
+    this.#filledFrom = 0;
   }
 
   /** Z2 = H·W2 + b2 for m samples whose H starts at `offset` in `h`; into z2 from `at`. */
@@ -854,6 +879,12 @@ export class RecurrentNetwork {
     this.#hInput = null; // the history no longer belongs to a forpass input
     return z2;
   }
+}
+
+/** h[to..to+n) = h[from..from+n) (nothing when from === to). */
+function copyRow(h: Float64Array, from: number, to: number, n: number): void {
+  if (from === to) return;
+  for (let c = 0; c < n; c++) h[to + c] = h[from + c];
 }
 
 /** Offset in the work table of row i's X·W1x: a W1x row, the zero row, or a dense row. */

@@ -42,13 +42,54 @@ export function activationCode(name: string): number {
   return code;
 }
 
+const LOG2E = 1.4426950408889634;
+const LN2_HI = 0.6931471803691238; // ln 2 split in two so k * LN2_HI is exact for |k| < 2^20
+const LN2_LO = 1.9082149292705877e-10;
+/** 2^k at index k + 1100, for the k that exp's range reduction produces. */
+const POW2 = new Float64Array(2201).map((_, i) => Math.pow(2, i - 1100));
+
+/**
+ * e^x within 1e-11 relative (float32 needs 6e-8), about 3x faster than V8's `Math.exp`, which is
+ * a call the loops cannot inline: x = k ln 2 + r with |r| <= ln(2)/2, e^r by its Taylor
+ * polynomial of degree 9 (evaluated in Estrin's scheme), 2^k from a table. Clamped to
+ * [-700, 700], far outside float32's range.
+ */
+export function exp(x: number): number {
+  if (x > 700) x = 700;
+  else if (x < -700) x = -700;
+  const k = Math.floor(x * LOG2E + 0.5);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  const r2 = r * r;
+  const r4 = r2 * r2;
+  const p = (1 + r) + r2 * (1 / 2 + r * (1 / 6)) +
+    r4 * ((1 / 24 + r * (1 / 120)) + r2 * (1 / 720 + r * (1 / 5040)) +
+        r4 * (1 / 40320 + r * (1 / 362880)));
+  return p * POW2[k + 1100];
+}
+
+/**
+ * tanh through {@link exp} (V8's `Math.tanh` costs several times as much, and the one-hot
+ * SimpleRNN evaluates 100,000 per batch), within 1e-9 relative of `Math.tanh`; its Taylor series
+ * below 0.01, where `1 - e` would cancel.
+ */
+export function tanh(z: number): number {
+  const a = z < 0 ? -z : z;
+  if (a < 0.01) {
+    const z2 = z * z;
+    return z * (1 + z2 * (-1 / 3 + z2 * (2 / 15 + z2 * (-17 / 315))));
+  }
+  const e = exp(-2 * a);
+  const t = (1 - e) / (1 + e);
+  return z < 0 ? -t : t;
+}
+
 /** The activation `code` of pre-activation `z`, as tfjs-layers computes it. */
 function activate(code: number, z: number): number {
   switch (code) {
     case TANH:
-      return Math.tanh(z);
+      return tanh(z);
     case SIGMOID:
-      return 1 / (1 + Math.exp(-z));
+      return 1 / (1 + exp(-z));
     case HARD_SIGMOID: {
       const y = 0.2 * z + 0.5;
       return y < 0 ? 0 : y > 1 ? 1 : y;
@@ -120,6 +161,15 @@ function projectInputs(
       for (let g = 0; g < gates; g++) acc[g] += xv * kernel[kRow + g];
     }
     out.set(acc, r * gates);
+  }
+  return out;
+}
+
+/** [rows, cols] -> [cols, rows], so the recurrent products below read memory in order. */
+function transposed(m: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c];
   }
   return out;
 }
@@ -217,21 +267,19 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
   const act = activationCode(activation);
   const rows = batch * steps;
   const h = projectInputs(args.x, args.kernel, args.bias, rows, inputDim, units);
-  const acc = new Float64Array(units);
+  const recurrentT = transposed(recurrentKernel, units, units); // [units (out), units (in)]
   for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < steps; t++) {
+    const first = b * steps * units;
+    for (let u = 0; u < units; u++) h[first + u] = activate(act, h[first + u]);
+    for (let t = 1; t < steps; t++) {
       const row = (b * steps + t) * units;
-      for (let u = 0; u < units; u++) acc[u] = h[row + u];
-      if (t > 0) {
-        const prev = row - units;
-        for (let j = 0; j < units; j++) {
-          const hj = h[prev + j];
-          if (hj === 0) continue;
-          const rRow = j * units;
-          for (let u = 0; u < units; u++) acc[u] += hj * recurrentKernel[rRow + u];
-        }
+      const prev = row - units;
+      for (let u = 0; u < units; u++) {
+        let z = h[row + u];
+        const rRow = u * units;
+        for (let j = 0; j < units; j++) z += h[prev + j] * recurrentT[rRow + j];
+        h[row + u] = activate(act, z);
       }
-      for (let u = 0; u < units; u++) h[row + u] = activate(act, acc[u]);
     }
   }
   return { args, activation: act, h };

@@ -11,6 +11,8 @@ import {
   figureBundle,
   formatDuration,
   inJupyter,
+  modelSummaryText,
+  numpyStr,
   PLOTLY_MIME,
   plotlyJs,
   plotlyScriptTag,
@@ -161,7 +163,8 @@ Deno.test("progress line", async (t) => {
       });
     }
     now = 1000;
-    const last = await p.finish();
+    await p.finish();
+    const last = p.line();
     // Batches at 40 (shown), 80, 120 (skipped: < 100 ms), epoch end (shown), 160 (shown: 120 since
     // the last batch shown)...
     assert.ok(shown.length < 2 * 3 + 3, `rate limited: ${shown.length} updates`);
@@ -243,4 +246,50 @@ Deno.test("assertions name expected and actual", async (t) => {
       message: "val acc: expected a value in [0.63, 0.69], got 0.5",
     });
   });
+});
+
+Deno.test("numpyStr prints 1-D integer arrays as numpy does", () => {
+  // Expected strings: scripts/fixtures/numpy_str.py (numpy 2.4 `str(np.array(...))`).
+  assert.equal(numpyStr([1, 0, 0, 1, 0, 0, 1, 0, 1, 0]), "[1 0 0 1 0 0 1 0 1 0]");
+  assert.equal(numpyStr([-3, 100, 7]), "[ -3 100   7]");
+  assert.equal(numpyStr([]), "[]");
+  const arange = Array.from({ length: 42 }, (_, i) => 5 + 3 * i);
+  assert.equal(
+    numpyStr(arange),
+    "[  5   8  11  14  17  20  23  26  29  32  35  38  41  44  47  50  53  56\n" +
+      "  59  62  65  68  71  74  77  80  83  86  89  92  95  98 101 104 107 110\n" +
+      " 113 116 119 122 125 128]",
+  );
+  const row = [...new Array(62).fill(0), 35, 40, 27, 28, 40, 22, 83, 31, 85, 45, 24, 23, 31, 70];
+  row.push(31, 76, 30, 98, 32, 22, 28, 51, 75, 56, 30, 33, 97, 53, 38, 46, 53, 74, 31, 35, 23);
+  row.push(34, 22, 58);
+  assert.equal(
+    numpyStr(row),
+    "[ 0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0\n" +
+      "  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0\n" +
+      "  0  0  0  0  0  0  0  0  0  0  0  0  0  0 35 40 27 28 40 22 83 31 85 45\n" +
+      " 24 23 31 70 31 76 30 98 32 22 28 51 75 56 30 33 97 53 38 46 53 74 31 35\n" +
+      " 23 34 22 58]",
+  );
+  assert.throws(() => numpyStr([0.5]), /numpyStr: 0.5 is not an integer/);
+});
+
+Deno.test("modelSummaryText captures a real tfjs model's summary", async () => {
+  const { tf } = await import("../src/tf.ts");
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ units: 3, inputShape: [4] }));
+  model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
+  const logged: unknown[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => logged.push(a);
+  let text: string;
+  try {
+    text = modelSummaryText(model);
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(logged, [], "nothing printed");
+  assert.match(text, /Total params: 19\n/);
+  assert.match(text, /Layer \(type\)/);
+  model.dispose();
 });

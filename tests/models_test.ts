@@ -128,11 +128,15 @@ Deno.test("buildModel: TensorFlow 2 Keras initialisers and settings", async (t) 
   await t.step("optimizers: sgd 0.01 for one-hot, adam 1e-3 (epsilon 1e-7) for embeddings", () => {
     const sgd = buildModel("simple_rnn_onehot", { seed: 1 }).optimizer.getConfig();
     assert.equal(sgd.learningRate, 0.01);
-    const adam = buildModel("embedding_lstm", { seed: 1 }).optimizer.getConfig();
-    assert.deepEqual(
-      [adam.learningRate, adam.beta1, adam.beta2, adam.epsilon],
-      [1e-3, 0.9, 0.999, 1e-7],
-    );
+    for (const [fused, className] of [[true, "FusedAdam"], [false, "Adam"]] as const) {
+      const optimizer = buildModel("embedding_lstm", { seed: 1, fused }).optimizer;
+      assert.equal(optimizer.getClassName(), className);
+      const adam = optimizer.getConfig();
+      assert.deepEqual(
+        [adam.learningRate, adam.beta1, adam.beta2, adam.epsilon],
+        [1e-3, 0.9, 0.999, 1e-7],
+      );
+    }
   });
 
   await t.step("clear errors for a bad kind or seed", () => {

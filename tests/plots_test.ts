@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { comparisonFigure, historyFigure } from "../src/plots.ts";
+import {
+  comparisonFigure,
+  historyFigure,
+  loadModelResults,
+  saveModelResult,
+} from "../src/plots.ts";
 
 Deno.test("historyFigure", async (t) => {
   const history = { loss: [0.69, 0.6, 0.55], val_loss: [0.68, 0.62, 0.6], acc: [0.5, 0.7, 0.75] };
@@ -11,6 +16,9 @@ Deno.test("historyFigure", async (t) => {
     assert.deepEqual(f.data[1].y, [0.68, 0.62, 0.6]);
     const layout = f.layout as Record<string, { title: { text: string } }>;
     assert.equal(layout.xaxis.title.text, "epoch");
+    assert.equal((f.layout.xaxis as { dtick: number }).dtick, 1);
+    const long = historyFigure({ loss: Array.from({ length: 45 }, (_, i) => 1 / (i + 1)) }, "loss");
+    assert.equal((long.layout.xaxis as { dtick: number }).dtick, 3);
     assert.equal(layout.yaxis.title.text, "binary cross-entropy");
     assert.equal(f.layout.title?.text, "Loss by epoch");
   });
@@ -61,4 +69,24 @@ Deno.test("comparisonFigure", async (t) => {
       /m: valAcc must be in \[0, 1\], got 65.7/,
     );
   });
+});
+
+Deno.test("model results round-trip through JSON files", async () => {
+  const dir = new URL(`file://${await Deno.makeTempDir({ prefix: "ch9-results-" })}/`);
+  try {
+    const lstm = { name: "LSTM", valAcc: 0.83, testAcc: 0.82, trainSeconds: 60, quick: false };
+    await saveModelResult("embedding_lstm", lstm, dir);
+    await saveModelResult("scratch_rnn", { ...lstm, name: "scratch", quick: true }, dir);
+    const full = await loadModelResults(["scratch_rnn", "nothing", "embedding_lstm"], {
+      quick: false,
+      dir,
+    });
+    assert.deepEqual(full.results, [lstm]);
+    assert.deepEqual(full.missing, ["scratch_rnn", "nothing"]);
+    const quick = await loadModelResults(["scratch_rnn"], { quick: true, dir });
+    assert.equal(quick.results[0].name, "scratch");
+    await assert.rejects(() => saveModelResult("../x", lstm, dir), /Invalid result key/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
