@@ -19,7 +19,13 @@
  * @module
  */
 
-import { figureBundle, PLOTLY_MIME, type PlotlyFigure, plotlyJs } from "../src/display.ts";
+import {
+  figureBundle,
+  PLOTLY_MIME,
+  type PlotlyFigure,
+  plotlyJs,
+  readNpmFile,
+} from "../src/display.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const NOTEBOOKS = new URL("notebooks/", ROOT);
@@ -47,6 +53,8 @@ interface PageSummary {
   title: string;
   seconds: number;
   figures: PlotlyFigure[];
+  /** Executed with CH9_QUICK=1. */
+  quick: boolean;
 }
 
 async function run(
@@ -106,6 +114,13 @@ function assertNoErrors(nb: Notebook, name: string): void {
   });
 }
 
+/** Whether any markdown cell holds TeX math (`$...$`, `\\(...\\)` or `\\[...\\]`). */
+function hasMath(nb: Notebook): boolean {
+  return nb.cells.some((c) =>
+    c.cell_type === "markdown" && /\$[^$]+\$|\\\(|\\\[/.test(sourceText(c.source))
+  );
+}
+
 /** Plotly figures of the cells tagged `headline`, in order. */
 function headlineFigures(nb: Notebook): PlotlyFigure[] {
   const figs: PlotlyFigure[] = [];
@@ -124,8 +139,8 @@ let mathJaxTag: string | undefined;
 /** An inline MathJax 3 (TeX input, SVG output with its fonts) configured as nbconvert's was. */
 async function mathJax(): Promise<string> {
   if (mathJaxTag) return mathJaxTag;
-  const path = new URL(import.meta.resolve("mathjax/es5/tex-svg-full.js"));
-  const js = (await Deno.readTextFile(path)).replace(/<\/(script)/gi, "<\\/$1");
+  const source = await readNpmFile("mathjax/es5/tex-svg-full.js");
+  const js = source.replace(/<\/(script)/gi, "<\\/$1");
   const config = {
     tex: {
       inlineMath: [["$", "$"], ["\\(", "\\)"]],
@@ -145,11 +160,15 @@ async function mathJax(): Promise<string> {
  * Replaces nbconvert's external script references (RequireJS, MathJax 2 from the Debian paths
  * or a CDN) with the inline MathJax 3, and checks nothing external is left.
  */
-export async function makeSelfContained(html: string, name: string): Promise<string> {
+export async function makeSelfContained(
+  html: string,
+  name: string,
+  options: { math: boolean },
+): Promise<string> {
   let out = html.replace(/<script\s+src="[^"]*require(\.min)?\.js"\s*>\s*<\/script>/g, "");
   const mj = /<!-- Load mathjax -->[\s\S]*?<!-- End of mathjax configuration -->/;
   if (mj.test(out)) {
-    const tag = await mathJax();
+    const tag = options.math ? await mathJax() : "";
     out = out.replace(mj, () => tag);
   }
   const external = out.match(/<(script|link|img)\b[^>]*\b(src|href)="(https?:|file:|\/\/)[^"]*"/g);
@@ -210,7 +229,7 @@ function escape(text: string): string {
 }
 
 /** The index page: one section per notebook with its link, run time and headline figures. */
-export async function indexPage(pages: PageSummary[], quick: boolean): Promise<string> {
+export async function indexPage(pages: PageSummary[]): Promise<string> {
   let plotly: string | undefined = await plotlyJs();
   const sections = pages.map((p) => {
     const figs = p.figures.map((f) => {
@@ -220,7 +239,9 @@ export async function indexPage(pages: PageSummary[], quick: boolean): Promise<s
     }).join("\n");
     return `<section>
 <h2><a href="${escape(p.name)}.html">${escape(p.title)}</a></h2>
-<p class="meta">${escape(p.name)}.ipynb, executed in ${p.seconds.toFixed(1)} s</p>
+<p class="meta">${escape(p.name)}.ipynb, executed in ${p.seconds.toFixed(1)} s${
+      p.quick ? " (quick run: <code>CH9_QUICK=1</code>, small subset, few epochs)" : ""
+    }</p>
 <div class="figures">${figs}</div>
 </section>`;
   }).join("\n");
@@ -239,13 +260,42 @@ section { border-top: 1px solid #ddd; padding-top: 0.5em; }
 </head>
 <body>
 <h1>Do it! 딥러닝 입문, chapter 9 in TypeScript</h1>
-<p>${quick ? "Quick run (<code>CH9_QUICK=1</code>: small subset, few epochs). " : ""}Generated ${
+<p>Generated ${
     new Date().toISOString()
-  } by <code>deno task report</code>; ${pages.length} notebooks in ${total.toFixed(1)} s.</p>
+  } by <code>deno task report</code>: ${pages.length} notebooks, executed in ${
+    total.toFixed(1)
+  } s.</p>
 ${sections}
 </body>
 </html>
 `;
+}
+
+/**
+ * This run's pages plus those of earlier runs (kept in `reports/pages.json`) whose HTML still
+ * exists, in notebook order; writes the merged list back.
+ */
+async function mergePages(pages: PageSummary[]): Promise<PageSummary[]> {
+  const file = new URL("pages.json", REPORTS);
+  let earlier: PageSummary[] = [];
+  try {
+    earlier = JSON.parse(await Deno.readTextFile(file));
+  } catch {
+    // first run
+  }
+  const byName = new Map<string, PageSummary>();
+  for (const p of earlier) {
+    try {
+      await Deno.stat(new URL(`${p.name}.html`, REPORTS));
+      byName.set(p.name, p);
+    } catch {
+      // its page is gone
+    }
+  }
+  for (const p of pages) byName.set(p.name, p);
+  const all = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  await Deno.writeTextFile(file, JSON.stringify(all) + "\n");
+  return all;
 }
 
 async function main(args: string[]): Promise<void> {
@@ -283,15 +333,17 @@ async function main(args: string[]): Promise<void> {
       console.log(`${name}: running${quick ? " (CH9_QUICK=1)" : ""}...`);
       const nb = await executeNotebook(name, tmp, env, timeout);
       const seconds = (performance.now() - t0) / 1000;
-      const html = await makeSelfContained(await toHtml(name, tmp), name);
+      const html = await makeSelfContained(await toHtml(name, tmp), name, { math: hasMath(nb) });
       await Deno.writeTextFile(new URL(`${name}.html`, REPORTS), html);
-      pages.push({ name, title: titleOf(nb, name), seconds, figures: headlineFigures(nb) });
+      pages.push({ name, title: titleOf(nb, name), seconds, figures: headlineFigures(nb), quick });
       console.log(`${name}: ok in ${seconds.toFixed(1)} s -> reports/${name}.html`);
     }
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
-  await Deno.writeTextFile(new URL("index.html", REPORTS), await indexPage(pages, quick));
+  // The index lists every notebook that has a page: this run's, plus earlier runs' of others.
+  const all = await mergePages(pages);
+  await Deno.writeTextFile(new URL("index.html", REPORTS), await indexPage(all));
   const total = (performance.now() - started) / 1000;
   await Deno.writeTextFile(
     new URL("timings.json", REPORTS),

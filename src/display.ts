@@ -101,6 +101,25 @@ export async function display(
   });
 }
 
+/**
+ * `console.log` for notebooks: formats its arguments as `console.log` does (strings as they are,
+ * other values through `Deno.inspect`, without colours) and shows them as one text output.
+ *
+ * Use it instead of `console.log` in cells: Deno's kernel forwards stdout asynchronously, so
+ * lines printed just before a cell ends can land in the next cell's output or be lost when the
+ * notebook is executed headlessly; displayed outputs arrive in order. Outside Jupyter it is
+ * `console.log`.
+ */
+export async function print(...values: unknown[]): Promise<void> {
+  const text = values.map((v) => typeof v === "string" ? v : Deno.inspect(v, { colors: false }))
+    .join(" ");
+  if (!inJupyter()) {
+    console.log(text);
+    return;
+  }
+  await display({ "text/plain": stripAnsi(text) });
+}
+
 /** Shows plain text (ANSI codes removed) in a monospace output. */
 export async function showText(text: string): Promise<void> {
   const clean = stripAnsi(text);
@@ -186,29 +205,51 @@ export interface PlotlyFigure {
   layout: { title?: { text: string }; [key: string]: unknown };
 }
 
+/**
+ * The text of a file inside an npm package of deno.json's imports, e.g.
+ * `"mathjax/es5/tex-svg-full.js"`, read from Deno's npm cache. Packages that no module imports
+ * (plotly.js and MathJax only run in the browser) are not fetched by `deno run` or `deno test`,
+ * so when the file is missing this runs `deno install` in the project once and reads it again.
+ *
+ * @throws Error naming the file and the command to run when it still cannot be read.
+ */
+export async function readNpmFile(specifier: string): Promise<string> {
+  const url = import.meta.resolve(specifier);
+  if (!url.startsWith("file:")) {
+    throw new Error(`${specifier} resolved to ${url}; expected a file in Deno's npm cache`);
+  }
+  const path = new URL(url);
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  const root = new URL("../", import.meta.url);
+  const install = await new Deno.Command(Deno.execPath(), {
+    args: ["install", "--quiet"],
+    cwd: root,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new Error(
+      `Cannot read ${path.pathname} (${(e as Error).message}); \`deno install\` in ` +
+        `${root.pathname} ${install.success ? "did not fetch it" : "failed"}: ` +
+        new TextDecoder().decode(install.stderr).trim(),
+    );
+  }
+}
+
 let plotlySource: string | undefined;
 
 /**
  * The plotly.js bundle from the `plotly.js-dist` npm package (the version pinned in
- * deno.json), read from Deno's npm cache. Cached after the first call.
- *
- * @throws Error naming the path and the command that fetches the package when it is missing.
+ * deno.json), read from Deno's npm cache (see {@link readNpmFile}). Cached after the first call.
  */
 export async function plotlyJs(): Promise<string> {
-  if (plotlySource !== undefined) return plotlySource;
-  const url = import.meta.resolve("plotly.js-dist");
-  if (!url.startsWith("file:")) {
-    throw new Error(`plotly.js-dist resolved to ${url}; expected a file in Deno's npm cache`);
-  }
-  const path = new URL(url);
-  try {
-    plotlySource = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new Error(
-      `Cannot read plotly.js at ${path.pathname} (${(e as Error).message}). ` +
-        "Run `deno install` in the project directory to fetch the npm packages of deno.json.",
-    );
-  }
+  plotlySource ??= await readNpmFile("plotly.js-dist");
   return plotlySource;
 }
 

@@ -82,8 +82,8 @@ export function gatherSlices<T extends NumericValues>(
       const rowBase = (b * outerSize + o) * dimSize;
       for (let i = 0; i < nIndices; i++) {
         const from = (rowBase + indices[b * nIndices + i]) * sliceSize;
-        if (sliceSize === 1) out[to] = x[from];
-        else out.set(x.subarray(from, from + sliceSize), to);
+        if (sliceSize > 64) out.set(x.subarray(from, from + sliceSize), to);
+        else for (let k = 0; k < sliceSize; k++) out[to + k] = x[from + k]; // no view to allocate
         to += sliceSize;
       }
     }

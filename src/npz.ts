@@ -2,7 +2,8 @@
  * Reader for numpy's `.npz` files (what `np.savez` / `np.savez_compressed` write, and what
  * Keras's `imdb.npz` is): a zip of `.npy` files. The zip directory is read here (zip64
  * included); deflated entries are inflated and CRC-32s computed by zlib (`node:zlib`, native:
- * about 3x faster than fflate's pure-JS inflate on imdb.npz's 28 MB on our 2-core machine); stored entries are taken as they are. Every entry's CRC-32 and size are checked, so a
+ * about 3x faster than fflate's pure-JS inflate on imdb.npz's 28 MB on our 2-core machine);
+ * stored entries are taken as they are. Every entry's CRC-32 and size are checked, so a
  * truncated or corrupt file is an `Error`, never silently wrong data.
  *
  * @example

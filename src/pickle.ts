@@ -12,8 +12,10 @@
  *
  * @example
  * ```ts
- * // A pickled numpy object array of two Python lists of ints:
- * const arr = unpickle(bytes) as PickledNdarray; // { shape: [2], descr: "|O", items: [[1, 2], [3]] }
+ * // A pickled numpy object array of two Python lists of ints, np.array([[1, 2], [3]], object):
+ * const arr = unpickle(bytes) as PickledNdarray;
+ * arr.shape; // [2]
+ * arr.items; // [Int32Array [1, 2], Int32Array [3]]
  * ```
  * @module
  */
@@ -23,7 +25,7 @@ export class PyTuple {
   constructor(readonly items: readonly PyValue[]) {}
 }
 
-/** A numpy dtype rebuilt from its pickle: `descr` as numpy's `.str`, e.g. `"<i8"`, `"|O"`. */
+/** A numpy dtype rebuilt from its pickle: its type code and byte order. */
 export interface PickledDtype {
   readonly kind: "dtype";
   /** numpy type code plus size, e.g. `"O8"`, `"i8"`, `"f4"`. */
@@ -66,13 +68,13 @@ export type PyValue =
   | PyGlobal;
 
 /** Allowed `module.name` globals and what each stands for. */
-const ALLOWED_GLOBALS: Record<string, PyGlobal["name"]> = {
-  "numpy.core.multiarray._reconstruct": "reconstruct",
-  "numpy._core.multiarray._reconstruct": "reconstruct",
-  "numpy.ndarray": "ndarray",
-  "numpy.dtype": "dtype",
-  "_codecs.encode": "codecs.encode",
-};
+const ALLOWED_GLOBALS = new Map<string, PyGlobal["name"]>([
+  ["numpy.core.multiarray._reconstruct", "reconstruct"],
+  ["numpy._core.multiarray._reconstruct", "reconstruct"],
+  ["numpy.ndarray", "ndarray"],
+  ["numpy.dtype", "dtype"],
+  ["_codecs.encode", "codecs.encode"],
+]);
 
 /** Pickle opcodes we accept (protocols 2-5 as numpy and Python lists use them). */
 const OP = {
@@ -243,6 +245,7 @@ function build(obj: StackItem, state: StackItem, at: number): void {
       obj.dtype = dtype;
       obj.fortranOrder = fortran === true;
       if (Array.isArray(data)) obj.items = data;
+      else if (data instanceof Int32Array) obj.items = Array.from(data); // an object array of ints
       else if (data instanceof Uint8Array) obj.raw = data;
       else throw new Error(`pickle: ndarray state at byte ${at} has ${describe(data)} data`);
       return;
@@ -401,7 +404,7 @@ export function unpickle(bytes: Uint8Array): PyValue {
     return s;
   };
   const global = (module: string, name: string, at: number): PyGlobal => {
-    const allowed = ALLOWED_GLOBALS[`${module}.${name}`];
+    const allowed = ALLOWED_GLOBALS.get(`${module}.${name}`);
     if (!allowed) {
       throw new Error(
         `pickle: global "${module}.${name}" at byte ${at} is not allowed ` +

@@ -103,8 +103,14 @@ export interface ModelResult {
 /** Where notebooks leave their results for the closing comparison (git-ignored `data/`). */
 export const RESULTS_DIR: URL = new URL("../data/results/", import.meta.url);
 
+/** `<key>.json`, or `<key>.quick.json` for a quick run's result. */
+function resultFile(key: string, quick: boolean): string {
+  return quick ? `${key}.quick.json` : `${key}.json`;
+}
+
 /**
- * Saves one model's result as `<dir>/<key>.json`, for the comparison at the end of 9-4.
+ * Saves one model's result as `<dir>/<key>.json` (`<key>.quick.json` when `result.quick`), for
+ * the comparison at the end of 9-4.
  *
  * @param key file name, e.g. `"embedding_lstm"` (letters, digits, `_` and `-`).
  */
@@ -115,12 +121,15 @@ export async function saveModelResult(
 ): Promise<void> {
   if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`Invalid result key "${key}"`);
   await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(new URL(`${key}.json`, dir), JSON.stringify(result, null, 2) + "\n");
+  await Deno.writeTextFile(
+    new URL(resultFile(key, result.quick ?? false), dir),
+    JSON.stringify(result, null, 2) + "\n",
+  );
 }
 
 /**
- * Reads the results saved under `keys`, in that order, keeping those from a run of the same
- * kind (`quick` or not); `missing` names the keys with no such result.
+ * Reads the results saved under `keys` by runs of the given kind (`quick` or not), in that
+ * order; `missing` names the keys with no such result.
  */
 export async function loadModelResults(
   keys: readonly string[],
@@ -131,7 +140,8 @@ export async function loadModelResults(
   for (const key of keys) {
     let r: ModelResult;
     try {
-      r = JSON.parse(await Deno.readTextFile(new URL(`${key}.json`, options.dir ?? RESULTS_DIR)));
+      const file = new URL(resultFile(key, options.quick), options.dir ?? RESULTS_DIR);
+      r = JSON.parse(await Deno.readTextFile(file));
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
         missing.push(key);

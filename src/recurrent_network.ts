@@ -53,6 +53,7 @@
 import { tf } from "./tf.ts";
 import type { NDArray } from "./ndarray.ts";
 import { RandomState } from "./random_state.ts";
+import { type GemmOperands, tanh, WasmKernels } from "./wasm_kernels.ts";
 
 /** Options of {@linkcode RecurrentNetwork}, with the book's defaults. */
 export interface RecurrentNetworkOptions {
@@ -76,6 +77,11 @@ export interface RecurrentNetworkOptions {
   bookBackprop?: boolean;
   /** Storage precision of w1h, w1x, w2 after each update: "float32" as in the book (default). */
   weightDtype?: "float32" | "float64";
+  /**
+   * Run the matrix products in WebAssembly SIMD when nCells is a multiple of 8 (default true).
+   * The results are bit-identical to the plain loops (same sums in the same order).
+   */
+  wasmSimd?: boolean;
 }
 
 /** The weights, row-major, with the book's shapes. */
@@ -148,6 +154,8 @@ export class RecurrentNetwork {
   readonly bookBackprop: boolean;
   /** Storage precision of w1h, w1x, w2. */
   readonly weightDtype: "float32" | "float64";
+  /** Whether the matrix products run in WebAssembly SIMD (see the option). */
+  readonly wasmSimd: boolean;
   /** Training loss of each epoch of `fit`. */
   losses: number[] = [];
   /** Validation loss of each epoch of `fit`. */
@@ -184,6 +192,7 @@ export class RecurrentNetwork {
   #hpT = new Float64Array(0); // [cells, m] Hpᵀ
   #deltaT = new Float64Array(0); // [cells, m] (∂L/∂Z1)ᵀ
   #stepSum = new Float64Array(0); // [cells]
+  #gemm: WasmKernels | null; // the SIMD matrix product, or null for the plain loops
   #batchX: NDArray["data"] = new Float32Array(0); // [batch, steps, features] genBatch's buffer
   #batchY = new Float64Array(0); // [batch]
 
@@ -197,6 +206,7 @@ export class RecurrentNetwork {
       seed = 42,
       bookBackprop = false,
       weightDtype = "float32",
+      wasmSimd = true,
     } = options;
     if (!Number.isInteger(nCells) || nCells < 1) {
       throw new Error(`nCells must be a positive integer, got ${nCells}`);
@@ -221,6 +231,8 @@ export class RecurrentNetwork {
     this.seed = seed;
     this.bookBackprop = bookBackprop;
     this.weightDtype = weightDtype;
+    this.#gemm = wasmSimd && nCells % 8 === 0 ? WasmKernels.create() : null;
+    this.wasmSimd = this.#gemm !== null;
   }
 
   /** Whether the weights exist (from `initWeights`, `setWeights` or `fit`). */
@@ -312,6 +324,7 @@ export class RecurrentNetwork {
    */
   forpass(x: NDArray): Float64Array {
     const [m, steps] = this.#checkX(x, "x");
+    this.#keysInput = null; // x's values may have changed since it was last seen
     this.#encode(x);
     this.#reserveHistory(m, steps);
     this.#forward(x, m, steps, true);
@@ -373,41 +386,52 @@ export class RecurrentNetwork {
     }
     const hpT = this.#hpT, deltaT = this.#deltaT, stepSum = this.#stepSum;
     const back = Math.min(this.tbpttSteps, steps);
+    const gemm = this.#gemm, ops = this.#gemmOperands(m);
     for (let b = 0; b < back; b++) {
       const t = steps - 1 - b; // the step whose input is X_t and previous state Hp = h[t]
       const hp = t * m * n;
-      // Hpᵀ and (∂L/∂Z1)ᵀ [cells, m], so that the products below run over contiguous rows.
-      for (let i = 0; i < m; i++) {
-        for (let c = 0; c < n; c++) {
-          hpT[c * m + i] = h[hp + i * n + c];
-          deltaT[c * m + i] = delta[i * n + c];
-        }
-      }
-      // ∂L/∂W1h += Hpᵀ·∂L/∂Z1 [cells, cells], four columns at a time.
       const gh = grads.w1h;
-      for (let a = 0; a < n; a++) {
-        const ao = a * m, go = a * n;
-        let c = 0;
-        for (; c + 4 <= n; c += 4) {
-          const c0 = c * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m;
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          for (let i = 0; i < m; i++) {
-            const hv = hpT[ao + i];
-            s0 += hv * deltaT[c0 + i];
-            s1 += hv * deltaT[c1 + i];
-            s2 += hv * deltaT[c2 + i];
-            s3 += hv * deltaT[c3 + i];
-          }
-          gh[go + c] += s0;
-          gh[go + c + 1] += s1;
-          gh[go + c + 2] += s2;
-          gh[go + c + 3] += s3;
+      if (gemm !== null && ops !== null) {
+        // ∂L/∂W1h += Hpᵀ [cells, m] · ∂L/∂Z1 [m, cells] in WebAssembly.
+        for (let i = 0; i < m; i++) {
+          for (let c = 0; c < n; c++) ops.a[c * m + i] = h[hp + i * n + c];
         }
-        for (; c < n; c++) {
-          const co = c * m;
-          let s = 0;
-          for (let i = 0; i < m; i++) s += hpT[ao + i] * deltaT[co + i];
-          gh[go + c] += s;
+        ops.w.set(delta.subarray(0, m * n));
+        gemm.multiply(n, m, n);
+        for (let j = 0; j < n * n; j++) gh[j] += ops.s[j];
+      } else {
+        // Hpᵀ and (∂L/∂Z1)ᵀ [cells, m], so that the products below run over contiguous rows.
+        for (let i = 0; i < m; i++) {
+          for (let c = 0; c < n; c++) {
+            hpT[c * m + i] = h[hp + i * n + c];
+            deltaT[c * m + i] = delta[i * n + c];
+          }
+        }
+        // ∂L/∂W1h += Hpᵀ·∂L/∂Z1 [cells, cells], four columns at a time.
+        for (let a = 0; a < n; a++) {
+          const ao = a * m, go = a * n;
+          let c = 0;
+          for (; c + 4 <= n; c += 4) {
+            const c0 = c * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m;
+            let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (let i = 0; i < m; i++) {
+              const hv = hpT[ao + i];
+              s0 += hv * deltaT[c0 + i];
+              s1 += hv * deltaT[c1 + i];
+              s2 += hv * deltaT[c2 + i];
+              s3 += hv * deltaT[c3 + i];
+            }
+            gh[go + c] += s0;
+            gh[go + c + 1] += s1;
+            gh[go + c + 2] += s2;
+            gh[go + c + 3] += s3;
+          }
+          for (; c < n; c++) {
+            const co = c * m;
+            let s = 0;
+            for (let i = 0; i < m; i++) s += hpT[ao + i] * deltaT[co + i];
+            gh[go + c] += s;
+          }
         }
       }
       // ∂L/∂W1x += Xᵀ·∂L/∂Z1 [features, cells]: a one-hot row adds ∂L/∂Z1's row to one row.
@@ -438,6 +462,20 @@ export class RecurrentNetwork {
       // ∂L/∂Z1 of the previous step = (∂L/∂Z1 · W1hᵀ) ⊙ (1 − Hp²)   [m, cells]
       // (book: ∂L/∂Z1 · W1h, i.e. this.#w1hT's rows in place of W1h's)
       const w = this.bookBackprop ? this.#w1hT : w1h;
+      if (gemm !== null && ops !== null) {
+        // ∂L/∂Z1 [m (even), cells] · W1hᵀ [cells, cells] (book: · W1h) in WebAssembly.
+        const rows = m + (m & 1);
+        ops.a.set(delta.subarray(0, m * n));
+        ops.a.fill(0, m * n, rows * n);
+        ops.w.set(this.bookBackprop ? w1h : this.#w1hT);
+        gemm.multiply(rows, n, n);
+        for (let j = 0; j < m * n; j++) {
+          const hv = h[hp + j];
+          deltaNext[j] = ops.s[j] * (1 - hv * hv);
+        }
+        [delta, deltaNext] = [deltaNext, delta];
+        continue;
+      }
       for (let i = 0; i < m; i++) {
         const di = i * n, ho = hp + di;
         let a = 0;
@@ -499,14 +537,13 @@ export class RecurrentNetwork {
     }
     const g = this.backprop(x, err);
     const lr = this.learningRate;
-    const round = this.weightDtype === "float32" ? Math.fround : (v: number) => v;
     const w1h = this.#w1h!, w1x = this.#w1x!, b1 = this.#b1!, w2 = this.#w2!, b2 = this.#b2!;
     // Cell weights and bias, then the output layer's (float32 storage as the book's arrays).
-    for (let i = 0; i < w1h.length; i++) w1h[i] = round(w1h[i] - lr * g.w1h[i]);
-    for (let i = 0; i < w1x.length; i++) w1x[i] = round(w1x[i] - lr * g.w1x[i]);
-    for (let i = 0; i < b1.length; i++) b1[i] -= lr * g.b1[i];
-    for (let i = 0; i < w2.length; i++) w2[i] = round(w2[i] - lr * g.w2[i]);
-    for (let i = 0; i < b2.length; i++) b2[i] -= lr * g.b2[i];
+    update(w1h, g.w1h, lr, this.weightDtype);
+    update(w1x, g.w1x, lr, this.weightDtype);
+    update(b1, g.b1, lr, "float64");
+    update(w2, g.w2, lr, this.weightDtype);
+    update(b2, g.b2, lr, "float64");
     this.#keysInput = null; // W1x changed: rebuild the row table next time
     return a;
   }
@@ -673,6 +710,13 @@ export class RecurrentNetwork {
     }
   }
 
+  /** The WebAssembly operands, with room for m samples' products; null without the kernel. */
+  #gemmOperands(m: number): GemmOperands | null {
+    if (this.#gemm === null) return null;
+    const n = this.nCells, rows = m + (m & 1);
+    return this.#gemm.reserve({ a: rows * n, w: Math.max(rows, n) * n, s: Math.max(rows, n) * n });
+  }
+
   #reserveHistory(m: number, steps: number): void {
     const need = (steps + 1) * m * this.nCells;
     if (this.#h.length < need) this.#h = new Float64Array(need);
@@ -735,6 +779,8 @@ export class RecurrentNetwork {
     let rep = this.#rep, prevRep = this.#prevRep, size = this.#size, prevSize = this.#prevSize;
     const active = this.#active, repAt = this.#repAt;
     const slot = (t: number) => (history ? t : t % 2) * m * n;
+    const gemm = this.#gemm, ops = this.#gemmOperands(m);
+    ops?.w.set(this.#w1h!); // W1h [cells, cells] for the products Hp·W1h
     h.fill(0, 0, m * n); // H_0 = 0 [m, cells]
     // Before the first step every sample has the same (zero) state: one group, led by sample 0.
     prevRep.fill(0, 0, m);
@@ -775,8 +821,29 @@ export class RecurrentNetwork {
           for (let c = 0; c < n; c++) table[to + c] += xv * table[k * n + c];
         }
       }
-      // Z1 = X_t·W1x + Hp·W1h + b1, H = tanh(Z1), four samples at a time. A sample's Hp is
-      // read from the row of the sample it shared the previous state with.
+      // Z1 = X_t·W1x + Hp·W1h + b1, H = tanh(Z1). A sample's Hp is read from the row of the
+      // sample it shared the previous state with.
+      if (gemm !== null && ops !== null) {
+        // Hp of the active samples [nActive (even), cells] · W1h [cells, cells] in WebAssembly.
+        const { a, s } = ops, rows = nActive + (nActive & 1);
+        for (let q = 0; q < nActive; q++) {
+          const from = hp + prevRep[active[q]] * n, to = q * n;
+          for (let c = 0; c < n; c++) a[to + c] = h[from + c];
+        }
+        a.fill(0, nActive * n, rows * n);
+        gemm.multiply(rows, n, n);
+        for (let q = 0; q < nActive; q++) {
+          const i = active[q], so = q * n;
+          const xr = xRow(keys[i * steps + t], i, features, n);
+          for (let c = 0; c < n; c++) s[so + c] = table[xr + c] + s[so + c] + b1[c];
+        }
+        gemm.tanh(rows * n);
+        for (let q = 0; q < nActive; q++) copyRow2(s, q * n, h, hn + active[q] * n, n);
+        [rep, prevRep] = [prevRep, rep];
+        [size, prevSize] = [prevSize, size];
+        continue;
+      }
+      // The same in plain loops, four samples at a time.
       let q = 0;
       for (; q + 4 <= nActive; q += 4) {
         const i0 = active[q], i1 = active[q + 1], i2 = active[q + 2], i3 = active[q + 3];
@@ -802,6 +869,24 @@ export class RecurrentNetwork {
           h[o1 + c] = tanh(table[x1 + c] + s1 + bc);
           h[o2 + c] = tanh(table[x2 + c] + s2 + bc);
           h[o3 + c] = tanh(table[x3 + c] + s3 + bc);
+        }
+      }
+      for (; q + 2 <= nActive; q += 2) {
+        const i0 = active[q], i1 = active[q + 1];
+        const p0 = hp + prevRep[i0] * n, p1 = hp + prevRep[i1] * n;
+        const x0 = xRow(keys[i0 * steps + t], i0, features, n);
+        const x1 = xRow(keys[i1 * steps + t], i1, features, n);
+        const o0 = hn + i0 * n, o1 = hn + i1 * n;
+        for (let c = 0; c < n; c++) {
+          const wo = c * n;
+          let s0 = 0, s1 = 0;
+          for (let k = 0; k < n; k++) {
+            const w = w1hT[wo + k];
+            s0 += h[p0 + k] * w;
+            s1 += h[p1 + k] * w;
+          }
+          h[o0 + c] = tanh(table[x0 + c] + s0 + b1[c]);
+          h[o1 + c] = tanh(table[x1 + c] + s1 + b1[c]);
         }
       }
       for (; q < nActive; q++) {
@@ -881,6 +966,26 @@ export class RecurrentNetwork {
   }
 }
 
+/** w −= lr · g, rounding each result to float32 for a float32 array. */
+function update(w: Float64Array, g: Float64Array, lr: number, dtype: "float32" | "float64"): void {
+  if (dtype === "float32") {
+    for (let i = 0; i < w.length; i++) w[i] = Math.fround(w[i] - lr * g[i]);
+  } else {
+    for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+  }
+}
+
+/** to[at..at+n) = from[offset..offset+n). */
+function copyRow2(
+  from: Float64Array,
+  offset: number,
+  to: Float64Array,
+  at: number,
+  n: number,
+): void {
+  for (let c = 0; c < n; c++) to[at + c] = from[offset + c];
+}
+
 /** h[to..to+n) = h[from..from+n) (nothing when from === to). */
 function copyRow(h: Float64Array, from: number, to: number, n: number): void {
   if (from === to) return;
@@ -891,26 +996,6 @@ function copyRow(h: Float64Array, from: number, to: number, n: number): void {
 function xRow(key: number, i: number, features: number, n: number): number {
   if (key >= 0) return key * n; // one-hot column key (key === features: the zero row)
   return (features + 1 + i) * n;
-}
-
-/** Cephes' rational approximation of tanh on |x| ≤ 0.625. */
-const TANH_P0 = -9.64399179425052238628e-1;
-const TANH_P1 = -9.92877231001918586564e1;
-const TANH_P2 = -1.61468768441708447952e3;
-const TANH_Q0 = 1.12811678491632931402e2;
-const TANH_Q1 = 2.23548839060100448583e3;
-const TANH_Q2 = 4.84406305325125486048e3;
-
-/**
- * tanh to within 2 ulp (checked against Math.tanh in the tests), faster than V8's Math.tanh:
- * Cephes' rational function near 0, 1 − 2/(e^{2x} + 1) elsewhere.
- */
-export function tanh(x: number): number {
-  if (x > 0.625) return x > 22 ? 1 : 1 - 2 / (Math.exp(2 * x) + 1);
-  if (x < -0.625) return x < -22 ? -1 : 2 / (Math.exp(-2 * x) + 1) - 1;
-  const s = x * x;
-  return x + x * s * ((TANH_P0 * s + TANH_P1) * s + TANH_P2) /
-      (((s + TANH_Q0) * s + TANH_Q1) * s + TANH_Q2);
 }
 
 /** Mean logistic loss of activations a [m, classes] against y [m], a clipped to [1e-10, 1 − 1e-10]. */

@@ -150,28 +150,118 @@ function projectInputs(
   gates: number,
 ): Float32Array {
   const out = new Float32Array(rows * gates);
-  const acc = new Float64Array(gates);
+  const nonZero = new Int32Array(inputDim); // the d with x[r, d] !== 0
   for (let r = 0; r < rows; r++) {
-    for (let g = 0; g < gates; g++) acc[g] = bias === null ? 0 : bias[g];
     const xRow = r * inputDim;
-    for (let d = 0; d < inputDim; d++) {
-      const xv = x[xRow + d];
-      if (xv === 0) continue;
-      const kRow = d * gates;
-      for (let g = 0; g < gates; g++) acc[g] += xv * kernel[kRow + g];
+    let nnz = 0;
+    for (let d = 0; d < inputDim; d++) if (x[xRow + d] !== 0) nonZero[nnz++] = d;
+    const oRow = r * gates;
+    // four gates at a time in locals: one load of x per four multiply-adds, no stores
+    let g = 0;
+    for (; g + 4 <= gates; g += 4) {
+      let s0 = bias === null ? 0 : bias[g];
+      let s1 = bias === null ? 0 : bias[g + 1];
+      let s2 = bias === null ? 0 : bias[g + 2];
+      let s3 = bias === null ? 0 : bias[g + 3];
+      for (let n = 0; n < nnz; n++) {
+        const d = nonZero[n];
+        const xv = x[xRow + d];
+        const k = d * gates + g;
+        s0 += xv * kernel[k];
+        s1 += xv * kernel[k + 1];
+        s2 += xv * kernel[k + 2];
+        s3 += xv * kernel[k + 3];
+      }
+      out[oRow + g] = s0;
+      out[oRow + g + 1] = s1;
+      out[oRow + g + 2] = s2;
+      out[oRow + g + 3] = s3;
     }
-    out.set(acc, r * gates);
+    for (; g < gates; g++) {
+      let s = bias === null ? 0 : bias[g];
+      for (let n = 0; n < nnz; n++) s += x[xRow + nonZero[n]] * kernel[nonZero[n] * gates + g];
+      out[oRow + g] = s;
+    }
   }
   return out;
 }
 
-/** [rows, cols] -> [cols, rows], so the recurrent products below read memory in order. */
-function transposed(m: ArrayLike<number>, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c];
+/**
+ * dst[i, g] += sum over r < nRows of a[aRow + r, i] * b[bRow + r, g], four rows at a time (one
+ * load and store of dst per four multiply-adds): the weight gradients xᵀ · dZ and hᵀ · dZ.
+ */
+function accumulateOuter(
+  dst: Float64Array,
+  a: ArrayLike<number>,
+  aRow: number,
+  aCols: number,
+  b: ArrayLike<number>,
+  bRow: number,
+  bCols: number,
+  nRows: number,
+): void {
+  let r = 0;
+  for (; r + 4 <= nRows; r += 4) {
+    const a0 = (aRow + r) * aCols;
+    const b0 = (bRow + r) * bCols;
+    for (let i = 0; i < aCols; i++) {
+      const v0 = a[a0 + i];
+      const v1 = a[a0 + aCols + i];
+      const v2 = a[a0 + 2 * aCols + i];
+      const v3 = a[a0 + 3 * aCols + i];
+      const dRow = i * bCols;
+      for (let g = 0; g < bCols; g++) {
+        const z = b0 + g;
+        dst[dRow + g] += v0 * b[z] + v1 * b[z + bCols] + v2 * b[z + 2 * bCols] +
+          v3 * b[z + 3 * bCols];
+      }
+    }
   }
-  return out;
+  for (; r < nRows; r++) {
+    const a0 = (aRow + r) * aCols;
+    const b0 = (bRow + r) * bCols;
+    for (let i = 0; i < aCols; i++) {
+      const v = a[a0 + i];
+      const dRow = i * bCols;
+      for (let g = 0; g < bCols; g++) dst[dRow + g] += v * b[b0 + g];
+    }
+  }
+}
+
+/**
+ * dh[j] = sum over g of recurrentKernel[j, g] * dz[g] for every j: the gradient flowing to the
+ * previous state, four j at a time (one load of dz per four multiply-adds, four sums in flight).
+ */
+function recurrentGrad(
+  dh: Float64Array,
+  recurrentKernel: ArrayLike<number>,
+  dZ: Float32Array,
+  zRow: number,
+  units: number,
+  gates: number,
+): void {
+  let j = 0;
+  for (; j + 4 <= units; j += 4) {
+    const k0 = j * gates;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let g = 0; g < gates; g++) {
+      const z = dZ[zRow + g];
+      s0 += recurrentKernel[k0 + g] * z;
+      s1 += recurrentKernel[k0 + gates + g] * z;
+      s2 += recurrentKernel[k0 + 2 * gates + g] * z;
+      s3 += recurrentKernel[k0 + 3 * gates + g] * z;
+    }
+    dh[j] = s0;
+    dh[j + 1] = s1;
+    dh[j + 2] = s2;
+    dh[j + 3] = s3;
+  }
+  for (; j < units; j++) {
+    const k = j * gates;
+    let s = 0;
+    for (let g = 0; g < gates; g++) s += recurrentKernel[k + g] * dZ[zRow + g];
+    dh[j] = s;
+  }
 }
 
 /** d loss / d kernel of the input projection, given dZ [rows, gates]: xᵀ · dZ, skipping zeros. */
@@ -183,6 +273,13 @@ function kernelGrad(
   gates: number,
 ): Float32Array {
   const dKernel = new Float64Array(inputDim * gates);
+  let nnz = 0;
+  for (let i = 0; i < rows * inputDim; i++) if (x[i] !== 0) nnz++;
+  // Dense x (embeddings): four rows at a time. Sparse x (one-hot): row by row where x is not 0.
+  if (nnz > 0.5 * rows * inputDim) {
+    accumulateOuter(dKernel, x, 0, inputDim, dZ, 0, gates, rows);
+    return Float32Array.from(dKernel);
+  }
   for (let r = 0; r < rows; r++) {
     const xRow = r * inputDim;
     const zRow = r * gates;
@@ -210,11 +307,29 @@ export function inputGrad(grads: RnnGrads, args: RnnForwardArgs): Float32Array {
   const dx = new Float32Array(rows * inputDim);
   for (let r = 0; r < rows; r++) {
     const zRow = r * gates;
-    for (let d = 0; d < inputDim; d++) {
+    const xRow = r * inputDim;
+    // four inputs at a time in locals: one load of dZ per four multiply-adds
+    let d = 0;
+    for (; d + 4 <= inputDim; d += 4) {
+      const k0 = d * gates;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let g = 0; g < gates; g++) {
+        const z = dZ[zRow + g];
+        s0 += z * kernel[k0 + g];
+        s1 += z * kernel[k0 + gates + g];
+        s2 += z * kernel[k0 + 2 * gates + g];
+        s3 += z * kernel[k0 + 3 * gates + g];
+      }
+      dx[xRow + d] = s0;
+      dx[xRow + d + 1] = s1;
+      dx[xRow + d + 2] = s2;
+      dx[xRow + d + 3] = s3;
+    }
+    for (; d < inputDim; d++) {
       const kRow = d * gates;
       let s = 0;
       for (let g = 0; g < gates; g++) s += dZ[zRow + g] * kernel[kRow + g];
-      dx[r * inputDim + d] = s;
+      dx[xRow + d] = s;
     }
   }
   return dx;
@@ -267,19 +382,21 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
   const act = activationCode(activation);
   const rows = batch * steps;
   const h = projectInputs(args.x, args.kernel, args.bias, rows, inputDim, units);
-  const recurrentT = transposed(recurrentKernel, units, units); // [units (out), units (in)]
+  const acc = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
-    const first = b * steps * units;
-    for (let u = 0; u < units; u++) h[first + u] = activate(act, h[first + u]);
-    for (let t = 1; t < steps; t++) {
+    for (let t = 0; t < steps; t++) {
       const row = (b * steps + t) * units;
-      const prev = row - units;
-      for (let u = 0; u < units; u++) {
-        let z = h[row + u];
-        const rRow = u * units;
-        for (let j = 0; j < units; j++) z += h[prev + j] * recurrentT[rRow + j];
-        h[row + u] = activate(act, z);
+      for (let u = 0; u < units; u++) acc[u] = h[row + u];
+      if (t > 0) {
+        const prev = row - units;
+        for (let j = 0; j < units; j++) {
+          const hj = h[prev + j];
+          if (hj === 0) continue;
+          const rRow = j * units;
+          for (let u = 0; u < units; u++) acc[u] += hj * recurrentKernel[rRow + u];
+        }
       }
+      for (let u = 0; u < units; u++) h[row + u] = activate(act, acc[u]);
     }
   }
   return { args, activation: act, h };
@@ -305,20 +422,10 @@ export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs):
         dZ[row + u] = dz;
         dBias[u] += dz;
       }
-      if (t === 0) break;
-      const prev = row - units;
-      for (let j = 0; j < units; j++) {
-        const hj = h[prev + j];
-        const rRow = j * units;
-        let s = 0;
-        for (let u = 0; u < units; u++) {
-          const dz = dZ[row + u];
-          dRec[rRow + u] += hj * dz;
-          s += recurrentKernel[rRow + u] * dz;
-        }
-        dh[j] = s;
-      }
+      if (t > 0) recurrentGrad(dh, recurrentKernel, dZ, row, units, units);
     }
+    // d recurrentKernel: h_{t-1}ᵀ · dz_t summed over the steps t >= 1 of this sequence
+    accumulateOuter(dRec, h, b * steps, units, dZ, b * steps + 1, units, steps - 1);
   }
   return {
     dZ,
@@ -445,19 +552,9 @@ export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads 
         dc[u] = dcu * f;
       }
       for (let g = 0; g < nGates; g++) dBias[g] += dZ[gRow + g];
-      if (t === 0) break;
-      for (let j = 0; j < units; j++) {
-        const hj = h[prev + j];
-        const rRow = j * nGates;
-        let s = 0;
-        for (let g = 0; g < nGates; g++) {
-          const dz = dZ[gRow + g];
-          dRec[rRow + g] += hj * dz;
-          s += recurrentKernel[rRow + g] * dz;
-        }
-        dh[j] = s;
-      }
+      if (t > 0) recurrentGrad(dh, recurrentKernel, dZ, gRow, units, nGates);
     }
+    accumulateOuter(dRec, h, b * steps, units, dZ, b * steps + 1, nGates, steps - 1);
   }
   return {
     dZ,

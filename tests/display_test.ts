@@ -16,6 +16,7 @@ import {
   PLOTLY_MIME,
   plotlyJs,
   plotlyScriptTag,
+  print,
   progressFraction,
   progressLine,
   stripAnsi,
@@ -67,6 +68,14 @@ Deno.test("display outside a kernel prints the text/plain part", async () => {
     console.log = log;
   }
   assert.deepEqual(lines, ["hello"]);
+  lines.length = 0;
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    await print("(25000,)", [1, 2], { a: "x" }, 17);
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(lines, ['(25000,) [ 1, 2 ] { a: "x" } 17']);
   const d = displayable({ "text/plain": "p" });
   assert.deepEqual(d[$display](), { "text/plain": "p" });
   assert.equal($display, Symbol.for("Jupyter.display"));

@@ -30,6 +30,7 @@ Deno.test("GatherV2 slice-copy kernel", async (t) => {
       { xShape: [3, 6, 2], idsShape: [2, 2], axis: -1, batchDims: 0, dtype: "float32" },
       { xShape: [2, 5, 3], idsShape: [2, 4], axis: 1, batchDims: 1, dtype: "float32" },
       { xShape: [4, 3], idsShape: [0], axis: 0, batchDims: 0, dtype: "float32" },
+      { xShape: [5, 70], idsShape: [3], axis: 0, batchDims: 0, dtype: "float32" }, // long slices
     ] as const;
     for (const { xShape, idsShape, axis, batchDims, dtype } of cases) {
       tf.tidy(() => {

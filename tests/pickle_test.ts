@@ -27,6 +27,16 @@ Deno.test("unpickle", async (t) => {
     assert.deepEqual(c, [2 ** 40, 5]);
   });
 
+  await t.step("an object array of ints, and a numeric array's raw bytes", async () => {
+    const ints = unpickle(await read("object_ints_p2.pkl")) as PickledNdarray;
+    assert.deepEqual(ints.items, [1, 2, 300]);
+    const floats = unpickle(await read("float64_p3.pkl")) as PickledNdarray;
+    assert.deepEqual(floats.shape, [2]);
+    assert.equal(floats.dtype?.code, "f8");
+    assert.equal(floats.dtype?.byteorder, "<");
+    assert.deepEqual(Array.from(new Float64Array(floats.raw!.slice().buffer)), [1.5, -2.0]);
+  });
+
   await t.step("a pickle naming another global is refused, nothing runs", async () => {
     assert.throws(
       () => unpickle(new Uint8Array(0)),

@@ -6,6 +6,9 @@
  * after `CH9_QUICK=1 deno task report`.
  */
 import assert from "node:assert/strict";
+import { makeSelfContained } from "../scripts/report.ts";
+import { serializeNotebook, stripNotebook, toLines } from "../scripts/strip_notebooks.ts";
+import { notebookModule } from "../scripts/check_notebooks.ts";
 
 const REPORTS = new URL("../reports/", import.meta.url);
 const CHROMIUM = ["chromium", "chromium-browser", "google-chrome"];
@@ -145,6 +148,10 @@ interface PageState {
   mathSource: number;
   mathTypeset: number;
   plotlyVersion: string | null;
+  /** Output elements nbconvert made from ANSI escape codes. */
+  ansi: number;
+  /** Text of outputs written to stderr. */
+  stderr: string[];
 }
 
 const INSPECT = `(() => {
@@ -163,6 +170,9 @@ const INSPECT = `(() => {
     mathSource: (text.match(/\\$[^$]+\\$/g) || []).length,
     mathTypeset: document.querySelectorAll("mjx-container").length,
     plotlyVersion: window.Plotly ? window.Plotly.version : null,
+    ansi: document.querySelectorAll('.jp-OutputArea-output [class*="ansi-"]').length,
+    stderr: [...document.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')]
+      .map((e) => e.textContent.slice(0, 200)),
   };
 })()`;
 
@@ -233,6 +243,8 @@ Deno.test({
         await t.step(page, async () => {
           const { state, errors } = await inspectPage(cdp, new URL(page, REPORTS).href);
           assert.deepEqual(errors, [], `${page} logged errors`);
+          assert.equal(state.ansi, 0, `${page}: outputs carry ANSI colour codes`);
+          assert.deepEqual(state.stderr, [], `${page}: outputs written to stderr`);
           if (state.plots.length > 0) assert.equal(state.plotlyVersion, "3.7.0");
           for (const p of state.plots) {
             assert.ok(p.svg, `${page} #${p.id}: no plotly SVG`);
@@ -255,4 +267,96 @@ Deno.test({
       await Deno.remove(profile, { recursive: true }).catch(() => {});
     }
   },
+});
+
+Deno.test("makeSelfContained replaces nbconvert's external scripts", async (t) => {
+  // The head nbconvert 6.5 (Debian) writes, trimmed.
+  const page =
+    `<html><head><title>x</title><script src="file:///usr/share/javascript/requirejs/require.min.js"></script>
+<style>p {}</style>
+<!-- Load mathjax -->
+    <script src="file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"> </script>
+    <script type="text/x-mathjax-config">init_mathjax();</script>
+    <!-- End of mathjax configuration --></head><body><p>$x$</p></body></html>`;
+  await t.step("with math: an inline MathJax 3", async () => {
+    const out = await makeSelfContained(page, "p", { math: true });
+    assert.ok(!out.includes("require.min.js") && !out.includes("MathJax.js?config"));
+    assert.ok(out.includes("window.MathJax = {"));
+    assert.ok(out.length > 1_000_000, "MathJax is inlined");
+    assert.equal(out.match(/<script/g)?.length, 2);
+  });
+  await t.step("without math: nothing", async () => {
+    const out = await makeSelfContained(page, "p", { math: false });
+    assert.ok(!out.includes("<script"));
+    assert.ok(out.includes("<style>p {}</style>") && out.includes("<p>$x$</p>"));
+  });
+  await t.step("anything else external fails the report", async () => {
+    await assert.rejects(
+      () => makeSelfContained(`<img src="https://example.com/a.png">`, "q", { math: false }),
+      /q: the page still loads external files: <img src="https:\/\/example.com\/a.png"/,
+    );
+  });
+});
+
+Deno.test("strip_notebooks removes outputs and run metadata, in Jupyter's format", async (t) => {
+  const executed = {
+    cells: [
+      { cell_type: "markdown", id: "a", metadata: {}, source: "# T\n\ntext" },
+      {
+        cell_type: "code",
+        id: "b",
+        metadata: { tags: ["headline"], execution: { "iopub.status.busy": "2026" } },
+        source: ["const x = 1;\n", "x"],
+        outputs: [{ output_type: "execute_result", data: { "text/plain": ["1"] } }],
+        execution_count: 3,
+      },
+    ],
+    metadata: {
+      kernelspec: { name: "deno", display_name: "Deno", language: "typescript" },
+      language_info: { name: "typescript", version: "6.0.3" },
+    },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  await t.step("toLines keeps newlines as Jupyter does", () => {
+    assert.deepEqual(toLines("a\nb\n"), ["a\n", "b\n"]);
+    assert.deepEqual(toLines("a\nb"), ["a\n", "b"]);
+    assert.deepEqual(toLines(""), []);
+  });
+  await t.step("strip", () => {
+    const s = stripNotebook(executed);
+    assert.deepEqual(s.cells[1].outputs, []);
+    assert.equal(s.cells[1].execution_count, null);
+    assert.deepEqual(s.cells[1].metadata, { tags: ["headline"] });
+    assert.deepEqual(s.cells[0].source, ["# T\n", "\n", "text"]);
+    assert.deepEqual(s.metadata.language_info, { name: "typescript" });
+    assert.equal(executed.cells[1].execution_count, 3, "the argument is not mutated");
+    // Idempotent, and byte-stable through serialisation.
+    const text = serializeNotebook(s);
+    assert.equal(serializeNotebook(stripNotebook(JSON.parse(text))), text);
+    assert.ok(text.startsWith('{\n "cells": [\n  {\n   "cell_type": "markdown",'));
+  });
+  await t.step("the committed notebooks are stripped", async () => {
+    const dir = new URL("../notebooks/", import.meta.url);
+    for await (const e of Deno.readDir(dir)) {
+      if (!e.name.endsWith(".ipynb")) continue;
+      const text = await Deno.readTextFile(new URL(e.name, dir));
+      assert.equal(serializeNotebook(stripNotebook(JSON.parse(text))), text, e.name);
+    }
+  });
+});
+
+Deno.test("check_notebooks builds one module from the code cells", () => {
+  const { code, origins } = notebookModule([
+    { cell_type: "markdown", source: "# x" },
+    { cell_type: "code", source: 'import { a } from "../src/mod.ts";\nconst b = a;' },
+    { cell_type: "code", source: ["await import('./x.ts');"] },
+  ], new URL("file:///p/notebooks/"));
+  assert.equal(
+    code,
+    '// cell 2\nimport { a } from "file:///p/src/mod.ts";\nconst b = a;\n// cell 3\n' +
+      "await import('file:///p/notebooks/x.ts');\nexport {};\n",
+  );
+  assert.deepEqual(origins[2], { cell: 2, line: 2 });
+  assert.equal(origins[3], undefined);
 });

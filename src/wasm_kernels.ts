@@ -1,0 +1,295 @@
+/**
+ * The hand-written RNN's two hot loops in WebAssembly SIMD (two float64 lanes per
+ * instruction), each bit-identical to its plain TypeScript twin:
+ *
+ *   multiply   S = A · W   A [rows, inner], W [inner, cols], S [rows, cols], row-major float64.
+ *              Every S[r, c] is summed as `s = 0; for k: s += A[r, k] * W[k, c]` sums it
+ *              (k ascending, a multiply then an add, no fused multiply-add), eight independent
+ *              sums (2 rows × 8 columns) in flight. Needs `rows` even, `cols` a multiple of 8.
+ *   tanh       in place over S, the same operations as {@linkcode tanh} below, branch-free.
+ *
+ * The module is assembled below from its instructions (no toolchain needed).
+ *
+ * @example
+ * ```ts
+ * const gemm = WasmKernels.create();
+ * if (gemm) {
+ *   const { a, w, s } = gemm.reserve({ a: 2 * 3, w: 3 * 8, s: 2 * 8 });
+ *   a.set([1, 2, 3, 4, 5, 6]);
+ *   w.fill(1);
+ *   gemm.multiply(2, 3, 8); // s = a · w: every row of s is [6, ..., 6] then [15, ..., 15]
+ * }
+ * ```
+ * @module
+ */
+
+/** Unsigned LEB128. */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+const I32 = 0x7f, V128 = 0x7b;
+// Instructions used below.
+const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
+const I32_CONST = 0x41, I32_ADD = 0x6a, I32_MUL = 0x6c, I32_LT_U = 0x49, I32_SHL = 0x74;
+const F64_LOAD = 0x2b, LOOP = 0x03, VOID = 0x40, BR_IF = 0x0d, END = 0x0b;
+const SIMD = 0xfd;
+const V128_LOAD = [SIMD, 0x00], V128_STORE = [SIMD, 0x0b], V128_CONST = [SIMD, 0x0c];
+const F64X2_SPLAT = [SIMD, 0x14], F64X2_ADD = [SIMD, 0xf0, 0x01], F64X2_MUL = [SIMD, 0xf2, 0x01];
+const F64X2_SUB = [SIMD, 0xf1, 0x01], F64X2_DIV = [SIMD, 0xf3, 0x01];
+const F64X2_MIN = [SIMD, 0xf4, 0x01], F64X2_ABS = [SIMD, 0xec, 0x01], F64X2_GT = [SIMD, 0x4a];
+const F64X2_NEAREST = [SIMD, 0x94, 0x01], I32X4_TRUNC_SAT_F64X2_S_ZERO = [SIMD, 0xfc, 0x01];
+const I64X2_EXTEND_LOW_I32X4_S = [SIMD, 0xc7, 0x01], I64X2_SHL = [SIMD, 0xcb, 0x01];
+const I64X2_ADD = [SIMD, 0xce, 0x01], V128_AND = [SIMD, 0x4e], V128_OR = [SIMD, 0x50];
+const V128_BITSELECT = [SIMD, 0x52];
+
+// ---- tanh: the constants shared by the TypeScript and the WebAssembly versions ----
+
+/** Cephes' rational approximation of tanh on |x| <= 0.625: x + x·s·P(s)/Q(s), s = x². */
+const P0 = -9.64399179425052238628e-1, P1 = -9.92877231001918586564e1;
+const P2 = -1.61468768441708447952e3, Q0 = 1.12811678491632931402e2;
+const Q1 = 2.23548839060100448583e3, Q2 = 4.84406305325125486048e3;
+/** Taylor coefficients 1/j! of e^r, j = 0..13 (|r| <= ln 2 / 2: error below 1e-17). */
+const EXP_TAYLOR = Array.from({ length: 14 }, (_, j) => {
+  let f = 1;
+  for (let i = 2; i <= j; i++) f *= i;
+  return 1 / f;
+});
+const INV_LN2 = 1.44269504088896338700e+00;
+/** ln 2 split in two so that k·LN2_HI is exact for the k used here (fdlibm's split). */
+const LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+/** 2^k, k = 0..64. */
+const POW2 = Float64Array.from({ length: 65 }, (_, k) => 2 ** k);
+/** Where tanh switches from the rational function to 1 − 2/(e^{2|x|} + 1). */
+const SWITCH = 0.625;
+
+/**
+ * tanh within 2 ulp (checked against Math.tanh in the tests), the same operations in the same
+ * order as the WebAssembly version: |x| <= 0.625: Cephes' rational function; otherwise
+ * 1 − 2/(e^{2|x|} + 1) with e^y = 2^k · e^r (k = y/ln 2 rounded half to even, e^r by its
+ * Taylor series to r^13) and y capped at 44 (where tanh is 1 in float64); the sign of x
+ * copied onto the result.
+ */
+export function tanh(x: number): number {
+  const a = Math.abs(x);
+  const s = a * a;
+  const small = a + a * s * ((P0 * s + P1) * s + P2) / (((s + Q0) * s + Q1) * s + Q2);
+  const y = Math.min(2 * a, 44);
+  const v = y * INV_LN2;
+  let k = Math.round(v);
+  if (k - v === 0.5 && k % 2 !== 0) k -= 1; // round half to even, as f64x2.nearest
+  const r = (y - k * LN2_HI) - k * LN2_LO;
+  let p = EXP_TAYLOR[13];
+  for (let j = 12; j >= 0; j--) p = EXP_TAYLOR[j] + r * p;
+  const big = 1 - 2 / (p * POW2[k] + 1);
+  const t = a > SWITCH ? big : small;
+  return x < 0 || (x === 0 && 1 / x < 0) ? -t : t;
+}
+
+/** v128.const of two equal float64 lanes. */
+function f64x2(v: number): number[] {
+  return [...V128_CONST, ...new Uint8Array(new Float64Array([v, v]).buffer)];
+}
+
+/** tanh(ptr, count): tanh of `count` (even) float64 values at byte address ptr, in place. */
+function tanhBody(): number[] {
+  const PTR = 0, COUNT = 1, I = 2; // i32
+  const X = 3, A = 4, S2 = 5, SMALL = 6, Y = 7, KF = 8, R = 9, P = 10; // v128
+  const get = (i: number) => [LOCAL_GET, i], set = (i: number) => [LOCAL_SET, i];
+  const code: number[] = [];
+  const emit = (...parts: (number | number[])[]) => {
+    for (const p of parts) typeof p === "number" ? code.push(p) : code.push(...p);
+  };
+  emit(LOOP, VOID);
+  emit(get(PTR), V128_LOAD, 3, 0, set(X));
+  emit(get(X), F64X2_ABS, set(A)); // a = |x|
+  emit(get(A), get(A), F64X2_MUL, set(S2)); // s = a·a
+  // small = a + a·s·((P0·s + P1)·s + P2) / (((s + Q0)·s + Q1)·s + Q2)
+  emit(get(A), get(A), get(S2), F64X2_MUL);
+  emit(f64x2(P0), get(S2), F64X2_MUL, f64x2(P1), F64X2_ADD, get(S2), F64X2_MUL);
+  emit(f64x2(P2), F64X2_ADD, F64X2_MUL);
+  emit(get(S2), f64x2(Q0), F64X2_ADD, get(S2), F64X2_MUL, f64x2(Q1), F64X2_ADD);
+  emit(get(S2), F64X2_MUL, f64x2(Q2), F64X2_ADD);
+  emit(F64X2_DIV, F64X2_ADD, set(SMALL));
+  emit(f64x2(2), get(A), F64X2_MUL, f64x2(44), F64X2_MIN, set(Y)); // y = min(2a, 44)
+  emit(get(Y), f64x2(INV_LN2), F64X2_MUL, F64X2_NEAREST, set(KF)); // k
+  // r = (y − k·LN2_HI) − k·LN2_LO
+  emit(get(Y), get(KF), f64x2(LN2_HI), F64X2_MUL, F64X2_SUB);
+  emit(get(KF), f64x2(LN2_LO), F64X2_MUL, F64X2_SUB, set(R));
+  emit(f64x2(EXP_TAYLOR[13]), set(P)); // p = Σ r^j / j!, Horner
+  for (let j = 12; j >= 0; j--) {
+    emit(f64x2(EXP_TAYLOR[j]), get(R), get(P), F64X2_MUL, F64X2_ADD, set(P));
+  }
+  // big = 1 − 2/(p·2^k + 1), 2^k built from its bits: (k + 1023) << 52
+  emit(f64x2(1), f64x2(2), get(P));
+  emit(get(KF), I32X4_TRUNC_SAT_F64X2_S_ZERO, I64X2_EXTEND_LOW_I32X4_S);
+  emit(V128_CONST, [...new Uint8Array(new BigInt64Array([1023n, 1023n]).buffer)], I64X2_ADD);
+  emit(I32_CONST, 52, I64X2_SHL, F64X2_MUL, f64x2(1), F64X2_ADD, F64X2_DIV, F64X2_SUB);
+  // t = a > 0.625 ? big : small; then the sign bit of x onto t
+  emit(get(SMALL), get(A), f64x2(SWITCH), F64X2_GT, V128_BITSELECT);
+  emit(get(X), f64x2(-0), V128_AND, V128_OR, set(P));
+  emit(get(PTR), get(P), V128_STORE, 3, 0);
+  emit(get(PTR), I32_CONST, 16, I32_ADD, set(PTR));
+  emit(get(I), I32_CONST, 2, I32_ADD, LOCAL_TEE, I, get(COUNT), I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  return code;
+}
+
+// Locals: the parameters (byte addresses and sizes), then the loop state, then the sums.
+const A = 0, W = 1, S = 2, ROWS = 3, INNER = 4, COLS = 5;
+const R = 6, C = 7, K = 8, WK = 9, A0 = 10, A1 = 11, SROW = 12;
+const ACC = 13; // 8 v128 sums: 13..20 (row r: 13..16, row r + 1: 17..20)
+const AV0 = 21, AV1 = 22, WV = 23;
+
+/** The kernel's instructions. */
+function gemmBody(): number[] {
+  const get = (i: number) => [LOCAL_GET, i], set = (i: number) => [LOCAL_SET, i];
+  const times8 = [I32_CONST, 3, I32_SHL];
+  const code: number[] = [];
+  const emit = (...parts: (number | number[])[]) => {
+    for (const p of parts) typeof p === "number" ? code.push(p) : code.push(...p);
+  };
+  emit(LOOP, VOID); // rows, two at a time
+  // A0 = a + r * inner * 8; A1 = A0 + inner * 8
+  emit(get(A), get(R), get(INNER), I32_MUL, times8, I32_ADD, set(A0));
+  emit(get(A0), get(INNER), times8, I32_ADD, set(A1));
+  emit(I32_CONST, 0, set(C));
+  emit(LOOP, VOID); // columns, eight at a time
+  for (let j = 0; j < 8; j++) emit(V128_CONST, new Array(16).fill(0), set(ACC + j));
+  emit(get(W), get(C), times8, I32_ADD, set(WK)); // WK = &W[0, c]
+  emit(I32_CONST, 0, set(K));
+  emit(LOOP, VOID); // k = 0 .. inner − 1
+  emit(get(A0), get(K), times8, I32_ADD, F64_LOAD, 3, 0, F64X2_SPLAT, set(AV0));
+  emit(get(A1), get(K), times8, I32_ADD, F64_LOAD, 3, 0, F64X2_SPLAT, set(AV1));
+  for (let j = 0; j < 4; j++) {
+    emit(get(WK), V128_LOAD, 3, uleb(16 * j), set(WV)); // W[k, c + 2j .. c + 2j + 1]
+    emit(get(ACC + j), get(AV0), get(WV), F64X2_MUL, F64X2_ADD, set(ACC + j));
+    emit(get(ACC + 4 + j), get(AV1), get(WV), F64X2_MUL, F64X2_ADD, set(ACC + 4 + j));
+  }
+  emit(get(WK), get(COLS), times8, I32_ADD, set(WK)); // next row of W
+  emit(get(K), I32_CONST, 1, I32_ADD, LOCAL_TEE, K, get(INNER), I32_LT_U, BR_IF, 0, END);
+  // SROW = &S[r, c]; store the row-r sums, then the row-(r + 1) sums one row further.
+  emit(get(S), get(R), get(COLS), I32_MUL, get(C), I32_ADD, times8, I32_ADD, set(SROW));
+  for (let j = 0; j < 4; j++) emit(get(SROW), get(ACC + j), V128_STORE, 3, uleb(16 * j));
+  emit(get(SROW), get(COLS), times8, I32_ADD, set(SROW));
+  for (let j = 0; j < 4; j++) emit(get(SROW), get(ACC + 4 + j), V128_STORE, 3, uleb(16 * j));
+  emit(get(C), I32_CONST, 8, I32_ADD, LOCAL_TEE, C, get(COLS), I32_LT_U, BR_IF, 0, END);
+  emit(get(R), I32_CONST, 2, I32_ADD, LOCAL_TEE, R, get(ROWS), I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  return code;
+}
+
+/** The whole module: gemm(a, w, s, rows, inner, cols), tanh(ptr, count), and the memory. */
+function kernelsModule(): Uint8Array<ArrayBuffer> {
+  const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+  const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
+  const gemm = [2, ...uleb(7), I32, ...uleb(11), V128, ...gemmBody()];
+  const tanh = [2, 1, I32, 8, V128, ...tanhBody()];
+  const magic = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  return new Uint8Array([
+    ...magic,
+    // types: 0 = (i32 × 6) -> (), 1 = (i32, i32) -> ()
+    ...section(1, [2, 0x60, 6, I32, I32, I32, I32, I32, I32, 0, 0x60, 2, I32, I32, 0]),
+    ...section(3, [2, 0, 1]), // function 0 (gemm) has type 0, function 1 (tanh) type 1
+    ...section(5, [1, 0, 1]), // memory 0: one page to start with
+    ...section(7, [3, ...name("gemm"), 0, 0, ...name("tanh"), 0, 1, ...name("memory"), 2, 0]),
+    ...section(10, [2, ...uleb(gemm.length), ...gemm, ...uleb(tanh.length), ...tanh]),
+  ]);
+}
+
+/** Views of the kernel's three operands in its memory (valid until the next `reserve`). */
+export interface GemmOperands {
+  /** A [rows, inner] */
+  a: Float64Array;
+  /** W [inner, cols] */
+  w: Float64Array;
+  /** S [rows, cols] */
+  s: Float64Array;
+}
+
+type GemmFunction = (
+  a: number,
+  w: number,
+  s: number,
+  rows: number,
+  inner: number,
+  cols: number,
+) => void;
+type TanhFunction = (ptr: number, count: number) => void;
+
+/** The compiled kernel with its memory; see the module documentation. */
+export class WasmKernels {
+  readonly #gemm: GemmFunction;
+  readonly #tanh: TanhFunction;
+  readonly #memory: WebAssembly.Memory;
+  #operands: GemmOperands = {
+    a: new Float64Array(0),
+    w: new Float64Array(0),
+    s: new Float64Array(0),
+  };
+
+  private constructor(instance: WebAssembly.Instance) {
+    this.#gemm = instance.exports.gemm as GemmFunction;
+    this.#tanh = instance.exports.tanh as TanhFunction;
+    this.#memory = instance.exports.memory as WebAssembly.Memory;
+  }
+
+  /** Compile the kernel; null where WebAssembly SIMD is not available. */
+  static create(): WasmKernels | null {
+    const bytes = kernelsModule();
+    if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return null;
+    return new WasmKernels(new WebAssembly.Instance(new WebAssembly.Module(bytes)));
+  }
+
+  /** Make room for operands of these many float64 values; returns their views. */
+  reserve(sizes: { a: number; w: number; s: number }): GemmOperands {
+    const { a, w, s } = this.#operands;
+    if (a.length >= sizes.a && w.length >= sizes.w && s.length >= sizes.s) return this.#operands;
+    const na = Math.max(sizes.a, a.length), nw = Math.max(sizes.w, w.length);
+    const ns = Math.max(sizes.s, s.length);
+    const bytes = (na + nw + ns) * 8;
+    const pages = Math.ceil(bytes / 65536) - this.#memory.buffer.byteLength / 65536;
+    if (pages > 0) this.#memory.grow(pages);
+    const buffer = this.#memory.buffer;
+    this.#operands = {
+      a: new Float64Array(buffer, 0, na),
+      w: new Float64Array(buffer, na * 8, nw),
+      s: new Float64Array(buffer, (na + nw) * 8, ns),
+    };
+    return this.#operands;
+  }
+
+  /** s[:rows, :cols] = a[:rows, :inner] · w[:inner, :cols] (rows even, cols a multiple of 8). */
+  multiply(rows: number, inner: number, cols: number): void {
+    const { a, w, s } = this.#operands;
+    if (rows % 2 !== 0 || cols % 8 !== 0 || inner < 1 || rows < 2) {
+      throw new Error(
+        `gemm needs even rows, cols a multiple of 8, inner >= 1: ${rows}, ${inner}, ${cols}`,
+      );
+    }
+    if (rows * inner > a.length || inner * cols > w.length || rows * cols > s.length) {
+      throw new Error(
+        `gemm operands [${rows}, ${inner}]·[${inner}, ${cols}] exceed the reserved memory`,
+      );
+    }
+    this.#gemm(a.byteOffset, w.byteOffset, s.byteOffset, rows, inner, cols);
+  }
+
+  /** s[:count] = tanh(s[:count]) in place, as {@linkcode tanh} computes it (count even). */
+  tanh(count: number): void {
+    const { s } = this.#operands;
+    if (count % 2 !== 0 || count < 2 || count > s.length) {
+      throw new Error(
+        `tanh needs an even count of at least 2 within the reserved memory: ${count}`,
+      );
+    }
+    this.#tanh(s.byteOffset, count);
+  }
+}

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { tanh, WasmKernels } from "../src/wasm_kernels.ts";
+
+/** A small deterministic generator for test data. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+Deno.test("WasmKernels multiplies bit-identically to the plain loop", async (t) => {
+  const gemm = WasmKernels.create();
+  assert.ok(gemm !== null, "Deno's V8 supports WebAssembly SIMD");
+  let seed = 5;
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+  for (const [rows, inner, cols] of [[2, 1, 8], [2, 3, 8], [32, 32, 32], [6, 7, 16], [40, 5, 24]]) {
+    await t.step(`[${rows}, ${inner}]·[${inner}, ${cols}]`, () => {
+      const { a, w, s } = gemm.reserve({ a: rows * inner, w: inner * cols, s: rows * cols });
+      for (let i = 0; i < rows * inner; i++) a[i] = rand();
+      for (let i = 0; i < inner * cols; i++) w[i] = rand();
+      gemm.multiply(rows, inner, cols);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          let sum = 0;
+          for (let k = 0; k < inner; k++) sum += a[r * inner + k] * w[k * cols + c];
+          assert.equal(s[r * cols + c], sum, `S[${r}, ${c}]`);
+        }
+      }
+    });
+  }
+  await t.step("memory grows and the views follow", () => {
+    const { a, w, s } = gemm.reserve({ a: 300_000, w: 64, s: 300_000 });
+    assert.ok(a.length >= 300_000 && w.length >= 64 && s.length >= 300_000);
+    a.fill(1, 0, 2 * 64);
+    w.fill(0.5, 0, 64 * 8);
+    gemm.multiply(2, 64, 8);
+    assert.deepEqual(Array.from(s.subarray(0, 16)), new Array(16).fill(32));
+  });
+  await t.step("bad sizes throw", () => {
+    assert.throws(() => gemm.multiply(3, 2, 8), /even rows/);
+    assert.throws(() => gemm.multiply(2, 2, 12), /cols a multiple of 8/);
+    assert.throws(() => gemm.multiply(2, 1e6, 8), /exceed the reserved memory/);
+  });
+});
+
+Deno.test("tanh is within 2 ulp of Math.tanh", () => {
+  const rand = lcg(1);
+  let worst = 0;
+  for (let i = 0; i < 200_000; i++) {
+    const x = (rand() - 0.5) * 60 * rand() ** 3;
+    const expected = Math.tanh(x);
+    const ulp = expected === 0 ? Number.MIN_VALUE : Math.abs(expected) * Number.EPSILON;
+    worst = Math.max(worst, Math.abs(tanh(x) - expected) / ulp);
+  }
+  for (const x of [0, -0, 1e-300, 0.625, -0.625, 22, -22, 50, -50, Infinity, -Infinity]) {
+    assert.ok(Math.abs(tanh(x) - Math.tanh(x)) <= 2 * Number.EPSILON, `tanh(${x})`);
+  }
+  assert.ok(Number.isNaN(tanh(NaN)));
+  assert.ok(worst <= 2, `worst ${worst} ulp`);
+});
+
+Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", () => {
+  const kernels = WasmKernels.create()!;
+  const rand = lcg(3);
+  const n = 100_000;
+  const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 60 * rand() ** 4);
+  xs.set([0, -0, 0.625, -0.625, 44, -44, 50, Infinity, -Infinity, NaN, 1e-300, -5e-324]);
+  const { s } = kernels.reserve({ a: 2, w: 8, s: n });
+  s.set(xs);
+  kernels.tanh(n);
+  for (let i = 0; i < n; i++) {
+    if (!Object.is(s[i], tanh(xs[i]))) {
+      assert.fail(`tanh(${xs[i]}): wasm ${s[i]}, ts ${tanh(xs[i])}`);
+    }
+  }
+  assert.throws(() => kernels.tanh(3), /even count/);
+});
