@@ -8,7 +8,9 @@
  * VM a first touch of a page is slow, and that, not computation, is most of the one-hot time.
  *
  * Usage: `IMDB_DATA_DIR=../shared/data/imdb deno run -A bench/data_pipeline.ts [--runs 5]
- * [--no-python]`; `--once` runs the pipeline once in this process.
+ * [--no-python] [--also-no-hugepages]`; `--also-no-hugepages` adds a numpy run without its
+ * transparent-huge-page advice each round; `--once` runs the Deno pipeline once in this process.
+ * `PYTHON` picks the Python (default `python3`, which needs numpy).
  * @module
  */
 import { loadImdb } from "../src/imdb.ts";
@@ -75,6 +77,7 @@ if (import.meta.main) {
     const runsAt = args.indexOf("--runs");
     const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
     const python = !args.includes("--no-python");
+    const noHugepagesToo = args.includes("--also-no-hugepages");
     const python3 = Deno.env.get("PYTHON") ?? "python3";
     const self = new URL(import.meta.url).pathname;
     const script = new URL("../scripts/bench_data_pipeline.py", import.meta.url).pathname;
@@ -82,6 +85,9 @@ if (import.meta.main) {
     for (let r = 0; r < runs; r++) {
       const results = [await runChild(Deno.execPath(), ["run", "-A", self, "--once"])];
       if (python) results.push(await runChild(python3, [script]));
+      if (python && noHugepagesToo) {
+        results.push(await runChild(python3, [script, "--no-hugepages"]));
+      }
       for (const res of results) {
         console.log(JSON.stringify({ run: r + 1, ...res }));
         (byImpl[res.impl as string] ??= []).push(res);

@@ -4,7 +4,8 @@ num_words=100) (its algorithm, copied from keras/src/datasets/imdb.py, as Keras 
 here), dropping ids <= 2, the seed-42 permutation split, pad_sequences(maxlen=100) and
 to_categorical of train and validation (Keras's numpy algorithms). Prints one JSON line.
 Usage: IMDB_DATA_DIR=../shared/data/imdb python3 scripts/bench_data_pipeline.py
-(bench/data_pipeline.ts runs it next to the Deno pipeline)."""
+(bench/data_pipeline.ts runs it next to the Deno pipeline); add --no-hugepages to turn off
+numpy's huge-page advice."""
 import json
 import os
 import time
@@ -12,6 +13,15 @@ import time
 import numpy as np
 
 PATH = os.path.join(os.environ.get("IMDB_DATA_DIR", "data"), "imdb.npz")
+
+# --no-hugepages: stop numpy from asking Linux for transparent huge pages on large arrays
+# (madvise MADV_HUGEPAGE, numpy's default), as JavaScript typed arrays cannot.
+HUGEPAGES = "--no-hugepages" not in os.sys.argv
+try:
+    from numpy._core.multiarray import _set_madvise_hugepage
+except ImportError:  # numpy 1.x
+    from numpy.core.multiarray import _set_madvise_hugepage
+_set_madvise_hugepage(HUGEPAGES)
 
 
 def load_data(num_words=None, skip_top=0, seed=113, start_char=1, oov_char=2, index_from=3):
@@ -88,7 +98,8 @@ steps["onehot"] = time.perf_counter() - t
 total = time.perf_counter() - t0
 assert x_train_onehot.shape == (20000, 100, 100) and x_train_onehot.nbytes == 800000000
 print(json.dumps({
-    "impl": f"python {'.'.join(map(str, os.sys.version_info[:3]))} numpy {np.__version__}",
+    "impl": f"python {'.'.join(map(str, os.sys.version_info[:3]))} numpy {np.__version__}"
+    + ("" if HUGEPAGES else " (no huge pages)"),
     "total_s": round(total, 3),
     "steps_s": {k: round(v, 3) for k, v in steps.items()},
 }))

@@ -140,7 +140,8 @@ export async function downloadFile(
       `${fileName} not found and downloads are off (offline). ${byHand(fileName, url, dest)}`,
     );
   }
-  const dir = dest.slice(0, dest.lastIndexOf("/")) || ".";
+  const cut = dest.lastIndexOf("/");
+  const dir = cut > 0 ? dest.slice(0, cut) : cut === 0 ? "/" : ".";
   await Deno.mkdir(dir, { recursive: true });
   const temp = await Deno.makeTempFile({ dir, prefix: `.${fileName}.`, suffix: ".part" });
   try {

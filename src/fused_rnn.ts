@@ -45,6 +45,7 @@ import {
   lstmBackward,
   type LstmCache,
   lstmForward,
+  releaseScratch,
   type RnnDims,
   type RnnForwardArgs,
   type RnnGrads,
@@ -159,10 +160,13 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
   returnSequences: boolean,
   forward: (args: RnnForwardArgs) => C,
   backward: (cache: C, dy: ArrayLike<number>) => RnnGrads,
+  cacheArrays: (cache: C) => Float32Array[],
 ): Tensor {
   const inputs = weights.bias === null
     ? [x, weights.kernel, weights.recurrentKernel]
     : [x, weights.kernel, weights.recurrentKernel, weights.bias];
+  // Without a gradient tape (inference) nothing will read the cache after the forward pass.
+  const recording = (tf.engine() as { isTapeOn?(): boolean }).isTapeOn?.() ?? true;
   return runFused(inputs, () => {
     const cache = forward({
       ...dims,
@@ -172,16 +176,30 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
       bias: weights.bias === null ? null : weights.bias.dataSync() as Float32Array,
     });
     const { batch, steps, units } = dims;
+    // copies: the cache goes back to the scratch pool after the backward pass
     const value = returnSequences
-      ? tf.tensor3d(cache.h, [batch, steps, units])
+      ? tf.tensor3d(cache.h.slice(), [batch, steps, units])
       : tf.tensor2d(lastStep(cache.h, dims), [batch, units]);
+    if (!recording) releaseScratch(...cacheArrays(cache));
     return {
       value,
       gradients: (dy) => {
         let grads: RnnGrads | undefined;
-        const weightGrads = () => grads ??= backward(cache, dy.dataSync() as Float32Array);
+        const weightGrads = () => {
+          if (grads === undefined) {
+            grads = backward(cache, dy.dataSync() as Float32Array);
+            releaseScratch(...cacheArrays(cache)); // only grads.dZ is read from here on
+          }
+          return grads;
+        };
+        const dx = () => {
+          const g = weightGrads();
+          const values = inputGrad(g, cache.args);
+          releaseScratch(g.dZ); // d x is the one reader of dZ
+          return tf.tensor(values, x.shape);
+        };
         const thunks = [
-          () => tf.tensor(inputGrad(weightGrads(), cache.args), x.shape),
+          dx,
           () => tf.tensor(weightGrads().dKernel, weights.kernel.shape),
           () => tf.tensor(weightGrads().dRecurrentKernel, weights.recurrentKernel.shape),
         ];
@@ -218,6 +236,7 @@ export function fusedSimpleRnn(x: Tensor, weights: RnnWeights, options: FusedRnn
     returnSequences,
     (args) => simpleRnnForward(args, activation),
     (cache, dy) => simpleRnnBackward(cache, { dy, returnSequences }),
+    (cache) => [cache.h],
   );
 }
 
@@ -247,6 +266,7 @@ export function fusedLstm(x: Tensor, weights: RnnWeights, options: FusedRnnOptio
     returnSequences,
     (args) => lstmForward(args, activation, recurrentActivation),
     (cache, dy) => lstmBackward(cache, { dy, returnSequences }),
+    (cache) => [cache.gates, cache.c, cache.actC, cache.h],
   );
 }
 

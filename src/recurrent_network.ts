@@ -53,7 +53,7 @@
 import { tf } from "./tf.ts";
 import type { NDArray } from "./ndarray.ts";
 import { RandomState } from "./random_state.ts";
-import { type GemmOperands, tanh, WasmKernels } from "./wasm_kernels.ts";
+import { type KernelBuffers, tanh, WasmKernels } from "./wasm_kernels.ts";
 
 /** Options of {@linkcode RecurrentNetwork}, with the book's defaults. */
 export interface RecurrentNetworkOptions {
@@ -78,8 +78,9 @@ export interface RecurrentNetworkOptions {
   /** Storage precision of w1h, w1x, w2 after each update: "float32" as in the book (default). */
   weightDtype?: "float32" | "float64";
   /**
-   * Run the matrix products in WebAssembly SIMD when nCells is a multiple of 8 (default true).
-   * The results are bit-identical to the plain loops (same sums in the same order).
+   * Run the time steps and the matrix products in WebAssembly SIMD when nCells is a multiple
+   * of 8 (default true). The results are bit-identical to the plain loops (the same operations
+   * in the same order).
    */
   wasmSimd?: boolean;
 }
@@ -178,7 +179,7 @@ export class RecurrentNetwork {
   // Work buffers; they grow with the batch and the sequence length, never with the data set.
   #keys = new Int32Array(0); // [m, steps] row keys of the last encoded input
   #keysInput: NDArray | null = null;
-  #table = new Float64Array(0); // [features + 1 + m, cells]: W1x rows, a zero row, dense X·W1x
+  #table: Float64Array = new Float64Array(0); // [features + 1 + m, cells]: W1x rows, a zero row, dense X·W1x
   #w1hT = new Float64Array(0); // [cells, cells] W1hᵀ
   #rep = new Int32Array(0); // [m] the sample whose hidden state sample i shares
   #repAt = new Int32Array(0); // [steps + 1, m] rep of every state of the last forward pass
@@ -192,7 +193,7 @@ export class RecurrentNetwork {
   #hpT = new Float64Array(0); // [cells, m] Hpᵀ
   #deltaT = new Float64Array(0); // [cells, m] (∂L/∂Z1)ᵀ
   #stepSum = new Float64Array(0); // [cells]
-  #gemm: WasmKernels | null; // the SIMD matrix product, or null for the plain loops
+  #kernels: WasmKernels | null; // the SIMD kernels, or null for the plain loops
   #batchX: NDArray["data"] = new Float32Array(0); // [batch, steps, features] genBatch's buffer
   #batchY = new Float64Array(0); // [batch]
 
@@ -231,8 +232,8 @@ export class RecurrentNetwork {
     this.seed = seed;
     this.bookBackprop = bookBackprop;
     this.weightDtype = weightDtype;
-    this.#gemm = wasmSimd && nCells % 8 === 0 ? WasmKernels.create() : null;
-    this.wasmSimd = this.#gemm !== null;
+    this.#kernels = wasmSimd && nCells % 8 === 0 ? WasmKernels.create() : null;
+    this.wasmSimd = this.#kernels !== null;
   }
 
   /** Whether the weights exist (from `initWeights`, `setWeights` or `fit`). */
@@ -325,6 +326,7 @@ export class RecurrentNetwork {
   forpass(x: NDArray): Float64Array {
     const [m, steps] = this.#checkX(x, "x");
     this.#keysInput = null; // x's values may have changed since it was last seen
+    this.#wasmBuffers(m, steps);
     this.#encode(x);
     this.#reserveHistory(m, steps);
     this.#forward(x, m, steps, true);
@@ -386,7 +388,7 @@ export class RecurrentNetwork {
     }
     const hpT = this.#hpT, deltaT = this.#deltaT, stepSum = this.#stepSum;
     const back = Math.min(this.tbpttSteps, steps);
-    const gemm = this.#gemm, ops = this.#gemmOperands(m);
+    const gemm = this.#kernels, ops = this.#wasmBuffers(m, steps);
     for (let b = 0; b < back; b++) {
       const t = steps - 1 - b; // the step whose input is X_t and previous state Hp = h[t]
       const hp = t * m * n;
@@ -711,10 +713,26 @@ export class RecurrentNetwork {
   }
 
   /** The WebAssembly operands, with room for m samples' products; null without the kernel. */
-  #gemmOperands(m: number): GemmOperands | null {
-    if (this.#gemm === null) return null;
-    const n = this.nCells, rows = m + (m & 1);
-    return this.#gemm.reserve({ a: rows * n, w: Math.max(rows, n) * n, s: Math.max(rows, n) * n });
+  /**
+   * With the SIMD kernels, the work buffers for m samples of `steps` steps in their memory
+   * (hidden states and the X·W1x table included: `#h` and `#table` become views of it);
+   * null without them. Call before filling `#table` (growing the memory loses contents).
+   */
+  #wasmBuffers(m: number, steps: number): KernelBuffers | null {
+    if (this.#kernels === null) return null;
+    const n = this.nCells, rows = m + (m & 1), wide = Math.max(rows, n) * n;
+    const buffers = this.#kernels.reserve({
+      a: rows * n,
+      w: wide,
+      s: wide,
+      h: (steps + 1) * m * n,
+      table: (this.#nFeatures + 1 + m) * n,
+      bias: n,
+      list: 3 * rows,
+    });
+    this.#h = buffers.h;
+    this.#table = buffers.table;
+    return buffers;
   }
 
   #reserveHistory(m: number, steps: number): void {
@@ -779,8 +797,9 @@ export class RecurrentNetwork {
     let rep = this.#rep, prevRep = this.#prevRep, size = this.#size, prevSize = this.#prevSize;
     const active = this.#active, repAt = this.#repAt;
     const slot = (t: number) => (history ? t : t % 2) * m * n;
-    const gemm = this.#gemm, ops = this.#gemmOperands(m);
-    ops?.w.set(this.#w1h!); // W1h [cells, cells] for the products Hp·W1h
+    const kernels = this.#kernels, buffers = kernels === null ? null : this.#wasmBuffers(m, steps);
+    buffers?.w.set(this.#w1h!); // W1h [cells, cells] and b1 [cells] for the step kernel
+    buffers?.bias.set(b1);
     h.fill(0, 0, m * n); // H_0 = 0 [m, cells]
     // Before the first step every sample has the same (zero) state: one group, led by sample 0.
     prevRep.fill(0, 0, m);
@@ -823,22 +842,19 @@ export class RecurrentNetwork {
       }
       // Z1 = X_t·W1x + Hp·W1h + b1, H = tanh(Z1). A sample's Hp is read from the row of the
       // sample it shared the previous state with.
-      if (gemm !== null && ops !== null) {
-        // Hp of the active samples [nActive (even), cells] · W1h [cells, cells] in WebAssembly.
-        const { a, s } = ops, rows = nActive + (nActive & 1);
+      if (kernels !== null && buffers !== null) {
+        // In WebAssembly: for each active sample, the addresses of its Hp, X_t·W1x and H rows
+        // (an even number of rows: the last one again for an odd count).
+        const list = buffers.list;
+        let e = 0;
         for (let q = 0; q < nActive; q++) {
-          const from = hp + prevRep[active[q]] * n, to = q * n;
-          for (let c = 0; c < n; c++) a[to + c] = h[from + c];
+          const i = active[q];
+          list[e++] = kernels.address("h", hp + prevRep[i] * n);
+          list[e++] = kernels.address("table", xRow(keys[i * steps + t], i, features, n));
+          list[e++] = kernels.address("h", hn + i * n);
         }
-        a.fill(0, nActive * n, rows * n);
-        gemm.multiply(rows, n, n);
-        for (let q = 0; q < nActive; q++) {
-          const i = active[q], so = q * n;
-          const xr = xRow(keys[i * steps + t], i, features, n);
-          for (let c = 0; c < n; c++) s[so + c] = table[xr + c] + s[so + c] + b1[c];
-        }
-        gemm.tanh(rows * n);
-        for (let q = 0; q < nActive; q++) copyRow2(s, q * n, h, hn + active[q] * n, n);
+        if (nActive & 1) list.copyWithin(e, e - 3, e);
+        kernels.step(nActive + (nActive & 1), n);
         [rep, prevRep] = [prevRep, rep];
         [size, prevSize] = [prevSize, size];
         continue;
@@ -946,6 +962,8 @@ export class RecurrentNetwork {
     const z2 = new Float64Array(m * this.#nClasses);
     const chunk = Math.min(m, EVAL_CHUNK);
     const row = steps * features;
+    this.#keysInput = null;
+    this.#wasmBuffers(chunk, steps);
     this.#reserveHistory(chunk, 1);
     for (let start = 0; start < m; start += chunk) {
       const count = Math.min(chunk, m - start);
@@ -973,17 +991,6 @@ function update(w: Float64Array, g: Float64Array, lr: number, dtype: "float32" |
   } else {
     for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
   }
-}
-
-/** to[at..at+n) = from[offset..offset+n). */
-function copyRow2(
-  from: Float64Array,
-  offset: number,
-  to: Float64Array,
-  at: number,
-  n: number,
-): void {
-  for (let c = 0; c < n; c++) to[at + c] = from[offset + c];
 }
 
 /** h[to..to+n) = h[from..from+n) (nothing when from === to). */

@@ -1,7 +1,8 @@
 /**
  * Whole-sequence forward and backward passes of SimpleRNN and LSTM on typed arrays: the
  * arithmetic behind the fused layers of `fused_rnn.ts`, as pure functions (no argument is
- * mutated; every result is a new array).
+ * mutated; every result is a new array, the forward caches and dZ taken from a scratch pool the
+ * caller gives them back to with {@link releaseScratch} once it is done with them).
  *
  * Layouts follow tfjs / Keras: inputs `x` [batch, steps, inputDim], `kernel` [inputDim, gates],
  * `recurrentKernel` [units, gates], `bias` [gates], where `gates` is `units` for SimpleRNN and
@@ -14,6 +15,35 @@
  * `x`, so a one-hot input costs one row of `kernel` per step instead of a matrix product.
  * @module
  */
+
+// ---------------------------------------------------------------------------------------------
+// Scratch arrays
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Released scratch arrays by length. A training batch needs ~1 MB of caches; a fresh typed array
+ * of that size is zeroed memory the OS must map in, which on this VM costs milliseconds under
+ * load, so caches come from here and go back once the backward pass is done with them.
+ */
+const scratch = new Map<number, Float32Array[]>();
+const SCRATCH_PER_LENGTH = 8;
+
+/** A Float32Array of n numbers with ARBITRARY contents: callers write every element first. */
+function scratchArray(n: number): Float32Array {
+  return scratch.get(n)?.pop() ?? new Float32Array(n);
+}
+
+/**
+ * Gives arrays back for reuse by later calls. The caller must not touch them afterwards: only
+ * caches and dZ arrays of these kernels, once nothing reads them, may be released.
+ */
+export function releaseScratch(...arrays: Float32Array[]): void {
+  for (const a of arrays) {
+    const list = scratch.get(a.length) ?? [];
+    if (list.length < SCRATCH_PER_LENGTH && !list.includes(a)) list.push(a);
+    scratch.set(a.length, list);
+  }
+}
 
 /** Activations the kernels implement, by their tfjs-layers names. */
 export const ACTIVATIONS = ["linear", "tanh", "sigmoid", "hardSigmoid", "relu"] as const;
@@ -149,7 +179,7 @@ function projectInputs(
   inputDim: number,
   gates: number,
 ): Float32Array {
-  const out = new Float32Array(rows * gates);
+  const out = scratchArray(rows * gates);
   const nonZero = new Int32Array(inputDim); // the d with x[r, d] !== 0
   for (let r = 0; r < rows; r++) {
     const xRow = r * inputDim;
@@ -355,6 +385,49 @@ export interface RnnBackwardArgs {
   returnSequences: boolean;
 }
 
+/**
+ * acc[g] = pre[preRow + g] + sum over j of h[prev + j] * recurrentKernel[j, g] (the sum only when
+ * hasPrev): a step's pre-activations, four gates at a time in locals (one load of h per four
+ * multiply-adds, no stores in the inner loop).
+ */
+function addRecurrent(
+  acc: Float64Array,
+  pre: Float32Array,
+  preRow: number,
+  h: Float32Array,
+  prev: number,
+  hasPrev: boolean,
+  recurrentKernel: ArrayLike<number>,
+  units: number,
+  gates: number,
+): void {
+  const n = hasPrev ? units : 0;
+  let g = 0;
+  for (; g + 4 <= gates; g += 4) {
+    let s0 = pre[preRow + g];
+    let s1 = pre[preRow + g + 1];
+    let s2 = pre[preRow + g + 2];
+    let s3 = pre[preRow + g + 3];
+    for (let j = 0; j < n; j++) {
+      const hj = h[prev + j];
+      const k = j * gates + g;
+      s0 += hj * recurrentKernel[k];
+      s1 += hj * recurrentKernel[k + 1];
+      s2 += hj * recurrentKernel[k + 2];
+      s3 += hj * recurrentKernel[k + 3];
+    }
+    acc[g] = s0;
+    acc[g + 1] = s1;
+    acc[g + 2] = s2;
+    acc[g + 3] = s3;
+  }
+  for (; g < gates; g++) {
+    let s = pre[preRow + g];
+    for (let j = 0; j < n; j++) s += h[prev + j] * recurrentKernel[j * gates + g];
+    acc[g] = s;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // SimpleRNN: h_t = act(x_t · kernel + bias + h_{t-1} · recurrentKernel)
 // ---------------------------------------------------------------------------------------------
@@ -386,16 +459,7 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < steps; t++) {
       const row = (b * steps + t) * units;
-      for (let u = 0; u < units; u++) acc[u] = h[row + u];
-      if (t > 0) {
-        const prev = row - units;
-        for (let j = 0; j < units; j++) {
-          const hj = h[prev + j];
-          if (hj === 0) continue;
-          const rRow = j * units;
-          for (let u = 0; u < units; u++) acc[u] += hj * recurrentKernel[rRow + u];
-        }
-      }
+      addRecurrent(acc, h, row, h, row - units, t > 0, recurrentKernel, units, units);
       for (let u = 0; u < units; u++) h[row + u] = activate(act, acc[u]);
     }
   }
@@ -407,7 +471,7 @@ export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs):
   const { args, activation: act, h } = cache;
   const { batch, steps, inputDim, units, recurrentKernel } = args;
   const { dy, returnSequences } = back;
-  const dZ = new Float32Array(batch * steps * units);
+  const dZ = scratchArray(batch * steps * units);
   const dRec = new Float64Array(units * units);
   const dBias = new Float64Array(units);
   const dh = new Float64Array(units);
@@ -479,24 +543,16 @@ export function lstmForward(
   const nGates = 4 * units;
   const rows = batch * steps;
   const gates = projectInputs(args.x, args.kernel, args.bias, rows, inputDim, nGates);
-  const c = new Float32Array(rows * units);
-  const actC = new Float32Array(rows * units);
-  const h = new Float32Array(rows * units);
+  const c = scratchArray(rows * units);
+  const actC = scratchArray(rows * units);
+  const h = scratchArray(rows * units);
   const acc = new Float64Array(nGates);
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < steps; t++) {
       const gRow = (b * steps + t) * nGates;
       const row = (b * steps + t) * units;
       const prev = row - units;
-      for (let g = 0; g < nGates; g++) acc[g] = gates[gRow + g];
-      if (t > 0) {
-        for (let j = 0; j < units; j++) {
-          const hj = h[prev + j];
-          if (hj === 0) continue;
-          const rRow = j * nGates;
-          for (let g = 0; g < nGates; g++) acc[g] += hj * recurrentKernel[rRow + g];
-        }
-      }
+      addRecurrent(acc, gates, gRow, h, prev, t > 0, recurrentKernel, units, nGates);
       for (let u = 0; u < units; u++) {
         const i = activate(rec, acc[u]);
         const f = activate(rec, acc[units + u]);
@@ -523,7 +579,7 @@ export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads 
   const { batch, steps, inputDim, units, recurrentKernel } = args;
   const { dy, returnSequences } = back;
   const nGates = 4 * units;
-  const dZ = new Float32Array(batch * steps * nGates);
+  const dZ = scratchArray(batch * steps * nGates);
   const dRec = new Float64Array(units * nGates);
   const dBias = new Float64Array(nGates);
   const dh = new Float64Array(units);

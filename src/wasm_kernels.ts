@@ -98,17 +98,24 @@ function f64x2(v: number): number[] {
   return [...V128_CONST, ...new Uint8Array(new Float64Array([v, v]).buffer)];
 }
 
-/** tanh(ptr, count): tanh of `count` (even) float64 values at byte address ptr, in place. */
-function tanhBody(): number[] {
-  const PTR = 0, COUNT = 1, I = 2; // i32
-  const X = 3, A = 4, S2 = 5, SMALL = 6, Y = 7, KF = 8, R = 9, P = 10; // v128
-  const get = (i: number) => [LOCAL_GET, i], set = (i: number) => [LOCAL_SET, i];
+const CALL = 0x10, I32_LOAD = 0x28;
+/** Function indices in the module. */
+const FN_GEMM = 0, FN_TANH = 1, FN_STEP = 2, FN_TANH2 = 3;
+
+/** Instruction builder: numbers and arrays of numbers, flattened. */
+function assemble(...parts: (number | number[])[]): number[] {
   const code: number[] = [];
-  const emit = (...parts: (number | number[])[]) => {
-    for (const p of parts) typeof p === "number" ? code.push(p) : code.push(...p);
-  };
-  emit(LOOP, VOID);
-  emit(get(PTR), V128_LOAD, 3, 0, set(X));
+  for (const p of parts) typeof p === "number" ? code.push(p) : code.push(...p);
+  return code;
+}
+const get = (i: number) => [LOCAL_GET, i], set = (i: number) => [LOCAL_SET, i];
+const times8 = [I32_CONST, 3, I32_SHL];
+
+/** tanh2(x: v128) -> v128: {@linkcode tanh} of both lanes, branch-free. */
+function tanh2Body(): number[] {
+  const X = 0, A = 1, S2 = 2, SMALL = 3, Y = 4, KF = 5, R = 6, P = 7; // v128
+  const code: number[] = [];
+  const emit = (...parts: (number | number[])[]) => code.push(...assemble(...parts));
   emit(get(X), F64X2_ABS, set(A)); // a = |x|
   emit(get(A), get(A), F64X2_MUL, set(S2)); // s = a·a
   // small = a + a·s·((P0·s + P1)·s + P2) / (((s + Q0)·s + Q1)·s + Q2)
@@ -134,24 +141,102 @@ function tanhBody(): number[] {
   emit(I32_CONST, 52, I64X2_SHL, F64X2_MUL, f64x2(1), F64X2_ADD, F64X2_DIV, F64X2_SUB);
   // t = a > 0.625 ? big : small; then the sign bit of x onto t
   emit(get(SMALL), get(A), f64x2(SWITCH), F64X2_GT, V128_BITSELECT);
-  emit(get(X), f64x2(-0), V128_AND, V128_OR, set(P));
-  emit(get(PTR), get(P), V128_STORE, 3, 0);
-  emit(get(PTR), I32_CONST, 16, I32_ADD, set(PTR));
-  emit(get(I), I32_CONST, 2, I32_ADD, LOCAL_TEE, I, get(COUNT), I32_LT_U, BR_IF, 0, END);
+  emit(get(X), f64x2(-0), V128_AND, V128_OR);
   emit(END);
   return code;
 }
 
-// Locals: the parameters (byte addresses and sizes), then the loop state, then the sums.
-const A = 0, W = 1, S = 2, ROWS = 3, INNER = 4, COLS = 5;
-const R = 6, C = 7, K = 8, WK = 9, A0 = 10, A1 = 11, SROW = 12;
-const ACC = 13; // 8 v128 sums: 13..20 (row r: 13..16, row r + 1: 17..20)
-const AV0 = 21, AV1 = 22, WV = 23;
+/** tanh(ptr, count): tanh of `count` (even) float64 values at byte address ptr, in place. */
+function tanhBody(): number[] {
+  const PTR = 0, COUNT = 1, I = 2; // i32
+  return assemble(
+    LOOP,
+    VOID,
+    get(PTR),
+    get(PTR),
+    V128_LOAD,
+    3,
+    0,
+    CALL,
+    FN_TANH2,
+    V128_STORE,
+    3,
+    0,
+    get(PTR),
+    I32_CONST,
+    16,
+    I32_ADD,
+    set(PTR),
+    get(I),
+    I32_CONST,
+    2,
+    I32_ADD,
+    LOCAL_TEE,
+    I,
+    get(COUNT),
+    I32_LT_U,
+    BR_IF,
+    0,
+    END,
+    END,
+  );
+}
 
-/** The kernel's instructions. */
+/**
+ * step(list, count, w, b, n): one time step of the recurrent layer for `count` (even) rows,
+ * each given by three byte addresses in `list` — Hp [n], X·W1x [n], out [n]:
+ * out = tanh((X·W1x + Hp·W) + b), W [n, n] and b [n] float64, n a multiple of 8. Hp·W is summed
+ * as in gemm; two rows at a time.
+ */
+function stepBody(): number[] {
+  const LIST = 0, COUNT = 1, W = 2, B = 3, N = 4; // parameters
+  const Q = 5, C = 6, K = 7, WK = 8, H0 = 9, H1 = 10, X0 = 11, X1 = 12, O0 = 13, O1 = 14;
+  const E = 15; // address of row q's entry in the list
+  const ACC = 16, AV0 = 24, AV1 = 25, WV = 26; // v128
+  const code: number[] = [];
+  const emit = (...parts: (number | number[])[]) => code.push(...assemble(...parts));
+  const load32 = (offset: number, into: number) =>
+    emit(get(E), I32_LOAD, 2, uleb(offset), set(into));
+  emit(LOOP, VOID); // rows q, q + 1
+  emit(get(LIST), get(Q), I32_CONST, 12, I32_MUL, I32_ADD, set(E));
+  load32(0, H0), load32(4, X0), load32(8, O0), load32(12, H1), load32(16, X1), load32(20, O1);
+  emit(I32_CONST, 0, set(C));
+  emit(LOOP, VOID); // columns c .. c + 7
+  for (let j = 0; j < 8; j++) emit(V128_CONST, new Array(16).fill(0), set(ACC + j));
+  emit(get(W), get(C), times8, I32_ADD, set(WK));
+  emit(I32_CONST, 0, set(K));
+  emit(LOOP, VOID); // k = 0 .. n − 1
+  emit(get(H0), get(K), times8, I32_ADD, F64_LOAD, 3, 0, F64X2_SPLAT, set(AV0));
+  emit(get(H1), get(K), times8, I32_ADD, F64_LOAD, 3, 0, F64X2_SPLAT, set(AV1));
+  for (let j = 0; j < 4; j++) {
+    emit(get(WK), V128_LOAD, 3, uleb(16 * j), set(WV));
+    emit(get(ACC + j), get(AV0), get(WV), F64X2_MUL, F64X2_ADD, set(ACC + j));
+    emit(get(ACC + 4 + j), get(AV1), get(WV), F64X2_MUL, F64X2_ADD, set(ACC + 4 + j));
+  }
+  emit(get(WK), get(N), times8, I32_ADD, set(WK));
+  emit(get(K), I32_CONST, 1, I32_ADD, LOCAL_TEE, K, get(N), I32_LT_U, BR_IF, 0, END);
+  // out[c..] = tanh((xw[c..] + sums) + b[c..])
+  for (const [x, o, acc] of [[X0, O0, ACC], [X1, O1, ACC + 4]]) {
+    for (let j = 0; j < 4; j++) {
+      emit(get(o), get(C), times8, I32_ADD); // store address
+      emit(get(x), get(C), times8, I32_ADD, V128_LOAD, 3, uleb(16 * j), get(acc + j), F64X2_ADD);
+      emit(get(B), get(C), times8, I32_ADD, V128_LOAD, 3, uleb(16 * j), F64X2_ADD);
+      emit(CALL, FN_TANH2, V128_STORE, 3, uleb(16 * j));
+    }
+  }
+  emit(get(C), I32_CONST, 8, I32_ADD, LOCAL_TEE, C, get(N), I32_LT_U, BR_IF, 0, END);
+  emit(get(Q), I32_CONST, 2, I32_ADD, LOCAL_TEE, Q, get(COUNT), I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  return code;
+}
+
+/** gemm(a, w, s, rows, inner, cols): S = A · W; see the module documentation. */
 function gemmBody(): number[] {
-  const get = (i: number) => [LOCAL_GET, i], set = (i: number) => [LOCAL_SET, i];
-  const times8 = [I32_CONST, 3, I32_SHL];
+  // Locals: the parameters (byte addresses and sizes), then the loop state, then the sums.
+  const A = 0, W = 1, S = 2, ROWS = 3, INNER = 4, COLS = 5;
+  const R = 6, C = 7, K = 8, WK = 9, A0 = 10, A1 = 11, SROW = 12;
+  const ACC = 13; // 8 v128 sums: 13..20 (row r: 13..16, row r + 1: 17..20)
+  const AV0 = 21, AV1 = 22, WV = 23;
   const code: number[] = [];
   const emit = (...parts: (number | number[])[]) => {
     for (const p of parts) typeof p === "number" ? code.push(p) : code.push(...p);
@@ -186,33 +271,80 @@ function gemmBody(): number[] {
   return code;
 }
 
-/** The whole module: gemm(a, w, s, rows, inner, cols), tanh(ptr, count), and the memory. */
+/** The whole module: gemm, tanh, step (exported), tanh2 (internal), and the memory. */
 function kernelsModule(): Uint8Array<ArrayBuffer> {
   const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
   const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
-  const gemm = [2, ...uleb(7), I32, ...uleb(11), V128, ...gemmBody()];
-  const tanh = [2, 1, I32, 8, V128, ...tanhBody()];
+  const fn = (locals: number[], body: number[]) => {
+    const whole = [...locals, ...body];
+    return [...uleb(whole.length), ...whole];
+  };
   const magic = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const types = [
+    [0x60, 6, I32, I32, I32, I32, I32, I32, 0], // 0: gemm (i32 × 6) -> ()
+    [0x60, 2, I32, I32, 0], // 1: tanh (i32, i32) -> ()
+    [0x60, 5, I32, I32, I32, I32, I32, 0], // 2: step (i32 × 5) -> ()
+    [0x60, 1, V128, 1, V128], // 3: tanh2 (v128) -> v128
+  ];
+  const exports = [
+    [...name("gemm"), 0, FN_GEMM],
+    [...name("tanh"), 0, FN_TANH],
+    [...name("step"), 0, FN_STEP],
+    [...name("memory"), 2, 0],
+  ];
   return new Uint8Array([
     ...magic,
-    // types: 0 = (i32 × 6) -> (), 1 = (i32, i32) -> ()
-    ...section(1, [2, 0x60, 6, I32, I32, I32, I32, I32, I32, 0, 0x60, 2, I32, I32, 0]),
-    ...section(3, [2, 0, 1]), // function 0 (gemm) has type 0, function 1 (tanh) type 1
+    ...section(1, [types.length, ...types.flat()]),
+    ...section(3, [4, 0, 1, 2, 3]), // function i has type i
     ...section(5, [1, 0, 1]), // memory 0: one page to start with
-    ...section(7, [3, ...name("gemm"), 0, 0, ...name("tanh"), 0, 1, ...name("memory"), 2, 0]),
-    ...section(10, [2, ...uleb(gemm.length), ...gemm, ...uleb(tanh.length), ...tanh]),
+    ...section(7, [exports.length, ...exports.flat()]),
+    ...section(10, [
+      4,
+      ...fn([2, 7, I32, 11, V128], gemmBody()),
+      ...fn([1, 1, I32], tanhBody()),
+      ...fn([2, 11, I32, 11, V128], stepBody()),
+      ...fn([1, 7, V128], tanh2Body()),
+    ]),
   ]);
 }
 
-/** Views of the kernel's three operands in its memory (valid until the next `reserve`). */
-export interface GemmOperands {
-  /** A [rows, inner] */
-  a: Float64Array;
-  /** W [inner, cols] */
-  w: Float64Array;
-  /** S [rows, cols] */
-  s: Float64Array;
+/** Sizes of the regions of the kernels' memory, in elements. */
+export interface KernelSizes {
+  /** gemm's A (float64). */
+  a?: number;
+  /** gemm's W, step's W (float64). */
+  w?: number;
+  /** gemm's S, tanh's values (float64). */
+  s?: number;
+  /** Hidden states read and written by step (float64). */
+  h?: number;
+  /** X·W1x rows read by step (float64). */
+  table?: number;
+  /** step's bias (float64). */
+  bias?: number;
+  /** step's row list, three byte addresses per row (int32). */
+  list?: number;
 }
+
+/** Views of the regions of the kernels' memory (valid until a `reserve` that grows them). */
+export interface KernelBuffers {
+  /** A [rows, inner] of gemm. */
+  a: Float64Array;
+  /** W [inner, cols] of gemm; W [n, n] of step. */
+  w: Float64Array;
+  /** S [rows, cols] of gemm; tanh's values. */
+  s: Float64Array;
+  /** Hidden states for step. */
+  h: Float64Array;
+  /** X·W1x rows for step. */
+  table: Float64Array;
+  /** b [n] of step. */
+  bias: Float64Array;
+  /** step's rows: Hp, X·W1x and out byte addresses per row. */
+  list: Int32Array;
+}
+
+const REGIONS = ["a", "w", "s", "h", "table", "bias", "list"] as const;
 
 type GemmFunction = (
   a: number,
@@ -223,52 +355,72 @@ type GemmFunction = (
   cols: number,
 ) => void;
 type TanhFunction = (ptr: number, count: number) => void;
+type StepFunction = (list: number, count: number, w: number, b: number, n: number) => void;
 
-/** The compiled kernel with its memory; see the module documentation. */
+/** The compiled kernels with their memory; see the module documentation. */
 export class WasmKernels {
   readonly #gemm: GemmFunction;
   readonly #tanh: TanhFunction;
+  readonly #step: StepFunction;
   readonly #memory: WebAssembly.Memory;
-  #operands: GemmOperands = {
+  #buffers: KernelBuffers = {
     a: new Float64Array(0),
     w: new Float64Array(0),
     s: new Float64Array(0),
+    h: new Float64Array(0),
+    table: new Float64Array(0),
+    bias: new Float64Array(0),
+    list: new Int32Array(0),
   };
 
   private constructor(instance: WebAssembly.Instance) {
     this.#gemm = instance.exports.gemm as GemmFunction;
     this.#tanh = instance.exports.tanh as TanhFunction;
+    this.#step = instance.exports.step as StepFunction;
     this.#memory = instance.exports.memory as WebAssembly.Memory;
   }
 
-  /** Compile the kernel; null where WebAssembly SIMD is not available. */
+  /** Compile the kernels; null where WebAssembly SIMD is not available. */
   static create(): WasmKernels | null {
     const bytes = kernelsModule();
     if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return null;
     return new WasmKernels(new WebAssembly.Instance(new WebAssembly.Module(bytes)));
   }
 
-  /** Make room for operands of these many float64 values; returns their views. */
-  reserve(sizes: { a: number; w: number; s: number }): GemmOperands {
-    const { a, w, s } = this.#operands;
-    if (a.length >= sizes.a && w.length >= sizes.w && s.length >= sizes.s) return this.#operands;
-    const na = Math.max(sizes.a, a.length), nw = Math.max(sizes.w, w.length);
-    const ns = Math.max(sizes.s, s.length);
-    const bytes = (na + nw + ns) * 8;
+  /**
+   * Make room for regions of at least these many elements; returns the views. When a region has
+   * to grow, every region is laid out anew and its contents are lost.
+   */
+  reserve(sizes: KernelSizes): KernelBuffers {
+    const current = this.#buffers;
+    if (REGIONS.every((r) => (sizes[r] ?? 0) <= current[r].length)) return current;
+    const lengths = REGIONS.map((r) => Math.max(sizes[r] ?? 0, current[r].length));
+    // float64 regions are 16-byte aligned; the int32 list comes last.
+    const offsets: number[] = [];
+    let bytes = 0;
+    REGIONS.forEach((r, i) => {
+      offsets.push(bytes);
+      bytes += Math.ceil((lengths[i] * (r === "list" ? 4 : 8)) / 16) * 16;
+    });
     const pages = Math.ceil(bytes / 65536) - this.#memory.buffer.byteLength / 65536;
     if (pages > 0) this.#memory.grow(pages);
     const buffer = this.#memory.buffer;
-    this.#operands = {
-      a: new Float64Array(buffer, 0, na),
-      w: new Float64Array(buffer, na * 8, nw),
-      s: new Float64Array(buffer, (na + nw) * 8, ns),
+    const f64 = (i: number) => new Float64Array(buffer, offsets[i], lengths[i]);
+    this.#buffers = {
+      a: f64(0),
+      w: f64(1),
+      s: f64(2),
+      h: f64(3),
+      table: f64(4),
+      bias: f64(5),
+      list: new Int32Array(buffer, offsets[6], lengths[6]),
     };
-    return this.#operands;
+    return this.#buffers;
   }
 
   /** s[:rows, :cols] = a[:rows, :inner] · w[:inner, :cols] (rows even, cols a multiple of 8). */
   multiply(rows: number, inner: number, cols: number): void {
-    const { a, w, s } = this.#operands;
+    const { a, w, s } = this.#buffers;
     if (rows % 2 !== 0 || cols % 8 !== 0 || inner < 1 || rows < 2) {
       throw new Error(
         `gemm needs even rows, cols a multiple of 8, inner >= 1: ${rows}, ${inner}, ${cols}`,
@@ -284,12 +436,35 @@ export class WasmKernels {
 
   /** s[:count] = tanh(s[:count]) in place, as {@linkcode tanh} computes it (count even). */
   tanh(count: number): void {
-    const { s } = this.#operands;
+    const { s } = this.#buffers;
     if (count % 2 !== 0 || count < 2 || count > s.length) {
       throw new Error(
         `tanh needs an even count of at least 2 within the reserved memory: ${count}`,
       );
     }
     this.#tanh(s.byteOffset, count);
+  }
+
+  /**
+   * One recurrent step for `count` rows listed in `list` (count even; repeat the last row for
+   * an odd number), each as the byte addresses (see `address`) of its Hp [n] and X·W1x [n]
+   * rows and of its output row [n]: out = tanh((X·W1x + Hp·w) + bias), w [n, n] and bias [n]
+   * from their regions, n a multiple of 8.
+   */
+  step(count: number, n: number): void {
+    const { list, w, bias } = this.#buffers;
+    if (
+      count % 2 !== 0 || count < 2 || 3 * count > list.length || n % 8 !== 0 || n * n > w.length
+    ) {
+      throw new Error(
+        `step needs an even count within the list and n a multiple of 8: ${count}, ${n}`,
+      );
+    }
+    this.#step(list.byteOffset, count, w.byteOffset, bias.byteOffset, n);
+  }
+
+  /** The byte address of element `i` of region h or table, for step's list. */
+  address(region: "h" | "table", i: number): number {
+    return this.#buffers[region].byteOffset + 8 * i;
   }
 }

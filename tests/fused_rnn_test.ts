@@ -180,45 +180,62 @@ Deno.test("fused layers in tf.sequential()", async (t) => {
     masked.dispose();
   });
 
-  await t.step("trains like the stock layers: same losses over 3 Adam steps", async () => {
-    const rand = (shape: number[], seed: number) => tf.randomUniform(shape, 0, 50, "int32", seed);
-    const x = rand([8, 12], 1).toFloat();
-    const y = tf.randomUniform([8, 1], 0, 2, "int32", 2).toFloat();
-    const losses: number[][] = [];
-    for (const fused of [false, true]) {
-      const model = tf.sequential();
-      model.add(tf.layers.embedding({
-        inputDim: 50,
-        outputDim: 4,
-        inputLength: 12,
-        embeddingsInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 1 }),
-      }));
-      const init = {
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
-        recurrentInitializer: tf.initializers.glorotUniform({ seed: 3 }),
-      };
-      model.add(
-        fused ? fusedLSTM({ units: 3, ...init }) : tf.layers.lstm({
+  await t.step(
+    "trains like the stock layers: same losses and predictions over 4 steps",
+    async () => {
+      // stacked SimpleRNN (every step) + LSTM, predictions between the steps: the scratch arrays
+      // of a forward pass with no backward pass must not disturb the next training step
+      const rand = (shape: number[], seed: number) => tf.randomUniform(shape, 0, 50, "int32", seed);
+      const x = rand([8, 12], 1).toFloat();
+      const y = tf.randomUniform([8, 1], 0, 2, "int32", 2).toFloat();
+      const histories: number[][] = [];
+      for (const fused of [false, true]) {
+        const model = tf.sequential();
+        model.add(tf.layers.embedding({
+          inputDim: 50,
+          outputDim: 4,
+          inputLength: 12,
+          embeddingsInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 1 }),
+        }));
+        const init = (seed: number) => ({
+          kernelInitializer: tf.initializers.glorotUniform({ seed }),
+          recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+        });
+        const rnnConfig = { units: 5, returnSequences: true, ...init(2) };
+        model.add(fused ? fusedSimpleRNN(rnnConfig) : tf.layers.simpleRNN(rnnConfig));
+        const lstmConfig = {
           units: 3,
           recurrentActivation: "sigmoid",
           unitForgetBias: true,
-          ...init,
-        }),
+        } as const;
+        model.add(
+          fused ? fusedLSTM({ ...lstmConfig, ...init(4) }) : tf.layers.lstm({
+            ...lstmConfig,
+            ...init(4),
+          }),
+        );
+        model.add(tf.layers.dense({
+          units: 1,
+          activation: "sigmoid",
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }),
+        }));
+        model.compile({ optimizer: tf.train.adam(0.05), loss: "binaryCrossentropy" });
+        const history: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          history.push(await model.trainOnBatch(x, y) as number);
+          const p = model.predict(x.slice([0, 0], [3, 12])) as Tensor;
+          history.push(...p.dataSync());
+          p.dispose();
+        }
+        histories.push(history);
+        model.dispose();
+      }
+      histories[1].forEach((v, i) =>
+        assert.ok(Math.abs(v - histories[0][i]) < 1e-5, `${i}: ${v} vs ${histories[0][i]}`)
       );
-      model.add(tf.layers.dense({
-        units: 1,
-        activation: "sigmoid",
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }),
-      }));
-      model.compile({ optimizer: tf.train.adam(0.05), loss: "binaryCrossentropy" });
-      const run: number[] = [];
-      for (let i = 0; i < 3; i++) run.push(await model.trainOnBatch(x, y) as number);
-      losses.push(run);
-      model.dispose();
-    }
-    losses[1].forEach((l, i) => assert.ok(Math.abs(l - losses[0][i]) < 1e-5, `${losses}`));
-    tf.dispose([x, y]);
-  });
+      tf.dispose([x, y]);
+    },
+  );
 });
 
 /** Writes artifacts as model.json + weights.bin in dir (the layout tf.io's file:// uses). */

@@ -350,9 +350,15 @@ Deno.test("fit equals the book's fit: batch order, losses, val losses, weights",
   }
 });
 
-Deno.test("shared hidden states and chunked prediction give the same numbers as one sample at a time", () => {
+Deno.test("shared hidden states and chunked prediction give the same numbers as one sample at a time", async (t) => {
+  for (const n of [5, 8]) {
+    await t.step(`nCells ${n}`, () => sharedStatesCheck(n));
+  }
+});
+
+function sharedStatesCheck(n: number) {
   const rand = lcg(11);
-  const m = 300, steps = 12, f = 6, n = 5;
+  const m = 300, steps = 12, f = 6;
   // pre-padded one-hot rows (id 0), duplicates, some dense rows
   const ids = new Int32Array(m * steps);
   for (let i = 0; i < m; i++) {
@@ -386,7 +392,7 @@ Deno.test("shared hidden states and chunked prediction give the same numbers as 
   assert.deepEqual(Array.from(p), Array.from(z, (v) => (v > 0 ? 1 : 0)));
   const y = Array.from(p, (v, i) => (i % 10 === 0 ? 1 - v : v));
   assert.equal(rn.score(x, y), 0.9);
-});
+}
 
 Deno.test("a toy separable sequence problem reaches score 1.0", () => {
   // label 1 when token 1 occurs anywhere in the sequence of 8 tokens over 5 symbols

@@ -160,10 +160,15 @@ Deno.test("fitModel", async (t) => {
     assert.deepEqual(epochs.map((e) => e.seconds), history.epochSeconds);
   });
 
-  await t.step("leaves its arguments unchanged", async () => {
+  await t.step("leaves its arguments unchanged and no tensor behind", async () => {
     const x = toyReviews(16, 20, 1000, 3);
     const before = [x.x.data.slice(), x.y.slice()];
-    await fitModel(fresh("embedding_lstm"), x.x, x.y, { epochs: 1, seed: 1, batchSize: 8 });
+    const model = fresh("embedding_lstm");
+    const options = { epochs: 1, seed: 1, batchSize: 6, validationData: [x.x, x.y] as const };
+    await fitModel(model, x.x, x.y, options); // creates the optimizer's state
+    const tensors = tf.memory().numTensors;
+    await fitModel(model, x.x, x.y, options);
+    assert.equal(tf.memory().numTensors, tensors);
     assert.deepEqual([x.x.data, x.y], before);
   });
 
