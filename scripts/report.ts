@@ -121,6 +121,28 @@ function hasMath(nb: Notebook): boolean {
   );
 }
 
+/**
+ * Throws when a cell lacks outputs it must have: one plotly figure per `showFigure(` call, and
+ * at least one output for a cell that calls a display helper. (Deno's kernel can drop output
+ * messages; src/display.ts paces them, and this makes any loss fail the report, not hide.)
+ */
+function assertOutputsComplete(nb: Notebook, name: string): void {
+  nb.cells.forEach((cell, i) => {
+    if (cell.cell_type !== "code") return;
+    const src = sourceText(cell.source);
+    const outputs = cell.outputs ?? [];
+    const figures = (src.match(/\bshowFigure\(/g) ?? []).length;
+    const shown = outputs.filter((o) => o.data?.[PLOTLY_MIME] !== undefined).length;
+    if (shown !== figures) {
+      throw new Error(`${name}: cell ${i + 1} shows ${figures} figures, its outputs hold ${shown}`);
+    }
+    const helpers = /\b(print|showTable|showText|showModelSummary|showFigure)\(|\.finish\(\)/;
+    if (helpers.test(src) && outputs.length === 0) {
+      throw new Error(`${name}: cell ${i + 1} displays something but has no output`);
+    }
+  });
+}
+
 /** Plotly figures of the cells tagged `headline`, in order. */
 function headlineFigures(nb: Notebook): PlotlyFigure[] {
   const figs: PlotlyFigure[] = [];
@@ -206,6 +228,7 @@ async function executeNotebook(
   }
   const nb = JSON.parse(await Deno.readTextFile(`${tmp}/${name}.ipynb`)) as Notebook;
   assertNoErrors(nb, name);
+  assertOutputsComplete(nb, name);
   return nb;
 }
 

@@ -306,10 +306,12 @@ function encodeAll(
 /** A word -> rank dictionary (`the` = 1), as Keras's `get_word_index()`. */
 export type WordIndex = Readonly<Record<string, number>>;
 
+const wordIndexCache = new Map<string, WordIndex>();
+
 /**
  * Keras `get_word_index`: the word -> rank dictionary of `imdb_word_index.json` (88,584 words,
- * `movie` = 17). Found like `imdb.npz` (md5-checked on download). The object has no prototype,
- * so any word, even `constructor`, is looked up safely.
+ * `movie` = 17). Found like `imdb.npz` (md5-checked on download); read once per process. The
+ * object is frozen and has no prototype, so any word, even `constructor`, is looked up safely.
  */
 export async function getWordIndex(options: ImdbSourceOptions = {}): Promise<WordIndex> {
   const path = await resolveDataFile({
@@ -318,6 +320,10 @@ export async function getWordIndex(options: ImdbSourceOptions = {}): Promise<Wor
     hash: { algorithm: "md5", hex: WORD_INDEX_MD5 },
     ...options,
   });
+  const stat = await Deno.stat(path);
+  const cacheKey = `${path}\0${stat.size}\0${stat.mtime?.getTime()}`;
+  const cached = wordIndexCache.get(cacheKey);
+  if (cached) return cached; // frozen: safe to share
   let parsed: unknown;
   try {
     parsed = JSON.parse(await Deno.readTextFile(path));
@@ -332,7 +338,9 @@ export async function getWordIndex(options: ImdbSourceOptions = {}): Promise<Wor
     if (!Number.isInteger(rank)) throw new Error(`${path}: rank of "${word}" is ${rank}`);
     index[word] = rank as number;
   }
-  return Object.freeze(index);
+  const frozen = Object.freeze(index);
+  wordIndexCache.set(cacheKey, frozen);
+  return frozen;
 }
 
 const inverseCache = new WeakMap<WordIndex, Map<number, string>>();

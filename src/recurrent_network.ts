@@ -32,7 +32,9 @@
  * Speed comes from the input's structure, never from changing the arithmetic: a one-hot row of
  * X selects one row of W1x, zero inputs are skipped (identical results for any dense input),
  * and samples whose inputs so far are identical (the padding at the start of pre-padded
- * reviews) share one computation of their identical hidden states.
+ * reviews) share one computation of their identical hidden states. With nCells a multiple of
+ * 8 the time steps and the matrix products of backprop run in WebAssembly SIMD
+ * (`./wasm_kernels.ts`), bit-identical to the plain loops used otherwise.
  *
  * @example
  * ```ts

@@ -1,23 +1,25 @@
 /**
- * The hand-written RNN's two hot loops in WebAssembly SIMD (two float64 lanes per
- * instruction), each bit-identical to its plain TypeScript twin:
+ * The hand-written RNN's hot loops in WebAssembly SIMD (two float64 lanes per instruction),
+ * each bit-identical to its plain TypeScript twin:
  *
  *   multiply   S = A · W   A [rows, inner], W [inner, cols], S [rows, cols], row-major float64.
  *              Every S[r, c] is summed as `s = 0; for k: s += A[r, k] * W[k, c]` sums it
  *              (k ascending, a multiply then an add, no fused multiply-add), eight independent
  *              sums (2 rows × 8 columns) in flight. Needs `rows` even, `cols` a multiple of 8.
- *   tanh       in place over S, the same operations as {@linkcode tanh} below, branch-free.
+ *   step       one time step of the recurrent layer for listed rows:
+ *              H = tanh((X·W1x + Hp·W1h) + b1), Hp·W1h summed as in multiply.
+ *   tanh       in place, the same operations as {@linkcode tanh} below, branch-free.
  *
  * The module is assembled below from its instructions (no toolchain needed).
  *
  * @example
  * ```ts
- * const gemm = WasmKernels.create();
- * if (gemm) {
- *   const { a, w, s } = gemm.reserve({ a: 2 * 3, w: 3 * 8, s: 2 * 8 });
+ * const kernels = WasmKernels.create();
+ * if (kernels) {
+ *   const { a, w, s } = kernels.reserve({ a: 2 * 3, w: 3 * 8, s: 2 * 8 });
  *   a.set([1, 2, 3, 4, 5, 6]);
  *   w.fill(1);
- *   gemm.multiply(2, 3, 8); // s = a · w: every row of s is [6, ..., 6] then [15, ..., 15]
+ *   kernels.multiply(2, 3, 8); // s = a · w: row 0 is [6, ..., 6], row 1 [15, ..., 15]
  * }
  * ```
  * @module
@@ -94,7 +96,7 @@ export function tanh(x: number): number {
 }
 
 /** v128.const of two equal float64 lanes. */
-function f64x2(v: number): number[] {
+function f64x2Const(v: number): number[] {
   return [...V128_CONST, ...new Uint8Array(new Float64Array([v, v]).buffer)];
 }
 
@@ -111,39 +113,89 @@ function assemble(...parts: (number | number[])[]): number[] {
 const get = (i: number) => [LOCAL_GET, i], set = (i: number) => [LOCAL_SET, i];
 const times8 = [I32_CONST, 3, I32_SHL];
 
-/** tanh2(x: v128) -> v128: {@linkcode tanh} of both lanes, branch-free. */
-function tanh2Body(): number[] {
-  const X = 0, A = 1, S2 = 2, SMALL = 3, Y = 4, KF = 5, R = 6, P = 7; // v128
+/**
+ * Instructions replacing each v128 local in `xs` by {@linkcode tanh} of its two lanes,
+ * branch-free, the values interleaved operation by operation (independent chains in flight).
+ * Uses 7 v128 temporaries per value from local `temps` on.
+ */
+function tanhOf(xs: number[], temps: number): number[] {
   const code: number[] = [];
-  const emit = (...parts: (number | number[])[]) => code.push(...assemble(...parts));
-  emit(get(X), F64X2_ABS, set(A)); // a = |x|
-  emit(get(A), get(A), F64X2_MUL, set(S2)); // s = a·a
-  // small = a + a·s·((P0·s + P1)·s + P2) / (((s + Q0)·s + Q1)·s + Q2)
-  emit(get(A), get(A), get(S2), F64X2_MUL);
-  emit(f64x2(P0), get(S2), F64X2_MUL, f64x2(P1), F64X2_ADD, get(S2), F64X2_MUL);
-  emit(f64x2(P2), F64X2_ADD, F64X2_MUL);
-  emit(get(S2), f64x2(Q0), F64X2_ADD, get(S2), F64X2_MUL, f64x2(Q1), F64X2_ADD);
-  emit(get(S2), F64X2_MUL, f64x2(Q2), F64X2_ADD);
-  emit(F64X2_DIV, F64X2_ADD, set(SMALL));
-  emit(f64x2(2), get(A), F64X2_MUL, f64x2(44), F64X2_MIN, set(Y)); // y = min(2a, 44)
-  emit(get(Y), f64x2(INV_LN2), F64X2_MUL, F64X2_NEAREST, set(KF)); // k
+  const f64x2 = f64x2Const;
+  const each = (step: (x: number, t: (k: number) => number) => (number | number[])[]) => {
+    xs.forEach((x, g) => code.push(...assemble(...step(x, (k) => temps + 7 * g + k))));
+  };
+  const A = 0, S2 = 1, SMALL = 2, Y = 3, KF = 4, R = 5, P = 6;
+  each((x, t) => [get(x), F64X2_ABS, set(t(A))]); // a = |x|
+  each((_, t) => [get(t(A)), get(t(A)), F64X2_MUL, set(t(S2))]); // s = a·a
+  // small = a + a·s·N/D, N = (P0·s + P1)·s + P2, D = ((s + Q0)·s + Q1)·s + Q2
+  each((_, t) => [f64x2(P0), get(t(S2)), F64X2_MUL, f64x2(P1), F64X2_ADD, set(t(SMALL))]);
+  each((_, t) => [get(t(SMALL)), get(t(S2)), F64X2_MUL, f64x2(P2), F64X2_ADD, set(t(SMALL))]);
+  each((_, t) => [get(t(S2)), f64x2(Q0), F64X2_ADD, get(t(S2)), F64X2_MUL, set(t(Y))]);
+  each((_, t) => [get(t(Y)), f64x2(Q1), F64X2_ADD, get(t(S2)), F64X2_MUL, set(t(Y))]);
+  each((_, t) => [get(t(Y)), f64x2(Q2), F64X2_ADD, set(t(Y))]);
+  each((_, t) => [
+    get(t(A)),
+    get(t(A)),
+    get(t(S2)),
+    F64X2_MUL,
+    get(t(SMALL)),
+    F64X2_MUL,
+    get(t(Y)),
+    F64X2_DIV,
+    F64X2_ADD,
+    set(t(SMALL)),
+  ]);
+  each((_, t) => [f64x2(2), get(t(A)), F64X2_MUL, f64x2(44), F64X2_MIN, set(t(Y))]); // y
+  each((_, t) => [get(t(Y)), f64x2(INV_LN2), F64X2_MUL, F64X2_NEAREST, set(t(KF))]); // k
   // r = (y − k·LN2_HI) − k·LN2_LO
-  emit(get(Y), get(KF), f64x2(LN2_HI), F64X2_MUL, F64X2_SUB);
-  emit(get(KF), f64x2(LN2_LO), F64X2_MUL, F64X2_SUB, set(R));
-  emit(f64x2(EXP_TAYLOR[13]), set(P)); // p = Σ r^j / j!, Horner
+  each((_, t) => [get(t(Y)), get(t(KF)), f64x2(LN2_HI), F64X2_MUL, F64X2_SUB, set(t(R))]);
+  each((_, t) => [get(t(R)), get(t(KF)), f64x2(LN2_LO), F64X2_MUL, F64X2_SUB, set(t(R))]);
+  each((_, t) => [f64x2(EXP_TAYLOR[13]), set(t(P))]); // p = Σ r^j / j!, Horner
   for (let j = 12; j >= 0; j--) {
-    emit(f64x2(EXP_TAYLOR[j]), get(R), get(P), F64X2_MUL, F64X2_ADD, set(P));
+    each((_, t) => [f64x2(EXP_TAYLOR[j]), get(t(R)), get(t(P)), F64X2_MUL, F64X2_ADD, set(t(P))]);
   }
-  // big = 1 − 2/(p·2^k + 1), 2^k built from its bits: (k + 1023) << 52
-  emit(f64x2(1), f64x2(2), get(P));
-  emit(get(KF), I32X4_TRUNC_SAT_F64X2_S_ZERO, I64X2_EXTEND_LOW_I32X4_S);
-  emit(V128_CONST, [...new Uint8Array(new BigInt64Array([1023n, 1023n]).buffer)], I64X2_ADD);
-  emit(I32_CONST, 52, I64X2_SHL, F64X2_MUL, f64x2(1), F64X2_ADD, F64X2_DIV, F64X2_SUB);
-  // t = a > 0.625 ? big : small; then the sign bit of x onto t
-  emit(get(SMALL), get(A), f64x2(SWITCH), F64X2_GT, V128_BITSELECT);
-  emit(get(X), f64x2(-0), V128_AND, V128_OR);
-  emit(END);
+  // 2^k from its bits, (k + 1023) << 52, into KF; then p·2^k into P
+  const bias1023 = I64X2_1023;
+  each((_, t) => [
+    get(t(KF)),
+    I32X4_TRUNC_SAT_F64X2_S_ZERO,
+    I64X2_EXTEND_LOW_I32X4_S,
+    bias1023,
+    I64X2_ADD,
+    I32_CONST,
+    52,
+    I64X2_SHL,
+    set(t(KF)),
+  ]);
+  each((_, t) => [get(t(P)), get(t(KF)), F64X2_MUL, set(t(P))]);
+  // big = 1 − 2/(p·2^k + 1); t = a > 0.625 ? big : small; the sign bit of x onto t
+  each((x, t) => [
+    f64x2(1),
+    f64x2(2),
+    get(t(P)),
+    f64x2(1),
+    F64X2_ADD,
+    F64X2_DIV,
+    F64X2_SUB,
+    get(t(SMALL)),
+    get(t(A)),
+    f64x2(SWITCH),
+    F64X2_GT,
+    V128_BITSELECT,
+    get(x),
+    f64x2(-0),
+    V128_AND,
+    V128_OR,
+    set(x),
+  ]);
   return code;
+}
+
+const I64X2_1023 = [...V128_CONST, ...new Uint8Array(new BigInt64Array([1023n, 1023n]).buffer)];
+
+/** tanh2(x: v128) -> v128: {@linkcode tanh} of both lanes. */
+function tanh2Body(): number[] {
+  return assemble(tanhOf([0], 1), get(0), END);
 }
 
 /** tanh(ptr, count): tanh of `count` (even) float64 values at byte address ptr, in place. */
@@ -192,7 +244,7 @@ function stepBody(): number[] {
   const LIST = 0, COUNT = 1, W = 2, B = 3, N = 4; // parameters
   const Q = 5, C = 6, K = 7, WK = 8, H0 = 9, H1 = 10, X0 = 11, X1 = 12, O0 = 13, O1 = 14;
   const E = 15; // address of row q's entry in the list
-  const ACC = 16, AV0 = 24, AV1 = 25, WV = 26; // v128
+  const ACC = 16, AV0 = 24, AV1 = 25, WV = 26, TEMPS = 27; // v128 (TEMPS: 28 of them)
   const code: number[] = [];
   const emit = (...parts: (number | number[])[]) => code.push(...assemble(...parts));
   const load32 = (offset: number, into: number) =>
@@ -215,13 +267,18 @@ function stepBody(): number[] {
   }
   emit(get(WK), get(N), times8, I32_ADD, set(WK));
   emit(get(K), I32_CONST, 1, I32_ADD, LOCAL_TEE, K, get(N), I32_LT_U, BR_IF, 0, END);
-  // out[c..] = tanh((xw[c..] + sums) + b[c..])
-  for (const [x, o, acc] of [[X0, O0, ACC], [X1, O1, ACC + 4]]) {
+  // z = (xw[c..] + sums) + b[c..] into the sums; out[c..] = tanh(z), four at a time
+  for (const [x, acc] of [[X0, ACC], [X1, ACC + 4]]) {
     for (let j = 0; j < 4; j++) {
-      emit(get(o), get(C), times8, I32_ADD); // store address
       emit(get(x), get(C), times8, I32_ADD, V128_LOAD, 3, uleb(16 * j), get(acc + j), F64X2_ADD);
-      emit(get(B), get(C), times8, I32_ADD, V128_LOAD, 3, uleb(16 * j), F64X2_ADD);
-      emit(CALL, FN_TANH2, V128_STORE, 3, uleb(16 * j));
+      emit(get(B), get(C), times8, I32_ADD, V128_LOAD, 3, uleb(16 * j), F64X2_ADD, set(acc + j));
+    }
+  }
+  emit(tanhOf([ACC, ACC + 1, ACC + 2, ACC + 3], TEMPS));
+  emit(tanhOf([ACC + 4, ACC + 5, ACC + 6, ACC + 7], TEMPS));
+  for (const [o, acc] of [[O0, ACC], [O1, ACC + 4]]) {
+    for (let j = 0; j < 4; j++) {
+      emit(get(o), get(C), times8, I32_ADD, get(acc + j), V128_STORE, 3, uleb(16 * j));
     }
   }
   emit(get(C), I32_CONST, 8, I32_ADD, LOCAL_TEE, C, get(N), I32_LT_U, BR_IF, 0, END);
@@ -302,7 +359,7 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
       4,
       ...fn([2, 7, I32, 11, V128], gemmBody()),
       ...fn([1, 1, I32], tanhBody()),
-      ...fn([2, 11, I32, 11, V128], stepBody()),
+      ...fn([2, 11, I32, 11 + 28, V128], stepBody()),
       ...fn([1, 7, V128], tanh2Body()),
     ]),
   ]);
