@@ -1,6 +1,7 @@
 /**
  * Times one training batch (batch 32, 100 steps) of the chapter's three models with the fused
- * layers and with the stock tfjs layers, on random word ids. Prints JSON lines in the form of
+ * layers (stepped by `trainOnBatchFast` and by `model.trainOnBatch`) and with the stock tfjs
+ * layers, on random word ids. Prints JSON lines in the form of
  * `../shared/bench/peers.py`: model, impl, ms_per_batch (median after warm-up), batches, threads.
  *
  *     deno run -A scripts/bench_fused_layers.ts [--batches 60] [--stock-batches 5] [--no-stock]
@@ -15,6 +16,7 @@
 import { tf } from "../src/tf.ts";
 import { fusedLSTM, fusedSimpleRNN } from "../src/fused_rnn.ts";
 import { fusedAdam } from "../src/fused_adam.ts";
+import { trainOnBatchFast } from "../src/train_step.ts";
 import type { LayersModel, Tensor } from "@tensorflow/tfjs";
 
 const BATCH = 32;
@@ -55,12 +57,18 @@ function buildBenchModel(kind: ModelKind, fused: boolean): LayersModel {
   return model;
 }
 
-/** Random batches: ids [32, 100] (one-hot [32, 100, 100] for the one-hot model), labels [32, 1]. */
+/**
+ * Random batches: int32 ids [32, 100] (float32 one-hot [32, 100, 100] for the one-hot model),
+ * float32 labels [32, 1].
+ */
 function randomBatch(kind: ModelKind, seed: number): { x: Tensor; y: Tensor } {
   return tf.tidy(() => {
     const words = kind === "simple_rnn_onehot" ? ONE_HOT_WORDS : VOCABULARY;
     const ids = tf.randomUniform([BATCH, STEPS], 0, words, "int32", seed);
-    const x = kind === "simple_rnn_onehot" ? tf.oneHot(ids, words).toFloat() : ids.toFloat();
+    // as src/training.ts cuts batches: one-hot float32 data in a Float32Array, int32 word ids
+    const x = kind === "simple_rnn_onehot"
+      ? tf.tensor3d(Float32Array.from(tf.oneHot(ids, words).dataSync()), [BATCH, STEPS, words])
+      : ids;
     const y = tf.randomUniform([BATCH, 1], 0, 2, "int32", seed + 1).toFloat();
     return { x, y };
   });
@@ -72,7 +80,11 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function timeTraining(kind: ModelKind, fused: boolean, batches: number): Promise<number> {
+/** How a batch is trained: stock layers, fused layers + trainOnBatch, fused + trainOnBatchFast. */
+type Impl = "stock" | "fused" | "fast_step";
+
+async function timeTraining(kind: ModelKind, impl: Impl, batches: number): Promise<number> {
+  const fused = impl !== "stock";
   const model = buildBenchModel(kind, fused);
   const data = Array.from({ length: 4 }, (_, i) => randomBatch(kind, 1 + 2 * i));
   const warmUp = Math.min(3, batches);
@@ -80,7 +92,8 @@ async function timeTraining(kind: ModelKind, fused: boolean, batches: number): P
   for (let i = 0; i < warmUp + batches; i++) {
     const { x, y } = data[i % data.length];
     const t0 = performance.now();
-    await model.trainOnBatch(x, y);
+    if (impl === "fast_step") await trainOnBatchFast(model, x, y);
+    else await model.trainOnBatch(x, y);
     if (i >= warmUp) times.push(performance.now() - t0);
   }
   model.dispose();
@@ -126,10 +139,18 @@ const lines: BenchLine[] = [];
 for (let round = 0; round < rounds; round++) {
   const roundLines: BenchLine[] = [];
   for (const kind of kinds) {
-    const ms = await timeTraining(kind, true, batches);
+    const fastMs = await timeTraining(kind, "fast_step", batches);
+    roundLines.push({
+      model: kind,
+      impl: "tfjs_fast_step",
+      ms_per_batch: fastMs,
+      batches,
+      threads: 1,
+    });
+    const ms = await timeTraining(kind, "fused", batches);
     roundLines.push({ model: kind, impl: "tfjs_fused", ms_per_batch: ms, batches, threads: 1 });
     if (!args.includes("--no-stock")) {
-      const stockMs = await timeTraining(kind, false, stockBatches);
+      const stockMs = await timeTraining(kind, "stock", stockBatches);
       roundLines.push({
         model: kind,
         impl: "tfjs_stock",

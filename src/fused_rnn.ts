@@ -132,6 +132,15 @@ function runFused(inputs: Tensor[], run: () => FusedResult): Tensor {
   return op(...inputs);
 }
 
+/**
+ * The values of a float32 tensor as a Float32Array: tfjs's cast of int32 data (e.g. one-hot words)
+ * to float32 may keep an Int32Array, and the kernels' loops stay fast when they see one type.
+ */
+function float32Values(x: Tensor): Float32Array {
+  const data = x.dataSync();
+  return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
 /** Reads the sizes of a call and checks the shapes, naming the offending one. */
 function callDims(x: Tensor, weights: RnnWeights, gatesPerUnit: number, name: string): RnnDims {
   if (x.rank !== 3) {
@@ -170,7 +179,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
   return runFused(inputs, () => {
     const cache = forward({
       ...dims,
-      x: x.dataSync() as Float32Array,
+      x: float32Values(x),
       kernel: weights.kernel.dataSync() as Float32Array,
       recurrentKernel: weights.recurrentKernel.dataSync() as Float32Array,
       bias: weights.bias === null ? null : weights.bias.dataSync() as Float32Array,

@@ -731,6 +731,8 @@ export class RecurrentNetwork {
       table: (this.#nFeatures + 1 + m) * n,
       bias: n,
       list: 3 * rows,
+      x: m * steps * this.#nFeatures,
+      keys: m * steps,
     });
     this.#h = buffers.h;
     this.#table = buffers.table;
@@ -750,13 +752,23 @@ export class RecurrentNetwork {
     if (this.#keysInput === x) return;
     const [m, steps, features] = x.shape;
     this.#reserve(m, steps);
-    const keys = this.#keys, data = x.data;
+    const keys = this.#keys, data = x.data, kernels = this.#kernels;
+    if (kernels !== null && data instanceof Float32Array && features % 4 === 0) {
+      // In WebAssembly, four values at a time (the buffers were reserved by #wasmBuffers).
+      const buffers = kernels.reserve({});
+      buffers.x.set(data);
+      kernels.keys(m * steps, features);
+      keys.set(buffers.keys.subarray(0, m * steps));
+    }
     // float32 rows of even length: test two values at once through a float64 view (a float64
     // is ±0 only when both halves are float32 zeros; anything else is looked at value by value).
     const pairs = data instanceof Float32Array && features % 2 === 0 && data.byteOffset % 8 === 0
       ? new Float64Array(data.buffer, data.byteOffset, data.length / 2)
       : null;
-    for (let r = 0; r < m * steps; r++) {
+    const plainRows = kernels !== null && data instanceof Float32Array && features % 4 === 0
+      ? 0
+      : m * steps;
+    for (let r = 0; r < plainRows; r++) {
       const o = r * features;
       let key = features;
       if (pairs !== null) {
@@ -847,13 +859,13 @@ export class RecurrentNetwork {
       if (kernels !== null && buffers !== null) {
         // In WebAssembly: for each active sample, the addresses of its Hp, X_t·W1x and H rows
         // (an even number of rows: the last one again for an odd count).
-        const list = buffers.list;
+        const list = buffers.list, hAt = buffers.h.byteOffset, tableAt = buffers.table.byteOffset;
         let e = 0;
         for (let q = 0; q < nActive; q++) {
           const i = active[q];
-          list[e++] = kernels.address("h", hp + prevRep[i] * n);
-          list[e++] = kernels.address("table", xRow(keys[i * steps + t], i, features, n));
-          list[e++] = kernels.address("h", hn + i * n);
+          list[e++] = hAt + 8 * (hp + prevRep[i] * n);
+          list[e++] = tableAt + 8 * xRow(keys[i * steps + t], i, features, n);
+          list[e++] = hAt + 8 * (hn + i * n);
         }
         if (nActive & 1) list.copyWithin(e, e - 3, e);
         kernels.step(nActive + (nActive & 1), n);

@@ -16,6 +16,37 @@
  * @module
  */
 
+import { wasmArena } from "./rnn_wasm.ts";
+
+/**
+ * Whether the matrix products run in WebAssembly SIMD (`rnn_wasm.ts`, sums in float32 like
+ * tfjs's matMul) where the gate count allows it (a multiple of 4; always for LSTM), or in the
+ * TypeScript loops below (sums in float64). On by default when WebAssembly SIMD is available.
+ */
+let useWasm = wasmArena !== null;
+
+/**
+ * Turns the WebAssembly products on or off (e.g. to compare both paths); returns the previous
+ * setting. Has no effect without WebAssembly SIMD.
+ */
+export function setWasmKernels(enabled: boolean): boolean {
+  const previous = useWasm;
+  useWasm = enabled && wasmArena !== null;
+  return previous;
+}
+
+/** Whether the products of a call with `gates` columns run in WebAssembly. */
+function wasmFor(gates: number): boolean {
+  return useWasm && gates % 4 === 0;
+}
+
+/** Whether fewer than half of the entries of x are zero (embeddings, not one-hot words). */
+function isDense(x: ArrayLike<number>): boolean {
+  let nnz = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0) nnz++;
+  return nnz > 0.5 * x.length;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scratch arrays
 // ---------------------------------------------------------------------------------------------
@@ -180,6 +211,21 @@ function projectInputs(
   gates: number,
 ): Float32Array {
   const out = scratchArray(rows * gates);
+  if (wasmFor(gates) && isDense(x)) {
+    const [o, xs, k, b] = wasmArena!.alloc([
+      rows * gates,
+      rows * inputDim,
+      inputDim * gates,
+      gates,
+    ]);
+    xs.set(x);
+    k.set(kernel);
+    if (bias === null) b.fill(0);
+    else b.set(bias);
+    wasmArena!.gemmAdd(o, b, xs, k, { rows, n: inputDim, cols: gates }, true);
+    out.set(o);
+    return out;
+  }
   const nonZero = new Int32Array(inputDim); // the d with x[r, d] !== 0
   for (let r = 0; r < rows; r++) {
     const xRow = r * inputDim;
@@ -302,6 +348,14 @@ function kernelGrad(
   inputDim: number,
   gates: number,
 ): Float32Array {
+  if (wasmFor(gates) && isDense(x)) {
+    const [xs, z, dk] = wasmArena!.alloc([rows * inputDim, rows * gates, inputDim * gates]);
+    xs.set(x);
+    z.set(dZ.subarray(0, rows * gates));
+    dk.fill(0);
+    wasmArena!.outerAdd(dk, xs, z, { rows, n: inputDim, cols: gates });
+    return dk.slice();
+  }
   const dKernel = new Float64Array(inputDim * gates);
   let nnz = 0;
   for (let i = 0; i < rows * inputDim; i++) if (x[i] !== 0) nnz++;
@@ -334,6 +388,13 @@ export function inputGrad(grads: RnnGrads, args: RnnForwardArgs): Float32Array {
   const { dZ } = grads;
   const rows = batch * steps;
   const gates = dZ.length / rows;
+  if (wasmFor(gates)) {
+    const [z, k, out] = wasmArena!.alloc([rows * gates, inputDim * gates, rows * inputDim]);
+    z.set(dZ);
+    k.set(kernel);
+    wasmArena!.gemmT(out, z, k, { rows, n: inputDim, cols: gates });
+    return out.slice();
+  }
   const dx = new Float32Array(rows * inputDim);
   for (let r = 0; r < rows; r++) {
     const zRow = r * gates;
@@ -455,6 +516,26 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
   const act = activationCode(activation);
   const rows = batch * steps;
   const h = projectInputs(args.x, args.kernel, args.bias, rows, inputDim, units);
+  if (wasmFor(units)) {
+    // h_t = act(pre_t + h_{t-1} · recurrentKernel), in place in the arena's copy of h
+    const [hw, rk] = wasmArena!.alloc([rows * units, units * units]);
+    hw.set(h);
+    rk.set(recurrentKernel);
+    const gemmAdd = wasmArena!.gemmAddFn(units);
+    const base = hw.byteOffset;
+    for (let b = 0; b < batch; b++) {
+      for (let t = 0; t < steps; t++) {
+        const row = (b * steps + t) * units;
+        if (t > 0) {
+          const at = base + 4 * row;
+          gemmAdd(at, at, 0, at - 4 * units, units, rk.byteOffset, units, 1);
+        }
+        for (let u = 0; u < units; u++) hw[row + u] = activate(act, hw[row + u]);
+      }
+    }
+    h.set(hw);
+    return { args, activation: act, h };
+  }
   const acc = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < steps; t++) {
@@ -472,8 +553,58 @@ export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs):
   const { batch, steps, inputDim, units, recurrentKernel } = args;
   const { dy, returnSequences } = back;
   const dZ = scratchArray(batch * steps * units);
-  const dRec = new Float64Array(units * units);
   const dBias = new Float64Array(units);
+  if (wasmFor(units)) {
+    const rows = batch * steps;
+    const [hw, zw, rk, dhw, dRecW] = wasmArena!.alloc([
+      rows * units,
+      rows * units,
+      units * units,
+      units,
+      units * units,
+    ]);
+    hw.set(h);
+    rk.set(recurrentKernel);
+    dRecW.fill(0);
+    const gemmT = wasmArena!.gemmTFn(units);
+    const outerAdd = wasmArena!.outerAddFn;
+    for (let b = 0; b < batch; b++) {
+      dhw.fill(0);
+      for (let t = steps - 1; t >= 0; t--) {
+        const row = (b * steps + t) * units;
+        if (returnSequences) { for (let u = 0; u < units; u++) dhw[u] += dy[row + u]; }
+        else if (t === steps - 1) { for (let u = 0; u < units; u++) dhw[u] = dy[b * units + u]; }
+        for (let u = 0; u < units; u++) {
+          const dz = dhw[u] * slope(act, hw[row + u]);
+          zw[row + u] = dz;
+          dBias[u] += zw[row + u];
+        }
+        // dh_{t-1} = dz_t · recurrentKernelᵀ
+        if (t > 0) gemmT(dhw.byteOffset, zw.byteOffset + 4 * row, units, rk.byteOffset, units, 1);
+      }
+      // d recurrentKernel += h_{t-1}ᵀ · dz_t over the steps t >= 1 of this sequence
+      if (steps > 1) {
+        const first = b * steps * units;
+        outerAdd(
+          dRecW.byteOffset,
+          hw.byteOffset + 4 * first,
+          units,
+          zw.byteOffset + 4 * (first + units),
+          units,
+          steps - 1,
+        );
+      }
+    }
+    dZ.set(zw);
+    const dRecurrentKernel = dRecW.slice();
+    return {
+      dZ,
+      dKernel: kernelGrad(args.x, dZ, rows, inputDim, units),
+      dRecurrentKernel,
+      dBias: Float32Array.from(dBias),
+    };
+  }
+  const dRec = new Float64Array(units * units);
   const dh = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
     dh.fill(0);
@@ -546,13 +677,47 @@ export function lstmForward(
   const c = scratchArray(rows * units);
   const actC = scratchArray(rows * units);
   const h = scratchArray(rows * units);
-  const acc = new Float64Array(nGates);
+  const wasm = wasmFor(nGates);
+  // WebAssembly: the arena holds recurrentKernel, h (the products' operand) and the step's sums
+  const [rk, hw, accW] = wasm
+    ? wasmArena!.alloc([units * nGates, rows * units, nGates])
+    : [null, null, null];
+  if (rk !== null) rk.set(recurrentKernel);
+  const gemmAdd = wasm ? wasmArena!.gemmAddFn(nGates) : null;
+  const acc: Float64Array | Float32Array = accW ?? new Float64Array(nGates);
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < steps; t++) {
       const gRow = (b * steps + t) * nGates;
       const row = (b * steps + t) * units;
       const prev = row - units;
-      addRecurrent(acc, gates, gRow, h, prev, t > 0, recurrentKernel, units, nGates);
+      if (accW === null) {
+        addRecurrent(
+          acc as Float64Array,
+          gates,
+          gRow,
+          h,
+          prev,
+          t > 0,
+          recurrentKernel,
+          units,
+          nGates,
+        );
+      } else {
+        accW.set(gates.subarray(gRow, gRow + nGates));
+        if (t > 0) {
+          const at = accW.byteOffset;
+          gemmAdd!(
+            at,
+            at,
+            0,
+            hw!.byteOffset + 4 * prev,
+            units,
+            rk!.byteOffset,
+            nGates,
+            1,
+          );
+        }
+      }
       for (let u = 0; u < units; u++) {
         const i = activate(rec, acc[u]);
         const f = activate(rec, acc[units + u]);
@@ -567,6 +732,7 @@ export function lstmForward(
         const a = activate(act, c[row + u]);
         actC[row + u] = a;
         h[row + u] = o * a;
+        if (hw !== null) hw[row + u] = h[row + u];
       }
     }
   }
@@ -580,10 +746,74 @@ export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads 
   const { dy, returnSequences } = back;
   const nGates = 4 * units;
   const dZ = scratchArray(batch * steps * nGates);
-  const dRec = new Float64Array(units * nGates);
   const dBias = new Float64Array(nGates);
   const dh = new Float64Array(units);
   const dc = new Float64Array(units);
+  if (wasmFor(nGates)) {
+    const rows = batch * steps;
+    const [zw, rk, dhw, hw, dRecW] = wasmArena!.alloc([
+      rows * nGates,
+      units * nGates,
+      units,
+      rows * units,
+      units * nGates,
+    ]);
+    rk.set(recurrentKernel);
+    hw.set(h);
+    dRecW.fill(0);
+    const gemmT = wasmArena!.gemmTFn(units);
+    const outerAdd = wasmArena!.outerAddFn;
+    for (let b = 0; b < batch; b++) {
+      dh.fill(0);
+      dc.fill(0);
+      for (let t = steps - 1; t >= 0; t--) {
+        const gRow = (b * steps + t) * nGates;
+        const row = (b * steps + t) * units;
+        const prev = row - units;
+        if (returnSequences) { for (let u = 0; u < units; u++) dh[u] += dy[row + u]; }
+        else if (t === steps - 1) { for (let u = 0; u < units; u++) dh[u] = dy[b * units + u]; }
+        for (let u = 0; u < units; u++) {
+          const i = gates[gRow + u];
+          const f = gates[gRow + units + u];
+          const g = gates[gRow + 2 * units + u];
+          const o = gates[gRow + 3 * units + u];
+          const a = actC[row + u];
+          const cPrev = t > 0 ? c[prev + u] : 0;
+          const dcu = dc[u] + dh[u] * o * slope(act, a);
+          zw[gRow + u] = dcu * g * slope(rec, i);
+          zw[gRow + units + u] = dcu * cPrev * slope(rec, f);
+          zw[gRow + 2 * units + u] = dcu * i * slope(act, g);
+          zw[gRow + 3 * units + u] = dh[u] * a * slope(rec, o);
+          dc[u] = dcu * f;
+        }
+        for (let g = 0; g < nGates; g++) dBias[g] += zw[gRow + g];
+        if (t > 0) {
+          gemmT(dhw.byteOffset, zw.byteOffset + 4 * gRow, nGates, rk.byteOffset, units, 1);
+          for (let u = 0; u < units; u++) dh[u] = dhw[u];
+        }
+      }
+      if (steps > 1) {
+        const first = b * steps;
+        outerAdd(
+          dRecW.byteOffset,
+          hw.byteOffset + 4 * first * units,
+          units,
+          zw.byteOffset + 4 * (first + 1) * nGates,
+          nGates,
+          steps - 1,
+        );
+      }
+    }
+    dZ.set(zw);
+    const dRecurrentKernel = dRecW.slice();
+    return {
+      dZ,
+      dKernel: kernelGrad(args.x, dZ, rows, inputDim, nGates),
+      dRecurrentKernel,
+      dBias: Float32Array.from(dBias),
+    };
+  }
+  const dRec = new Float64Array(units * nGates);
   for (let b = 0; b < batch; b++) {
     dh.fill(0);
     dc.fill(0);

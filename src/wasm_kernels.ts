@@ -100,9 +100,11 @@ function f64x2Const(v: number): number[] {
   return [...V128_CONST, ...new Uint8Array(new Float64Array([v, v]).buffer)];
 }
 
-const CALL = 0x10, I32_LOAD = 0x28;
+const CALL = 0x10, I32_LOAD = 0x28, I32_STORE = 0x36, F32_LOAD = 0x2a, F32_CONST = 0x43;
+const F32_EQ = 0x5b, F32_NE = 0x5c, I32_EQ = 0x46, I32_AND = 0x71, IF = 0x04, ELSE = 0x05;
+const BLOCK = 0x02, F32 = 0x7d, F32X4_NE = [SIMD, 0x42], V128_ANY_TRUE = [SIMD, 0x53];
 /** Function indices in the module. */
-const FN_GEMM = 0, FN_TANH = 1, FN_STEP = 2, FN_TANH2 = 3;
+const FN_GEMM = 0, FN_TANH = 1, FN_STEP = 2, FN_TANH2 = 3, FN_KEYS = 4;
 
 /** Instruction builder: numbers and arrays of numbers, flattened. */
 function assemble(...parts: (number | number[])[]): number[] {
@@ -328,6 +330,41 @@ function gemmBody(): number[] {
   return code;
 }
 
+/**
+ * keys(x, rows, features, out): for each row of float32 x [rows, features] (features a multiple
+ * of 4), out[row] = the column of its single non-zero value when that value is 1, `features`
+ * for a zero row, −1 otherwise — what the plain loop of `RecurrentNetwork` computes. Four
+ * values at a time are tested for zero; only non-zero groups are looked at value by value.
+ */
+function keysBody(): number[] {
+  const X = 0, ROWS = 1, F = 2, OUT = 3, R = 4, J = 5, ADDR = 6, KEY = 7, VAL = 8;
+  const f32 = (v: number) => [F32_CONST, ...new Uint8Array(new Float32Array([v]).buffer)];
+  const code: number[] = [];
+  const emit = (...parts: (number | number[])[]) => code.push(...assemble(...parts));
+  emit(get(X), set(ADDR));
+  emit(LOOP, VOID); // rows
+  emit(get(F), set(KEY), I32_CONST, 0, set(J));
+  emit(BLOCK, VOID, LOOP, VOID); // groups of four values; the block is left on a dense row
+  emit(get(ADDR), V128_LOAD, 2, 0, V128_CONST, new Array(16).fill(0), F32X4_NE, V128_ANY_TRUE);
+  emit(IF, VOID);
+  for (let lane = 0; lane < 4; lane++) {
+    emit(get(ADDR), F32_LOAD, 2, 4 * lane, LOCAL_TEE, VAL, f32(0), F32_NE, IF, VOID);
+    emit(get(KEY), get(F), I32_EQ, get(VAL), f32(1), F32_EQ, I32_AND, IF, VOID);
+    emit(get(J), I32_CONST, lane, I32_ADD, set(KEY), ELSE, I32_CONST, 0x7f, set(KEY), END); // −1
+    emit(END);
+  }
+  emit(get(KEY), I32_CONST, 0x7f, I32_EQ, BR_IF, 2, END); // dense: leave the block
+  emit(get(ADDR), I32_CONST, 16, I32_ADD, set(ADDR));
+  emit(get(J), I32_CONST, 4, I32_ADD, LOCAL_TEE, J, get(F), I32_LT_U, BR_IF, 0, END, END);
+  // out[r] = key; the next row starts at x + (r + 1)·features·4
+  emit(get(OUT), get(R), I32_CONST, 2, I32_SHL, I32_ADD, get(KEY), I32_STORE, 2, 0);
+  emit(get(X), get(R), I32_CONST, 1, I32_ADD, LOCAL_TEE, R, get(F), I32_MUL, I32_CONST, 2);
+  emit(I32_SHL, I32_ADD, set(ADDR));
+  emit(get(R), get(ROWS), I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  return code;
+}
+
 /** The whole module: gemm, tanh, step (exported), tanh2 (internal), and the memory. */
 function kernelsModule(): Uint8Array<ArrayBuffer> {
   const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
@@ -342,25 +379,28 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
     [0x60, 2, I32, I32, 0], // 1: tanh (i32, i32) -> ()
     [0x60, 5, I32, I32, I32, I32, I32, 0], // 2: step (i32 × 5) -> ()
     [0x60, 1, V128, 1, V128], // 3: tanh2 (v128) -> v128
+    [0x60, 4, I32, I32, I32, I32, 0], // 4: keys (i32 × 4) -> ()
   ];
   const exports = [
     [...name("gemm"), 0, FN_GEMM],
     [...name("tanh"), 0, FN_TANH],
     [...name("step"), 0, FN_STEP],
+    [...name("keys"), 0, FN_KEYS],
     [...name("memory"), 2, 0],
   ];
   return new Uint8Array([
     ...magic,
     ...section(1, [types.length, ...types.flat()]),
-    ...section(3, [4, 0, 1, 2, 3]), // function i has type i
+    ...section(3, [5, 0, 1, 2, 3, 4]), // function i has type i
     ...section(5, [1, 0, 1]), // memory 0: one page to start with
     ...section(7, [exports.length, ...exports.flat()]),
     ...section(10, [
-      4,
+      5,
       ...fn([2, 7, I32, 11, V128], gemmBody()),
       ...fn([1, 1, I32], tanhBody()),
       ...fn([2, 11, I32, 11 + 28, V128], stepBody()),
       ...fn([1, 7, V128], tanh2Body()),
+      ...fn([2, 4, I32, 1, F32], keysBody()),
     ]),
   ]);
 }
@@ -381,6 +421,10 @@ export interface KernelSizes {
   bias?: number;
   /** step's row list, three byte addresses per row (int32). */
   list?: number;
+  /** keys' input (float32). */
+  x?: number;
+  /** keys' output (int32). */
+  keys?: number;
 }
 
 /** Views of the regions of the kernels' memory (valid until a `reserve` that grows them). */
@@ -399,9 +443,15 @@ export interface KernelBuffers {
   bias: Float64Array;
   /** step's rows: Hp, X·W1x and out byte addresses per row. */
   list: Int32Array;
+  /** float32 rows for keys. */
+  x: Float32Array;
+  /** keys' output. */
+  keys: Int32Array;
 }
 
-const REGIONS = ["a", "w", "s", "h", "table", "bias", "list"] as const;
+const REGIONS = ["a", "w", "s", "h", "table", "bias", "list", "x", "keys"] as const;
+/** Bytes per element of each region. */
+const ELEMENT_BYTES = { a: 8, w: 8, s: 8, h: 8, table: 8, bias: 8, list: 4, x: 4, keys: 4 };
 
 type GemmFunction = (
   a: number,
@@ -413,12 +463,14 @@ type GemmFunction = (
 ) => void;
 type TanhFunction = (ptr: number, count: number) => void;
 type StepFunction = (list: number, count: number, w: number, b: number, n: number) => void;
+type KeysFunction = (x: number, rows: number, features: number, out: number) => void;
 
 /** The compiled kernels with their memory; see the module documentation. */
 export class WasmKernels {
   readonly #gemm: GemmFunction;
   readonly #tanh: TanhFunction;
   readonly #step: StepFunction;
+  readonly #keys: KeysFunction;
   readonly #memory: WebAssembly.Memory;
   #buffers: KernelBuffers = {
     a: new Float64Array(0),
@@ -428,12 +480,15 @@ export class WasmKernels {
     table: new Float64Array(0),
     bias: new Float64Array(0),
     list: new Int32Array(0),
+    x: new Float32Array(0),
+    keys: new Int32Array(0),
   };
 
   private constructor(instance: WebAssembly.Instance) {
     this.#gemm = instance.exports.gemm as GemmFunction;
     this.#tanh = instance.exports.tanh as TanhFunction;
     this.#step = instance.exports.step as StepFunction;
+    this.#keys = instance.exports.keys as KeysFunction;
     this.#memory = instance.exports.memory as WebAssembly.Memory;
   }
 
@@ -452,12 +507,12 @@ export class WasmKernels {
     const current = this.#buffers;
     if (REGIONS.every((r) => (sizes[r] ?? 0) <= current[r].length)) return current;
     const lengths = REGIONS.map((r) => Math.max(sizes[r] ?? 0, current[r].length));
-    // float64 regions are 16-byte aligned; the int32 list comes last.
+    // every region starts 16-byte aligned
     const offsets: number[] = [];
     let bytes = 0;
     REGIONS.forEach((r, i) => {
       offsets.push(bytes);
-      bytes += Math.ceil((lengths[i] * (r === "list" ? 4 : 8)) / 16) * 16;
+      bytes += Math.ceil((lengths[i] * ELEMENT_BYTES[r]) / 16) * 16;
     });
     const pages = Math.ceil(bytes / 65536) - this.#memory.buffer.byteLength / 65536;
     if (pages > 0) this.#memory.grow(pages);
@@ -471,6 +526,8 @@ export class WasmKernels {
       table: f64(4),
       bias: f64(5),
       list: new Int32Array(buffer, offsets[6], lengths[6]),
+      x: new Float32Array(buffer, offsets[7], lengths[7]),
+      keys: new Int32Array(buffer, offsets[8], lengths[8]),
     };
     return this.#buffers;
   }
@@ -518,6 +575,20 @@ export class WasmKernels {
       );
     }
     this.#step(list.byteOffset, count, w.byteOffset, bias.byteOffset, n);
+  }
+
+  /**
+   * Row keys of float32 rows [rows, features] in `x` (features a multiple of 4) into `keys`:
+   * the column of a row's single 1, `features` for a zero row, −1 for anything else.
+   */
+  keys(rows: number, features: number): void {
+    const { x, keys } = this.#buffers;
+    if (features % 4 !== 0 || rows < 1 || rows * features > x.length || rows > keys.length) {
+      throw new Error(
+        `keys needs features a multiple of 4 within the reserved memory: ${rows}, ${features}`,
+      );
+    }
+    this.#keys(x.byteOffset, rows, features, keys.byteOffset);
   }
 
   /** The byte address of element `i` of region h or table, for step's list. */

@@ -4,7 +4,10 @@ import {
   exp,
   inputGrad,
   lastStep,
+  lstmBackward,
   lstmForward,
+  type RnnForwardArgs,
+  setWasmKernels,
   simpleRnnBackward,
   simpleRnnForward,
   tanh,
@@ -115,5 +118,85 @@ Deno.test("rnn kernels", async (t) => {
   await t.step("names the activations it lacks", () => {
     assert.throws(() => activationCode("elu"), /activation "elu" is not supported/);
     assert.equal(activationCode("hardSigmoid") >= 0, true);
+  });
+
+  await t.step("WebAssembly and TypeScript paths agree within 1e-6 (the book's sizes)", () => {
+    let seed = 7;
+    const random = (n: number) =>
+      Float32Array.from({ length: n }, () => {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        return (seed / 2 ** 32 - 0.5) * 0.6;
+      });
+    const oneHot = new Float32Array(4 * 30 * 100);
+    for (let r = 0; r < 4 * 30; r++) oneHot[r * 100 + ((r * 37) % 100)] = 1;
+    const cases: Array<[string, RnnForwardArgs, boolean]> = [
+      ["one-hot SimpleRNN(32)", {
+        batch: 4,
+        steps: 30,
+        inputDim: 100,
+        units: 32,
+        x: oneHot,
+        kernel: random(100 * 32),
+        recurrentKernel: random(32 * 32),
+        bias: random(32),
+      }, false],
+      ["embedded SimpleRNN(8)", {
+        batch: 4,
+        steps: 30,
+        inputDim: 32,
+        units: 8,
+        x: random(4 * 30 * 32),
+        kernel: random(32 * 8),
+        recurrentKernel: random(8 * 8),
+        bias: random(8),
+      }, false],
+      ["embedded LSTM(8)", {
+        batch: 4,
+        steps: 30,
+        inputDim: 32,
+        units: 8,
+        x: random(4 * 30 * 32),
+        kernel: random(32 * 32),
+        recurrentKernel: random(8 * 32),
+        bias: null,
+      }, true],
+    ];
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+      let scale = 0;
+      for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+      for (let i = 0; i < b.length; i++) {
+        assert.ok(Math.abs(a[i] - b[i]) <= 1e-6 * scale, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+      }
+    };
+    for (const [name, args, lstm] of cases) {
+      for (const returnSequences of [false, true]) {
+        const { batch, steps, units } = args;
+        const dy = random(returnSequences ? batch * steps * units : batch * units);
+        const run = (wasm: boolean) => {
+          const previous = setWasmKernels(wasm);
+          try {
+            const cache = lstm
+              ? lstmForward(args, "tanh", "sigmoid")
+              : simpleRnnForward(args, "tanh");
+            const h = cache.h.slice();
+            const back = { dy, returnSequences };
+            const grads = lstm
+              ? lstmBackward(cache as ReturnType<typeof lstmForward>, back)
+              : simpleRnnBackward(cache as ReturnType<typeof simpleRnnForward>, back);
+            return { h, ...grads, dZ: grads.dZ.slice(), dx: inputGrad(grads, args) };
+          } finally {
+            setWasmKernels(previous);
+          }
+        };
+        const js = run(false);
+        const wasm = run(true);
+        const what = `${name} returnSequences ${returnSequences}`;
+        close(wasm.h, js.h, `${what} h`);
+        close(wasm.dKernel, js.dKernel, `${what} dKernel`);
+        close(wasm.dRecurrentKernel, js.dRecurrentKernel, `${what} dRecurrentKernel`);
+        close(wasm.dBias, js.dBias, `${what} dBias`);
+        close(wasm.dx, js.dx, `${what} dx`);
+      }
+    }
   });
 });

@@ -77,3 +77,83 @@ Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", () => {
   }
   assert.throws(() => kernels.tanh(3), /even count/);
 });
+
+Deno.test("WasmKernels.step is one recurrent step, bit for bit", () => {
+  const kernels = WasmKernels.create()!;
+  const rand = lcg(9);
+  const n = 16, rows = 5, count = rows + 1; // an odd number of rows: the last one repeated
+  const b = kernels.reserve({
+    w: n * n,
+    h: 2 * rows * n,
+    table: rows * n,
+    bias: n,
+    list: 3 * count,
+  });
+  const fill = (v: Float64Array, len: number, scale: number) => {
+    for (let i = 0; i < len; i++) v[i] = (rand() - 0.5) * scale;
+  };
+  fill(b.w, n * n, 0.8);
+  fill(b.h, rows * n, 2);
+  fill(b.table, rows * n, 2);
+  fill(b.bias, n, 1);
+  // row q reads Hp from h row (q + 2) % rows, X·W1x from table row q, writes h row rows + q
+  for (let q = 0; q < count; q++) {
+    const r = Math.min(q, rows - 1);
+    b.list.set([
+      kernels.address("h", ((r + 2) % rows) * n),
+      kernels.address("table", r * n),
+      kernels.address("h", (rows + r) * n),
+    ], 3 * q);
+  }
+  kernels.step(count, n);
+  for (let q = 0; q < rows; q++) {
+    for (let c = 0; c < n; c++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += b.h[((q + 2) % rows) * n + k] * b.w[k * n + c];
+      const expected = tanh(b.table[q * n + c] + s + b.bias[c]);
+      assert.equal(b.h[(rows + q) * n + c], expected, `row ${q}, cell ${c}`);
+    }
+  }
+  assert.throws(() => kernels.step(3, n), /even count/);
+});
+
+Deno.test("WasmKernels.keys finds the one-hot column, zero rows and other rows", () => {
+  const kernels = WasmKernels.create()!;
+  const rand = lcg(4);
+  const rows = 500, features = 12;
+  const b = kernels.reserve({ x: rows * features, keys: rows });
+  b.x.fill(0, 0, rows * features);
+  const expected: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const o = r * features, k = Math.floor(rand() * features);
+    switch (r % 6) {
+      case 0: // a zero row
+        expected.push(features);
+        break;
+      case 1: // one-hot
+        b.x[o + k] = 1;
+        expected.push(k);
+        break;
+      case 2: // a single value that is not 1
+        b.x[o + k] = 0.5;
+        expected.push(-1);
+        break;
+      case 3: // two ones
+        b.x[o + k] = 1;
+        b.x[o + (k + 5) % features] = 1;
+        expected.push(-1);
+        break;
+      case 4: // −0 is a zero
+        b.x[o + k] = -0;
+        b.x[o + (k + 1) % features] = 1;
+        expected.push((k + 1) % features);
+        break;
+      default: // NaN is not
+        b.x[o + k] = NaN;
+        expected.push(-1);
+    }
+  }
+  kernels.keys(rows, features);
+  assert.deepEqual(Array.from(b.keys.subarray(0, rows)), expected);
+  assert.throws(() => kernels.keys(rows, 10), /multiple of 4/);
+});
