@@ -207,7 +207,7 @@ export function comparisonFigure(results: readonly ModelResult[], title?: string
     layout: {
       title: { text: title ?? "Chapter 9 models: accuracy and training time" },
       barmode: "group",
-      xaxis: { title: { text: "model" } },
+      xaxis: { automargin: true }, // long model names: room below the axis
       yaxis: { title: { text: "accuracy" }, range: [0, 1] },
       yaxis2: {
         title: { text: "training time (s)" },
@@ -215,8 +215,8 @@ export function comparisonFigure(results: readonly ModelResult[], title?: string
         side: "right",
         rangemode: "tozero",
       },
-      legend: { orientation: "h", y: -0.25 },
-      margin: { t: 50, r: 60, b: 60, l: 60 },
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      margin: { t: 80, r: 60, b: 60, l: 60 },
     },
   };
 }

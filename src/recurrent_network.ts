@@ -157,7 +157,7 @@ export class RecurrentNetwork {
   readonly bookBackprop: boolean;
   /** Storage precision of w1h, w1x, w2. */
   readonly weightDtype: "float32" | "float64";
-  /** Whether the matrix products run in WebAssembly SIMD (see the option). */
+  /** Whether time steps, products and row keys run in WebAssembly SIMD (see the option). */
   readonly wasmSimd: boolean;
   /** Training loss of each epoch of `fit`. */
   losses: number[] = [];
@@ -181,7 +181,8 @@ export class RecurrentNetwork {
   // Work buffers; they grow with the batch and the sequence length, never with the data set.
   #keys = new Int32Array(0); // [m, steps] row keys of the last encoded input
   #keysInput: NDArray | null = null;
-  #table: Float64Array = new Float64Array(0); // [features + 1 + m, cells]: W1x rows, a zero row, dense X·W1x
+  // [features + 1 + m, cells]: the rows of W1x, a zero row, then X·W1x of dense input rows
+  #table: Float64Array = new Float64Array(0);
   #w1hT = new Float64Array(0); // [cells, cells] W1hᵀ
   #rep = new Int32Array(0); // [m] the sample whose hidden state sample i shares
   #repAt = new Int32Array(0); // [steps + 1, m] rep of every state of the last forward pass
