@@ -1,8 +1,9 @@
 /**
  * Times one training batch (batch 32, 100 steps) of the chapter's three models with the fused
- * layers (stepped by `trainOnBatchFast` and by `model.trainOnBatch`) and with the stock tfjs
- * layers, on random word ids. Prints JSON lines in the form of
+ * layers and with the stock tfjs layers, on random word ids. Prints JSON lines in the form of
  * `../shared/bench/peers.py`: model, impl, ms_per_batch (median after warm-up), batches, threads.
+ * impl: `tfjs_fast_step` (fused layers, `trainOnBatchFast` of `src/train_step.ts`), `tfjs_fused`
+ * (fused layers, `model.trainOnBatch`), `tfjs_stock` (stock layers and `tf.train.adam`).
  *
  *     deno run -A scripts/bench_fused_layers.ts [--batches 60] [--stock-batches 5] [--no-stock]
  *       [--peers] [--peer-threads N] [--rounds R]

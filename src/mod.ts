@@ -5,6 +5,7 @@
 export { tf } from "./tf.ts";
 export * from "./fused_rnn.ts";
 export * from "./fused_adam.ts";
+export { canTrainFast, trainOnBatchFast } from "./train_step.ts";
 export * from "./ndarray.ts";
 export * from "./random_state.ts";
 export * from "./imdb.ts";
@@ -22,7 +23,7 @@ export * from "./tokenize.ts";
 export { type NpyArray, parseNpy } from "./npy.ts";
 export { readNpz, unzip } from "./npz.ts";
 export { unpickle } from "./pickle.ts";
-export { type DownloadOptions, downloadFile, resolveDataFile } from "./download.ts";
+export { downloadFile, type DownloadOptions, resolveDataFile } from "./download.ts";
 export * from "./display.ts";
 export * from "./plots.ts";
 export * from "./models.ts";

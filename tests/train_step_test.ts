@@ -128,6 +128,18 @@ Deno.test("trainOnBatchFast", async (t) => {
     "other models go through model.trainOnBatch (stock LSTM)",
     () => compareTraining("stock_lstm", undefined, 2),
   );
+  await t.step("no tensor is left behind", async () => {
+    for (const kind of ["onehot_simple_rnn", "embedding_lstm"] as const) {
+      const model = build(kind, 5);
+      const data = batches(kind, 3);
+      await trainOnBatchFast(model, data[0].x, data[0].y); // creates the optimizer's state
+      const before = tf.memory().numTensors;
+      for (const { x, y } of data) await trainOnBatchFast(model, x, y);
+      assert.equal(tf.memory().numTensors, before, kind);
+      tf.dispose(data.flatMap(({ x, y }) => [x, y]));
+      model.dispose();
+    }
+  });
   await t.step("bad input: labels of another batch size, word ids out of range", async () => {
     const model = build("embedding_lstm", 3);
     const x = tf.tensor2d([[1, 2, VOCABULARY]], [1, 3], "int32");
@@ -160,4 +172,37 @@ Deno.test("sigmoidBce matches tf.metrics.binaryCrossentropy / binaryAccuracy and
   assert.equal(dLogits[7], 0);
   assert.ok(Math.abs(sigmoidBce([0], [1]).loss - Math.LN2) < 1e-12);
   assert.throws(() => sigmoidBce([0, 1], [1]), /1 labels for 2 logits/);
+});
+
+Deno.test("trainOnBatchFast on the chapter's models (buildModel): same as trainOnBatch", async (t) => {
+  const { buildModel } = await import("../src/models.ts");
+  for (const kind of ["simple_rnn_onehot", "embedding_simple_rnn", "embedding_lstm"] as const) {
+    await t.step(kind, async () => {
+      const stock = buildModel(kind, { seed: 11 });
+      const fast = buildModel(kind, { seed: 11 });
+      assert.deepEqual(canTrainFast(fast), { fast: true });
+      const batch = 6;
+      for (let i = 0; i < 3; i++) {
+        const [x, y] = tf.tidy(() => {
+          const ids = tf.randomUniform([batch, 100], 3, 100, "int32", 20 + i);
+          const x = kind === "simple_rnn_onehot"
+            ? tf.tensor3d(Float32Array.from(tf.oneHot(ids, 100).dataSync()), [batch, 100, 100])
+            : ids;
+          return [x, tf.randomUniform([batch, 1], 0, 2, "int32", 30 + i).toFloat()];
+        });
+        const [loss, acc] = await stock.trainOnBatch(x, y) as number[];
+        const [fastLoss, fastAcc] = await trainOnBatchFast(fast, x, y);
+        assert.ok(Math.abs(loss - fastLoss) < 1e-6, `step ${i}: loss ${fastLoss} vs ${loss}`);
+        assert.equal(fastAcc, acc);
+        tf.dispose([x, y]);
+      }
+      const a = stock.getWeights();
+      fast.getWeights().forEach((w, i) => {
+        const diff = maxAbsDiff(w.dataSync(), a[i].dataSync());
+        assert.ok(diff < 1e-6, `weight ${i} ${w.shape} differs by ${diff}`);
+      });
+      stock.dispose();
+      fast.dispose();
+    });
+  }
 });
