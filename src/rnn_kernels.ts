@@ -10,9 +10,14 @@
  * o (output). The initial states are zeros. All arrays are row-major and flattened.
  *
  * Forward and backward sit side by side, micrograd style: each backward pass walks the steps in
- * reverse through the values its forward pass cached. Sums accumulate in float64; stored values
- * are float32 like the tensors of tfjs. The input projection `x · kernel + bias` skips zeros of
- * `x`, so a one-hot input costs one row of `kernel` per step instead of a matrix product.
+ * reverse through the values its forward pass cached. Stored values are float32 like the tensors
+ * of tfjs. The matrix products (input projection, recurrent products, weight and input
+ * gradients) run in WebAssembly SIMD (`rnn_wasm.ts`, sums in float32 like tfjs's matMul) when
+ * the gate count is a multiple of 4 (every LSTM; SimpleRNN(8), (32)), else in the TypeScript
+ * loops here (sums in float64); {@link setWasmKernels} switches, the tests hold both paths to
+ * 1e-6 of each other. Sparse inputs (one-hot words) are listed once per call
+ * ({@link sparseRows}): the projection then costs one row of `kernel` per step, and the kernel
+ * gradient one row of dZ, instead of matrix products. tanh is {@link fastTanh} (3e-7 relative).
  * @module
  */
 
@@ -40,11 +45,52 @@ function wasmFor(gates: number): boolean {
   return useWasm && gates % 4 === 0;
 }
 
-/** Whether fewer than half of the entries of x are zero (embeddings, not one-hot words). */
-function isDense(x: ArrayLike<number>): boolean {
+/**
+ * The non-zero entries of x [rows, inputDim], row by row (compressed sparse rows): row r's are
+ * `index[start[r] .. start[r + 1]]` (columns d) and `value[...]` (x[r, d]).
+ */
+export interface SparseRows {
+  /** [rows + 1] */
+  start: Int32Array;
+  /** [nnz] */
+  index: Int32Array;
+  /** [nnz] */
+  value: Float32Array;
+}
+
+/**
+ * The non-zero entries of x [rows, inputDim] in one pass, or null when at least half of them are
+ * not zero (dense data such as embeddings, which the matrix products handle better).
+ */
+export function sparseRows(
+  x: ArrayLike<number>,
+  rows: number,
+  inputDim: number,
+): SparseRows | null {
+  const limit = 0.5 * rows * inputDim;
+  const start = new Int32Array(rows + 1);
+  let index = new Int32Array(Math.min(4 * rows + 16, Math.ceil(limit) + 1));
   let nnz = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== 0) nnz++;
-  return nnz > 0.5 * x.length;
+  for (let r = 0; r < rows; r++) {
+    const xRow = r * inputDim;
+    for (let d = 0; d < inputDim; d++) {
+      if (x[xRow + d] === 0) continue;
+      if (nnz >= limit) return null;
+      if (nnz === index.length) {
+        const grown = new Int32Array(2 * index.length);
+        grown.set(index);
+        index = grown;
+      }
+      index[nnz++] = xRow + d;
+    }
+    start[r + 1] = nnz;
+  }
+  const value = new Float32Array(nnz);
+  for (let n = 0; n < nnz; n++) {
+    value[n] = x[index[n]];
+    index[n] -= Math.floor(index[n] / inputDim) * inputDim; // flat position -> column
+  }
+  return { start, index: index.subarray(0, nnz), value };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,11 +190,38 @@ export function tanh(z: number): number {
   return z < 0 ? -t : t;
 }
 
+/** Beyond this |z|, {@link fastTanh} is ±1 in float32. */
+const TANH_CLAMP = 7.90531110763549805;
+
+/**
+ * tanh as a rational function (Eigen's float32 `generic_fast_tanh_float` coefficients, evaluated
+ * in float64): within 3e-7 relative of `Math.tanh` (two to three float32 ulps), 2.5x faster than
+ * {@link tanh}. The kernels use it: a float32 result is what they store, and the one-hot SimpleRNN
+ * evaluates 100,000 per batch.
+ */
+export function fastTanh(z: number): number {
+  if (z >= 9) return 1; // 1 - tanh(9) < 2^-25: 1 in float32
+  if (z <= -9) return -1;
+  if (z > TANH_CLAMP) z = TANH_CLAMP;
+  else if (z < -TANH_CLAMP) z = -TANH_CLAMP;
+  const z2 = z * z;
+  const p = z * (4.89352455891786e-03 +
+    z2 * (6.37261928875436e-04 +
+        z2 * (1.48572235717979e-05 +
+            z2 * (5.12229709037114e-08 +
+                z2 *
+                  (-8.60467152213735e-11 +
+                    z2 * (2.00018790482477e-13 + z2 * -2.76076847742355e-16))))));
+  const q = 4.89352518554385e-03 +
+    z2 * (2.26843463243900e-03 + z2 * (1.18534705686654e-04 + z2 * 1.19825839466702e-06));
+  return p / q;
+}
+
 /** The activation `code` of pre-activation `z`, as tfjs-layers computes it. */
 function activate(code: number, z: number): number {
   switch (code) {
     case TANH:
-      return tanh(z);
+      return fastTanh(z);
     case SIGMOID:
       return 1 / (1 + exp(-z));
     case HARD_SIGMOID: {
@@ -199,11 +272,12 @@ export interface RnnForwardArgs extends RnnDims {
 }
 
 /**
- * `x · kernel + bias` for every step: [rows, inputDim] x [inputDim, gates] -> [rows, gates],
- * skipping zeros of `x`.
+ * `x · kernel + bias` for every step: [rows, inputDim] x [inputDim, gates] -> [rows, gates]; for
+ * sparse x (one-hot words) only the rows of `kernel` its non-zero entries pick.
  */
 function projectInputs(
   x: ArrayLike<number>,
+  sparse: SparseRows | null,
   kernel: ArrayLike<number>,
   bias: ArrayLike<number> | null,
   rows: number,
@@ -211,7 +285,23 @@ function projectInputs(
   gates: number,
 ): Float32Array {
   const out = scratchArray(rows * gates);
-  if (wasmFor(gates) && isDense(x)) {
+  if (sparse !== null) {
+    const { start, index, value } = sparse;
+    const row = new Float64Array(gates);
+    for (let r = 0; r < rows; r++) {
+      if (bias === null) row.fill(0);
+      else for (let g = 0; g < gates; g++) row[g] = bias[g];
+      for (let n = start[r]; n < start[r + 1]; n++) {
+        const xv = value[n];
+        const k = index[n] * gates;
+        for (let g = 0; g < gates; g++) row[g] += xv * kernel[k + g];
+      }
+      const oRow = r * gates;
+      for (let g = 0; g < gates; g++) out[oRow + g] = row[g];
+    }
+    return out;
+  }
+  if (wasmFor(gates)) {
     const [o, xs, k, b] = wasmArena!.alloc([
       rows * gates,
       rows * inputDim,
@@ -226,11 +316,8 @@ function projectInputs(
     out.set(o);
     return out;
   }
-  const nonZero = new Int32Array(inputDim); // the d with x[r, d] !== 0
   for (let r = 0; r < rows; r++) {
     const xRow = r * inputDim;
-    let nnz = 0;
-    for (let d = 0; d < inputDim; d++) if (x[xRow + d] !== 0) nonZero[nnz++] = d;
     const oRow = r * gates;
     // four gates at a time in locals: one load of x per four multiply-adds, no stores
     let g = 0;
@@ -239,8 +326,7 @@ function projectInputs(
       let s1 = bias === null ? 0 : bias[g + 1];
       let s2 = bias === null ? 0 : bias[g + 2];
       let s3 = bias === null ? 0 : bias[g + 3];
-      for (let n = 0; n < nnz; n++) {
-        const d = nonZero[n];
+      for (let d = 0; d < inputDim; d++) {
         const xv = x[xRow + d];
         const k = d * gates + g;
         s0 += xv * kernel[k];
@@ -255,7 +341,7 @@ function projectInputs(
     }
     for (; g < gates; g++) {
       let s = bias === null ? 0 : bias[g];
-      for (let n = 0; n < nnz; n++) s += x[xRow + nonZero[n]] * kernel[nonZero[n] * gates + g];
+      for (let d = 0; d < inputDim; d++) s += x[xRow + d] * kernel[d * gates + g];
       out[oRow + g] = s;
     }
   }
@@ -340,15 +426,32 @@ function recurrentGrad(
   }
 }
 
-/** d loss / d kernel of the input projection, given dZ [rows, gates]: xᵀ · dZ, skipping zeros. */
+/**
+ * d loss / d kernel of the input projection, given dZ [rows, gates]: xᵀ · dZ (for sparse x, one
+ * row of dZ per non-zero entry).
+ */
 function kernelGrad(
   x: ArrayLike<number>,
+  sparse: SparseRows | null,
   dZ: Float32Array,
   rows: number,
   inputDim: number,
   gates: number,
 ): Float32Array {
-  if (wasmFor(gates) && isDense(x)) {
+  const dKernel = new Float64Array(inputDim * gates);
+  if (sparse !== null) {
+    const { start, index, value } = sparse;
+    for (let r = 0; r < rows; r++) {
+      const zRow = r * gates;
+      for (let n = start[r]; n < start[r + 1]; n++) {
+        const xv = value[n];
+        const kRow = index[n] * gates;
+        for (let g = 0; g < gates; g++) dKernel[kRow + g] += xv * dZ[zRow + g];
+      }
+    }
+    return Float32Array.from(dKernel);
+  }
+  if (wasmFor(gates)) {
     const [xs, z, dk] = wasmArena!.alloc([rows * inputDim, rows * gates, inputDim * gates]);
     xs.set(x);
     z.set(dZ.subarray(0, rows * gates));
@@ -356,24 +459,7 @@ function kernelGrad(
     wasmArena!.outerAdd(dk, xs, z, { rows, n: inputDim, cols: gates });
     return dk.slice();
   }
-  const dKernel = new Float64Array(inputDim * gates);
-  let nnz = 0;
-  for (let i = 0; i < rows * inputDim; i++) if (x[i] !== 0) nnz++;
-  // Dense x (embeddings): four rows at a time. Sparse x (one-hot): row by row where x is not 0.
-  if (nnz > 0.5 * rows * inputDim) {
-    accumulateOuter(dKernel, x, 0, inputDim, dZ, 0, gates, rows);
-    return Float32Array.from(dKernel);
-  }
-  for (let r = 0; r < rows; r++) {
-    const xRow = r * inputDim;
-    const zRow = r * gates;
-    for (let d = 0; d < inputDim; d++) {
-      const xv = x[xRow + d];
-      if (xv === 0) continue;
-      const kRow = d * gates;
-      for (let g = 0; g < gates; g++) dKernel[kRow + g] += xv * dZ[zRow + g];
-    }
-  }
+  accumulateOuter(dKernel, x, 0, inputDim, dZ, 0, gates, rows);
   return Float32Array.from(dKernel);
 }
 
@@ -496,6 +582,8 @@ function addRecurrent(
 /** What the SimpleRNN forward pass keeps for its backward pass. */
 export interface SimpleRnnCache {
   args: RnnForwardArgs;
+  /** the non-zero entries of x when it is sparse (one-hot), else null */
+  sparse: SparseRows | null;
   activation: number;
   /** [batch, steps, units] hidden states after the activation */
   h: Float32Array;
@@ -515,7 +603,8 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
   const { batch, steps, inputDim, units, recurrentKernel } = args;
   const act = activationCode(activation);
   const rows = batch * steps;
-  const h = projectInputs(args.x, args.kernel, args.bias, rows, inputDim, units);
+  const sparse = sparseRows(args.x, rows, inputDim);
+  const h = projectInputs(args.x, sparse, args.kernel, args.bias, rows, inputDim, units);
   if (wasmFor(units)) {
     // h_t = act(pre_t + h_{t-1} · recurrentKernel), in place in the arena's copy of h
     const [hw, rk] = wasmArena!.alloc([rows * units, units * units]);
@@ -534,7 +623,7 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
       }
     }
     h.set(hw);
-    return { args, activation: act, h };
+    return { args, sparse, activation: act, h };
   }
   const acc = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
@@ -544,7 +633,7 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
       for (let u = 0; u < units; u++) h[row + u] = activate(act, acc[u]);
     }
   }
-  return { args, activation: act, h };
+  return { args, sparse, activation: act, h };
 }
 
 /** Backward pass of {@link simpleRnnForward}: gradients of the weights (see {@link inputGrad}). */
@@ -599,7 +688,7 @@ export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs):
     const dRecurrentKernel = dRecW.slice();
     return {
       dZ,
-      dKernel: kernelGrad(args.x, dZ, rows, inputDim, units),
+      dKernel: kernelGrad(args.x, cache.sparse, dZ, rows, inputDim, units),
       dRecurrentKernel,
       dBias: Float32Array.from(dBias),
     };
@@ -624,7 +713,7 @@ export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs):
   }
   return {
     dZ,
-    dKernel: kernelGrad(args.x, dZ, batch * steps, inputDim, units),
+    dKernel: kernelGrad(args.x, cache.sparse, dZ, batch * steps, inputDim, units),
     dRecurrentKernel: Float32Array.from(dRec),
     dBias: Float32Array.from(dBias),
   };
@@ -638,6 +727,8 @@ export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs):
 /** What the LSTM forward pass keeps for its backward pass. */
 export interface LstmCache {
   args: RnnForwardArgs;
+  /** the non-zero entries of x when it is sparse (one-hot), else null */
+  sparse: SparseRows | null;
   activation: number;
   recurrentActivation: number;
   /** [batch, steps, 4 * units] activated gates i, f, g, o */
@@ -673,7 +764,8 @@ export function lstmForward(
   const rec = activationCode(recurrentActivation);
   const nGates = 4 * units;
   const rows = batch * steps;
-  const gates = projectInputs(args.x, args.kernel, args.bias, rows, inputDim, nGates);
+  const sparse = sparseRows(args.x, rows, inputDim);
+  const gates = projectInputs(args.x, sparse, args.kernel, args.bias, rows, inputDim, nGates);
   const c = scratchArray(rows * units);
   const actC = scratchArray(rows * units);
   const h = scratchArray(rows * units);
@@ -736,7 +828,7 @@ export function lstmForward(
       }
     }
   }
-  return { args, activation: act, recurrentActivation: rec, gates, c, actC, h };
+  return { args, sparse, activation: act, recurrentActivation: rec, gates, c, actC, h };
 }
 
 /** Backward pass of {@link lstmForward}: gradients of the weights (see {@link inputGrad}). */
@@ -808,7 +900,7 @@ export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads 
     const dRecurrentKernel = dRecW.slice();
     return {
       dZ,
-      dKernel: kernelGrad(args.x, dZ, rows, inputDim, nGates),
+      dKernel: kernelGrad(args.x, cache.sparse, dZ, rows, inputDim, nGates),
       dRecurrentKernel,
       dBias: Float32Array.from(dBias),
     };
@@ -844,7 +936,7 @@ export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads 
   }
   return {
     dZ,
-    dKernel: kernelGrad(args.x, dZ, batch * steps, inputDim, nGates),
+    dKernel: kernelGrad(args.x, cache.sparse, dZ, batch * steps, inputDim, nGates),
     dRecurrentKernel: Float32Array.from(dRec),
     dBias: Float32Array.from(dBias),
   };

@@ -20,10 +20,11 @@
  * ```ts
  * const arena = WasmArena.create();
  * if (arena) {
- *   const [a, w, out] = arena.alloc([2 * 3, 3 * 4, 2 * 4]);
+ *   const [a, w, zero, out] = arena.alloc([2 * 3, 3 * 4, 4, 2 * 4]);
  *   a.set([1, 2, 3, 4, 5, 6]);
  *   w.fill(1);
- *   arena.gemmAdd(out, null, a, w, { rows: 2, n: 3, cols: 4 }); // out rows: [6 x4], [15 x4]
+ *   zero.fill(0);
+ *   arena.gemmAdd(out, zero, a, w, { rows: 2, n: 3, cols: 4 }, true); // rows [6 x4], [15 x4]
  * }
  * ```
  * @module
@@ -170,67 +171,61 @@ function gemmTBody(js: number): number[] {
 function outerAddBody(): number[] {
   const [DST, A, M, B, COLS, ROWS] = [0, 1, 2, 3, 4, 5];
   const [COL_BYTES, DP, I, GB, S, P] = [6, 7, 8, 9, 10, 11];
-  return [
-    ...get(COLS),
-    ...TIMES4,
-    ...set(COL_BYTES),
-    LOOP,
-    VOID, // rows
-    ...get(DST),
-    ...set(DP),
-    ...get(M),
-    ...set(I),
-    LOOP,
-    VOID, // i
-    ...get(A),
-    ...V128_LOAD32_SPLAT,
-    2,
-    0,
-    ...set(S),
-    I32_CONST,
-    0,
-    ...set(GB),
-    LOOP,
-    VOID, // four columns at a time
-    ...get(DP),
-    ...get(GB),
-    I32_ADD,
-    LOCAL_TEE,
-    P,
-    ...get(P),
-    ...V128_LOAD,
-    2,
-    0,
-    ...get(S),
-    ...get(B),
-    ...get(GB),
-    I32_ADD,
-    ...V128_LOAD,
-    2,
-    0,
-    ...F32X4_MUL,
-    ...F32X4_ADD,
-    ...V128_STORE,
-    2,
-    0,
-    ...get(GB),
-    I32_CONST,
-    16,
-    I32_ADD,
-    LOCAL_TEE,
-    GB,
-    ...get(COL_BYTES),
-    I32_LT_U,
-    BR_IF,
-    0,
-    END,
-    ...addLocal(DP, COL_BYTES),
-    ...addConst(A, 4),
-    ...countDown(I),
-    ...addLocal(B, COL_BYTES),
-    ...countDown(ROWS),
-    END,
-  ];
+  const code: number[] = [];
+  const emit = (...xs: Array<number | number[]>) => code.push(...xs.flat());
+  emit(get(COLS), TIMES4, set(COL_BYTES));
+  emit(LOOP, VOID); // rows
+  emit(get(DST), set(DP), get(M), set(I));
+  emit(LOOP, VOID); // i
+  emit(get(A), V128_LOAD32_SPLAT, 2, 0, set(S), I32_CONST, 0, set(GB));
+  emit(LOOP, VOID); // four columns at a time: dst[i, c..c+3] += a[r, i] * b[r, c..c+3]
+  emit(get(DP), get(GB), I32_ADD, LOCAL_TEE, P, get(P), V128_LOAD, 2, 0);
+  emit(get(S), get(B), get(GB), I32_ADD, V128_LOAD, 2, 0, F32X4_MUL, F32X4_ADD);
+  emit(V128_STORE, 2, 0);
+  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
+  emit(addLocal(DP, COL_BYTES), addConst(A, 4), countDown(I));
+  emit(addLocal(B, COL_BYTES), countDown(ROWS));
+  emit(END); // function
+  return code;
+}
+
+/**
+ * outerAdd4(dst, a, m, b, cols, groups): outerAdd over 4 * groups rows, four rows at a time (one
+ * load and store of dst per four multiply-adds; the adds in row order, as outerAdd's).
+ */
+function outerAdd4Body(): number[] {
+  const [DST, A, M, B, COLS, GROUPS] = [0, 1, 2, 3, 4, 5];
+  const [COL_BYTES, M_BYTES, DP, I, GB, AP, B1, B2, B3, P] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const S = 16, V = 20; // v128: S .. S + 3 the four a[r, i], V the dst block
+  const code: number[] = [];
+  const emit = (...xs: Array<number | number[]>) => code.push(...xs.flat());
+  const rowOf = [B, B1, B2, B3];
+  emit(get(COLS), TIMES4, set(COL_BYTES), get(M), TIMES4, set(M_BYTES));
+  emit(LOOP, VOID); // groups of four rows
+  emit(get(B), get(COL_BYTES), I32_ADD, LOCAL_TEE, B1, get(COL_BYTES), I32_ADD, LOCAL_TEE, B2);
+  emit(get(COL_BYTES), I32_ADD, set(B3));
+  emit(get(DST), set(DP), get(M), set(I), get(A), set(AP));
+  emit(LOOP, VOID); // i
+  for (let q = 0; q < 4; q++) {
+    emit(get(AP));
+    for (let k = 0; k < q; k++) emit(get(M_BYTES), I32_ADD);
+    emit(V128_LOAD32_SPLAT, 2, 0, set(S + q));
+  }
+  emit(I32_CONST, 0, set(GB));
+  emit(LOOP, VOID); // four columns at a time
+  emit(get(DP), get(GB), I32_ADD, LOCAL_TEE, P, V128_LOAD, 2, 0, set(V));
+  for (let q = 0; q < 4; q++) {
+    emit(get(V), get(S + q), get(rowOf[q]), get(GB), I32_ADD, V128_LOAD, 2, 0, F32X4_MUL);
+    emit(F32X4_ADD, set(V));
+  }
+  emit(get(P), get(V), V128_STORE, 2, 0);
+  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
+  emit(addLocal(DP, COL_BYTES), addConst(AP, 4), countDown(I));
+  emit(get(A), get(M_BYTES), TIMES4, I32_ADD, set(A));
+  emit(get(B), get(COL_BYTES), TIMES4, I32_ADD, set(B));
+  emit(countDown(GROUPS));
+  emit(END); // function
+  return code;
 }
 
 /** Variants: gemmAdd with 1, 2, 4 column blocks; gemmT with 1, 4 rows of w at a time. */
@@ -265,6 +260,9 @@ function module(): Uint8Array<ArrayBuffer> {
   exports.push([...name("outerAdd"), 0, bodies.length]);
   typeOf.push(1);
   bodies.push(fn([3, 4, I32, 1, V128, 1, I32], outerAddBody()));
+  exports.push([...name("outerAdd4"), 0, bodies.length]);
+  typeOf.push(1);
+  bodies.push(fn([2, 10, I32, 5, V128], outerAdd4Body()));
   exports.push([...name("memory"), 2, 0]);
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
@@ -334,10 +332,19 @@ export class WasmArena {
     return this.#exports[`gemmT${n % 4 === 0 ? 4 : 1}`] as Fn6;
   }
 
-  /** The unchecked outerAdd on byte addresses: (dst, a, m, b, cols, rows); rows, m >= 1. */
-  get outerAddFn(): Fn6 {
-    return this.#exports.outerAdd as Fn6;
-  }
+  /**
+   * The unchecked outerAdd on byte addresses: (dst, a, m, b, cols, rows); rows, m >= 1: four
+   * rows at a time, then the rest one by one.
+   */
+  readonly outerAddFn: Fn6 = (dst, a, m, b, cols, rows) => {
+    const groups = rows >> 2;
+    if (groups > 0) (this.#exports.outerAdd4 as Fn6)(dst, a, m, b, cols, groups);
+    const rest = rows & 3;
+    if (rest > 0) {
+      const done = 4 * groups;
+      (this.#exports.outerAdd as Fn6)(dst, a + 4 * m * done, m, b + 4 * cols * done, cols, rest);
+    }
+  };
 
   /**
    * Float32 regions of the given lengths (16-byte aligned, contents arbitrary), replacing every

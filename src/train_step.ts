@@ -144,6 +144,7 @@ function planFor(model: LayersModel): FastPlan | string {
   ) {
     return `metrics ${JSON.stringify(names)} are not ["loss", "acc"] (binary accuracy)`;
   }
+  if (!(model as unknown as { built?: boolean }).built) return "the model is not built yet";
   const layers = model.layers as unknown as LayerFields[];
   if (layers.length !== 2 && layers.length !== 3) return `${layers.length} layers`;
   const [embeddingLayer, rnnLayer, denseLayer] = layers.length === 3
@@ -507,5 +508,6 @@ function trainPlanned(
   if (dense.bias !== null) planned.push(dense.bias);
   const ordered = plan.variables.map((v) => gradients[planned.indexOf(v)]);
   applyGradients(model.optimizer, plan.variables, ordered);
-  return [loss, accuracy];
+  // float32, as trainOnBatch reads them from tensors (an accuracy of 1/3 is 0.3333333432674408)
+  return [f32(loss), f32(accuracy)];
 }

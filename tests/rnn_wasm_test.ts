@@ -21,6 +21,9 @@ const SIZES = [
   [2, 8, 32],
   [4, 3, 48],
   [3, 32, 12],
+  // outerAdd four rows at a time, with and without a remainder
+  [8, 3, 8],
+  [11, 6, 16],
 ];
 
 Deno.test({
