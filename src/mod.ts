@@ -13,7 +13,9 @@ export * from "./preprocessing.ts";
 export {
   RecurrentNetwork,
   type RecurrentNetworkBatch,
+  type RecurrentNetworkBatchLog,
   type RecurrentNetworkEpochLog,
+  type RecurrentNetworkFitAsyncOptions,
   type RecurrentNetworkFitOptions,
   type RecurrentNetworkGradients,
   type RecurrentNetworkOptions,

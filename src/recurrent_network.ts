@@ -104,14 +104,35 @@ export interface RecurrentNetworkWeights {
 /** Gradients of the mean logistic loss, same names and shapes as {@linkcode RecurrentNetworkWeights}. */
 export type RecurrentNetworkGradients = RecurrentNetworkWeights;
 
-/** What `fit` reports after each epoch. */
+/** What `fit` and `fitAsync` report after each epoch. */
 export interface RecurrentNetworkEpochLog {
   /** 0-based epoch number. */
   epoch: number;
+  /** Epochs of this `fit` call. */
+  epochs: number;
+  /** Mini-batches per epoch. */
+  batches: number;
   /** Mean of the epoch's mini-batch losses (appended to `losses`). */
   loss: number;
   /** Validation loss (appended to `valLosses`), when validation data were given. */
   valLoss?: number;
+}
+
+/**
+ * What `fitAsync` reports after each mini-batch. The fields match `TrainingProgress`'s
+ * `onBatchEnd` logs (src/display.ts), so `onBatch: progress.onBatchEnd` works as is.
+ */
+export interface RecurrentNetworkBatchLog {
+  /** 0-based epoch number. */
+  epoch: number;
+  /** Epochs of this `fitAsync` call. */
+  epochs: number;
+  /** 0-based mini-batch within the epoch. */
+  batch: number;
+  /** Mini-batches per epoch. */
+  batches: number;
+  /** Mean of the epoch's mini-batch losses so far. */
+  loss: number;
 }
 
 /** Options of {@linkcode RecurrentNetwork.fit}. */
@@ -125,6 +146,25 @@ export interface RecurrentNetworkFitOptions {
   /** Called after every epoch. */
   onEpoch?: (log: RecurrentNetworkEpochLog) => void;
 }
+
+/** Options of {@linkcode RecurrentNetwork.fitAsync}: `fit`'s, with awaited callbacks. */
+export interface RecurrentNetworkFitAsyncOptions
+  extends Omit<RecurrentNetworkFitOptions, "onEpoch"> {
+  /** Called after every epoch; a returned promise is awaited before training goes on. */
+  onEpoch?: (log: RecurrentNetworkEpochLog) => void | Promise<void>;
+  /** Called after every mini-batch; a returned promise is awaited before training goes on. */
+  onBatch?: (log: RecurrentNetworkBatchLog) => void | Promise<void>;
+  /**
+   * Milliseconds of training between two yields to the event loop within an epoch (default
+   * 100; 0 yields after every batch). `fitAsync` also yields after every epoch.
+   */
+  yieldIntervalMs?: number;
+}
+
+/** One step of a training run of `fit` / `fitAsync`: a finished mini-batch or epoch. */
+type FitStep =
+  | { kind: "batch"; log: RecurrentNetworkBatchLog }
+  | { kind: "epoch"; log: RecurrentNetworkEpochLog };
 
 /** A mini-batch from {@linkcode RecurrentNetwork.genBatch}. */
 export interface RecurrentNetworkBatch {
@@ -596,10 +636,82 @@ export class RecurrentNetwork {
    * The book's `fit`: `epochs` passes of mini-batch gradient descent over x [m, steps, features]
    * and y [m] (0/1), recording the mean batch loss per epoch in `losses` and, with
    * `xVal`/`yVal`, the validation loss in `valLosses`. Batch order as the book's after
-   * `np.random.seed(seed)`; weights initialised only if none were set.
+   * `np.random.seed(seed)`; weights initialised only if none were set. Synchronous: in a
+   * notebook, use {@linkcode RecurrentNetwork.fitAsync} to see progress while it trains.
    */
   fit(x: NDArray, y: ArrayLike<number>, options: RecurrentNetworkFitOptions = {}): this {
-    const { epochs = 100, xVal, yVal, onEpoch } = options;
+    for (const step of this.#fitSteps(x, y, options)) {
+      if (step.kind === "epoch") options.onEpoch?.(step.log);
+    }
+    return this;
+  }
+
+  /**
+   * `fit` that lets the event loop run while it trains, so a notebook's progress line
+   * (`TrainingProgress`) can update: it awaits `onBatch` after every mini-batch and `onEpoch`
+   * after every epoch, and yields to the event loop after every epoch and whenever
+   * `yieldIntervalMs` of training passed since the last yield. x [m, steps, features], y [m]
+   * (0/1), xVal [mVal, steps, features], yVal [mVal] as in `fit`, which runs the same code:
+   * the batches, weights, `losses` and `valLosses` are bit-identical to `fit`'s. Callbacks may
+   * read the network (e.g. `score`) but must not train it.
+   *
+   * @example
+   * ```ts
+   * import { RecurrentNetwork } from "./recurrent_network.ts";
+   * import { TrainingProgress } from "./display.ts";
+   * import { ndarray } from "./ndarray.ts";
+   *
+   * // two sequences of 3 steps over 2 symbols, one-hot: [2, 3, 2]
+   * const x = ndarray({ shape: [2, 3, 2], dtype: "float32", data: new Float32Array([
+   *   1, 0, 0, 1, 1, 0,
+   *   0, 1, 0, 1, 0, 1,
+   * ]) });
+   * const rn = new RecurrentNetwork({ nCells: 4, learningRate: 0.5, seed: 1 });
+   * const progress = new TrainingProgress({ label: "RecurrentNetwork(4)", epochs: 50 });
+   * await rn.fitAsync(x, [1, 0], {
+   *   epochs: 50,
+   *   onBatch: progress.onBatchEnd,
+   *   onEpoch: ({ epoch, loss }) => progress.onEpochEnd({ epoch, loss }),
+   * });
+   * await progress.finish();
+   * rn.losses.length; // 50
+   * ```
+   */
+  async fitAsync(
+    x: NDArray,
+    y: ArrayLike<number>,
+    options: RecurrentNetworkFitAsyncOptions = {},
+  ): Promise<this> {
+    const { onBatch, onEpoch, yieldIntervalMs = 100 } = options;
+    if (!(yieldIntervalMs >= 0)) {
+      throw new Error(`yieldIntervalMs must be a non-negative number, got ${yieldIntervalMs}`);
+    }
+    let lastYield = performance.now();
+    for (const step of this.#fitSteps(x, y, options)) {
+      if (step.kind === "batch") {
+        await onBatch?.(step.log);
+        if (performance.now() - lastYield < yieldIntervalMs) continue;
+      } else {
+        await onEpoch?.(step.log);
+      }
+      await nextMacrotask(); // timers, I/O and display messages run here
+      lastYield = performance.now();
+    }
+    return this;
+  }
+
+  /**
+   * The body of `fit` and `fitAsync`: check the data, initialise the weights if none were set,
+   * then train, yielding after every mini-batch (its running loss) and after every epoch (its
+   * loss, appended to `losses`, and the validation loss, appended to `valLosses`). The caller
+   * decides what runs between the steps; the arithmetic is the same for both.
+   */
+  *#fitSteps(
+    x: NDArray,
+    y: ArrayLike<number>,
+    options: RecurrentNetworkFitOptions,
+  ): Generator<FitStep> {
+    const { epochs = 100, xVal, yVal } = options;
     if (!Number.isInteger(epochs) || epochs < 0) {
       throw new Error(`epochs must be a non-negative integer, got ${epochs}`);
     }
@@ -616,19 +728,23 @@ export class RecurrentNetwork {
     }
     this.#checkX(x, "x");
     if (xVal !== undefined) this.#checkX(xVal, "xVal");
+    const batches = Math.ceil(m / this.batchSize); // genBatch's mini-batches per epoch
     for (let epoch = 0; epoch < epochs; epoch++) {
-      let lossSum = 0, batches = 0;
+      let lossSum = 0, done = 0; // done: mini-batches trained in this epoch
       for (const batch of this.genBatch(x, y, random)) {
         const a = this.training(batch.x, batch.y);
         lossSum += logLoss(a, batch.y);
-        batches++;
+        done++;
+        yield {
+          kind: "batch",
+          log: { epoch, epochs, batch: done - 1, batches, loss: lossSum / done },
+        };
       }
-      const log: RecurrentNetworkEpochLog = { epoch, loss: lossSum / batches };
+      const log: RecurrentNetworkEpochLog = { epoch, epochs, batches, loss: lossSum / done };
       this.losses.push(log.loss);
       if (xVal !== undefined) log.valLoss = this.updateValLoss(xVal, yVal!);
-      onEpoch?.(log);
+      yield { kind: "epoch", log };
     }
-    return this;
   }
 
   /** The book's `predict`: Z2 > 0 for x [m, steps, features]; 0/1 [m, classes] (Uint8Array). */
@@ -1030,6 +1146,11 @@ function logLoss(a: ArrayLike<number>, y: ArrayLike<number>): number {
     s += -(yi * Math.log(ai) + (1 - yi) * Math.log(1 - ai));
   }
   return s / a.length;
+}
+
+/** Resolves after the event loop ran its pending timers and I/O (a zero-delay timer). */
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function positiveInteger(name: string, v: number): void {

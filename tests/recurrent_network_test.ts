@@ -410,6 +410,134 @@ Deno.test("a toy separable sequence problem reaches score 1.0", () => {
   assert.ok(rn.valLosses[59] < rn.valLosses[0]);
 });
 
+/** The toy problem above, smaller: [m, 8, 5] one-hot, label 1 when token 1 occurs. */
+function toyProblem(m: number, seed: number) {
+  const rand = lcg(seed);
+  const steps = 8, f = 5;
+  const ids = Array.from({ length: m * steps }, () => 2 + Math.floor(rand() * (f - 2)));
+  const y = Array.from({ length: m }, (_, i) => i % 2);
+  for (let i = 0; i < m; i += 2) ids[i * steps + Math.floor(rand() * steps)] = 1;
+  return { x: oneHot(ids, m, steps, f), y };
+}
+
+Deno.test("fitAsync equals fit exactly: weights, losses, valLosses, epoch logs", async (t) => {
+  const train = toyProblem(70, 5); // 70 samples, batchSize 16: 5 batches, the last of 6
+  const val = toyProblem(30, 6);
+  const cases = [
+    { nCells: 8, bookBackprop: false, yieldIntervalMs: 0 }, // SIMD kernels, a yield per batch
+    { nCells: 5, bookBackprop: true, yieldIntervalMs: undefined }, // plain loops, default yields
+  ];
+  for (const { nCells, bookBackprop, yieldIntervalMs } of cases) {
+    await t.step(`nCells ${nCells}, bookBackprop ${bookBackprop}`, async () => {
+      const options = { nCells, batchSize: 16, learningRate: 0.5, seed: 3, bookBackprop };
+      const common = { epochs: 4, xVal: val.x, yVal: val.y };
+      const sync = new RecurrentNetwork(options);
+      const syncLogs: unknown[] = [];
+      sync.fit(train.x, train.y, { ...common, onEpoch: (log) => void syncLogs.push(log) });
+      const async = new RecurrentNetwork(options);
+      const asyncLogs: unknown[] = [];
+      const batchLosses: number[][] = [[], [], [], []];
+      const returned = await async.fitAsync(train.x, train.y, {
+        ...common,
+        yieldIntervalMs,
+        onEpoch: (log) => void asyncLogs.push(log),
+        onBatch: ({ epoch, loss }) => void batchLosses[epoch].push(loss),
+      });
+      assert.equal(returned, async);
+      assert.deepEqual(async.getWeights(), sync.getWeights());
+      assert.deepEqual(async.losses, sync.losses);
+      assert.deepEqual(async.valLosses, sync.valLosses);
+      assert.deepEqual(asyncLogs, syncLogs);
+      assert.deepEqual(syncLogs[3], {
+        epoch: 3,
+        epochs: 4,
+        batches: 5,
+        loss: sync.losses[3],
+        valLoss: sync.valLosses[3],
+      });
+      // the running mean after an epoch's last batch is the epoch's loss
+      assert.deepEqual(batchLosses.map((l) => l.length), [5, 5, 5, 5]);
+      assert.deepEqual(batchLosses.map((l) => l[4]), sync.losses);
+      // and training goes on from the weights reached, as fit's does
+      sync.fit(train.x, train.y, { epochs: 1 });
+      await async.fitAsync(train.x, train.y, { epochs: 1 });
+      assert.deepEqual(async.getWeights(), sync.getWeights());
+    });
+  }
+});
+
+Deno.test("fitAsync awaits its callbacks in order and yields to the event loop", async (t) => {
+  const train = toyProblem(40, 7); // batchSize 16: 3 batches per epoch
+  const val = toyProblem(10, 8);
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  await t.step("each callback finishes before training goes on", async () => {
+    const rn = new RecurrentNetwork({ nCells: 8, batchSize: 16, learningRate: 0.5 });
+    const events: string[] = [];
+    /** An async callback that checks the network did not move while it was waiting. */
+    const slow = (name: string) => async () => {
+      const before = { losses: rn.losses.length, w1h: rn.getWeights().w1h };
+      events.push(`${name} start`);
+      await sleep(2);
+      assert.equal(rn.losses.length, before.losses);
+      assert.deepEqual(rn.getWeights().w1h, before.w1h);
+      events.push(`${name} end`);
+    };
+    let batchName = "";
+    await rn.fitAsync(train.x, train.y, {
+      epochs: 2,
+      xVal: val.x,
+      yVal: val.y,
+      onBatch: ({ epoch, batch }) => slow(batchName = `batch ${epoch}.${batch}`)(),
+      onEpoch: ({ epoch }) => slow(`epoch ${epoch}`)(),
+    });
+    assert.equal(batchName, "batch 1.2");
+    const expected = ["batch 0.0", "batch 0.1", "batch 0.2", "epoch 0"];
+    expected.push(...expected.map((e) => e.replace(" 0", " 1")));
+    assert.deepEqual(events, expected.flatMap((e) => [`${e} start`, `${e} end`]));
+  });
+  await t.step("a timer set before fitAsync runs after the first epoch", async () => {
+    const rn = new RecurrentNetwork({ nCells: 8, batchSize: 16, learningRate: 0.5 });
+    const events: string[] = [];
+    setTimeout(() => events.push("timer"), 0);
+    await rn.fitAsync(train.x, train.y, {
+      epochs: 2,
+      yieldIntervalMs: Infinity, // yield only after epochs
+      onBatch: ({ epoch, batch }) => void events.push(`batch ${epoch}.${batch}`),
+      onEpoch: ({ epoch }) => void events.push(`epoch ${epoch}`),
+    });
+    assert.deepEqual(events.slice(0, 6), [
+      "batch 0.0",
+      "batch 0.1",
+      "batch 0.2",
+      "epoch 0",
+      "timer",
+      "batch 1.0",
+    ]);
+  });
+  await t.step("yieldIntervalMs 0 yields after every batch", async () => {
+    const rn = new RecurrentNetwork({ nCells: 8, batchSize: 16, learningRate: 0.5 });
+    const events: string[] = [];
+    setTimeout(() => events.push("timer"), 0);
+    await rn.fitAsync(train.x, train.y, {
+      epochs: 1,
+      yieldIntervalMs: 0,
+      onBatch: ({ batch }) => void events.push(`batch ${batch}`),
+    });
+    assert.deepEqual(events, ["batch 0", "timer", "batch 1", "batch 2"]);
+  });
+  await t.step("a callback's rejection rejects fitAsync", async () => {
+    const rn = new RecurrentNetwork({ nCells: 8, batchSize: 16, learningRate: 0.5 });
+    await assert.rejects(
+      rn.fitAsync(train.x, train.y, {
+        epochs: 3,
+        onEpoch: ({ epoch }) => epoch === 1 ? Promise.reject(new Error("stop")) : undefined,
+      }),
+      /stop/,
+    );
+    assert.equal(rn.losses.length, 2);
+  });
+});
+
 Deno.test("initWeights: orthogonal W1h, Glorot-uniform W1x and W2 from tfjs, zero biases, seeded", () => {
   const rn = new RecurrentNetwork({ nCells: 16, seed: 9 });
   rn.initWeights(20, 1);
@@ -505,6 +633,17 @@ Deno.test("bad input throws errors naming the value", async (t) => {
       /xVal and yVal must be given together/,
     );
     assert.throws(() => rn.fit(x, [0, 1], { epochs: -1 }), /epochs .* got -1/);
+  });
+  await t.step("fitAsync", async () => {
+    await assert.rejects(
+      rn.fitAsync(x, [0, 1], { epochs: 1, xVal: x }),
+      /xVal and yVal must be given together/,
+    );
+    await assert.rejects(rn.fitAsync(x, [0, 1], { epochs: 1.5 }), /epochs .* got 1.5/);
+    await assert.rejects(
+      rn.fitAsync(x, [0, 1], { yieldIntervalMs: -1 }),
+      /yieldIntervalMs .* got -1/,
+    );
   });
 });
 
