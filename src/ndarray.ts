@@ -80,3 +80,27 @@ export function ndarray<D extends DType>(
 export function shapeString(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
 }
+
+/**
+ * The first `n` rows of `x` (along its first axis) as a view: no copy, so writes to either show
+ * in both. `x` [m, ...rest] → [n, ...rest], same dtype.
+ *
+ * @example
+ * ```ts
+ * const x = ndarray({ shape: [3, 2], dtype: "int32", data: new Int32Array([1, 2, 3, 4, 5, 6]) });
+ * firstRows(x, 2).data; // Int32Array [1, 2, 3, 4]
+ * ```
+ * @throws Error when `x` has no first axis or `n` is not an integer in [0, x.shape[0]].
+ */
+export function firstRows<D extends DType>(x: NDArray<D>, n: number): NDArray<D> {
+  if (x.shape.length === 0) throw new Error("firstRows needs an array with at least one axis");
+  if (!Number.isInteger(n) || n < 0 || n > x.shape[0]) {
+    throw new Error(`firstRows: n = ${n} is not an integer in [0, ${x.shape[0]}]`);
+  }
+  const rowSize = size(x.shape.slice(1));
+  return ndarray({
+    shape: [n, ...x.shape.slice(1)],
+    dtype: x.dtype,
+    data: x.data.subarray(0, n * rowSize) as TypedArrayOf[D],
+  });
+}

@@ -30,32 +30,43 @@
  * @module
  */
 
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
+import {
+  BLOCK,
+  BR_IF,
+  codeBuilder,
+  END,
+  F32_ADD,
+  F32_STORE,
+  F32X4_ADD,
+  F32X4_EXTRACT_LANE,
+  F32X4_MUL,
+  get,
+  I32,
+  I32_ADD,
+  I32_CONST,
+  I32_EQZ,
+  I32_LT_U,
+  I32_MUL,
+  I32_SHL,
+  I32_SHR_U,
+  I32_SUB,
+  instantiate,
+  layoutRegions,
+  LOCAL_TEE,
+  LOOP,
+  set,
+  sleb,
+  uleb,
+  V128,
+  V128_CONST_ZERO,
+  V128_LOAD,
+  V128_LOAD32_SPLAT,
+  V128_STORE,
+  VOID,
+  type WasmFunction,
+  wasmModule,
+} from "./wasm_assembler.ts";
 
-const I32 = 0x7f, V128 = 0x7b;
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
-const I32_CONST = 0x41, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_LT_U = 0x49;
-const I32_EQZ = 0x45, I32_SHL = 0x74, I32_SHR_U = 0x76;
-const BLOCK = 0x02, LOOP = 0x03, VOID = 0x40, BR_IF = 0x0d, END = 0x0b;
-const F32_STORE = 0x38, F32_ADD = 0x92;
-const SIMD = 0xfd;
-const V128_LOAD = [SIMD, 0x00], V128_LOAD32_SPLAT = [SIMD, 0x09], V128_STORE = [SIMD, 0x0b];
-const V128_CONST_ZERO = [SIMD, 0x0c, ...new Array(16).fill(0)];
-const F32X4_EXTRACT_LANE = [SIMD, 0x1f];
-const F32X4_ADD = [SIMD, 0xe4, 0x01], F32X4_MUL = [SIMD, 0xe6, 0x01];
-
-const get = (i: number) => [LOCAL_GET, i];
-const set = (i: number) => [LOCAL_SET, i];
 /** i32 on the stack times 4 (bytes of a float32). */
 const TIMES4 = [I32_CONST, 2, I32_SHL];
 /** local[i] += constant */
@@ -75,20 +86,6 @@ const countDown = (i: number) => [
   END,
 ];
 
-/** Signed LEB128 (small constants only). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
 /**
  * gemmAdd(out, pre, preStride, a, n, w, cols, rows): byte addresses; preStride in bytes (0 to
  * add the same row, e.g. a bias, to every output row); n >= 0, rows >= 1, cols a multiple of
@@ -97,8 +94,7 @@ function sleb(n: number): number[] {
 function gemmAddBody(blocks: number): number[] {
   const [OUT, PRE, PRE_STRIDE, A, N, W, COLS, ROWS] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [COL_BYTES, GB, AP, WP, K, S, ACC] = [8, 9, 10, 11, 12, 13, 14];
-  const code: number[] = [];
-  const emit = (...xs: Array<number | number[]>) => code.push(...xs.flat());
+  const { code, emit } = codeBuilder();
   emit(get(COLS), TIMES4, set(COL_BYTES));
   emit(LOOP, VOID); // rows
   emit(I32_CONST, 0, set(GB));
@@ -136,8 +132,7 @@ function gemmTBody(js: number): number[] {
   const [OUT, A, COLS, W, N, ROWS] = [0, 1, 2, 3, 4, 5];
   const [COL_BYTES, WP, J, GB, WQ] = [6, 7, 8, 9, 10]; // WQ .. WQ + js - 1: rows of w
   const AV = WQ + js, ACC = AV + 1; // v128 locals
-  const code: number[] = [];
-  const emit = (...xs: Array<number | number[]>) => code.push(...xs.flat());
+  const { code, emit } = codeBuilder();
   const lane = (q: number, i: number) => [...get(ACC + q), ...F32X4_EXTRACT_LANE, i];
   emit(get(COLS), TIMES4, set(COL_BYTES));
   emit(LOOP, VOID); // rows
@@ -171,8 +166,7 @@ function gemmTBody(js: number): number[] {
 function outerAddBody(): number[] {
   const [DST, A, M, B, COLS, ROWS] = [0, 1, 2, 3, 4, 5];
   const [COL_BYTES, DP, I, GB, S, P] = [6, 7, 8, 9, 10, 11];
-  const code: number[] = [];
-  const emit = (...xs: Array<number | number[]>) => code.push(...xs.flat());
+  const { code, emit } = codeBuilder();
   emit(get(COLS), TIMES4, set(COL_BYTES));
   emit(LOOP, VOID); // rows
   emit(get(DST), set(DP), get(M), set(I));
@@ -197,8 +191,7 @@ function outerAdd4Body(): number[] {
   const [DST, A, M, B, COLS, GROUPS] = [0, 1, 2, 3, 4, 5];
   const [COL_BYTES, M_BYTES, DP, I, GB, AP, B1, B2, B3, P] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
   const S = 16, V = 20; // v128: S .. S + 3 the four a[r, i], V the dst block
-  const code: number[] = [];
-  const emit = (...xs: Array<number | number[]>) => code.push(...xs.flat());
+  const { code, emit } = codeBuilder();
   const rowOf = [B, B1, B2, B3];
   emit(get(COLS), TIMES4, set(COL_BYTES), get(M), TIMES4, set(M_BYTES));
   emit(LOOP, VOID); // groups of four rows
@@ -232,46 +225,31 @@ function outerAdd4Body(): number[] {
 const GEMM_ADD_BLOCKS = [1, 2, 4];
 const GEMM_T_ROWS = [1, 4];
 
-/** The module: gemmAdd1/2/4, gemmT1/4, outerAdd and the memory, exported. */
+/** The module: gemmAdd1/2/4, gemmT1/4, outerAdd, outerAdd4 and the memory, exported. */
 function module(): Uint8Array<ArrayBuffer> {
-  const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-  const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
-  const fn = (locals: number[], body: number[]) => {
-    const whole = [...locals, ...body];
-    return [...uleb(whole.length), ...whole];
-  };
-  const types = [
-    [0x60, 8, ...new Array(8).fill(I32), 0], // gemmAdd
-    [0x60, 6, ...new Array(6).fill(I32), 0], // gemmT, outerAdd
+  const i32s = (n: number) => new Array(n).fill(I32);
+  const functions: WasmFunction[] = [
+    ...GEMM_ADD_BLOCKS.map((blocks): WasmFunction => ({
+      name: `gemmAdd${blocks}`,
+      params: i32s(8),
+      locals: [[5, I32], [1 + blocks, V128]],
+      body: gemmAddBody(blocks),
+    })),
+    ...GEMM_T_ROWS.map((js): WasmFunction => ({
+      name: `gemmT${js}`,
+      params: i32s(6),
+      locals: [[4 + js, I32], [1 + js, V128]],
+      body: gemmTBody(js),
+    })),
+    {
+      name: "outerAdd",
+      params: i32s(6),
+      locals: [[4, I32], [1, V128], [1, I32]],
+      body: outerAddBody(),
+    },
+    { name: "outerAdd4", params: i32s(6), locals: [[10, I32], [5, V128]], body: outerAdd4Body() },
   ];
-  const bodies: number[][] = [];
-  const typeOf: number[] = [];
-  const exports: number[][] = [];
-  for (const blocks of GEMM_ADD_BLOCKS) {
-    exports.push([...name(`gemmAdd${blocks}`), 0, bodies.length]);
-    typeOf.push(0);
-    bodies.push(fn([2, 5, I32, 1 + blocks, V128], gemmAddBody(blocks)));
-  }
-  for (const js of GEMM_T_ROWS) {
-    exports.push([...name(`gemmT${js}`), 0, bodies.length]);
-    typeOf.push(1);
-    bodies.push(fn([2, 4 + js, I32, 1 + js, V128], gemmTBody(js)));
-  }
-  exports.push([...name("outerAdd"), 0, bodies.length]);
-  typeOf.push(1);
-  bodies.push(fn([3, 4, I32, 1, V128, 1, I32], outerAddBody()));
-  exports.push([...name("outerAdd4"), 0, bodies.length]);
-  typeOf.push(1);
-  bodies.push(fn([2, 10, I32, 5, V128], outerAdd4Body()));
-  exports.push([...name("memory"), 2, 0]);
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [types.length, ...types.flat()]),
-    ...section(3, [typeOf.length, ...typeOf]),
-    ...section(5, [1, 0, 1]),
-    ...section(7, [exports.length, ...exports.flat()]),
-    ...section(10, [bodies.length, ...bodies.flat()]),
-  ]);
+  return wasmModule({ functions });
 }
 
 type Fn8 = (
@@ -308,9 +286,8 @@ export class WasmArena {
 
   /** Compiles the kernels; null where WebAssembly SIMD is not available. */
   static create(): WasmArena | null {
-    const bytes = module();
-    if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return null;
-    return new WasmArena(new WebAssembly.Instance(new WebAssembly.Module(bytes)));
+    const instance = instantiate(module());
+    return instance && new WasmArena(instance);
   }
 
   /**
@@ -351,15 +328,7 @@ export class WasmArena {
    * region of the previous call.
    */
   alloc(lengths: number[]): Float32Array[] {
-    const offsets: number[] = [];
-    let bytes = 0;
-    for (const n of lengths) {
-      offsets.push(bytes);
-      bytes += Math.ceil((n * 4) / 16) * 16;
-    }
-    const pages = Math.ceil(bytes / 65536) - this.#memory.buffer.byteLength / 65536;
-    if (pages > 0) this.#memory.grow(pages);
-    const buffer = this.#memory.buffer;
+    const { buffer, offsets } = layoutRegions(this.#memory, lengths.map((n) => n * 4));
     return lengths.map((n, i) => new Float32Array(buffer, offsets[i], n));
   }
 

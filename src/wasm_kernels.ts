@@ -25,32 +25,66 @@
  * @module
  */
 
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-const I32 = 0x7f, V128 = 0x7b;
-// Instructions used below.
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
-const I32_CONST = 0x41, I32_ADD = 0x6a, I32_MUL = 0x6c, I32_LT_U = 0x49, I32_SHL = 0x74;
-const F64_LOAD = 0x2b, LOOP = 0x03, VOID = 0x40, BR_IF = 0x0d, END = 0x0b;
-const SIMD = 0xfd;
-const V128_LOAD = [SIMD, 0x00], V128_STORE = [SIMD, 0x0b], V128_CONST = [SIMD, 0x0c];
-const F64X2_SPLAT = [SIMD, 0x14], F64X2_ADD = [SIMD, 0xf0, 0x01], F64X2_MUL = [SIMD, 0xf2, 0x01];
-const F64X2_SUB = [SIMD, 0xf1, 0x01], F64X2_DIV = [SIMD, 0xf3, 0x01];
-const F64X2_MIN = [SIMD, 0xf4, 0x01], F64X2_ABS = [SIMD, 0xec, 0x01], F64X2_GT = [SIMD, 0x4a];
-const F64X2_NEAREST = [SIMD, 0x94, 0x01], I32X4_TRUNC_SAT_F64X2_S_ZERO = [SIMD, 0xfc, 0x01];
-const I64X2_EXTEND_LOW_I32X4_S = [SIMD, 0xc7, 0x01], I64X2_SHL = [SIMD, 0xcb, 0x01];
-const I64X2_ADD = [SIMD, 0xce, 0x01], V128_AND = [SIMD, 0x4e], V128_OR = [SIMD, 0x50];
-const V128_BITSELECT = [SIMD, 0x52];
+import {
+  assemble,
+  BLOCK,
+  BR_IF,
+  type Bytes,
+  CALL,
+  codeBuilder,
+  ELSE,
+  END,
+  F32,
+  F32_EQ,
+  F32_LOAD,
+  F32_NE,
+  f32Const,
+  F32X4_NE,
+  F64_LOAD,
+  F64X2_ABS,
+  F64X2_ADD,
+  F64X2_DIV,
+  F64X2_GT,
+  F64X2_MIN,
+  F64X2_MUL,
+  F64X2_NEAREST,
+  F64X2_SPLAT,
+  F64X2_SUB,
+  f64x2Const,
+  get,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_CONST,
+  I32_EQ,
+  I32_LOAD,
+  I32_LT_U,
+  I32_MUL,
+  I32_SHL,
+  I32_STORE,
+  I32X4_TRUNC_SAT_F64X2_S_ZERO,
+  I64X2_ADD,
+  I64X2_EXTEND_LOW_I32X4_S,
+  I64X2_SHL,
+  IF,
+  instantiate,
+  layoutRegions,
+  LOCAL_TEE,
+  LOOP,
+  set,
+  uleb,
+  V128,
+  V128_AND,
+  V128_ANY_TRUE,
+  V128_BITSELECT,
+  V128_CONST_ZERO,
+  V128_LOAD,
+  V128_OR,
+  V128_STORE,
+  v128Const,
+  VOID,
+  wasmModule,
+} from "./wasm_assembler.ts";
 
 // ---- tanh: the constants shared by the TypeScript and the WebAssembly versions ----
 
@@ -95,24 +129,9 @@ export function tanh(x: number): number {
   return x < 0 || (x === 0 && 1 / x < 0) ? -t : t;
 }
 
-/** v128.const of two equal float64 lanes. */
-function f64x2Const(v: number): number[] {
-  return [...V128_CONST, ...new Uint8Array(new Float64Array([v, v]).buffer)];
-}
+/** The index of tanh2 in the module (its place in `kernelsModule`'s list), for CALL. */
+const FN_TANH2 = 3;
 
-const CALL = 0x10, I32_LOAD = 0x28, I32_STORE = 0x36, F32_LOAD = 0x2a, F32_CONST = 0x43;
-const F32_EQ = 0x5b, F32_NE = 0x5c, I32_EQ = 0x46, I32_AND = 0x71, IF = 0x04, ELSE = 0x05;
-const BLOCK = 0x02, F32 = 0x7d, F32X4_NE = [SIMD, 0x42], V128_ANY_TRUE = [SIMD, 0x53];
-/** Function indices in the module. */
-const FN_GEMM = 0, FN_TANH = 1, FN_STEP = 2, FN_TANH2 = 3, FN_KEYS = 4;
-
-/** Instruction builder: numbers and arrays of numbers, flattened. */
-function assemble(...parts: (number | number[])[]): number[] {
-  const code: number[] = [];
-  for (const p of parts) typeof p === "number" ? code.push(p) : code.push(...p);
-  return code;
-}
-const get = (i: number) => [LOCAL_GET, i], set = (i: number) => [LOCAL_SET, i];
 const times8 = [I32_CONST, 3, I32_SHL];
 
 /**
@@ -123,7 +142,7 @@ const times8 = [I32_CONST, 3, I32_SHL];
 function tanhOf(xs: number[], temps: number): number[] {
   const code: number[] = [];
   const f64x2 = f64x2Const;
-  const each = (step: (x: number, t: (k: number) => number) => (number | number[])[]) => {
+  const each = (step: (x: number, t: (k: number) => number) => Bytes[]) => {
     xs.forEach((x, g) => code.push(...assemble(...step(x, (k) => temps + 7 * g + k))));
   };
   const A = 0, S2 = 1, SMALL = 2, Y = 3, KF = 4, R = 5, P = 6;
@@ -193,7 +212,7 @@ function tanhOf(xs: number[], temps: number): number[] {
   return code;
 }
 
-const I64X2_1023 = [...V128_CONST, ...new Uint8Array(new BigInt64Array([1023n, 1023n]).buffer)];
+const I64X2_1023 = v128Const(new BigInt64Array([1023n, 1023n]));
 
 /** tanh2(x: v128) -> v128: {@linkcode tanh} of both lanes. */
 function tanh2Body(): number[] {
@@ -247,8 +266,7 @@ function stepBody(): number[] {
   const Q = 5, C = 6, K = 7, WK = 8, H0 = 9, H1 = 10, X0 = 11, X1 = 12, O0 = 13, O1 = 14;
   const E = 15; // address of row q's entry in the list
   const ACC = 16, AV0 = 24, AV1 = 25, WV = 26, TEMPS = 27; // v128 (TEMPS: 28 of them)
-  const code: number[] = [];
-  const emit = (...parts: (number | number[])[]) => code.push(...assemble(...parts));
+  const { code, emit } = codeBuilder();
   const load32 = (offset: number, into: number) =>
     emit(get(E), I32_LOAD, 2, uleb(offset), set(into));
   emit(LOOP, VOID); // rows q, q + 1
@@ -256,7 +274,7 @@ function stepBody(): number[] {
   load32(0, H0), load32(4, X0), load32(8, O0), load32(12, H1), load32(16, X1), load32(20, O1);
   emit(I32_CONST, 0, set(C));
   emit(LOOP, VOID); // columns c .. c + 7
-  for (let j = 0; j < 8; j++) emit(V128_CONST, new Array(16).fill(0), set(ACC + j));
+  for (let j = 0; j < 8; j++) emit(V128_CONST_ZERO, set(ACC + j));
   emit(get(W), get(C), times8, I32_ADD, set(WK));
   emit(I32_CONST, 0, set(K));
   emit(LOOP, VOID); // k = 0 .. n − 1
@@ -296,17 +314,14 @@ function gemmBody(): number[] {
   const R = 6, C = 7, K = 8, WK = 9, A0 = 10, A1 = 11, SROW = 12;
   const ACC = 13; // 8 v128 sums: 13..20 (row r: 13..16, row r + 1: 17..20)
   const AV0 = 21, AV1 = 22, WV = 23;
-  const code: number[] = [];
-  const emit = (...parts: (number | number[])[]) => {
-    for (const p of parts) typeof p === "number" ? code.push(p) : code.push(...p);
-  };
+  const { code, emit } = codeBuilder();
   emit(LOOP, VOID); // rows, two at a time
   // A0 = a + r * inner * 8; A1 = A0 + inner * 8
   emit(get(A), get(R), get(INNER), I32_MUL, times8, I32_ADD, set(A0));
   emit(get(A0), get(INNER), times8, I32_ADD, set(A1));
   emit(I32_CONST, 0, set(C));
   emit(LOOP, VOID); // columns, eight at a time
-  for (let j = 0; j < 8; j++) emit(V128_CONST, new Array(16).fill(0), set(ACC + j));
+  for (let j = 0; j < 8; j++) emit(V128_CONST_ZERO, set(ACC + j));
   emit(get(W), get(C), times8, I32_ADD, set(WK)); // WK = &W[0, c]
   emit(I32_CONST, 0, set(K));
   emit(LOOP, VOID); // k = 0 .. inner − 1
@@ -338,14 +353,13 @@ function gemmBody(): number[] {
  */
 function keysBody(): number[] {
   const X = 0, ROWS = 1, F = 2, OUT = 3, R = 4, J = 5, ADDR = 6, KEY = 7, VAL = 8;
-  const f32 = (v: number) => [F32_CONST, ...new Uint8Array(new Float32Array([v]).buffer)];
-  const code: number[] = [];
-  const emit = (...parts: (number | number[])[]) => code.push(...assemble(...parts));
+  const f32 = f32Const;
+  const { code, emit } = codeBuilder();
   emit(get(X), set(ADDR));
   emit(LOOP, VOID); // rows
   emit(get(F), set(KEY), I32_CONST, 0, set(J));
   emit(BLOCK, VOID, LOOP, VOID); // groups of four values; the block is left on a dense row
-  emit(get(ADDR), V128_LOAD, 2, 0, V128_CONST, new Array(16).fill(0), F32X4_NE, V128_ANY_TRUE);
+  emit(get(ADDR), V128_LOAD, 2, 0, V128_CONST_ZERO, F32X4_NE, V128_ANY_TRUE);
   emit(IF, VOID);
   for (let lane = 0; lane < 4; lane++) {
     emit(get(ADDR), F32_LOAD, 2, 4 * lane, LOCAL_TEE, VAL, f32(0), F32_NE, IF, VOID);
@@ -365,44 +379,33 @@ function keysBody(): number[] {
   return code;
 }
 
-/** The whole module: gemm, tanh, step (exported), tanh2 (internal), and the memory. */
+/** The whole module: gemm, tanh, step, keys (exported), tanh2 (internal), and the memory. */
 function kernelsModule(): Uint8Array<ArrayBuffer> {
-  const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-  const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
-  const fn = (locals: number[], body: number[]) => {
-    const whole = [...locals, ...body];
-    return [...uleb(whole.length), ...whole];
-  };
-  const magic = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  const types = [
-    [0x60, 6, I32, I32, I32, I32, I32, I32, 0], // 0: gemm (i32 × 6) -> ()
-    [0x60, 2, I32, I32, 0], // 1: tanh (i32, i32) -> ()
-    [0x60, 5, I32, I32, I32, I32, I32, 0], // 2: step (i32 × 5) -> ()
-    [0x60, 1, V128, 1, V128], // 3: tanh2 (v128) -> v128
-    [0x60, 4, I32, I32, I32, I32, 0], // 4: keys (i32 × 4) -> ()
-  ];
-  const exports = [
-    [...name("gemm"), 0, FN_GEMM],
-    [...name("tanh"), 0, FN_TANH],
-    [...name("step"), 0, FN_STEP],
-    [...name("keys"), 0, FN_KEYS],
-    [...name("memory"), 2, 0],
-  ];
-  return new Uint8Array([
-    ...magic,
-    ...section(1, [types.length, ...types.flat()]),
-    ...section(3, [5, 0, 1, 2, 3, 4]), // function i has type i
-    ...section(5, [1, 0, 1]), // memory 0: one page to start with
-    ...section(7, [exports.length, ...exports.flat()]),
-    ...section(10, [
-      5,
-      ...fn([2, 7, I32, 11, V128], gemmBody()),
-      ...fn([1, 1, I32], tanhBody()),
-      ...fn([2, 11, I32, 11 + 28, V128], stepBody()),
-      ...fn([1, 7, V128], tanh2Body()),
-      ...fn([2, 4, I32, 1, F32], keysBody()),
-    ]),
-  ]);
+  // gemm, tanh, step, tanh2 (FN_TANH2), keys: function i has index i
+  return wasmModule({
+    functions: [
+      {
+        name: "gemm",
+        params: [I32, I32, I32, I32, I32, I32],
+        locals: [[7, I32], [11, V128]],
+        body: gemmBody(),
+      },
+      { name: "tanh", params: [I32, I32], locals: [[1, I32]], body: tanhBody() },
+      {
+        name: "step",
+        params: [I32, I32, I32, I32, I32],
+        locals: [[11, I32], [11 + 28, V128]],
+        body: stepBody(),
+      },
+      { params: [V128], results: [V128], locals: [[7, V128]], body: tanh2Body() },
+      {
+        name: "keys",
+        params: [I32, I32, I32, I32],
+        locals: [[4, I32], [1, F32]],
+        body: keysBody(),
+      },
+    ],
+  });
 }
 
 /** Sizes of the regions of the kernels' memory, in elements. */
@@ -494,9 +497,8 @@ export class WasmKernels {
 
   /** Compile the kernels; null where WebAssembly SIMD is not available. */
   static create(): WasmKernels | null {
-    const bytes = kernelsModule();
-    if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return null;
-    return new WasmKernels(new WebAssembly.Instance(new WebAssembly.Module(bytes)));
+    const instance = instantiate(kernelsModule());
+    return instance && new WasmKernels(instance);
   }
 
   /**
@@ -507,16 +509,10 @@ export class WasmKernels {
     const current = this.#buffers;
     if (REGIONS.every((r) => (sizes[r] ?? 0) <= current[r].length)) return current;
     const lengths = REGIONS.map((r) => Math.max(sizes[r] ?? 0, current[r].length));
-    // every region starts 16-byte aligned
-    const offsets: number[] = [];
-    let bytes = 0;
-    REGIONS.forEach((r, i) => {
-      offsets.push(bytes);
-      bytes += Math.ceil((lengths[i] * ELEMENT_BYTES[r]) / 16) * 16;
-    });
-    const pages = Math.ceil(bytes / 65536) - this.#memory.buffer.byteLength / 65536;
-    if (pages > 0) this.#memory.grow(pages);
-    const buffer = this.#memory.buffer;
+    const { buffer, offsets } = layoutRegions(
+      this.#memory,
+      REGIONS.map((r, i) => lengths[i] * ELEMENT_BYTES[r]),
+    );
     const f64 = (i: number) => new Float64Array(buffer, offsets[i], lengths[i]);
     this.#buffers = {
       a: f64(0),

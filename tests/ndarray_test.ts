@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ndarray, shapeString, size } from "../src/ndarray.ts";
+import { firstRows, ndarray, shapeString, size } from "../src/ndarray.ts";
 
 Deno.test("ndarray", async (t) => {
   await t.step("zero-filled with numpy's nbytes", () => {
@@ -31,5 +31,19 @@ Deno.test("ndarray", async (t) => {
     assert.throws(() => size([2, -1]), /Invalid dimension -1/);
     assert.equal(shapeString([25000]), "(25000,)");
     assert.equal(shapeString([20000, 100, 100]), "(20000, 100, 100)");
+  });
+  await t.step("firstRows is a view of the leading rows", () => {
+    const x = ndarray({
+      shape: [3, 2, 2],
+      dtype: "float32",
+      data: Float32Array.from({ length: 12 }, (_, i) => i),
+    });
+    const head = firstRows(x, 2);
+    assert.deepEqual(head.shape, [2, 2, 2]);
+    assert.deepEqual([...head.data], [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(head.data.buffer, x.data.buffer);
+    assert.deepEqual(firstRows(x, 0).shape, [0, 2, 2]);
+    assert.throws(() => firstRows(x, 4), /n = 4 is not an integer in \[0, 3\]/);
+    assert.throws(() => firstRows(x, 1.5), /n = 1.5/);
   });
 });
