@@ -7,6 +7,7 @@ export * from "./fused_rnn.ts";
 export * from "./fused_adam.ts";
 export { canTrainFast, trainOnBatchFast } from "./train_step.ts";
 export * from "./ndarray.ts";
+export { meanLogisticLoss, numericalGradients } from "./gradient_check.ts";
 export * from "./random_state.ts";
 export * from "./imdb.ts";
 export * from "./preprocessing.ts";

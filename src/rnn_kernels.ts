@@ -533,6 +533,50 @@ export interface RnnBackwardArgs {
 }
 
 /**
+ * Adds the output's gradient at step t of sequence b to dh [units]: dy[b, t, :] at every step
+ * with `returnSequences`, else dh = dy[b, :] at the last step only.
+ */
+function addOutputGrad(
+  dh: Float64Array | Float32Array,
+  back: RnnBackwardArgs,
+  b: number,
+  t: number,
+  steps: number,
+  units: number,
+): void {
+  const { dy, returnSequences } = back;
+  if (returnSequences) {
+    const row = (b * steps + t) * units;
+    for (let u = 0; u < units; u++) dh[u] += dy[row + u];
+  } else if (t === steps - 1) { for (let u = 0; u < units; u++) dh[u] = dy[b * units + u]; }
+}
+
+/**
+ * dRecurrentKernel [units, gates] += h_{t-1}ᵀ · dz_t summed over the steps t >= 1 of sequence
+ * b, in WebAssembly: all three are regions of the arena, h [batch * steps, units] and
+ * dz [batch * steps, gates].
+ */
+function wasmOuterOfSequence(
+  dRecurrentKernel: Float32Array,
+  h: Float32Array,
+  dz: Float32Array,
+  b: number,
+  sizes: { steps: number; units: number; gates: number },
+): void {
+  const { steps, units, gates } = sizes;
+  if (steps < 2) return;
+  const first = b * steps;
+  wasmArena!.outerAddFn(
+    dRecurrentKernel.byteOffset,
+    h.byteOffset + 4 * first * units,
+    units,
+    dz.byteOffset + 4 * (first + 1) * gates,
+    gates,
+    steps - 1,
+  );
+}
+
+/**
  * acc[g] = pre[preRow + g] + sum over j of h[prev + j] * recurrentKernel[j, g] (the sum only when
  * hasPrev): a step's pre-activations, four gates at a time in locals (one load of h per four
  * multiply-adds, no stores in the inner loop).
@@ -640,7 +684,6 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
 export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
   const { args, activation: act, h } = cache;
   const { batch, steps, inputDim, units, recurrentKernel } = args;
-  const { dy, returnSequences } = back;
   const dZ = scratchArray(batch * steps * units);
   const dBias = new Float64Array(units);
   if (wasmFor(units)) {
@@ -656,13 +699,11 @@ export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs):
     rk.set(recurrentKernel);
     dRecW.fill(0);
     const gemmT = wasmArena!.gemmTFn(units);
-    const outerAdd = wasmArena!.outerAddFn;
     for (let b = 0; b < batch; b++) {
       dhw.fill(0);
       for (let t = steps - 1; t >= 0; t--) {
         const row = (b * steps + t) * units;
-        if (returnSequences) { for (let u = 0; u < units; u++) dhw[u] += dy[row + u]; }
-        else if (t === steps - 1) { for (let u = 0; u < units; u++) dhw[u] = dy[b * units + u]; }
+        addOutputGrad(dhw, back, b, t, steps, units);
         for (let u = 0; u < units; u++) {
           const dz = dhw[u] * slope(act, hw[row + u]);
           zw[row + u] = dz;
@@ -672,17 +713,7 @@ export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs):
         if (t > 0) gemmT(dhw.byteOffset, zw.byteOffset + 4 * row, units, rk.byteOffset, units, 1);
       }
       // d recurrentKernel += h_{t-1}ᵀ · dz_t over the steps t >= 1 of this sequence
-      if (steps > 1) {
-        const first = b * steps * units;
-        outerAdd(
-          dRecW.byteOffset,
-          hw.byteOffset + 4 * first,
-          units,
-          zw.byteOffset + 4 * (first + units),
-          units,
-          steps - 1,
-        );
-      }
+      wasmOuterOfSequence(dRecW, hw, zw, b, { steps, units, gates: units });
     }
     dZ.set(zw);
     const dRecurrentKernel = dRecW.slice();
@@ -699,8 +730,7 @@ export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs):
     dh.fill(0);
     for (let t = steps - 1; t >= 0; t--) {
       const row = (b * steps + t) * units;
-      if (returnSequences) { for (let u = 0; u < units; u++) dh[u] += dy[row + u]; }
-      else if (t === steps - 1) { for (let u = 0; u < units; u++) dh[u] = dy[b * units + u]; }
+      addOutputGrad(dh, back, b, t, steps, units);
       for (let u = 0; u < units; u++) {
         const dz = dh[u] * slope(act, h[row + u]);
         dZ[row + u] = dz;
@@ -831,113 +861,90 @@ export function lstmForward(
   return { args, sparse, activation: act, recurrentActivation: rec, gates, c, actC, h };
 }
 
+/**
+ * One LSTM step backward, for sequence row `row` = b * steps + t: from dh and dc (d loss / d h_t
+ * and d loss / d c_t, [units] float64) the d pre-activations of the gates i, f, g, o into
+ * dz[row, :] (dz [batch * steps, 4 * units]), and dc = d loss / d c_{t-1}.
+ */
+function lstmStepGrads(
+  cache: LstmCache,
+  dh: Float64Array,
+  dc: Float64Array,
+  dz: Float32Array,
+  row: number,
+  hasPrev: boolean,
+): void {
+  const { activation: act, recurrentActivation: rec, gates, c, actC } = cache;
+  const units = cache.args.units;
+  const gRow = row * 4 * units;
+  const hRow = row * units;
+  const prev = hRow - units;
+  for (let u = 0; u < units; u++) {
+    const i = gates[gRow + u];
+    const f = gates[gRow + units + u];
+    const g = gates[gRow + 2 * units + u];
+    const o = gates[gRow + 3 * units + u];
+    const a = actC[hRow + u];
+    const cPrev = hasPrev ? c[prev + u] : 0;
+    const dcu = dc[u] + dh[u] * o * slope(act, a);
+    dz[gRow + u] = dcu * g * slope(rec, i);
+    dz[gRow + units + u] = dcu * cPrev * slope(rec, f);
+    dz[gRow + 2 * units + u] = dcu * i * slope(act, g);
+    dz[gRow + 3 * units + u] = dh[u] * a * slope(rec, o);
+    dc[u] = dcu * f;
+  }
+}
+
 /** Backward pass of {@link lstmForward}: gradients of the weights (see {@link inputGrad}). */
 export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
-  const { args, activation: act, recurrentActivation: rec, gates, c, actC, h } = cache;
+  const { args, h } = cache;
   const { batch, steps, inputDim, units, recurrentKernel } = args;
-  const { dy, returnSequences } = back;
   const nGates = 4 * units;
-  const dZ = scratchArray(batch * steps * nGates);
+  const rows = batch * steps;
+  const dZ = scratchArray(rows * nGates);
   const dBias = new Float64Array(nGates);
   const dh = new Float64Array(units);
   const dc = new Float64Array(units);
-  if (wasmFor(nGates)) {
-    const rows = batch * steps;
-    const [zw, rk, dhw, hw, dRecW] = wasmArena!.alloc([
-      rows * nGates,
-      units * nGates,
-      units,
-      rows * units,
-      units * nGates,
-    ]);
-    rk.set(recurrentKernel);
-    hw.set(h);
+  // WebAssembly: the arena holds dZ, recurrentKernel, the products' dh, h and dRecurrentKernel
+  const [zw, rk, dhw, hw, dRecW] = wasmFor(nGates)
+    ? wasmArena!.alloc([rows * nGates, units * nGates, units, rows * units, units * nGates])
+    : [null, null, null, null, null];
+  if (dRecW !== null) {
+    rk!.set(recurrentKernel);
+    hw!.set(h);
     dRecW.fill(0);
-    const gemmT = wasmArena!.gemmTFn(units);
-    const outerAdd = wasmArena!.outerAddFn;
-    for (let b = 0; b < batch; b++) {
-      dh.fill(0);
-      dc.fill(0);
-      for (let t = steps - 1; t >= 0; t--) {
-        const gRow = (b * steps + t) * nGates;
-        const row = (b * steps + t) * units;
-        const prev = row - units;
-        if (returnSequences) { for (let u = 0; u < units; u++) dh[u] += dy[row + u]; }
-        else if (t === steps - 1) { for (let u = 0; u < units; u++) dh[u] = dy[b * units + u]; }
-        for (let u = 0; u < units; u++) {
-          const i = gates[gRow + u];
-          const f = gates[gRow + units + u];
-          const g = gates[gRow + 2 * units + u];
-          const o = gates[gRow + 3 * units + u];
-          const a = actC[row + u];
-          const cPrev = t > 0 ? c[prev + u] : 0;
-          const dcu = dc[u] + dh[u] * o * slope(act, a);
-          zw[gRow + u] = dcu * g * slope(rec, i);
-          zw[gRow + units + u] = dcu * cPrev * slope(rec, f);
-          zw[gRow + 2 * units + u] = dcu * i * slope(act, g);
-          zw[gRow + 3 * units + u] = dh[u] * a * slope(rec, o);
-          dc[u] = dcu * f;
-        }
-        for (let g = 0; g < nGates; g++) dBias[g] += zw[gRow + g];
-        if (t > 0) {
-          gemmT(dhw.byteOffset, zw.byteOffset + 4 * gRow, nGates, rk.byteOffset, units, 1);
-          for (let u = 0; u < units; u++) dh[u] = dhw[u];
-        }
-      }
-      if (steps > 1) {
-        const first = b * steps;
-        outerAdd(
-          dRecW.byteOffset,
-          hw.byteOffset + 4 * first * units,
-          units,
-          zw.byteOffset + 4 * (first + 1) * nGates,
-          nGates,
-          steps - 1,
-        );
-      }
-    }
-    dZ.set(zw);
-    const dRecurrentKernel = dRecW.slice();
-    return {
-      dZ,
-      dKernel: kernelGrad(args.x, cache.sparse, dZ, rows, inputDim, nGates),
-      dRecurrentKernel,
-      dBias: Float32Array.from(dBias),
-    };
   }
-  const dRec = new Float64Array(units * nGates);
+  const dz = zw ?? dZ; // [rows, nGates]: where the steps' d pre-activations go
+  const dRec = dRecW === null ? new Float64Array(units * nGates) : null;
+  const gemmT = dRecW === null ? null : wasmArena!.gemmTFn(units);
   for (let b = 0; b < batch; b++) {
     dh.fill(0);
     dc.fill(0);
     for (let t = steps - 1; t >= 0; t--) {
       const gRow = (b * steps + t) * nGates;
-      const row = (b * steps + t) * units;
-      const prev = row - units;
-      if (returnSequences) { for (let u = 0; u < units; u++) dh[u] += dy[row + u]; }
-      else if (t === steps - 1) { for (let u = 0; u < units; u++) dh[u] = dy[b * units + u]; }
-      for (let u = 0; u < units; u++) {
-        const i = gates[gRow + u];
-        const f = gates[gRow + units + u];
-        const g = gates[gRow + 2 * units + u];
-        const o = gates[gRow + 3 * units + u];
-        const a = actC[row + u];
-        const cPrev = t > 0 ? c[prev + u] : 0;
-        const dcu = dc[u] + dh[u] * o * slope(act, a);
-        dZ[gRow + u] = dcu * g * slope(rec, i);
-        dZ[gRow + units + u] = dcu * cPrev * slope(rec, f);
-        dZ[gRow + 2 * units + u] = dcu * i * slope(act, g);
-        dZ[gRow + 3 * units + u] = dh[u] * a * slope(rec, o);
-        dc[u] = dcu * f;
+      addOutputGrad(dh, back, b, t, steps, units);
+      lstmStepGrads(cache, dh, dc, dz, b * steps + t, t > 0);
+      for (let g = 0; g < nGates; g++) dBias[g] += dz[gRow + g];
+      if (t === 0) break;
+      // dh_{t-1} = dz_t · recurrentKernelᵀ
+      if (gemmT === null) recurrentGrad(dh, recurrentKernel, dZ, gRow, units, nGates);
+      else {
+        gemmT(dhw!.byteOffset, zw!.byteOffset + 4 * gRow, nGates, rk!.byteOffset, units, 1);
+        for (let u = 0; u < units; u++) dh[u] = dhw![u];
       }
-      for (let g = 0; g < nGates; g++) dBias[g] += dZ[gRow + g];
-      if (t > 0) recurrentGrad(dh, recurrentKernel, dZ, gRow, units, nGates);
     }
-    accumulateOuter(dRec, h, b * steps, units, dZ, b * steps + 1, nGates, steps - 1);
+    // d recurrentKernel += h_{t-1}ᵀ · dz_t over the steps t >= 1 of this sequence
+    if (dRec !== null) {
+      accumulateOuter(dRec, h, b * steps, units, dZ, b * steps + 1, nGates, steps - 1);
+    } else wasmOuterOfSequence(dRecW!, hw!, zw!, b, { steps, units, gates: nGates });
   }
+  if (zw !== null) dZ.set(zw);
+  // copied out of the arena before kernelGrad reuses it
+  const dRecurrentKernel = dRec === null ? dRecW!.slice() : Float32Array.from(dRec);
   return {
     dZ,
-    dKernel: kernelGrad(args.x, cache.sparse, dZ, batch * steps, inputDim, nGates),
-    dRecurrentKernel: Float32Array.from(dRec),
+    dKernel: kernelGrad(args.x, cache.sparse, dZ, rows, inputDim, nGates),
+    dRecurrentKernel,
     dBias: Float32Array.from(dBias),
   };
 }
