@@ -370,6 +370,42 @@ export type FusedLSTMConfig = LSTMLayerArgs;
 const StockSimpleRNN = stockLayerClass<SimpleRNNLayerArgs>("SimpleRNN");
 const StockLSTM = stockLayerClass<LSTMLayerArgs>("LSTM");
 
+/** TF2 Keras defaults of SimpleRNN. */
+const SIMPLE_RNN_DEFAULTS: Partial<SimpleRNNLayerArgs> = {
+  activation: "tanh",
+  kernelInitializer: "glorotUniform",
+  recurrentInitializer: "orthogonal",
+  biasInitializer: "zeros",
+};
+
+/** TF2 Keras defaults of LSTM: SimpleRNN's and two of its own. */
+const LSTM_DEFAULTS: Partial<LSTMLayerArgs> = {
+  ...SIMPLE_RNN_DEFAULTS,
+  recurrentActivation: "sigmoid",
+  unitForgetBias: true,
+};
+
+/**
+ * A fused layer's constructor arguments: `config` over the defaults, once the options the kernels
+ * lack are rejected (naming `layer`).
+ */
+function layerArgs<A extends SimpleRNNLayerArgs | LSTMLayerArgs>(
+  layer: string,
+  defaults: Partial<A>,
+  config: A,
+): A {
+  rejectUnsupported(layer, config);
+  return { ...defaults, ...config };
+}
+
+/** Rebuilds a fused layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
+function rebuildFromConfig<T extends serialization.Serializable>(
+  cls: serialization.SerializableConstructor<T>,
+  config: serialization.ConfigDict,
+): T {
+  return new cls(config);
+}
+
 /**
  * `tf.layers.simpleRNN` with a fused whole-sequence kernel and TF2 Keras defaults
  * (activation "tanh", kernel "glorotUniform", recurrent "orthogonal", bias "zeros").
@@ -379,23 +415,10 @@ export class FusedSimpleRNN extends StockSimpleRNN {
   static className = "FusedSimpleRNN";
 
   /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
-  static fromConfig<T extends serialization.Serializable>(
-    cls: serialization.SerializableConstructor<T>,
-    config: serialization.ConfigDict,
-  ): T {
-    return new cls(config);
-  }
+  static fromConfig = rebuildFromConfig;
 
   constructor(config: FusedSimpleRNNConfig) {
-    rejectUnsupported("FusedSimpleRNN", config);
-    const args: SimpleRNNLayerArgs = {
-      activation: "tanh",
-      kernelInitializer: "glorotUniform",
-      recurrentInitializer: "orthogonal",
-      biasInitializer: "zeros",
-      ...config,
-    };
-    super(args);
+    super(layerArgs("FusedSimpleRNN", SIMPLE_RNN_DEFAULTS, config));
     checkActivations("FusedSimpleRNN", this.cell as unknown as StockCell);
   }
 
@@ -414,25 +437,10 @@ export class FusedLSTM extends StockLSTM {
   static className = "FusedLSTM";
 
   /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
-  static fromConfig<T extends serialization.Serializable>(
-    cls: serialization.SerializableConstructor<T>,
-    config: serialization.ConfigDict,
-  ): T {
-    return new cls(config);
-  }
+  static fromConfig = rebuildFromConfig;
 
   constructor(config: FusedLSTMConfig) {
-    rejectUnsupported("FusedLSTM", config);
-    const args: LSTMLayerArgs = {
-      activation: "tanh",
-      recurrentActivation: "sigmoid",
-      kernelInitializer: "glorotUniform",
-      recurrentInitializer: "orthogonal",
-      biasInitializer: "zeros",
-      unitForgetBias: true,
-      ...config,
-    };
-    super(args);
+    super(layerArgs("FusedLSTM", LSTM_DEFAULTS, config));
     checkActivations("FusedLSTM", this.cell as unknown as StockCell);
   }
 

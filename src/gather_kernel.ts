@@ -18,28 +18,16 @@
  * ```
  * @module
  */
-// Imported for its side effect: the stock cpu kernels are registered before this module replaces
-// one of them, whatever the import order.
-import "@tensorflow/tfjs-backend-cpu";
 import {
   backend_util,
   GatherV2,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
-  registerKernel,
   type TensorInfo,
-  unregisterKernel,
 } from "@tensorflow/tfjs-core";
-
-/** The typed-array view a numeric cpu tensor's values are stored in. */
-type NumericValues = Float32Array | Int32Array | Uint8Array;
-
-/** The part of the cpu backend the kernel talks to. */
-interface CpuBackendLike {
-  readSync(dataId: unknown): unknown;
-  makeTensorInfo(shape: number[], dtype: string, values: NumericValues): TensorInfo;
-}
+// cpu_kernel.ts imports the cpu backend first: its stock kernels are registered before one is
+// replaced here, whatever the import order.
+import { type CpuBackendLike, type NumericValues, replaceKernel } from "./cpu_kernel.ts";
 
 /**
  * Gathers slices along one axis, on typed arrays (pure: the arguments are not touched).
@@ -91,9 +79,6 @@ export function gatherSlices<T extends NumericValues>(
   return out;
 }
 
-/** The stock `cpu` kernel this module replaced (string and complex tensors still go to it). */
-export const stockGatherV2Config: KernelConfig | undefined = getKernel(GatherV2, "cpu");
-
 /** The `GatherV2` kernel function: checks its arguments, then {@link gatherSlices}. */
 const gatherV2SliceCopy: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
@@ -132,5 +117,5 @@ export const gatherV2Config: KernelConfig = {
   kernelFunc: gatherV2SliceCopy,
 };
 
-if (stockGatherV2Config != null) unregisterKernel(GatherV2, "cpu");
-registerKernel(gatherV2Config);
+/** The stock `cpu` kernel this module replaced (string and complex tensors still go to it). */
+export const stockGatherV2Config: KernelConfig | undefined = replaceKernel(gatherV2Config);

@@ -25,30 +25,18 @@
  * ```
  * @module
  */
-// Imported for its side effect: the stock cpu kernels are registered before this module replaces
-// one of them, whatever the import order. The kernel registry is global to the tfjs instance.
-import "@tensorflow/tfjs-backend-cpu";
 import {
-  getKernel,
   type KernelConfig,
   type KernelFunc,
-  registerKernel,
   type TensorInfo,
-  unregisterKernel,
   UnsortedSegmentSum,
 } from "@tensorflow/tfjs-core";
+// cpu_kernel.ts imports the cpu backend first: its stock kernels are registered before one is
+// replaced here, whatever the import order.
+import { type CpuBackendLike, type NumericValues, replaceKernel } from "./cpu_kernel.ts";
 
 /** The backend the kernel is registered for. */
 export const SEGMENT_SUM_BACKEND = "cpu";
-
-/** The typed-array view a cpu tensor's values are stored in. */
-type NumericValues = Float32Array | Int32Array | Uint8Array;
-
-/** The part of the cpu backend the kernel talks to. */
-interface CpuBackendLike {
-  readSync(dataId: unknown): unknown;
-  makeTensorInfo(shape: number[], dtype: string, values: NumericValues): TensorInfo;
-}
 
 /**
  * Scatter-add on typed arrays: the arithmetic of the kernel, pure (the arguments are not touched).
@@ -121,12 +109,6 @@ export const unsortedSegmentSumConfig: KernelConfig = {
 };
 
 /** The stock `cpu` kernel this module replaced (kept so tests can compare against it). */
-export const stockUnsortedSegmentSumConfig: KernelConfig | undefined = getKernel(
-  UnsortedSegmentSum,
-  SEGMENT_SUM_BACKEND,
+export const stockUnsortedSegmentSumConfig: KernelConfig | undefined = replaceKernel(
+  unsortedSegmentSumConfig,
 );
-
-if (stockUnsortedSegmentSumConfig != null) {
-  unregisterKernel(UnsortedSegmentSum, SEGMENT_SUM_BACKEND);
-}
-registerKernel(unsortedSegmentSumConfig);

@@ -16,27 +16,15 @@
  * ```
  * @module
  */
-// Imported for its side effect: the stock cpu kernels are registered before this module replaces
-// one of them, whatever the import order.
-import "@tensorflow/tfjs-backend-cpu";
 import {
-  getKernel,
   type KernelConfig,
   type KernelFunc,
-  registerKernel,
   type TensorInfo,
   Transpose,
-  unregisterKernel,
 } from "@tensorflow/tfjs-core";
-
-/** The typed-array view a numeric cpu tensor's values are stored in. */
-type NumericValues = Float32Array | Int32Array | Uint8Array;
-
-/** The part of the cpu backend the kernel talks to. */
-interface CpuBackendLike {
-  readSync(dataId: unknown): unknown;
-  makeTensorInfo(shape: number[], dtype: string, values: NumericValues): TensorInfo;
-}
+// cpu_kernel.ts imports the cpu backend first: its stock kernels are registered before one is
+// replaced here, whatever the import order.
+import { type CpuBackendLike, type NumericValues, replaceKernel } from "./cpu_kernel.ts";
 
 /**
  * Permutes the axes of a row-major array (pure: the arguments are not touched).
@@ -81,9 +69,6 @@ export function permuteAxes<T extends NumericValues>(x: T, shape: number[], perm
   return out;
 }
 
-/** The stock `cpu` kernel this module replaced (string and complex tensors still go to it). */
-export const stockTransposeConfig: KernelConfig | undefined = getKernel(Transpose, "cpu");
-
 /** The `Transpose` kernel function: {@link permuteAxes} on the tensor's values. */
 const transposeStrided: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
@@ -109,5 +94,5 @@ export const transposeConfig: KernelConfig = {
   kernelFunc: transposeStrided,
 };
 
-if (stockTransposeConfig != null) unregisterKernel(Transpose, "cpu");
-registerKernel(transposeConfig);
+/** The stock `cpu` kernel this module replaced (string and complex tensors still go to it). */
+export const stockTransposeConfig: KernelConfig | undefined = replaceKernel(transposeConfig);
