@@ -15,6 +15,7 @@
  */
 import { loadImdb } from "../src/imdb.ts";
 import { dropIds, padSequences, toCategorical, trainValSplit } from "../src/preprocessing.ts";
+import { median } from "./stats.ts";
 
 /** Run the steps once, here, and return the timings in seconds. */
 async function once(): Promise<
@@ -56,11 +57,6 @@ async function once(): Promise<
   const touch = Math.round(performance.now() - t1) / 1000;
   return { total_s: total, steps_s: steps, touch_1gb_fresh_memory_s: touch };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function runChild(cmd: string, args: string[]): Promise<Record<string, unknown>> {
   const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "inherit" }).output();

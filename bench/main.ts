@@ -23,6 +23,7 @@ import { prepareImdb } from "../src/preprocessing.ts";
 import { buildModel, MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/models.ts";
 import { evaluateModel, fitModel } from "../src/training.ts";
 import { benchScratchRnn } from "./scratch_rnn.ts";
+import { median } from "./stats.ts";
 
 /** Every model the bench knows, in peers.py's order. */
 const ALL_MODELS = ["scratch_rnn", ...MODEL_KINDS] as const;
@@ -88,12 +89,6 @@ function firstRows(x: NDArray<"int32">, rows: number): NDArray<"int32"> {
     dtype: "int32",
     data: x.data.subarray(0, rows * rowSize),
   });
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 type Prepared = Awaited<ReturnType<typeof prepareImdb>>;

@@ -21,6 +21,7 @@
 import { type NDArray, ndarray } from "../src/ndarray.ts";
 import { type PreparedImdb, prepareImdb, toCategorical } from "../src/preprocessing.ts";
 import { RecurrentNetwork } from "../src/recurrent_network.ts";
+import { median } from "./stats.ts";
 
 /** The book's settings of 9-2. */
 const N_CELLS = 32;
@@ -129,10 +130,7 @@ export async function benchScratchRnn(
     const ms = performance.now() - t0;
     if (b >= warmup) times.push(ms);
   }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  const result: ScratchRnnBenchResult = { impl: "deno", ms_per_batch: median };
+  const result: ScratchRnnBenchResult = { impl: "deno", ms_per_batch: median(times) };
   if (epochs > 0) {
     const net = new RecurrentNetwork({
       nCells: N_CELLS,

@@ -1,6 +1,6 @@
 /**
- * Times one training batch (batch 32, 100 steps) of the chapter's three models with the fused
- * layers and with the stock tfjs layers, on random word ids. Prints JSON lines in the form of
+ * Times one training batch (batch 32, 100 steps) of the chapter's three models (`buildModel`
+ * of `src/models.ts`) with the fused layers and with the stock tfjs layers, on random word ids. Prints JSON lines in the form of
  * `../shared/bench/peers.py`: model, impl, ms_per_batch (median after warm-up), batches, threads.
  * impl: `tfjs_fast_step` (fused layers, `trainOnBatchFast` of `src/train_step.ts`), `tfjs_fused`
  * (fused layers, `model.trainOnBatch`), `tfjs_stock` (stock layers and `tf.train.adam`).
@@ -15,48 +15,14 @@
  * @module
  */
 import { tf } from "../src/tf.ts";
-import { fusedLSTM, fusedSimpleRNN } from "../src/fused_rnn.ts";
-import { fusedAdam } from "../src/fused_adam.ts";
 import { trainOnBatchFast } from "../src/train_step.ts";
-import type { LayersModel, Tensor } from "@tensorflow/tfjs";
+import { buildModel, MAXLEN, MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/models.ts";
+import { median } from "../bench/stats.ts";
+import type { Tensor } from "@tensorflow/tfjs";
 
 const BATCH = 32;
-const STEPS = 100;
-const VOCABULARY = 1000;
-const ONE_HOT_WORDS = 100;
-
-type ModelKind = "simple_rnn_onehot" | "embedding_simple_rnn" | "embedding_lstm";
-
-/** The book's model: fused recurrent layers and Adam, or the stock ones (same weights layout). */
-function buildBenchModel(kind: ModelKind, fused: boolean): LayersModel {
-  const model = tf.sequential();
-  if (kind === "simple_rnn_onehot") {
-    const config = { units: 32, inputShape: [STEPS, ONE_HOT_WORDS] };
-    model.add(fused ? fusedSimpleRNN(config) : tf.layers.simpleRNN(config));
-  } else {
-    model.add(tf.layers.embedding({ inputDim: VOCABULARY, outputDim: 32, inputLength: STEPS }));
-    if (kind === "embedding_lstm") {
-      model.add(
-        fused ? fusedLSTM({ units: 8 }) : tf.layers.lstm({
-          units: 8,
-          recurrentActivation: "sigmoid",
-          unitForgetBias: true,
-        }),
-      );
-    } else model.add(fused ? fusedSimpleRNN({ units: 8 }) : tf.layers.simpleRNN({ units: 8 }));
-  }
-  model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
-  model.compile({
-    optimizer: kind === "simple_rnn_onehot"
-      ? tf.train.sgd(0.01)
-      : fused
-      ? fusedAdam(1e-3)
-      : tf.train.adam(1e-3),
-    loss: "binaryCrossentropy",
-    metrics: ["accuracy"],
-  });
-  return model;
-}
+/** Seed of the weights (the timings do not depend on it). */
+const SEED = 42;
 
 /**
  * Random batches: int32 ids [32, 100] (float32 one-hot [32, 100, 100] for the one-hot model),
@@ -64,21 +30,15 @@ function buildBenchModel(kind: ModelKind, fused: boolean): LayersModel {
  */
 function randomBatch(kind: ModelKind, seed: number): { x: Tensor; y: Tensor } {
   return tf.tidy(() => {
-    const words = kind === "simple_rnn_onehot" ? ONE_HOT_WORDS : VOCABULARY;
-    const ids = tf.randomUniform([BATCH, STEPS], 0, words, "int32", seed);
+    const { numWords: words, oneHot } = MODEL_SPECS[kind];
+    const ids = tf.randomUniform([BATCH, MAXLEN], 0, words, "int32", seed);
     // as src/training.ts cuts batches: one-hot float32 data in a Float32Array, int32 word ids
-    const x = kind === "simple_rnn_onehot"
-      ? tf.tensor3d(Float32Array.from(tf.oneHot(ids, words).dataSync()), [BATCH, STEPS, words])
+    const x = oneHot
+      ? tf.tensor3d(Float32Array.from(tf.oneHot(ids, words).dataSync()), [BATCH, MAXLEN, words])
       : ids;
     const y = tf.randomUniform([BATCH, 1], 0, 2, "int32", seed + 1).toFloat();
     return { x, y };
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** How a batch is trained: stock layers, fused layers + trainOnBatch, fused + trainOnBatchFast. */
@@ -86,7 +46,7 @@ type Impl = "stock" | "fused" | "fast_step";
 
 async function timeTraining(kind: ModelKind, impl: Impl, batches: number): Promise<number> {
   const fused = impl !== "stock";
-  const model = buildBenchModel(kind, fused);
+  const model = buildModel(kind, { seed: SEED, fused });
   const data = Array.from({ length: 4 }, (_, i) => randomBatch(kind, 1 + 2 * i));
   const warmUp = Math.min(3, batches);
   const times: number[] = [];
@@ -135,11 +95,10 @@ const batches = flag("--batches", 60);
 const stockBatches = flag("--stock-batches", 5);
 const rounds = flag("--rounds", 1);
 const peerThreads = args.includes("--peer-threads") ? flag("--peer-threads", 1) : null;
-const kinds: ModelKind[] = ["simple_rnn_onehot", "embedding_simple_rnn", "embedding_lstm"];
 const lines: BenchLine[] = [];
 for (let round = 0; round < rounds; round++) {
   const roundLines: BenchLine[] = [];
-  for (const kind of kinds) {
+  for (const kind of MODEL_KINDS) {
     const fastMs = await timeTraining(kind, "fast_step", batches);
     roundLines.push({
       model: kind,
