@@ -17,9 +17,7 @@ import type { NDArray } from "./ndarray.ts";
 import type { WordIndex } from "./imdb.ts";
 import { encodeReview } from "./tokenize.ts";
 import { dropIds, padSequences, toCategorical } from "./preprocessing.ts";
-
-/** A tfjs layers model with one input and a [batch, 1] sigmoid output. */
-type LayersModel = Awaited<ReturnType<typeof tf.loadLayersModel>>;
+import type { LayersModel } from "./training.ts";
 
 /** Ids the book drops before padding: padding 0, start 1, out-of-vocabulary 2. */
 const DROPPED_IDS_AT_MOST = 2;

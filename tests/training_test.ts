@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../src/tf.ts";
 import { type NDArray, ndarray } from "../src/ndarray.ts";
 import { RandomState } from "../src/random_state.ts";
+import { toCategorical } from "../src/preprocessing.ts";
 import { buildModel, type ModelKind } from "../src/models.ts";
 import { type BatchLogs, type EpochLogs, evaluateModel, fitModel } from "../src/training.ts";
 import { formatBatchLine, formatEpochLine, terminalProgressBar } from "../src/progress_bar.ts";
@@ -31,13 +32,6 @@ function toyReviews(
     }
   }
   return { x, y };
-}
-
-/** One-hot float32 [n, steps, width] of ids [n, steps]. */
-function oneHot(x: NDArray<"int32">, width: number): NDArray<"float32"> {
-  const out = ndarray({ shape: [...x.shape, width], dtype: "float32" });
-  x.data.forEach((id, i) => out.data[i * width + id] = 1);
-  return out;
 }
 
 function fresh(kind: ModelKind, fused = true) {
@@ -104,7 +98,7 @@ Deno.test("fitModel", async (t) => {
       ...options,
       validationData: [small.x, small.y],
     });
-    const encoded = oneHot(small.x, 100);
+    const encoded = toCategorical(small.x, 100);
     const fromOneHot = await fitModel(fresh("simple_rnn_onehot"), encoded, small.y, {
       ...options,
       validationData: [encoded, small.y],
@@ -183,7 +177,7 @@ Deno.test("fitModel", async (t) => {
       /batchSize must be a positive integer, got 0/,
     );
     await assert.rejects(
-      fitModel(fresh("simple_rnn_onehot"), oneHot(toyReviews(2, 20, 50, 1).x, 50), [0, 1], {
+      fitModel(fresh("simple_rnn_onehot"), toCategorical(toyReviews(2, 20, 50, 1).x, 50), [0, 1], {
         seed: 1,
       }),
       /shape \[2, 20, 50\]; the model expects \[null, 100, 100\]/,
