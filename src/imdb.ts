@@ -81,14 +81,15 @@ export interface ImdbData {
 }
 
 /** The raw arrays of `imdb.npz`: word ranks (the = 1), unshuffled. */
-interface RawImdb {
-  xTrain: Int32Array[];
-  yTrain: Int32Array;
-  xTest: Int32Array[];
-  yTest: Int32Array;
-}
+type RawImdb = ImdbData;
 
 const rawCache = new Map<string, RawImdb>();
+
+/** A cache key for the file at `path` that changes when the file does (size, mtime). */
+async function fileVersionKey(path: string): Promise<string> {
+  const stat = await Deno.stat(path);
+  return `${path}\0${stat.size}\0${stat.mtime?.getTime()}`;
+}
 
 function checkInt(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
@@ -193,8 +194,7 @@ export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbData>
     downloadDir: options.downloadDir,
     download: options.download,
   });
-  const stat = await Deno.stat(path);
-  const cacheKey = `${path}\0${stat.size}\0${stat.mtime?.getTime()}`; // a changed file is re-read
+  const cacheKey = await fileVersionKey(path); // a changed file is re-read
   let raw = cache ? rawCache.get(cacheKey) : undefined;
   if (!raw) {
     raw = await readImdbNpz(path);
@@ -233,17 +233,11 @@ export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbData>
       }
     }
   }
+  const encoding = { head, startChar, indexFrom, skipTop, limit, oovChar };
   return {
-    xTrain: encodeAll(raw.xTrain, trainKept, {
-      head,
-      startChar,
-      indexFrom,
-      skipTop,
-      limit,
-      oovChar,
-    }),
+    xTrain: encodeAll(raw.xTrain, trainKept, encoding),
     yTrain: Int32Array.from(trainKept, (k) => raw.yTrain[k]),
-    xTest: encodeAll(raw.xTest, testKept, { head, startChar, indexFrom, skipTop, limit, oovChar }),
+    xTest: encodeAll(raw.xTest, testKept, encoding),
     yTest: Int32Array.from(testKept, (k) => raw.yTest[k]),
   };
 }
@@ -320,8 +314,7 @@ export async function getWordIndex(options: ImdbSourceOptions = {}): Promise<Wor
     hash: { algorithm: "md5", hex: WORD_INDEX_MD5 },
     ...options,
   });
-  const stat = await Deno.stat(path);
-  const cacheKey = `${path}\0${stat.size}\0${stat.mtime?.getTime()}`;
+  const cacheKey = await fileVersionKey(path);
   const cached = wordIndexCache.get(cacheKey);
   if (cached) return cached; // frozen: safe to share
   let parsed: unknown;

@@ -155,18 +155,12 @@ export function unzip(zip: Uint8Array, name = "archive.zip"): Map<string, Uint8A
  *
  * @param zip the archive's bytes.
  * @param name the archive's name or path, for error messages.
- * @param keys when given, only these arrays are parsed.
  * @throws Error as {@link unzip} and {@link parseNpy} do.
  */
-export function readNpz(
-  zip: Uint8Array,
-  name = "archive.npz",
-  keys?: readonly string[],
-): Map<string, NpyArray> {
+export function readNpz(zip: Uint8Array, name = "archive.npz"): Map<string, NpyArray> {
   const out = new Map<string, NpyArray>();
   for (const [file, bytes] of unzip(zip, name)) {
     const key = file.endsWith(".npy") ? file.slice(0, -4) : file;
-    if (keys && !keys.includes(key)) continue;
     out.set(key, parseNpy(bytes, `${name}/${file}`));
   }
   return out;

@@ -300,17 +300,9 @@ function scanIntList(
     if (bytes[q] === OP.MARK) {
       let r = q + 1;
       const groupStart = k;
-      for (let c = bytes[r]; r < n; c = bytes[r]) {
-        if (c === OP.BININT1 && r + 2 <= n) {
-          buf[k++] = bytes[r + 1];
-          r += 2;
-        } else if (c === OP.BININT2 && r + 3 <= n) {
-          buf[k++] = bytes[r + 1] | (bytes[r + 2] << 8);
-          r += 3;
-        } else if (c === OP.BININT && r + 5 <= n) {
-          buf[k++] = view.getInt32(r + 1, true);
-          r += 5;
-        } else break;
+      for (let size = intOpSize(bytes, r); size > 0; size = intOpSize(bytes, r)) {
+        buf[k++] = readIntOp(bytes, view, r);
+        r += size;
       }
       if (k === groupStart || r >= n || bytes[r] !== OP.APPENDS) {
         k = groupStart; // not a group of ints: leave it to the general path
@@ -454,15 +446,12 @@ export function unpickle(bytes: Uint8Array): PyValue {
       case OP.APPENDS: {
         const items = popMark();
         const list = growable(stack, memo, at);
-        if (!Array.isArray(list)) throw new Error(`pickle: APPENDS at byte ${at} on a non-list`);
         for (const item of items) list.push(value(item));
         break;
       }
       case OP.APPEND: {
         const item = value(pop());
-        const list = growable(stack, memo, at);
-        if (!Array.isArray(list)) throw new Error(`pickle: APPEND at byte ${at} on a non-list`);
-        list.push(item);
+        growable(stack, memo, at).push(item);
         break;
       }
       case OP.MARK:
@@ -569,14 +558,16 @@ export function unpickle(bytes: Uint8Array): PyValue {
         pos += 8;
         break;
       case OP.SHORT_BINUNICODE:
+      case OP.SHORT_BINBYTES:
         need(1);
-        stack.push(text(bytes[pos++]));
+        stack.push(op === OP.SHORT_BINUNICODE ? text(bytes[pos++]) : raw(bytes[pos++]));
         break;
-      case OP.BINUNICODE: {
+      case OP.BINUNICODE:
+      case OP.BINBYTES: {
         need(4);
         const k = view.getUint32(pos, true);
         pos += 4;
-        stack.push(text(k));
+        stack.push(op === OP.BINUNICODE ? text(k) : raw(k));
         break;
       }
       case OP.BINUNICODE8:
@@ -586,17 +577,6 @@ export function unpickle(bytes: Uint8Array): PyValue {
         const k = Number(view.getBigUint64(pos, true));
         pos += 8;
         stack.push(op === OP.BINUNICODE8 ? text(k) : raw(k));
-        break;
-      }
-      case OP.SHORT_BINBYTES:
-        need(1);
-        stack.push(raw(bytes[pos++]));
-        break;
-      case OP.BINBYTES: {
-        need(4);
-        const k = view.getUint32(pos, true);
-        pos += 4;
-        stack.push(raw(k));
         break;
       }
       case OP.LIST: {

@@ -89,8 +89,9 @@ export function toCategorical(
   x: NDArray | ArrayLike<number>,
   numClasses?: number,
 ): NDArray<"float32"> {
-  const ids: ArrayLike<number> = "shape" in x && "data" in x ? (x as NDArray).data : x;
-  let shape = "shape" in x && "data" in x ? [...(x as NDArray).shape] : [ids.length];
+  const isNDArray = "shape" in x && "data" in x;
+  const ids: ArrayLike<number> = isNDArray ? (x as NDArray).data : x;
+  let shape = isNDArray ? [...(x as NDArray).shape] : [ids.length];
   if (shape.length > 1 && shape[shape.length - 1] === 1) shape = shape.slice(0, -1);
   let nc = numClasses;
   if (nc === undefined) {

@@ -171,14 +171,7 @@ export class RandomState {
    * from the end, `j = random_interval(i)` for `i = n-1 .. 1`. `xs` is not modified.
    */
   shuffled<T>(xs: ArrayLike<T>): T[] {
-    const out = Array.from(xs);
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = this.randomInterval(i);
-      const t = out[i];
-      out[i] = out[j];
-      out[j] = t;
-    }
-    return out;
+    return this.#shuffleInPlace(Array.from(xs));
   }
 
   /**
@@ -192,7 +185,12 @@ export class RandomState {
     }
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = i;
-    for (let i = n - 1; i > 0; i--) {
+    return this.#shuffleInPlace(out);
+  }
+
+  /** numpy's legacy in-place shuffle of `out` (a fresh array, never an argument); returns it. */
+  #shuffleInPlace<A extends { [i: number]: unknown; length: number }>(out: A): A {
+    for (let i = out.length - 1; i > 0; i--) {
       const j = this.randomInterval(i);
       const t = out[i];
       out[i] = out[j];
