@@ -40,6 +40,7 @@ import {
   simpleRnnBackward,
   simpleRnnForward,
 } from "./rnn_kernels.ts";
+import { scatterAdd } from "./segment_sum.ts";
 
 /** Keras's `epsilon()`: binary cross-entropy clips probabilities to [EPSILON, 1 - EPSILON]. */
 const EPSILON = 1e-7;
@@ -116,6 +117,11 @@ interface FastPlan {
   dense: { kernel: Variable; bias: Variable | null };
   /** the trainable variables in `model.trainableWeights` order (the optimizer's order) */
   variables: Variable[];
+  /**
+   * the same variables in the order the fast step lists their gradients: [embedding table],
+   * kernel, recurrentKernel, [bias], dense kernel, [dense bias]
+   */
+  gradientOrder: Variable[];
 }
 
 /** The unset regulariser / constraint / dropout fields are all null, undefined or 0. */
@@ -199,10 +205,10 @@ function planFor(model: LayersModel): FastPlan | string {
   weights.push(d.kernel!);
   if (d.useBias && d.bias != null) weights.push(d.bias);
   const trainable = model.trainableWeights.map((w) => (w as unknown as LayerWeight).read());
-  const variables = weights.map((w) => w.read());
+  const gradientOrder = weights.map((w) => w.read());
   if (
-    weights.some((w) => !w.trainable) || trainable.length !== variables.length ||
-    trainable.some((v) => !variables.includes(v))
+    weights.some((w) => !w.trainable) || trainable.length !== gradientOrder.length ||
+    trainable.some((v) => !gradientOrder.includes(v))
   ) return "some weights are frozen or not covered";
 
   return {
@@ -221,6 +227,7 @@ function planFor(model: LayersModel): FastPlan | string {
       bias: d.useBias && d.bias != null ? d.bias.read() : null,
     },
     variables: trainable,
+    gradientOrder,
   };
 }
 
@@ -311,22 +318,6 @@ function gatherRows(
     out.set(table.subarray(id * width, (id + 1) * width), r * width);
   }
   return out;
-}
-
-/** d loss / d table of an embedding lookup: scatter-add of dx [rows, width] by id. */
-function scatterRows(
-  ids: ArrayLike<number>,
-  dx: Float32Array,
-  inputDim: number,
-  width: number,
-): Float32Array {
-  const sum = new Float64Array(inputDim * width);
-  for (let r = 0; r < ids.length; r++) {
-    const to = Math.trunc(ids[r]) * width;
-    const from = r * width;
-    for (let k = 0; k < width; k++) sum[to + k] += dx[from + k];
-  }
-  return Float32Array.from(sum);
 }
 
 /** The SGD step of `tf.train.sgd` (value + (-lr) * g, each op rounded to float32). */
@@ -490,8 +481,11 @@ function trainPlanned(
   }
   const gradients: Float32Array[] = [];
   if (embedding !== null) {
+    // d loss / d table: scatter-add of dx [rows, width] by id (ids checked by gatherRows;
+    // Int32Array truncates float ids as tfjs's cast does)
     const dx = inputGrad(grads, args);
-    gradients.push(scatterRows(xs.dataSync(), dx, embedding.inputDim, inputDim));
+    const ids = Int32Array.from(xs.dataSync());
+    gradients.push(Float32Array.from(scatterAdd(dx, ids, embedding.inputDim, inputDim)));
   }
   releaseScratch(grads.dZ);
   gradients.push(grads.dKernel, grads.dRecurrentKernel);
@@ -499,14 +493,8 @@ function trainPlanned(
   gradients.push(Float32Array.from(dW));
   if (dense.bias !== null) gradients.push(Float32Array.of(dB));
 
-  // the planned order -> the optimizer's (trainableWeights) order
-  const planned: Variable[] = [];
-  if (embedding !== null) planned.push(embedding.table);
-  planned.push(rnn.kernel, rnn.recurrentKernel);
-  if (rnn.bias !== null) planned.push(rnn.bias);
-  planned.push(dense.kernel);
-  if (dense.bias !== null) planned.push(dense.bias);
-  const ordered = plan.variables.map((v) => gradients[planned.indexOf(v)]);
+  // the gradients' order -> the optimizer's (trainableWeights) order
+  const ordered = plan.variables.map((v) => gradients[plan.gradientOrder.indexOf(v)]);
   applyGradients(model.optimizer, plan.variables, ordered);
   // float32, as trainOnBatch reads them from tensors (an accuracy of 1/3 is 0.3333333432674408)
   return [f32(loss), f32(accuracy)];
