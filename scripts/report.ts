@@ -20,6 +20,7 @@
  */
 
 import {
+  escapeHtml,
   figureBundle,
   PLOTLY_MIME,
   type PlotlyFigure,
@@ -247,10 +248,6 @@ async function toHtml(name: string, tmp: string): Promise<string> {
   return await Deno.readTextFile(`${tmp}/${name}.html`);
 }
 
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** The index page: one section per notebook with its link, run time and headline figures. */
 export async function indexPage(pages: PageSummary[]): Promise<string> {
   let plotly: string | undefined = await plotlyJs();
@@ -261,8 +258,8 @@ export async function indexPage(pages: PageSummary[]): Promise<string> {
       return `<div class="figure">${html}</div>`;
     }).join("\n");
     return `<section>
-<h2><a href="${escape(p.name)}.html">${escape(p.title)}</a></h2>
-<p class="meta">${escape(p.name)}.ipynb, executed in ${p.seconds.toFixed(1)} s${
+<h2><a href="${escapeHtml(p.name)}.html">${escapeHtml(p.title)}</a></h2>
+<p class="meta">${escapeHtml(p.name)}.ipynb, executed in ${p.seconds.toFixed(1)} s${
       p.quick ? " (quick run: <code>CH9_QUICK=1</code>, small subset, few epochs)" : ""
     }</p>
 <div class="figures">${figs}</div>

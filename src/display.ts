@@ -683,10 +683,13 @@ export function assertShape(
   return shapeString(got);
 }
 
+/** Whether `v` is an array or a typed array (what deepEqual compares element by element). */
+function isList(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
+
 function deepEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
-  const isList = (v: unknown) =>
-    Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
   if (isList(a) && isList(b)) {
     const x = a as ArrayLike<unknown>, y = b as ArrayLike<unknown>;
     if (x.length !== y.length) return false;
@@ -705,8 +708,6 @@ function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 function firstDifference(a: unknown, b: unknown): string {
-  const isList = (v: unknown) =>
-    Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
   if (isList(a) && isList(b)) {
     const x = a as ArrayLike<unknown>, y = b as ArrayLike<unknown>;
     if (x.length !== y.length) return ` (length ${y.length}, expected ${x.length})`;

@@ -757,8 +757,8 @@ export class RecurrentNetwork {
 
   /** The book's `score`: the fraction of samples whose prediction equals y [m] (0/1). */
   score(x: NDArray, y: ArrayLike<number>): number {
+    checkY(y, this.#checkX(x, "x")[0], "y");
     const p = this.predict(x);
-    checkY(y, x.shape[0], "y");
     const classes = this.#nClasses;
     let equal = 0;
     for (let i = 0; i < p.length; i++) if (p[i] === y[Math.floor(i / classes)]) equal++;
@@ -831,7 +831,6 @@ export class RecurrentNetwork {
     }
   }
 
-  /** The WebAssembly operands, with room for m samples' products; null without the kernel. */
   /**
    * With the SIMD kernels, the work buffers for m samples of `steps` steps in their memory
    * (hidden states and the X·W1x table included: `#h` and `#table` become views of it);
@@ -876,16 +875,25 @@ export class RecurrentNetwork {
       buffers.x.set(data);
       kernels.keys(m * steps, features);
       keys.set(buffers.keys.subarray(0, m * steps));
+    } else {
+      this.#encodeRows(data, m * steps, features);
     }
+    const n = this.nCells, w1h = this.#w1h!, w1hT = this.#w1hT;
+    this.#table.set(this.#w1x!);
+    this.#table.fill(0, features * n, (features + 1) * n);
+    for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) w1hT[c * n + a] = w1h[a * n + c];
+    this.#keysInput = x;
+  }
+
+  /** `#encode`'s row keys in plain loops: `rows` rows of `features` values of data. */
+  #encodeRows(data: NDArray["data"], rows: number, features: number): void {
+    const keys = this.#keys;
     // float32 rows of even length: test two values at once through a float64 view (a float64
     // is ±0 only when both halves are float32 zeros; anything else is looked at value by value).
     const pairs = data instanceof Float32Array && features % 2 === 0 && data.byteOffset % 8 === 0
       ? new Float64Array(data.buffer, data.byteOffset, data.length / 2)
       : null;
-    const plainRows = kernels !== null && data instanceof Float32Array && features % 4 === 0
-      ? 0
-      : m * steps;
-    for (let r = 0; r < plainRows; r++) {
+    for (let r = 0; r < rows; r++) {
       const o = r * features;
       let key = features;
       if (pairs !== null) {
@@ -909,11 +917,6 @@ export class RecurrentNetwork {
       }
       keys[r] = key;
     }
-    const n = this.nCells, w1h = this.#w1h!, w1hT = this.#w1hT;
-    this.#table.set(this.#w1x!);
-    this.#table.fill(0, features * n, (features + 1) * n);
-    for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) w1hT[c * n + a] = w1h[a * n + c];
-    this.#keysInput = x;
   }
 
   /**
