@@ -13,8 +13,8 @@
  * `PYTHON` picks the Python (default `python3`, which needs numpy).
  * @module
  */
-import { loadImdb } from "../src/imdb.ts";
-import { dropIds, padSequences, toCategorical, trainValSplit } from "../src/preprocessing.ts";
+import { loadImdb } from "../src/data/imdb.ts";
+import { dropIds, padSequences, toCategorical, trainValSplit } from "../src/data/preprocessing.ts";
 import { median } from "./stats.ts";
 
 /** Run the steps once, here, and return the timings in seconds. */
@@ -76,7 +76,7 @@ if (import.meta.main) {
     const noHugepagesToo = args.includes("--also-no-hugepages");
     const python3 = Deno.env.get("PYTHON") ?? "python3";
     const self = new URL(import.meta.url).pathname;
-    const script = new URL("../scripts/bench_data_pipeline.py", import.meta.url).pathname;
+    const script = new URL("./data_pipeline.py", import.meta.url).pathname;
     const byImpl: Record<string, Record<string, unknown>[]> = {};
     for (let r = 0; r < runs; r++) {
       const results = [await runChild(Deno.execPath(), ["run", "-A", self, "--once"])];

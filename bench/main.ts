@@ -17,11 +17,11 @@
  * tfjs' cpu backend runs on one thread: `threads` is 1.
  * @module
  */
-import { tf } from "../src/tf.ts";
-import { type NDArray, ndarray } from "../src/ndarray.ts";
-import { prepareImdb } from "../src/preprocessing.ts";
-import { buildModel, MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/models.ts";
-import { evaluateModel, fitModel } from "../src/training.ts";
+import { tf } from "../src/tfjs/tf.ts";
+import { type NDArray, ndarray } from "../src/data/ndarray.ts";
+import { prepareImdb } from "../src/data/preprocessing.ts";
+import { buildModel, MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
+import { evaluateModel, fitModel } from "../src/tfjs/training.ts";
 import { benchScratchRnn } from "./scratch_rnn.ts";
 import { median } from "./stats.ts";
 

@@ -18,9 +18,9 @@
  * ```
  * @module
  */
-import { type NDArray, ndarray } from "../src/ndarray.ts";
-import { type PreparedImdb, prepareImdb, toCategorical } from "../src/preprocessing.ts";
-import { RecurrentNetwork } from "../src/recurrent_network.ts";
+import { type NDArray, ndarray } from "../src/data/ndarray.ts";
+import { type PreparedImdb, prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
+import { RecurrentNetwork } from "../src/scratch/recurrent_network.ts";
 import { median } from "./stats.ts";
 
 /** The book's settings of 9-2. */

@@ -15,11 +15,11 @@
  * `--save DIR` writes each trained model to DIR/<model>/ (model.json + weights.bin).
  * @module
  */
-import { prepareImdb, toCategorical } from "../src/preprocessing.ts";
-import { buildModel, MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/models.ts";
-import { evaluateModel, fitModel } from "../src/training.ts";
-import { terminalProgressBar } from "../src/progress_bar.ts";
-import { saveModel } from "../src/model_io.ts";
+import { prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
+import { buildModel, MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
+import { evaluateModel, fitModel } from "../src/tfjs/training.ts";
+import { terminalProgressBar } from "../src/notebook/progress_bar.ts";
+import { saveModel } from "../src/tfjs/model_io.ts";
 
 /** Validation accuracy the book's reruns gave (book figure in the comment). */
 const ACCEPTED: Record<ModelKind, readonly [number, number]> = {

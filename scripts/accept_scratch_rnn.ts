@@ -16,9 +16,9 @@
  * instead of the gradient's W1hᵀ.
  * @module
  */
-import { prepareImdb, toCategorical } from "../src/preprocessing.ts";
-import { RecurrentNetwork } from "../src/recurrent_network.ts";
-import { shapeString } from "../src/ndarray.ts";
+import { prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
+import { RecurrentNetwork } from "../src/scratch/recurrent_network.ts";
+import { shapeString } from "../src/data/ndarray.ts";
 
 /** The book's settings. */
 const EPOCHS = 20;

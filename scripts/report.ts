@@ -26,7 +26,7 @@ import {
   type PlotlyFigure,
   plotlyJs,
   readNpmFile,
-} from "../src/display.ts";
+} from "../src/notebook/display.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const NOTEBOOKS = new URL("notebooks/", ROOT);
@@ -125,7 +125,7 @@ function hasMath(nb: Notebook): boolean {
 /**
  * Throws when a cell lacks outputs it must have: one plotly figure per `showFigure(` call, and
  * at least one output for a cell that calls a display helper. (Deno's kernel can drop output
- * messages; src/display.ts paces them, and this makes any loss fail the report, not hide.)
+ * messages; src/notebook/display.ts paces them, and this makes any loss fail the report, not hide.)
  */
 function assertOutputsComplete(nb: Notebook, name: string): void {
   nb.cells.forEach((cell, i) => {

@@ -1,0 +1,35 @@
+/**
+ * The data of chapter 9-2: Keras's IMDB movie reviews read without Python (`imdb.npz`,
+ * `imdb_word_index.json`), numpy's seeded generator, Keras's preprocessing (`pad_sequences`,
+ * `to_categorical`), the book's split, and the tokenizer that turns a typed review into ids.
+ *
+ * Private files: `_npz.ts` (zip), `_npy.ts` (`.npy` arrays), `_pickle.ts` (numpy's object
+ * arrays, a restricted unpickler), `_download.ts` (where the files are found, or fetched).
+ * @module
+ */
+export { firstRows, type NDArray, ndarray, shapeString, size } from "./ndarray.ts";
+export type { DType, TypedArrayOf } from "./ndarray.ts";
+export { RandomState } from "./random_state.ts";
+export {
+  decodeReview,
+  getWordIndex,
+  type ImdbData,
+  type ImdbSourceOptions,
+  invertWordIndex,
+  loadImdb,
+  type LoadImdbOptions,
+  type WordIndex,
+} from "./imdb.ts";
+export type { DownloadOptions } from "./_download.ts";
+export {
+  dropIds,
+  padSequences,
+  type PadSequencesOptions,
+  type PreparedImdb,
+  prepareImdb,
+  type PrepareImdbOptions,
+  toCategorical,
+  type TrainValSplit,
+  trainValSplit,
+} from "./preprocessing.ts";
+export { encodeReview, type EncodeReviewOptions, textToSequence, tokenize } from "./tokenize.ts";

@@ -1,0 +1,252 @@
+/**
+ * What the book does to the IMDB reviews before training (9-2), with Keras's semantics:
+ * dropping the reserved ids, the seed-42 train/validation split, `pad_sequences` and
+ * `to_categorical`; and `prepareImdb`, the whole pipeline in one call.
+ *
+ * @example
+ * ```ts
+ * const { xTrain, xVal } = await prepareImdb({ numWords: 100 });
+ * xTrain.shape; // [20000, 100]
+ * toCategorical(xTrain).shape; // [20000, 100, 100]
+ * ```
+ * @module
+ */
+import { type DownloadOptions } from "./_download.ts";
+import { loadImdb } from "./imdb.ts";
+import { type NDArray, ndarray, type TypedArrayOf } from "./ndarray.ts";
+import { RandomState } from "./random_state.ts";
+
+/** Options of {@link padSequences}, Keras's `pad_sequences` defaults. */
+export interface PadSequencesOptions<D extends "int32" | "float32" | "float64"> {
+  /** Length of every row (default: the longest sequence). */
+  maxlen?: number;
+  /** `"pre"` (default): pad on the left; `"post"`: on the right. */
+  padding?: "pre" | "post";
+  /** `"pre"` (default): cut the start of longer sequences; `"post"`: the end. */
+  truncating?: "pre" | "post";
+  /** Fill value (default 0). */
+  value?: number;
+  /** Element type (default `"int32"`). */
+  dtype?: D;
+}
+
+/**
+ * Keras `pad_sequences`: ragged sequences -> one `[n, maxlen]` matrix, shorter ones padded with
+ * `value`, longer ones truncated.
+ *
+ * @param seqs n sequences of ids (not modified).
+ * @returns NDArray<dtype> [n, maxlen].
+ * @throws Error for a negative or non-integer `maxlen` or an unknown `padding`/`truncating`.
+ *
+ * @example
+ * ```ts
+ * padSequences([[1], [2, 3], [4, 5, 6]], { maxlen: 2 }).data; // Int32Array [0, 1, 2, 3, 5, 6]
+ * ```
+ */
+export function padSequences<D extends "int32" | "float32" | "float64" = "int32">(
+  seqs: readonly ArrayLike<number>[],
+  options: PadSequencesOptions<D> = {},
+): NDArray<D> {
+  const { padding = "pre", truncating = "pre", value = 0 } = options;
+  const dtype = (options.dtype ?? "int32") as D;
+  if (padding !== "pre" && padding !== "post") {
+    throw new Error(`Padding type "${padding}" not understood (use "pre" or "post")`);
+  }
+  if (truncating !== "pre" && truncating !== "post") {
+    throw new Error(`Truncating type "${truncating}" not understood (use "pre" or "post")`);
+  }
+  let maxlen = options.maxlen;
+  if (maxlen === undefined) {
+    maxlen = 0;
+    for (const s of seqs) if (s.length > maxlen) maxlen = s.length;
+  } else if (!Number.isInteger(maxlen) || maxlen < 0) {
+    throw new Error(`maxlen must be a non-negative integer, got ${maxlen}`);
+  }
+  const out = ndarray({ shape: [seqs.length, maxlen], dtype });
+  const data = out.data as TypedArrayOf[D];
+  if (value !== 0) data.fill(value);
+  for (let i = 0; i < seqs.length; i++) {
+    const s = seqs[i];
+    const len = Math.min(s.length, maxlen);
+    const from = truncating === "pre" ? s.length - len : 0; // first element kept
+    const to = i * maxlen + (padding === "pre" ? maxlen - len : 0); // where it goes
+    for (let j = 0; j < len; j++) data[to + j] = s[from + j];
+  }
+  return out;
+}
+
+/**
+ * Keras `to_categorical`: integer classes -> float32 one-hot vectors.
+ *
+ * @param x NDArray of class ids, any shape (or a flat list). As in Keras, a last axis of size 1
+ *   is dropped first: `[n, 1]` gives `[n, numClasses]`.
+ * @param numClasses default: the largest id + 1.
+ * @returns NDArray<"float32"> [...x.shape, numClasses], e.g. [20000, 100] -> [20000, 100, 100]
+ *   (800,000,000 bytes).
+ * @throws Error for an id that is negative, not an integer, or `>= numClasses`.
+ */
+export function toCategorical(
+  x: NDArray | ArrayLike<number>,
+  numClasses?: number,
+): NDArray<"float32"> {
+  const isNDArray = "shape" in x && "data" in x;
+  const ids: ArrayLike<number> = isNDArray ? (x as NDArray).data : x;
+  let shape = isNDArray ? [...(x as NDArray).shape] : [ids.length];
+  if (shape.length > 1 && shape[shape.length - 1] === 1) shape = shape.slice(0, -1);
+  let nc = numClasses;
+  if (nc === undefined) {
+    nc = 0;
+    for (let i = 0; i < ids.length; i++) if (ids[i] + 1 > nc) nc = ids[i] + 1;
+  } else if (!Number.isInteger(nc) || nc < 1) {
+    throw new Error(`numClasses must be a positive integer, got ${nc}`);
+  }
+  const out = ndarray({ shape: [...shape, nc], dtype: "float32" });
+  const data = out.data;
+  for (let i = 0, offset = 0; i < ids.length; i++, offset += nc) {
+    const id = ids[i];
+    if (!(id >= 0 && id < nc && id === Math.floor(id))) {
+      throw new Error(`toCategorical: id ${id} at index ${i} is not an integer in [0, ${nc})`);
+    }
+    data[offset + id] = 1;
+  }
+  return out;
+}
+
+/**
+ * The book's `[w for w in x if w > 2]` for every review: drop padding (0), start (1) and
+ * out-of-vocabulary (2) ids, or all ids `<= atMost`.
+ *
+ * @param seqs reviews of ids (not modified).
+ * @returns new Int32Array[] with only ids `> atMost`.
+ */
+export function dropIds(
+  seqs: readonly ArrayLike<number>[],
+  options: { atMost?: number } = {},
+): Int32Array[] {
+  const { atMost = 2 } = options;
+  return seqs.map((s) => {
+    let k = 0;
+    for (let j = 0; j < s.length; j++) if (s[j] > atMost) k++;
+    const out = new Int32Array(k);
+    k = 0;
+    for (let j = 0; j < s.length; j++) if (s[j] > atMost) out[k++] = s[j];
+    return out;
+  });
+}
+
+/** The rows of `xs` at `indices`, in that order (numpy's `x[indices]`). */
+export function takeRows<T>(xs: ArrayLike<T>, indices: ArrayLike<number>): T[] {
+  return Array.from({ length: indices.length }, (_, i) => {
+    const k = indices[i];
+    if (!(k >= 0 && k < xs.length)) {
+      throw new Error(`takeRows: index ${k} outside [0, ${xs.length})`);
+    }
+    return xs[k];
+  });
+}
+
+/** A train/validation split. */
+export interface TrainValSplit<T> {
+  xTrain: T[];
+  yTrain: Int32Array;
+  xVal: T[];
+  yVal: Int32Array;
+  /** The permutation used: first `nTrain` -> train, rest -> validation. */
+  index: Int32Array;
+}
+
+/**
+ * The book's split: `np.random.seed(seed); random_index = np.random.permutation(n)`, the first
+ * `nTrain` of those rows for training, the rest for validation.
+ *
+ * @param x n samples; `y` n labels.
+ * @throws Error when `x` and `y` differ in length or `nTrain` is outside `[0, n]`.
+ */
+export function trainValSplit<T>(
+  x: ArrayLike<T>,
+  y: ArrayLike<number>,
+  options: { nTrain: number; seed?: number },
+): TrainValSplit<T> {
+  const { nTrain, seed = 42 } = options;
+  if (x.length !== y.length) throw new Error(`x has ${x.length} samples, y has ${y.length}`);
+  if (!Number.isInteger(nTrain) || nTrain < 0 || nTrain > x.length) {
+    throw new Error(`nTrain must be an integer in [0, ${x.length}], got ${nTrain}`);
+  }
+  const index = new RandomState(seed).permutation(x.length);
+  const trainIdx = index.subarray(0, nTrain);
+  const valIdx = index.subarray(nTrain);
+  return {
+    xTrain: takeRows(x, trainIdx),
+    yTrain: Int32Array.from(takeRows(y, trainIdx)),
+    xVal: takeRows(x, valIdx),
+    yVal: Int32Array.from(takeRows(y, valIdx)),
+    index,
+  };
+}
+
+/** Options of {@link prepareImdb}. */
+export interface PrepareImdbOptions {
+  /** Vocabulary size passed to `loadImdb` (the book: 100 for one-hot, 1000 for embeddings). */
+  numWords: number;
+  /** Most common words left out (default 20, as the book). */
+  skipTop?: number;
+  /** Time steps per review after padding (default 100). */
+  maxlen?: number;
+  /** Seed of the validation split permutation (default 42, as the book). */
+  valSeed?: number;
+  /** Training samples; the rest of the 25,000 validate (default 20000). */
+  nTrain?: number;
+  /** Directory holding `imdb.npz` (default: `$IMDB_DATA_DIR`, the Keras cache, `data/`). */
+  dataDir?: string;
+  /** A path to `imdb.npz` itself. */
+  path?: string;
+  /** Download behaviour when the file is nowhere. */
+  download?: DownloadOptions;
+}
+
+/** The book's prepared IMDB arrays. */
+export interface PreparedImdb {
+  /** [nTrain, maxlen] int32 ids, pre-padded with 0. */
+  xTrain: NDArray<"int32">;
+  /** [nTrain] 0/1 labels. */
+  yTrain: Int32Array;
+  /** [25000 - nTrain, maxlen] int32. */
+  xVal: NDArray<"int32">;
+  /** [25000 - nTrain]. */
+  yVal: Int32Array;
+  /** [25000, maxlen] int32: the test set treated the same way. */
+  xTest: NDArray<"int32">;
+  /** [25000]. */
+  yTest: Int32Array;
+}
+
+/**
+ * The book's whole 9-2 preparation: `imdb.load_data(skip_top=20, num_words=numWords)`, drop ids
+ * `<= 2`, the seed-42 permutation split 20000/5000, `pad_sequences(maxlen=100)`; the test set
+ * gets the same dropping and padding.
+ *
+ * @example
+ * ```ts
+ * const { xTrain, xVal } = await prepareImdb({ numWords: 100 });
+ * [xTrain.shape, xVal.shape]; // [[20000, 100], [5000, 100]]
+ * ```
+ */
+export async function prepareImdb(options: PrepareImdbOptions): Promise<PreparedImdb> {
+  const { numWords, skipTop = 20, maxlen = 100, valSeed = 42, nTrain = 20000 } = options;
+  const data = await loadImdb({
+    numWords,
+    skipTop,
+    dataDir: options.dataDir,
+    path: options.path,
+    download: options.download,
+  });
+  const split = trainValSplit(dropIds(data.xTrain), data.yTrain, { nTrain, seed: valSeed });
+  return {
+    xTrain: padSequences(split.xTrain, { maxlen }),
+    yTrain: split.yTrain,
+    xVal: padSequences(split.xVal, { maxlen }),
+    yVal: split.yVal,
+    xTest: padSequences(dropIds(data.xTest), { maxlen }),
+    yTest: data.yTest,
+  };
+}

@@ -1,0 +1,501 @@
+/**
+ * One training step of the chapter's compiled models in typed-array loops: what
+ * `model.trainOnBatch(xs, ys)` does, without its ~130 small tfjs ops per batch.
+ *
+ * `model.trainOnBatch` on a fused model still records and replays a tape of small ops (the dense
+ * layer, the sigmoid, Keras's clipped binary cross-entropy, the accuracy metric, their gradients,
+ * the optimizer's updates), each costing ~20-50 µs of bookkeeping on the `cpu` backend whatever
+ * its size: ~6 ms per batch, as much as the recurrent arithmetic itself. {@link trainOnBatchFast}
+ * runs the same step as one pass through the weights' typed arrays:
+ *
+ *   forward   [embedding gather] -> fused RNN kernel -> dense(1) -> sigmoid -> clipped BCE, accuracy
+ *   backward  dz = (p - y) / batch -> dense grads, dh -> RNN kernel backward -> [scatter-add]
+ *   update    SGD as `tf.train.sgd` rounds it, anything else through `optimizer.applyGradients`
+ *             (one loop per variable for `fusedAdam`)
+ *
+ * It handles `tf.Sequential` models of the form `[embedding] -> fusedSimpleRNN | fusedLSTM
+ * (last step, goBackwards false) -> dense(units 1, sigmoid)`, compiled with loss
+ * `binaryCrossentropy` and metrics `["accuracy"]`, without regularisers, constraints or frozen
+ * layers; any other model goes through `model.trainOnBatch` (see {@link canTrainFast}).
+ * Results equal `model.trainOnBatch`'s to float32 rounding (~1e-7 relative; tested over several
+ * steps for the three models of the chapter).
+ *
+ * @example
+ * ```ts
+ * import { trainOnBatchFast } from "./_train_step.ts";
+ * const [loss, acc] = await trainOnBatchFast(model, xs, ys); // as model.trainOnBatch(xs, ys)
+ * ```
+ * @module
+ */
+import type { LayersModel, NamedTensorMap, Optimizer, Tensor, Variable } from "@tensorflow/tfjs";
+import { tf } from "./tf.ts";
+import { FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
+import {
+  inputGrad,
+  lstmBackward,
+  lstmForward,
+  releaseScratch,
+  type RnnForwardArgs,
+  type RnnGrads,
+  simpleRnnBackward,
+  simpleRnnForward,
+} from "../kernels/rnn.ts";
+import { scatterAdd } from "../kernels/segment_sum.ts";
+
+/** Keras's `epsilon()`: binary cross-entropy clips probabilities to [EPSILON, 1 - EPSILON]. */
+const EPSILON = 1e-7;
+/** The accuracy metric's threshold: a probability above it predicts 1. */
+const THRESHOLD = 0.5;
+
+const f32 = Math.fround;
+
+/** A tfjs-layers weight: the trainable variable behind a layer field. */
+interface LayerWeight {
+  read(): Variable;
+  trainable: boolean;
+}
+
+/** The fields of the layers the fast step reads (tfjs-layers keeps them public at runtime). */
+interface LayerFields {
+  getClassName(): string;
+  activityRegularizer?: unknown;
+  // Embedding
+  embeddings?: LayerWeight;
+  inputDim?: number;
+  outputDim?: number;
+  maskZero?: boolean;
+  embeddingsRegularizer?: unknown;
+  embeddingsConstraint?: unknown;
+  // RNN
+  cell?: CellFields;
+  returnSequences?: boolean;
+  goBackwards?: boolean;
+  // Dense
+  kernel?: LayerWeight;
+  bias?: LayerWeight | null;
+  units?: number;
+  useBias?: boolean;
+  activation?: { getClassName(): string };
+  kernelRegularizer?: unknown;
+  biasRegularizer?: unknown;
+  kernelConstraint?: unknown;
+  biasConstraint?: unknown;
+}
+
+/** The fields of a SimpleRNN / LSTM cell the fast step reads. */
+interface CellFields {
+  kernel: LayerWeight;
+  recurrentKernel: LayerWeight;
+  bias: LayerWeight | null;
+  units: number;
+  activation: { getClassName(): string };
+  recurrentActivation?: { getClassName(): string };
+  dropout?: number;
+  recurrentDropout?: number;
+  kernelRegularizer?: unknown;
+  recurrentRegularizer?: unknown;
+  biasRegularizer?: unknown;
+  kernelConstraint?: unknown;
+  recurrentConstraint?: unknown;
+  biasConstraint?: unknown;
+}
+
+/** A model the fast step can train, taken apart. */
+interface FastPlan {
+  /** [vocabulary, width] table, or null when the RNN reads the input directly */
+  embedding: { table: Variable; inputDim: number; outputDim: number } | null;
+  rnn: {
+    lstm: boolean;
+    kernel: Variable;
+    recurrentKernel: Variable;
+    bias: Variable | null;
+    units: number;
+    activation: string;
+    recurrentActivation: string;
+  };
+  /** dense(1, sigmoid): kernel [units, 1], bias [1] or null */
+  dense: { kernel: Variable; bias: Variable | null };
+  /** the trainable variables in `model.trainableWeights` order (the optimizer's order) */
+  variables: Variable[];
+  /**
+   * the same variables in the order the fast step lists their gradients: [embedding table],
+   * kernel, recurrentKernel, [bias], dense kernel, [dense bias]
+   */
+  gradientOrder: Variable[];
+}
+
+/** The unset regulariser / constraint / dropout fields are all null, undefined or 0. */
+function unset(...values: unknown[]): boolean {
+  return values.every((v) => v == null || v === 0);
+}
+
+/** Takes a model apart for the fast step, or returns a reason it cannot. */
+function planFor(model: LayersModel): FastPlan | string {
+  const compiled = model as unknown as {
+    loss?: unknown;
+    metricsNames?: string[];
+    optimizer?: Optimizer;
+    model?: { metricsTensors?: Array<[{ name: string }, number]> };
+    metricsTensors?: Array<[{ name: string }, number]>;
+  };
+  if (compiled.optimizer == null) return "the model is not compiled";
+  if (compiled.loss !== "binaryCrossentropy" && compiled.loss !== "binary_crossentropy") {
+    return `loss ${JSON.stringify(compiled.loss)} is not "binaryCrossentropy"`;
+  }
+  const names = compiled.metricsNames ?? [];
+  const metrics = compiled.model?.metricsTensors ?? compiled.metricsTensors ?? [];
+  if (
+    names.length !== 2 || names[0] !== "loss" || metrics.length !== 1 ||
+    !metrics[0][0].name.startsWith("binaryAccuracy")
+  ) {
+    return `metrics ${JSON.stringify(names)} are not ["loss", "acc"] (binary accuracy)`;
+  }
+  if (!(model as unknown as { built?: boolean }).built) return "the model is not built yet";
+  const layers = model.layers as unknown as LayerFields[];
+  if (layers.length !== 2 && layers.length !== 3) return `${layers.length} layers`;
+  const [embeddingLayer, rnnLayer, denseLayer] = layers.length === 3
+    ? layers
+    : [null, layers[0], layers[1]];
+
+  let embedding: FastPlan["embedding"] = null;
+  if (embeddingLayer !== null) {
+    const e = embeddingLayer;
+    if (
+      e.getClassName() !== "Embedding" || e.maskZero === true ||
+      !unset(e.embeddingsRegularizer, e.embeddingsConstraint, e.activityRegularizer)
+    ) return "the first layer is not a plain Embedding";
+    embedding = { table: e.embeddings!.read(), inputDim: e.inputDim!, outputDim: e.outputDim! };
+  }
+
+  const cell = rnnLayer.cell;
+  const isFused = rnnLayer instanceof FusedSimpleRNN || rnnLayer instanceof FusedLSTM;
+  if (
+    !isFused || cell == null || rnnLayer.returnSequences || rnnLayer.goBackwards ||
+    !unset(
+      rnnLayer.activityRegularizer,
+      cell.dropout,
+      cell.recurrentDropout,
+      cell.kernelRegularizer,
+      cell.recurrentRegularizer,
+      cell.biasRegularizer,
+      cell.kernelConstraint,
+      cell.recurrentConstraint,
+      cell.biasConstraint,
+    )
+  ) return "the recurrent layer is not a plain fused SimpleRNN / LSTM returning its last step";
+  const lstm = rnnLayer instanceof FusedLSTM;
+
+  const d = denseLayer;
+  if (
+    d.getClassName() !== "Dense" || d.units !== 1 ||
+    d.activation?.getClassName() !== "sigmoid" ||
+    !unset(
+      d.activityRegularizer,
+      d.kernelRegularizer,
+      d.biasRegularizer,
+      d.kernelConstraint,
+      d.biasConstraint,
+    )
+  ) return "the last layer is not a plain dense(1, sigmoid)";
+
+  const weights: LayerWeight[] = [];
+  if (embeddingLayer !== null) weights.push(embeddingLayer.embeddings!);
+  weights.push(cell.kernel, cell.recurrentKernel);
+  if (cell.bias != null) weights.push(cell.bias);
+  weights.push(d.kernel!);
+  if (d.useBias && d.bias != null) weights.push(d.bias);
+  const trainable = model.trainableWeights.map((w) => (w as unknown as LayerWeight).read());
+  const gradientOrder = weights.map((w) => w.read());
+  if (
+    weights.some((w) => !w.trainable) || trainable.length !== gradientOrder.length ||
+    trainable.some((v) => !gradientOrder.includes(v))
+  ) return "some weights are frozen or not covered";
+
+  return {
+    embedding,
+    rnn: {
+      lstm,
+      kernel: cell.kernel.read(),
+      recurrentKernel: cell.recurrentKernel.read(),
+      bias: cell.bias == null ? null : cell.bias.read(),
+      units: cell.units,
+      activation: cell.activation.getClassName(),
+      recurrentActivation: cell.recurrentActivation?.getClassName() ?? "sigmoid",
+    },
+    dense: {
+      kernel: d.kernel!.read(),
+      bias: d.useBias && d.bias != null ? d.bias.read() : null,
+    },
+    variables: trainable,
+    gradientOrder,
+  };
+}
+
+/**
+ * Whether {@link trainOnBatchFast} trains `model` in its own loops (true) or hands it to
+ * `model.trainOnBatch` (false), and why not.
+ * @example
+ * ```ts
+ * canTrainFast(buildModel("embedding_lstm", { seed: 42 })); // { fast: true }
+ * ```
+ */
+export function canTrainFast(model: LayersModel): { fast: boolean; reason?: string } {
+  const plan = planFor(model);
+  return typeof plan === "string" ? { fast: false, reason: plan } : { fast: true };
+}
+
+/** The float32 values of a tensor (the cpu backend's own array: read, never written). */
+function values(t: Tensor): Float32Array {
+  return t.dataSync() as Float32Array;
+}
+
+/** Loss, accuracy and d loss / d logits of a batch: dense(1, sigmoid) + Keras's clipped BCE. */
+export interface SigmoidBceResult {
+  /** mean binary cross-entropy, as Keras computes it (probabilities clipped to [1e-7, 1 - 1e-7]) */
+  loss: number;
+  /** fraction of samples with (p > 0.5) === label */
+  accuracy: number;
+  /** [batch] d loss / d logit: (p - y) / batch where p is not clipped, else 0 */
+  dLogits: Float64Array;
+}
+
+/**
+ * Sigmoid, Keras's binary cross-entropy and binary accuracy of a batch of logits, with the
+ * gradient of the mean loss w.r.t. the logits, rounded like the float32 tfjs ops where it matters
+ * (the sigmoid output, the clipped probability).
+ *
+ * @param logits [batch] dense outputs before the sigmoid
+ * @param labels [batch] 0 / 1 (any numbers: the loss is the cross-entropy formula)
+ * @example
+ * ```ts
+ * sigmoidBce(new Float64Array([0]), [1]).loss; // Math.LN2
+ * ```
+ */
+export function sigmoidBce(logits: ArrayLike<number>, labels: ArrayLike<number>): SigmoidBceResult {
+  const n = logits.length;
+  if (labels.length !== n) {
+    throw new Error(`sigmoidBce: ${labels.length} labels for ${n} logits`);
+  }
+  const lo = f32(EPSILON);
+  const hi = f32(1 - EPSILON);
+  const dLogits = new Float64Array(n);
+  let loss = 0;
+  let correct = 0;
+  for (let b = 0; b < n; b++) {
+    const p = f32(1 / (1 + Math.exp(-f32(logits[b])))); // tfjs's sigmoid, stored as float32
+    const y = labels[b];
+    const inRange = p >= EPSILON && p <= 1 - EPSILON;
+    const pc = p < lo ? lo : p > hi ? hi : p;
+    const logit = Math.log(pc / (1 - pc));
+    // max(l, 0) - l y + log(1 + e^-|l|): the stable form tfjs uses
+    loss += Math.max(logit, 0) - logit * y + Math.log1p(Math.exp(-Math.abs(logit)));
+    if ((p > THRESHOLD ? 1 : 0) === y) correct++;
+    dLogits[b] = inRange ? (p - y) / n : 0;
+  }
+  return { loss: loss / n, accuracy: correct / n, dLogits };
+}
+
+/** Reusable buffer for the gathered embeddings [batch, steps, width] (overwritten every call). */
+let gatherBuffer = new Float32Array(0);
+
+/** Embedding lookup: ids [rows] -> [rows, width], checking every id. */
+function gatherRows(
+  ids: ArrayLike<number>,
+  table: Float32Array,
+  inputDim: number,
+  width: number,
+): Float32Array {
+  const rows = ids.length;
+  if (gatherBuffer.length !== rows * width) gatherBuffer = new Float32Array(rows * width);
+  const out = gatherBuffer;
+  for (let r = 0; r < rows; r++) {
+    const id = Math.trunc(ids[r]); // tfjs casts float ids to int32 by truncation
+    if (!(id >= 0 && id < inputDim)) {
+      throw new Error(
+        `trainOnBatchFast: word id ${ids[r]} at position ${r} is not in [0, ${inputDim})`,
+      );
+    }
+    out.set(table.subarray(id * width, (id + 1) * width), r * width);
+  }
+  return out;
+}
+
+/** The SGD step of `tf.train.sgd` (value + (-lr) * g, each op rounded to float32). */
+function sgdStep(value: Float32Array, gradient: Float32Array, learningRate: number): Float32Array {
+  const c = f32(-learningRate);
+  const out = new Float32Array(value.length);
+  for (let k = 0; k < value.length; k++) out[k] = f32(c * gradient[k]) + value[k];
+  return out;
+}
+
+/** Applies the gradients with the model's optimizer ([gradients] in `plan.variables` order). */
+function applyGradients(optimizer: Optimizer, variables: Variable[], grads: Float32Array[]): void {
+  if (optimizer.constructor === tf.SGDOptimizer) {
+    const sgd = optimizer as unknown as { learningRate: number; incrementIterations(): void };
+    tf.tidy(() => {
+      variables.forEach((v, i) => {
+        v.assign(tf.tensor(sgdStep(values(v), grads[i], sgd.learningRate), v.shape));
+      });
+    });
+    sgd.incrementIterations();
+    return;
+  }
+  tf.tidy(() => {
+    const named: NamedTensorMap = {};
+    variables.forEach((v, i) => named[v.name] = tf.tensor(grads[i], v.shape));
+    optimizer.applyGradients(named);
+  });
+}
+
+/**
+ * One training step on a batch, like `model.trainOnBatch(xs, ys)` for a model compiled with
+ * `binaryCrossentropy` and `["accuracy"]`: updates the model's weights (and its optimizer's
+ * state) in place and returns the batch's loss and accuracy BEFORE the update.
+ *
+ * Models of the form `[embedding] -> fusedSimpleRNN | fusedLSTM -> dense(1, sigmoid)` (see the
+ * module documentation) run in typed-array loops; any other model runs `model.trainOnBatch`.
+ *
+ * @param model a compiled `tf.Sequential` / `tf.LayersModel` whose metrics are ["accuracy"]
+ * @param xs float32 [batch, steps, features] (one-hot) or int32/float32 word ids [batch, steps]
+ * @param ys float32 [batch, 1] (or [batch]) labels 0 / 1
+ * @returns [loss, accuracy] of the batch
+ * @throws Error when the batch sizes differ, a word id is outside the embedding, or the model's
+ *   metrics are not exactly ["accuracy"] on the slow path
+ * @example
+ * ```ts
+ * const model = buildModel("embedding_lstm", { seed: 42 });
+ * const [loss, acc] = await trainOnBatchFast(model, tf.tensor2d(ids, [32, 100], "int32"),
+ *   tf.tensor2d(labels, [32, 1]));
+ * ```
+ */
+export async function trainOnBatchFast(
+  model: LayersModel,
+  xs: Tensor,
+  ys: Tensor,
+): Promise<[number, number]> {
+  const plan = planFor(model);
+  if (typeof plan === "string") {
+    const result = await model.trainOnBatch(xs, ys);
+    if (!Array.isArray(result) || result.length !== 2) {
+      throw new Error(
+        `trainOnBatchFast: the model's trainOnBatch returned ${JSON.stringify(result)}, ` +
+          `expected [loss, accuracy]: compile it with metrics ["accuracy"]`,
+      );
+    }
+    return [result[0], result[1]];
+  }
+  return trainPlanned(model, plan, xs, ys);
+}
+
+/** The fast step itself (see {@link trainOnBatchFast}). */
+function trainPlanned(
+  model: LayersModel,
+  plan: FastPlan,
+  xs: Tensor,
+  ys: Tensor,
+): [number, number] {
+  const batch = xs.shape[0];
+  if (ys.size !== batch || (ys.rank === 2 && ys.shape[1] !== 1) || ys.rank > 2) {
+    throw new Error(
+      `trainOnBatchFast: labels of shape [${ys.shape}] for ${batch} samples (expected [${batch}, 1])`,
+    );
+  }
+  const { embedding, rnn, dense } = plan;
+  let x: ArrayLike<number>;
+  let steps: number;
+  let inputDim: number;
+  if (embedding !== null) {
+    if (xs.rank !== 2) {
+      throw new Error(`trainOnBatchFast: word ids must be [batch, steps], got [${xs.shape}]`);
+    }
+    steps = xs.shape[1]!;
+    inputDim = embedding.outputDim;
+    x = gatherRows(xs.dataSync(), values(embedding.table), embedding.inputDim, inputDim);
+  } else {
+    if (xs.rank !== 3) {
+      throw new Error(
+        `trainOnBatchFast: input must be [batch, steps, features], got [${xs.shape}]`,
+      );
+    }
+    steps = xs.shape[1]!;
+    inputDim = xs.shape[2]!;
+    // float32 tensors may hold an Int32Array (tfjs's cast of int32 one-hot data shares it): the
+    // kernels' loops stay fast when they only ever see Float32Array
+    const data = xs.dataSync();
+    x = data instanceof Float32Array ? data : Float32Array.from(data);
+  }
+  const expectedKernel = rnn.kernel.shape;
+  if (expectedKernel[0] !== inputDim) {
+    throw new Error(
+      `trainOnBatchFast: input width ${inputDim} does not match the recurrent kernel [${expectedKernel}]`,
+    );
+  }
+  const { units } = rnn;
+  const args: RnnForwardArgs = {
+    batch,
+    steps,
+    inputDim,
+    units,
+    x,
+    kernel: values(rnn.kernel),
+    recurrentKernel: values(rnn.recurrentKernel),
+    bias: rnn.bias === null ? null : values(rnn.bias),
+  };
+
+  // forward: recurrent layer (every step's state is cached), then dense(1) on the last step
+  const lstmCache = rnn.lstm ? lstmForward(args, rnn.activation, rnn.recurrentActivation) : null;
+  const simpleCache = rnn.lstm ? null : simpleRnnForward(args, rnn.activation);
+  const h = (lstmCache ?? simpleCache)!.h; // [batch, steps, units]
+  const w = values(dense.kernel); // [units, 1]
+  const b0 = dense.bias === null ? 0 : values(dense.bias)[0];
+  const logits = new Float64Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const last = ((b + 1) * steps - 1) * units;
+    let z = b0;
+    for (let u = 0; u < units; u++) z += h[last + u] * w[u];
+    logits[b] = z;
+  }
+  const { loss, accuracy, dLogits } = sigmoidBce(logits, ys.dataSync());
+
+  // backward: dense, then the recurrent layer from d loss / d h_last
+  const dW = new Float64Array(units);
+  let dB = 0;
+  const dh = new Float32Array(batch * units); // [batch, units]
+  for (let b = 0; b < batch; b++) {
+    const last = ((b + 1) * steps - 1) * units;
+    const dz = dLogits[b];
+    dB += dz;
+    for (let u = 0; u < units; u++) {
+      dW[u] += h[last + u] * dz;
+      dh[b * units + u] = dz * w[u];
+    }
+  }
+  const back = { dy: dh, returnSequences: false };
+  let grads: RnnGrads;
+  if (lstmCache !== null) {
+    grads = lstmBackward(lstmCache, back);
+    releaseScratch(lstmCache.gates, lstmCache.c, lstmCache.actC, lstmCache.h);
+  } else {
+    grads = simpleRnnBackward(simpleCache!, back);
+    releaseScratch(simpleCache!.h);
+  }
+  const gradients: Float32Array[] = [];
+  if (embedding !== null) {
+    // d loss / d table: scatter-add of dx [rows, width] by id (ids checked by gatherRows;
+    // Int32Array truncates float ids as tfjs's cast does)
+    const dx = inputGrad(grads, args);
+    const ids = Int32Array.from(xs.dataSync());
+    gradients.push(Float32Array.from(scatterAdd(dx, ids, embedding.inputDim, inputDim)));
+  }
+  releaseScratch(grads.dZ);
+  gradients.push(grads.dKernel, grads.dRecurrentKernel);
+  if (rnn.bias !== null) gradients.push(grads.dBias);
+  gradients.push(Float32Array.from(dW));
+  if (dense.bias !== null) gradients.push(Float32Array.of(dB));
+
+  // the gradients' order -> the optimizer's (trainableWeights) order
+  const ordered = plan.variables.map((v) => gradients[plan.gradientOrder.indexOf(v)]);
+  applyGradients(model.optimizer, plan.variables, ordered);
+  // float32, as trainOnBatch reads them from tensors (an accuracy of 1/3 is 0.3333333432674408)
+  return [f32(loss), f32(accuracy)];
+}

@@ -1,0 +1,492 @@
+/**
+ * Fused SimpleRNN and LSTM layers: drop-in replacements for `tf.layers.simpleRNN` and
+ * `tf.layers.lstm` whose forward and backward passes over the whole sequence are ONE tfjs op each,
+ * computed in typed-array loops (`rnn.ts`).
+ *
+ * Why: the stock layers run ~10 tfjs ops per time step (forward and again backward), each costing
+ * ~20 µs of bookkeeping on the `cpu` backend whatever its size: ~120-200 ms per batch of 32
+ * reviews of 100 words, for arithmetic that takes a few milliseconds.
+ *
+ * Same configuration names, defaults of TensorFlow 2's Keras (where tfjs differs: LSTM
+ * `recurrentActivation: "sigmoid"` instead of `"hardSigmoid"`, `kernelInitializer: "glorotUniform"`
+ * instead of `"glorotNormal"`, LSTM `unitForgetBias: true`), the same weights in the same order
+ * and layout (`kernel` [inputDim, units (x4)], `recurrentKernel` [units, units (x4)], `bias`;
+ * LSTM gate blocks i, f, c, o), and serialisation as registered classes `FusedSimpleRNN` and
+ * `FusedLSTM` (the layers extend the stock classes and replace only `call`).
+ *
+ * Supported: `returnSequences`, `goBackwards`, `useBias`, activations linear, tanh, sigmoid,
+ * hardSigmoid, relu, initialisers, regularisers and constraints. Not supported (a clear `Error`
+ * at construction or call): dropout, recurrentDropout, stateful, returnState, masks, initial states.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "./tf.ts";
+ * import { fusedLSTM } from "./fused_rnn.ts";
+ * const model = tf.sequential();
+ * model.add(tf.layers.embedding({ inputDim: 1000, outputDim: 32, inputLength: 100 }));
+ * model.add(fusedLSTM({ units: 8 }));
+ * model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
+ * model.countParams(); // 33321, as the book's Keras model
+ * ```
+ * @module
+ */
+import type {
+  LSTMLayerArgs,
+  RNN,
+  serialization,
+  SimpleRNNLayerArgs,
+  Tensor,
+} from "@tensorflow/tfjs";
+import { tf } from "./tf.ts";
+import {
+  ACTIVATIONS,
+  inputGrad,
+  lastStep,
+  lstmBackward,
+  type LstmCache,
+  lstmForward,
+  releaseScratch,
+  type RnnDims,
+  type RnnForwardArgs,
+  type RnnGrads,
+  simpleRnnBackward,
+  type SimpleRnnCache,
+  simpleRnnForward,
+} from "../kernels/rnn.ts";
+
+/** The weights of one fused call. */
+export interface RnnWeights {
+  /** [inputDim, gates] */
+  kernel: Tensor;
+  /** [units, gates] */
+  recurrentKernel: Tensor;
+  /** [gates], or null without bias */
+  bias: Tensor | null;
+}
+
+/** Options of one fused call. */
+export interface FusedRnnOptions {
+  /** activation of the state (SimpleRNN) or of the candidate and cell state (LSTM) */
+  activation: string;
+  /** LSTM only: activation of the i, f, o gates */
+  recurrentActivation?: string;
+  /** output every step ([batch, steps, units]) rather than the last ([batch, units]) */
+  returnSequences: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One op with a gradient per input
+// ---------------------------------------------------------------------------------------------
+
+/** A forward result and, per input, a thunk computing that input's gradient from dy. */
+interface FusedResult {
+  value: Tensor;
+  gradients: (dy: Tensor) => Array<() => Tensor>;
+}
+
+/** The engine entry point `tf.customGrad` is built on (present in tfjs 1.x to 4.x). */
+interface EngineWithKernelFunc {
+  runKernelFunc(params: {
+    forwardFunc: () => Tensor;
+    backwardsFunc: (dy: Tensor) => Record<string, () => Tensor>;
+    inputs: Record<string, Tensor>;
+  }): Tensor;
+}
+
+/**
+ * Runs `run` as one op on the tape with a gradient thunk per input.
+ *
+ * `tf.customGrad` would do, except that it computes every input's gradient as soon as any is
+ * asked for. The engine asks only for the gradients on the path from the trained variables, so
+ * passing thunks skips d loss / d x when `x` is data (the one-hot model's input: a 3200 x 32 by
+ * 32 x 100 matrix product per batch saved). This uses the engine method `customGrad` itself calls
+ * and falls back to `tf.customGrad` if a tfjs version lacks it.
+ */
+function runFused(inputs: Tensor[], run: () => FusedResult): Tensor {
+  const engine = tf.engine() as unknown as Partial<EngineWithKernelFunc>;
+  if (typeof engine.runKernelFunc === "function") {
+    let result: FusedResult | undefined;
+    const named: Record<string, Tensor> = {};
+    inputs.forEach((t, i) => named[i] = t);
+    return engine.runKernelFunc({
+      forwardFunc: () => {
+        result = run();
+        return result.value;
+      },
+      backwardsFunc: (dy) => {
+        const thunks = result!.gradients(dy);
+        const named: Record<string, () => Tensor> = {};
+        thunks.forEach((thunk, i) => named[i] = thunk);
+        return named;
+      },
+      inputs: named,
+    });
+  }
+  const op = tf.customGrad((..._inputs) => {
+    const result = run();
+    return {
+      value: result.value,
+      gradFunc: (dy: Tensor) => result.gradients(dy).map((thunk) => thunk()),
+    };
+  });
+  return op(...inputs);
+}
+
+/**
+ * The values of a float32 tensor as a Float32Array: tfjs's cast of int32 data (e.g. one-hot words)
+ * to float32 may keep an Int32Array, and the kernels' loops stay fast when they see one type.
+ */
+function float32Values(x: Tensor): Float32Array {
+  const data = x.dataSync();
+  return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
+/** Reads the sizes of a call and checks the shapes, naming the offending one. */
+function callDims(x: Tensor, weights: RnnWeights, gatesPerUnit: number, name: string): RnnDims {
+  if (x.rank !== 3) {
+    throw new Error(`${name}: input must be [batch, steps, inputDim], got shape [${x.shape}]`);
+  }
+  const [batch, steps, inputDim] = x.shape;
+  if (steps < 1) throw new Error(`${name}: input has no time steps, shape [${x.shape}]`);
+  const units = weights.recurrentKernel.shape[0];
+  const gates = gatesPerUnit * units;
+  const expect = (t: Tensor, shape: number[], what: string) => {
+    if (t.shape.length !== shape.length || t.shape.some((n, i) => n !== shape[i])) {
+      throw new Error(`${name}: ${what} must have shape [${shape}], got [${t.shape}]`);
+    }
+  };
+  expect(weights.kernel, [inputDim, gates], "kernel");
+  expect(weights.recurrentKernel, [units, gates], "recurrentKernel");
+  if (weights.bias !== null) expect(weights.bias, [gates], "bias");
+  return { batch, steps, inputDim, units };
+}
+
+/** Shared body of the two ops: forward through the kernels, thunks through their backward. */
+function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
+  x: Tensor,
+  weights: RnnWeights,
+  dims: RnnDims,
+  returnSequences: boolean,
+  forward: (args: RnnForwardArgs) => C,
+  backward: (cache: C, dy: ArrayLike<number>) => RnnGrads,
+  cacheArrays: (cache: C) => Float32Array[],
+): Tensor {
+  const inputs = weights.bias === null
+    ? [x, weights.kernel, weights.recurrentKernel]
+    : [x, weights.kernel, weights.recurrentKernel, weights.bias];
+  // Without a gradient tape (inference) nothing will read the cache after the forward pass.
+  const recording = (tf.engine() as { isTapeOn?(): boolean }).isTapeOn?.() ?? true;
+  return runFused(inputs, () => {
+    const cache = forward({
+      ...dims,
+      x: float32Values(x),
+      kernel: weights.kernel.dataSync() as Float32Array,
+      recurrentKernel: weights.recurrentKernel.dataSync() as Float32Array,
+      bias: weights.bias === null ? null : weights.bias.dataSync() as Float32Array,
+    });
+    const { batch, steps, units } = dims;
+    // copies: the cache goes back to the scratch pool after the backward pass
+    const value = returnSequences
+      ? tf.tensor3d(cache.h.slice(), [batch, steps, units])
+      : tf.tensor2d(lastStep(cache.h, dims), [batch, units]);
+    if (!recording) releaseScratch(...cacheArrays(cache));
+    return {
+      value,
+      gradients: (dy) => {
+        let grads: RnnGrads | undefined;
+        const weightGrads = () => {
+          if (grads === undefined) {
+            grads = backward(cache, dy.dataSync() as Float32Array);
+            releaseScratch(...cacheArrays(cache)); // only grads.dZ is read from here on
+          }
+          return grads;
+        };
+        const dx = () => {
+          const g = weightGrads();
+          const values = inputGrad(g, cache.args);
+          releaseScratch(g.dZ); // d x is the one reader of dZ
+          return tf.tensor(values, x.shape);
+        };
+        const thunks = [
+          dx,
+          () => tf.tensor(weightGrads().dKernel, weights.kernel.shape),
+          () => tf.tensor(weightGrads().dRecurrentKernel, weights.recurrentKernel.shape),
+        ];
+        if (weights.bias !== null) {
+          thunks.push(() => tf.tensor(weightGrads().dBias, weights.bias!.shape));
+        }
+        return thunks;
+      },
+    };
+  });
+}
+
+/**
+ * SimpleRNN over whole sequences as one differentiable op (zero initial state).
+ *
+ * @param x [batch, steps, inputDim] float32
+ * @param weights kernel [inputDim, units], recurrentKernel [units, units], bias [units] or null
+ * @param options activation (e.g. "tanh"), returnSequences
+ * @returns [batch, units] the last state, or [batch, steps, units] every state
+ * @example
+ * ```ts
+ * const h = simpleRnnOp(tf.ones([2, 5, 3]), {
+ *   kernel: tf.fill([3, 4], 0.1), recurrentKernel: tf.eye(4), bias: tf.zeros([4]),
+ * }, { activation: "tanh", returnSequences: false }); // [2, 4]
+ * ```
+ */
+export function simpleRnnOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions): Tensor {
+  const dims = callDims(x, weights, 1, "simpleRnnOp");
+  const { activation, returnSequences } = options;
+  return fusedCall<SimpleRnnCache>(
+    x,
+    weights,
+    dims,
+    returnSequences,
+    (args) => simpleRnnForward(args, activation),
+    (cache, dy) => simpleRnnBackward(cache, { dy, returnSequences }),
+    (cache) => [cache.h],
+  );
+}
+
+/**
+ * LSTM over whole sequences as one differentiable op (zero initial states).
+ *
+ * @param x [batch, steps, inputDim] float32
+ * @param weights kernel [inputDim, 4 units], recurrentKernel [units, 4 units], bias [4 units] or
+ *   null; gate blocks i, f, c, o
+ * @param options activation (e.g. "tanh"), recurrentActivation (e.g. "sigmoid"), returnSequences
+ * @returns [batch, units] the last output, or [batch, steps, units] every output
+ * @example
+ * ```ts
+ * const h = lstmOp(tf.ones([2, 5, 3]), {
+ *   kernel: tf.fill([3, 16], 0.1), recurrentKernel: tf.fill([4, 16], 0.1), bias: null,
+ * }, { activation: "tanh", recurrentActivation: "sigmoid", returnSequences: true }); // [2, 5, 4]
+ * ```
+ */
+export function lstmOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions): Tensor {
+  const dims = callDims(x, weights, 4, "lstmOp");
+  const { activation, returnSequences } = options;
+  const recurrentActivation = options.recurrentActivation ?? "sigmoid";
+  return fusedCall<LstmCache>(
+    x,
+    weights,
+    dims,
+    returnSequences,
+    (args) => lstmForward(args, activation, recurrentActivation),
+    (cache, dy) => lstmBackward(cache, { dy, returnSequences }),
+    (cache) => [cache.gates, cache.c, cache.actC, cache.h],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+// ---------------------------------------------------------------------------------------------
+
+/** The fields of the stock cells the fused layers read. */
+interface StockCell {
+  kernel: { read(): Tensor };
+  recurrentKernel: { read(): Tensor };
+  bias: { read(): Tensor } | null;
+  activation: { getClassName(): string };
+  recurrentActivation?: { getClassName(): string };
+}
+
+/** Layer fields of the stock RNN the fused layers read. */
+interface StockRnnFields {
+  cell: unknown;
+  returnSequences: boolean;
+  goBackwards: boolean;
+  name: string;
+}
+
+/** The registered class of a stock tfjs-layers layer (the classes are not exported by name). */
+function stockLayerClass<A>(className: string): new (args: A) => RNN {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
+  if (entry == null) throw new Error(`tfjs-layers has no registered class ${className}`);
+  return entry[0] as unknown as new (args: A) => RNN;
+}
+
+/** Throws for the stock options the fused kernels do not implement. */
+function rejectUnsupported(layer: string, config: SimpleRNNLayerArgs | LSTMLayerArgs): void {
+  const unsupported: Array<[string, boolean]> = [
+    ["dropout", (config.dropout ?? 0) > 0],
+    ["recurrentDropout", (config.recurrentDropout ?? 0) > 0],
+    ["stateful", config.stateful === true],
+    ["returnState", config.returnState === true],
+  ];
+  for (const [option, set] of unsupported) {
+    if (set) {
+      throw new Error(
+        `${layer}: option ${option}=${
+          JSON.stringify(config[option as keyof typeof config])
+        } is not supported by the fused kernels; use the stock tf.layers layer`,
+      );
+    }
+  }
+}
+
+/** The fused call of a layer: input checks, then the op on the cell's weights. */
+function callLayer(
+  layer: StockRnnFields,
+  inputs: Tensor | Tensor[],
+  kwargs: Record<string, unknown>,
+  op: typeof simpleRnnOp,
+): Tensor {
+  for (const key of ["mask", "initialState"]) {
+    if (kwargs?.[key] != null) {
+      throw new Error(
+        `${layer.name}: ${key} is not supported by the fused kernels ` +
+          `(for a mask: an embedding with maskZero); use the stock tf.layers layer`,
+      );
+    }
+  }
+  if (Array.isArray(inputs) && inputs.length !== 1) {
+    throw new Error(`${layer.name}: expects one input tensor, got ${inputs.length}`);
+  }
+  const cell = layer.cell as StockCell;
+  return tf.tidy(() => {
+    let x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (x.dtype !== "float32") x = tf.cast(x, "float32");
+    if (layer.goBackwards) x = tf.reverse(x, 1);
+    const weights = {
+      kernel: cell.kernel.read(),
+      recurrentKernel: cell.recurrentKernel.read(),
+      bias: cell.bias == null ? null : cell.bias.read(),
+    };
+    return op(x, weights, {
+      activation: cell.activation.getClassName(),
+      recurrentActivation: cell.recurrentActivation?.getClassName(),
+      returnSequences: layer.returnSequences,
+    });
+  });
+}
+
+/** Configuration of {@link FusedSimpleRNN}: the names of `tf.layers.simpleRNN`. */
+export type FusedSimpleRNNConfig = SimpleRNNLayerArgs;
+/** Configuration of {@link FusedLSTM}: the names of `tf.layers.lstm`. */
+export type FusedLSTMConfig = LSTMLayerArgs;
+
+const StockSimpleRNN = stockLayerClass<SimpleRNNLayerArgs>("SimpleRNN");
+const StockLSTM = stockLayerClass<LSTMLayerArgs>("LSTM");
+
+/** TF2 Keras defaults of SimpleRNN. */
+const SIMPLE_RNN_DEFAULTS: Partial<SimpleRNNLayerArgs> = {
+  activation: "tanh",
+  kernelInitializer: "glorotUniform",
+  recurrentInitializer: "orthogonal",
+  biasInitializer: "zeros",
+};
+
+/** TF2 Keras defaults of LSTM: SimpleRNN's and two of its own. */
+const LSTM_DEFAULTS: Partial<LSTMLayerArgs> = {
+  ...SIMPLE_RNN_DEFAULTS,
+  recurrentActivation: "sigmoid",
+  unitForgetBias: true,
+};
+
+/**
+ * A fused layer's constructor arguments: `config` over the defaults, once the options the kernels
+ * lack are rejected (naming `layer`).
+ */
+function layerArgs<A extends SimpleRNNLayerArgs | LSTMLayerArgs>(
+  layer: string,
+  defaults: Partial<A>,
+  config: A,
+): A {
+  rejectUnsupported(layer, config);
+  return { ...defaults, ...config };
+}
+
+/** Rebuilds a fused layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
+function rebuildFromConfig<T extends serialization.Serializable>(
+  cls: serialization.SerializableConstructor<T>,
+  config: serialization.ConfigDict,
+): T {
+  return new cls(config);
+}
+
+/**
+ * `tf.layers.simpleRNN` with a fused whole-sequence kernel and TF2 Keras defaults
+ * (activation "tanh", kernel "glorotUniform", recurrent "orthogonal", bias "zeros").
+ */
+export class FusedSimpleRNN extends StockSimpleRNN {
+  /** The name the class is serialised under. */
+  static className = "FusedSimpleRNN";
+
+  /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
+  static fromConfig = rebuildFromConfig;
+
+  constructor(config: FusedSimpleRNNConfig) {
+    super(layerArgs("FusedSimpleRNN", SIMPLE_RNN_DEFAULTS, config));
+    checkActivations("FusedSimpleRNN", this.cell as unknown as StockCell);
+  }
+
+  override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
+    return callLayer(this as unknown as StockRnnFields, inputs, kwargs, simpleRnnOp);
+  }
+}
+tf.serialization.registerClass(FusedSimpleRNN);
+
+/**
+ * `tf.layers.lstm` with a fused whole-sequence kernel and TF2 Keras defaults
+ * (recurrentActivation "sigmoid", unitForgetBias true, kernel "glorotUniform").
+ */
+export class FusedLSTM extends StockLSTM {
+  /** The name the class is serialised under. */
+  static className = "FusedLSTM";
+
+  /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
+  static fromConfig = rebuildFromConfig;
+
+  constructor(config: FusedLSTMConfig) {
+    super(layerArgs("FusedLSTM", LSTM_DEFAULTS, config));
+    checkActivations("FusedLSTM", this.cell as unknown as StockCell);
+  }
+
+  override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
+    return callLayer(this as unknown as StockRnnFields, inputs, kwargs, lstmOp);
+  }
+}
+tf.serialization.registerClass(FusedLSTM);
+
+/** Fails at construction, not at the first batch, for an activation the kernels lack. */
+function checkActivations(layer: string, cell: StockCell): void {
+  for (const act of [cell.activation, cell.recurrentActivation]) {
+    if (act == null) continue;
+    const name = act.getClassName();
+    if (!(ACTIVATIONS as readonly string[]).includes(name)) {
+      throw new Error(
+        `${layer}: activation "${name}" is not supported by the fused kernels ` +
+          `(${ACTIVATIONS.join(", ")}); use the stock tf.layers layer`,
+      );
+    }
+  }
+}
+
+/**
+ * A fused SimpleRNN layer: `tf.layers.simpleRNN(config)` with TF2 Keras defaults.
+ * @example
+ * ```ts
+ * const model = tf.sequential();
+ * model.add(fusedSimpleRNN({ units: 32, inputShape: [100, 100] }));
+ * model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
+ * model.countParams(); // 4289
+ * ```
+ */
+export function fusedSimpleRNN(config: FusedSimpleRNNConfig): FusedSimpleRNN {
+  return new FusedSimpleRNN(config);
+}
+
+/**
+ * A fused LSTM layer: `tf.layers.lstm(config)` with TF2 Keras defaults.
+ * @example
+ * ```ts
+ * const model = tf.sequential();
+ * model.add(tf.layers.embedding({ inputDim: 1000, outputDim: 32, inputLength: 100 }));
+ * model.add(fusedLSTM({ units: 8 }));
+ * ```
+ */
+export function fusedLSTM(config: FusedLSTMConfig): FusedLSTM {
+  return new FusedLSTM(config);
+}

@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { tanh, WasmKernels } from "../../src/kernels/_wasm_f64.ts";
+
+/** A small deterministic generator for test data. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+Deno.test("WasmKernels multiplies bit-identically to the plain loop", async (t) => {
+  const gemm = WasmKernels.create();
+  assert.ok(gemm !== null, "Deno's V8 supports WebAssembly SIMD");
+  let seed = 5;
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+  for (const [rows, inner, cols] of [[2, 1, 8], [2, 3, 8], [32, 32, 32], [6, 7, 16], [40, 5, 24]]) {
+    await t.step(`[${rows}, ${inner}]·[${inner}, ${cols}]`, () => {
+      const { a, w, s } = gemm.reserve({ a: rows * inner, w: inner * cols, s: rows * cols });
+      for (let i = 0; i < rows * inner; i++) a[i] = rand();
+      for (let i = 0; i < inner * cols; i++) w[i] = rand();
+      gemm.multiply(rows, inner, cols);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          let sum = 0;
+          for (let k = 0; k < inner; k++) sum += a[r * inner + k] * w[k * cols + c];
+          assert.equal(s[r * cols + c], sum, `S[${r}, ${c}]`);
+        }
+      }
+    });
+  }
+  await t.step("memory grows and the views follow", () => {
+    const { a, w, s } = gemm.reserve({ a: 300_000, w: 64, s: 300_000 });
+    assert.ok(a.length >= 300_000 && w.length >= 64 && s.length >= 300_000);
+    a.fill(1, 0, 2 * 64);
+    w.fill(0.5, 0, 64 * 8);
+    gemm.multiply(2, 64, 8);
+    assert.deepEqual(Array.from(s.subarray(0, 16)), new Array(16).fill(32));
+  });
+  await t.step("bad sizes throw", () => {
+    assert.throws(() => gemm.multiply(3, 2, 8), /even rows/);
+    assert.throws(() => gemm.multiply(2, 2, 12), /cols a multiple of 8/);
+    assert.throws(() => gemm.multiply(2, 1e6, 8), /exceed the reserved memory/);
+  });
+});
+
+Deno.test("tanh is within 2 ulp of Math.tanh", () => {
+  const rand = lcg(1);
+  let worst = 0;
+  for (let i = 0; i < 200_000; i++) {
+    const x = (rand() - 0.5) * 60 * rand() ** 3;
+    const expected = Math.tanh(x);
+    const ulp = expected === 0 ? Number.MIN_VALUE : Math.abs(expected) * Number.EPSILON;
+    worst = Math.max(worst, Math.abs(tanh(x) - expected) / ulp);
+  }
+  for (const x of [0, -0, 1e-300, 0.625, -0.625, 22, -22, 50, -50, Infinity, -Infinity]) {
+    assert.ok(Math.abs(tanh(x) - Math.tanh(x)) <= 2 * Number.EPSILON, `tanh(${x})`);
+  }
+  assert.ok(Number.isNaN(tanh(NaN)));
+  assert.ok(worst <= 2, `worst ${worst} ulp`);
+});
+
+Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", () => {
+  const kernels = WasmKernels.create()!;
+  const rand = lcg(3);
+  const n = 100_000;
+  const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 60 * rand() ** 4);
+  xs.set([0, -0, 0.625, -0.625, 44, -44, 50, Infinity, -Infinity, NaN, 1e-300, -5e-324]);
+  const { s } = kernels.reserve({ a: 2, w: 8, s: n });
+  s.set(xs);
+  kernels.tanh(n);
+  for (let i = 0; i < n; i++) {
+    if (!Object.is(s[i], tanh(xs[i]))) {
+      assert.fail(`tanh(${xs[i]}): wasm ${s[i]}, ts ${tanh(xs[i])}`);
+    }
+  }
+  assert.throws(() => kernels.tanh(3), /even count/);
+});
+
+Deno.test("WasmKernels.step is one recurrent step, bit for bit", () => {
+  const kernels = WasmKernels.create()!;
+  const rand = lcg(9);
+  const n = 16, rows = 5, count = rows + 1; // an odd number of rows: the last one repeated
+  const b = kernels.reserve({
+    w: n * n,
+    h: 2 * rows * n,
+    table: rows * n,
+    bias: n,
+    list: 3 * count,
+  });
+  const fill = (v: Float64Array, len: number, scale: number) => {
+    for (let i = 0; i < len; i++) v[i] = (rand() - 0.5) * scale;
+  };
+  fill(b.w, n * n, 0.8);
+  fill(b.h, rows * n, 2);
+  fill(b.table, rows * n, 2);
+  fill(b.bias, n, 1);
+  // row q reads Hp from h row (q + 2) % rows, X·W1x from table row q, writes h row rows + q
+  for (let q = 0; q < count; q++) {
+    const r = Math.min(q, rows - 1);
+    b.list.set([
+      kernels.address("h", ((r + 2) % rows) * n),
+      kernels.address("table", r * n),
+      kernels.address("h", (rows + r) * n),
+    ], 3 * q);
+  }
+  kernels.step(count, n);
+  for (let q = 0; q < rows; q++) {
+    for (let c = 0; c < n; c++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += b.h[((q + 2) % rows) * n + k] * b.w[k * n + c];
+      const expected = tanh(b.table[q * n + c] + s + b.bias[c]);
+      assert.equal(b.h[(rows + q) * n + c], expected, `row ${q}, cell ${c}`);
+    }
+  }
+  assert.throws(() => kernels.step(3, n), /even count/);
+});
+
+Deno.test("WasmKernels.keys finds the one-hot column, zero rows and other rows", () => {
+  const kernels = WasmKernels.create()!;
+  const rand = lcg(4);
+  const rows = 500, features = 12;
+  const b = kernels.reserve({ x: rows * features, keys: rows });
+  b.x.fill(0, 0, rows * features);
+  const expected: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const o = r * features, k = Math.floor(rand() * features);
+    switch (r % 6) {
+      case 0: // a zero row
+        expected.push(features);
+        break;
+      case 1: // one-hot
+        b.x[o + k] = 1;
+        expected.push(k);
+        break;
+      case 2: // a single value that is not 1
+        b.x[o + k] = 0.5;
+        expected.push(-1);
+        break;
+      case 3: // two ones
+        b.x[o + k] = 1;
+        b.x[o + (k + 5) % features] = 1;
+        expected.push(-1);
+        break;
+      case 4: // −0 is a zero
+        b.x[o + k] = -0;
+        b.x[o + (k + 1) % features] = 1;
+        expected.push((k + 1) % features);
+        break;
+      default: // NaN is not
+        b.x[o + k] = NaN;
+        expected.push(-1);
+    }
+  }
+  kernels.keys(rows, features);
+  assert.deepEqual(Array.from(b.keys.subarray(0, rows)), expected);
+  assert.throws(() => kernels.keys(rows, 10), /multiple of 4/);
+});
