@@ -26,3 +26,11 @@ export {
   simpleRnnForward,
 } from "./rnn.ts";
 export { scatterAdd } from "./segment_sum.ts";
+export {
+  binaryAccuracy,
+  BOOK_EPSILON,
+  KERAS_EPSILON,
+  logisticLoss,
+  meanLogisticLoss,
+  THRESHOLD,
+} from "./logistic_loss.ts";
