@@ -10,11 +10,6 @@ import {
   evaluateModel,
   fitModel,
 } from "../../src/tfjs/training.ts";
-import {
-  formatBatchLine,
-  formatEpochLine,
-  terminalProgressBar,
-} from "../../src/notebook/progress_bar.ts";
 
 /** Word id that marks a positive synthetic review. */
 const POSITIVE_WORD = 7;
@@ -214,41 +209,4 @@ Deno.test("evaluateModel matches tfjs' model.evaluate", () => {
     /empty set/,
   );
   tf.dispose([xs, ys]);
-});
-
-Deno.test("terminal progress bar", () => {
-  const batch: BatchLogs = {
-    epoch: 0,
-    epochs: 10,
-    batch: 312,
-    batches: 625,
-    loss: 0.69314,
-    acc: 0.5012,
-    seconds: 3.13,
-  };
-  assert.equal(
-    formatBatchLine(batch),
-    "313/625 [===============>..............] - ETA: 3s - loss: 0.6931 - acc: 0.5012",
-  );
-  const epoch: EpochLogs = {
-    epoch: 0,
-    epochs: 10,
-    batches: 625,
-    loss: 0.5312,
-    acc: 0.7281,
-    val_loss: 0.44094,
-    val_acc: 0.8022,
-    seconds: 8.75,
-  };
-  assert.equal(
-    formatEpochLine(epoch),
-    "625/625 [==============================] - 9s 14ms/step - loss: 0.5312 - acc: 0.7281" +
-      " - val_loss: 0.4409 - val_acc: 0.8022",
-  );
-  let text = "";
-  const bar = terminalProgressBar({ write: (s) => text += s, live: false });
-  bar.onBatchEnd({ ...batch, batch: 0 });
-  bar.onBatchEnd(batch);
-  bar.onEpochEnd(epoch);
-  assert.equal(text, `Epoch 1/10\n${formatEpochLine(epoch)}\n`);
 });
