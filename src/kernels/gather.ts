@@ -19,15 +19,19 @@
  * @module
  */
 import {
-  backend_util,
   GatherV2,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
-// _cpu_kernel.ts imports the cpu backend first: its stock kernels are registered before one is
+// _internals.ts imports the cpu backend first: its stock kernels are registered before one is
 // replaced here, whatever the import order.
-import { type CpuBackendLike, type NumericValues, replaceKernel } from "./_cpu_kernel.ts";
+import {
+  cpuBackend,
+  gatherShapeInfo,
+  type NumericValues,
+  replaceKernel,
+} from "../tfjs/_internals.ts";
 
 /**
  * Gathers slices along one axis, on typed arrays (pure: the arguments are not touched).
@@ -94,14 +98,8 @@ const gatherV2SliceCopy: KernelFunc = (args) => {
   if (!(Number.isInteger(parsedAxis) && parsedAxis >= 0 && parsedAxis < rank)) {
     throw new Error(`GatherV2: axis ${axis} is out of range for x of rank ${rank}`);
   }
-  const info = backend_util.segment_util.collectGatherOpShapeInfo(
-    // collectGatherOpShapeInfo only reads .shape and .rank
-    { shape: x.shape, rank } as never,
-    { shape: indices.shape, rank: indices.shape.length } as never,
-    parsedAxis,
-    batchDims ?? 0,
-  );
-  const cpu = backend as unknown as CpuBackendLike;
+  const info = gatherShapeInfo(x, indices, parsedAxis, batchDims ?? 0);
+  const cpu = cpuBackend(backend);
   const values = gatherSlices(
     cpu.readSync(x.dataId) as NumericValues,
     cpu.readSync(indices.dataId) as NumericValues,

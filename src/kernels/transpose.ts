@@ -22,9 +22,9 @@ import {
   type TensorInfo,
   Transpose,
 } from "@tensorflow/tfjs-core";
-// _cpu_kernel.ts imports the cpu backend first: its stock kernels are registered before one is
+// _internals.ts imports the cpu backend first: its stock kernels are registered before one is
 // replaced here, whatever the import order.
-import { type CpuBackendLike, type NumericValues, replaceKernel } from "./_cpu_kernel.ts";
+import { cpuBackend, type NumericValues, replaceKernel } from "../tfjs/_internals.ts";
 
 /**
  * Permutes the axes of a row-major array (pure: the arguments are not touched).
@@ -82,7 +82,7 @@ const transposeStrided: KernelFunc = (args) => {
   if (perm.length !== x.shape.length || sorted.some((axis, k) => axis !== k)) {
     throw new Error(`Transpose: perm [${perm}] is not a permutation of the axes of [${x.shape}]`);
   }
-  const cpu = backend as unknown as CpuBackendLike;
+  const cpu = cpuBackend(backend);
   const values = permuteAxes(cpu.readSync(x.dataId) as NumericValues, x.shape, perm);
   return cpu.makeTensorInfo(perm.map((axis) => x.shape[axis]), x.dtype, values);
 };

@@ -29,6 +29,7 @@
  */
 import type { LayersModel, NamedTensorMap, Optimizer, Tensor, Variable } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
+import { compiledModelFields, type LayerWeight, sgdInternals } from "./_internals.ts";
 import { FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
 import {
   inputGrad,
@@ -48,57 +49,6 @@ const EPSILON = 1e-7;
 const THRESHOLD = 0.5;
 
 const f32 = Math.fround;
-
-/** A tfjs-layers weight: the trainable variable behind a layer field. */
-interface LayerWeight {
-  read(): Variable;
-  trainable: boolean;
-}
-
-/** The fields of the layers the fast step reads (tfjs-layers keeps them public at runtime). */
-interface LayerFields {
-  getClassName(): string;
-  activityRegularizer?: unknown;
-  // Embedding
-  embeddings?: LayerWeight;
-  inputDim?: number;
-  outputDim?: number;
-  maskZero?: boolean;
-  embeddingsRegularizer?: unknown;
-  embeddingsConstraint?: unknown;
-  // RNN
-  cell?: CellFields;
-  returnSequences?: boolean;
-  goBackwards?: boolean;
-  // Dense
-  kernel?: LayerWeight;
-  bias?: LayerWeight | null;
-  units?: number;
-  useBias?: boolean;
-  activation?: { getClassName(): string };
-  kernelRegularizer?: unknown;
-  biasRegularizer?: unknown;
-  kernelConstraint?: unknown;
-  biasConstraint?: unknown;
-}
-
-/** The fields of a SimpleRNN / LSTM cell the fast step reads. */
-interface CellFields {
-  kernel: LayerWeight;
-  recurrentKernel: LayerWeight;
-  bias: LayerWeight | null;
-  units: number;
-  activation: { getClassName(): string };
-  recurrentActivation?: { getClassName(): string };
-  dropout?: number;
-  recurrentDropout?: number;
-  kernelRegularizer?: unknown;
-  recurrentRegularizer?: unknown;
-  biasRegularizer?: unknown;
-  kernelConstraint?: unknown;
-  recurrentConstraint?: unknown;
-  biasConstraint?: unknown;
-}
 
 /** A model the fast step can train, taken apart. */
 interface FastPlan {
@@ -131,27 +81,21 @@ function unset(...values: unknown[]): boolean {
 
 /** Takes a model apart for the fast step, or returns a reason it cannot. */
 function planFor(model: LayersModel): FastPlan | string {
-  const compiled = model as unknown as {
-    loss?: unknown;
-    metricsNames?: string[];
-    optimizer?: Optimizer;
-    model?: { metricsTensors?: Array<[{ name: string }, number]> };
-    metricsTensors?: Array<[{ name: string }, number]>;
-  };
-  if (compiled.optimizer == null) return "the model is not compiled";
+  const compiled = compiledModelFields(model);
+  if (compiled.optimizer === undefined) return "the model is not compiled";
   if (compiled.loss !== "binaryCrossentropy" && compiled.loss !== "binary_crossentropy") {
     return `loss ${JSON.stringify(compiled.loss)} is not "binaryCrossentropy"`;
   }
-  const names = compiled.metricsNames ?? [];
-  const metrics = compiled.model?.metricsTensors ?? compiled.metricsTensors ?? [];
+  const names = compiled.metricsNames;
+  const metrics = compiled.metricFunctions;
   if (
     names.length !== 2 || names[0] !== "loss" || metrics.length !== 1 ||
-    !metrics[0][0].name.startsWith("binaryAccuracy")
+    !metrics[0].startsWith("binaryAccuracy")
   ) {
     return `metrics ${JSON.stringify(names)} are not ["loss", "acc"] (binary accuracy)`;
   }
-  if (!(model as unknown as { built?: boolean }).built) return "the model is not built yet";
-  const layers = model.layers as unknown as LayerFields[];
+  if (!compiled.built) return "the model is not built yet";
+  const layers = compiled.layers;
   if (layers.length !== 2 && layers.length !== 3) return `${layers.length} layers`;
   const [embeddingLayer, rnnLayer, denseLayer] = layers.length === 3
     ? layers
@@ -204,7 +148,7 @@ function planFor(model: LayersModel): FastPlan | string {
   if (cell.bias != null) weights.push(cell.bias);
   weights.push(d.kernel!);
   if (d.useBias && d.bias != null) weights.push(d.bias);
-  const trainable = model.trainableWeights.map((w) => (w as unknown as LayerWeight).read());
+  const trainable = compiled.trainableVariables;
   const gradientOrder = weights.map((w) => w.read());
   if (
     weights.some((w) => !w.trainable) || trainable.length !== gradientOrder.length ||
@@ -331,7 +275,7 @@ function sgdStep(value: Float32Array, gradient: Float32Array, learningRate: numb
 /** Applies the gradients with the model's optimizer ([gradients] in `plan.variables` order). */
 function applyGradients(optimizer: Optimizer, variables: Variable[], grads: Float32Array[]): void {
   if (optimizer.constructor === tf.SGDOptimizer) {
-    const sgd = optimizer as unknown as { learningRate: number; incrementIterations(): void };
+    const sgd = sgdInternals(optimizer);
     tf.tidy(() => {
       variables.forEach((v, i) => {
         v.assign(tf.tensor(sgdStep(values(v), grads[i], sgd.learningRate), v.shape));

@@ -17,24 +17,12 @@
  * ```
  * @module
  */
-import type { NamedTensorMap, Tensor, Variable } from "@tensorflow/tfjs";
+import type { NamedTensorMap, Tensor } from "@tensorflow/tfjs";
+import { tf } from "./tf.ts";
+import { adamMoments, registeredVariable } from "./_internals.ts";
 
 /** A gradient by variable name, as `Optimizer.applyGradients` may receive it. */
 type NamedTensor = { name: string; tensor: Tensor };
-import { tf } from "./tf.ts";
-
-/** The private state of `tf.AdamOptimizer` that `applyGradients` reads and writes. */
-interface AdamState {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: Variable;
-  accBeta2: Variable;
-  accumulatedFirstMoment: Array<{ originalName: string; variable: Variable }>;
-  accumulatedSecondMoment: Array<{ originalName: string; variable: Variable }>;
-  incrementIterations(): void;
-}
 
 const f32 = Math.fround;
 
@@ -95,23 +83,24 @@ export class FusedAdam extends tf.AdamOptimizer {
   }
 
   override applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
-    const state = this as unknown as AdamState;
+    // beta1, beta2, epsilon, learningRate: protected fields of tf.AdamOptimizer; the moments
+    // and accumulated betas are private ones (see _internals.ts).
+    const state = adamMoments(this);
     const names = Array.isArray(variableGradients)
       ? variableGradients.map((v) => v.name)
       : Object.keys(variableGradients);
     const accBeta1 = state.accBeta1.dataSync()[0];
     const accBeta2 = state.accBeta2.dataSync()[0];
     const hyper = {
-      beta1: state.beta1,
-      beta2: state.beta2,
-      epsilon: state.epsilon,
-      learningRate: state.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      learningRate: this.learningRate,
       oneMinusAccBeta1: f32(1 - accBeta1),
       oneMinusAccBeta2: f32(1 - accBeta2),
     };
-    const registered = tf.engine().registeredVariables;
     names.forEach((name, i) => {
-      const value = registered[name];
+      const value = registeredVariable(name);
       if (state.accumulatedFirstMoment[i] == null) {
         state.accumulatedFirstMoment[i] = {
           originalName: `${name}/m`,
@@ -144,10 +133,10 @@ export class FusedAdam extends tf.AdamOptimizer {
       });
     });
     tf.tidy(() => {
-      state.accBeta1.assign(tf.scalar(f32(accBeta1 * f32(state.beta1))));
-      state.accBeta2.assign(tf.scalar(f32(accBeta2 * f32(state.beta2))));
+      state.accBeta1.assign(tf.scalar(f32(accBeta1 * f32(this.beta1))));
+      state.accBeta2.assign(tf.scalar(f32(accBeta2 * f32(this.beta2))));
     });
-    state.incrementIterations();
+    this.incrementIterations();
   }
 }
 tf.serialization.registerClass(FusedAdam);

@@ -37,6 +37,14 @@ import type {
   SimpleRNNLayerArgs,
   Tensor,
 } from "@tensorflow/tfjs";
+import {
+  engineRunKernelFunc,
+  isTapeOn,
+  registeredClass,
+  type RnnCellFields,
+  type RnnLayerFields,
+  rnnLayerFields,
+} from "./_internals.ts";
 import { tf } from "./tf.ts";
 import {
   ACTIVATIONS,
@@ -84,15 +92,6 @@ interface FusedResult {
   gradients: (dy: Tensor) => Array<() => Tensor>;
 }
 
-/** The engine entry point `tf.customGrad` is built on (present in tfjs 1.x to 4.x). */
-interface EngineWithKernelFunc {
-  runKernelFunc(params: {
-    forwardFunc: () => Tensor;
-    backwardsFunc: (dy: Tensor) => Record<string, () => Tensor>;
-    inputs: Record<string, Tensor>;
-  }): Tensor;
-}
-
 /**
  * Runs `run` as one op on the tape with a gradient thunk per input.
  *
@@ -103,12 +102,12 @@ interface EngineWithKernelFunc {
  * and falls back to `tf.customGrad` if a tfjs version lacks it.
  */
 function runFused(inputs: Tensor[], run: () => FusedResult): Tensor {
-  const engine = tf.engine() as unknown as Partial<EngineWithKernelFunc>;
-  if (typeof engine.runKernelFunc === "function") {
+  const runKernelFunc = engineRunKernelFunc();
+  if (runKernelFunc !== undefined) {
     let result: FusedResult | undefined;
     const named: Record<string, Tensor> = {};
     inputs.forEach((t, i) => named[i] = t);
-    return engine.runKernelFunc({
+    return runKernelFunc({
       forwardFunc: () => {
         result = run();
         return result.value;
@@ -175,7 +174,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
     ? [x, weights.kernel, weights.recurrentKernel]
     : [x, weights.kernel, weights.recurrentKernel, weights.bias];
   // Without a gradient tape (inference) nothing will read the cache after the forward pass.
-  const recording = (tf.engine() as { isTapeOn?(): boolean }).isTapeOn?.() ?? true;
+  const recording = isTapeOn();
   return runFused(inputs, () => {
     const cache = forward({
       ...dims,
@@ -283,28 +282,9 @@ export function lstmOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions)
 // Layers
 // ---------------------------------------------------------------------------------------------
 
-/** The fields of the stock cells the fused layers read. */
-interface StockCell {
-  kernel: { read(): Tensor };
-  recurrentKernel: { read(): Tensor };
-  bias: { read(): Tensor } | null;
-  activation: { getClassName(): string };
-  recurrentActivation?: { getClassName(): string };
-}
-
-/** Layer fields of the stock RNN the fused layers read. */
-interface StockRnnFields {
-  cell: unknown;
-  returnSequences: boolean;
-  goBackwards: boolean;
-  name: string;
-}
-
 /** The registered class of a stock tfjs-layers layer (the classes are not exported by name). */
 function stockLayerClass<A>(className: string): new (args: A) => RNN {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
-  if (entry == null) throw new Error(`tfjs-layers has no registered class ${className}`);
-  return entry[0] as unknown as new (args: A) => RNN;
+  return registeredClass<new (args: A) => RNN>(className).cls;
 }
 
 /** Throws for the stock options the fused kernels do not implement. */
@@ -328,7 +308,7 @@ function rejectUnsupported(layer: string, config: SimpleRNNLayerArgs | LSTMLayer
 
 /** The fused call of a layer: input checks, then the op on the cell's weights. */
 function callLayer(
-  layer: StockRnnFields,
+  layer: RnnLayerFields,
   inputs: Tensor | Tensor[],
   kwargs: Record<string, unknown>,
   op: typeof simpleRnnOp,
@@ -344,7 +324,7 @@ function callLayer(
   if (Array.isArray(inputs) && inputs.length !== 1) {
     throw new Error(`${layer.name}: expects one input tensor, got ${inputs.length}`);
   }
-  const cell = layer.cell as StockCell;
+  const cell = layer.cell;
   return tf.tidy(() => {
     let x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (x.dtype !== "float32") x = tf.cast(x, "float32");
@@ -419,11 +399,11 @@ export class FusedSimpleRNN extends StockSimpleRNN {
 
   constructor(config: FusedSimpleRNNConfig) {
     super(layerArgs("FusedSimpleRNN", SIMPLE_RNN_DEFAULTS, config));
-    checkActivations("FusedSimpleRNN", this.cell as unknown as StockCell);
+    checkActivations("FusedSimpleRNN", rnnLayerFields(this).cell);
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-    return callLayer(this as unknown as StockRnnFields, inputs, kwargs, simpleRnnOp);
+    return callLayer(rnnLayerFields(this), inputs, kwargs, simpleRnnOp);
   }
 }
 tf.serialization.registerClass(FusedSimpleRNN);
@@ -441,17 +421,17 @@ export class FusedLSTM extends StockLSTM {
 
   constructor(config: FusedLSTMConfig) {
     super(layerArgs("FusedLSTM", LSTM_DEFAULTS, config));
-    checkActivations("FusedLSTM", this.cell as unknown as StockCell);
+    checkActivations("FusedLSTM", rnnLayerFields(this).cell);
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-    return callLayer(this as unknown as StockRnnFields, inputs, kwargs, lstmOp);
+    return callLayer(rnnLayerFields(this), inputs, kwargs, lstmOp);
   }
 }
 tf.serialization.registerClass(FusedLSTM);
 
 /** Fails at construction, not at the first batch, for an activation the kernels lack. */
-function checkActivations(layer: string, cell: StockCell): void {
+function checkActivations(layer: string, cell: RnnCellFields): void {
   for (const act of [cell.activation, cell.recurrentActivation]) {
     if (act == null) continue;
     const name = act.getClassName();

@@ -25,6 +25,7 @@ import { tf } from "./tf.ts";
 import { type NDArray, size } from "../data/ndarray.ts";
 import { RandomState } from "../data/random_state.ts";
 import { trainOnBatchFast } from "./_train_step.ts";
+import { backendHolds } from "./_internals.ts";
 
 /** A tfjs model that `fitModel` can train: compiled, one input, one sigmoid output. */
 export type LayersModel = Awaited<ReturnType<typeof tf.loadLayersModel>>;
@@ -343,7 +344,7 @@ class Batcher {
   ): T {
     const cached = this.#buffers.get(length);
     const free = cached && cached.data instanceof ctor &&
-      (cached.dataId === undefined || tf.backend().refCount(cached.dataId) === 0);
+      (cached.dataId === undefined || !backendHolds(cached.dataId));
     if (free) return cached.data as T;
     const data = new ctor(length);
     this.#buffers.set(length, { data });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../src/tfjs/tf.ts";
 import type { Optimizer, Scalar, Variable } from "@tensorflow/tfjs";
 import { FusedAdam, fusedAdam } from "../../src/tfjs/fused_adam.ts";
+import { registeredClass } from "../../src/tfjs/_internals.ts";
 
 /** Runs 5 steps of optimizer on a small least-squares problem; returns the weights after each. */
 function trajectory(optimizer: Optimizer): number[][] {
@@ -41,8 +42,9 @@ Deno.test("FusedAdam", async (t) => {
     assert.equal(optimizer.getClassName(), "FusedAdam");
     const config = optimizer.getConfig();
     assert.deepEqual(config, { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-    const copy = tf.serialization.SerializationMap.getMap().classNameMap.FusedAdam;
-    const rebuilt = copy[1](copy[0], config) as FusedAdam;
+    const { cls, fromConfig } = registeredClass<typeof FusedAdam>("FusedAdam");
+    assert.equal(cls, FusedAdam);
+    const rebuilt = fromConfig(cls, config) as FusedAdam;
     assert.ok(rebuilt instanceof FusedAdam);
     assert.deepEqual(rebuilt.getConfig(), config);
   });
