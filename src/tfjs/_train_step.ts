@@ -30,6 +30,7 @@
 import type { LayersModel, NamedTensorMap, Optimizer, Tensor, Variable } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
 import { compiledModelFields, type LayerWeight, sgdInternals } from "./_internals.ts";
+import { binaryAccuracy, KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 import { FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
 import {
   inputGrad,
@@ -42,11 +43,6 @@ import {
   simpleRnnForward,
 } from "../kernels/rnn.ts";
 import { scatterAdd } from "../kernels/segment_sum.ts";
-
-/** Keras's `epsilon()`: binary cross-entropy clips probabilities to [EPSILON, 1 - EPSILON]. */
-const EPSILON = 1e-7;
-/** The accuracy metric's threshold: a probability above it predicts 1. */
-const THRESHOLD = 0.5;
 
 const f32 = Math.fround;
 
@@ -208,6 +204,11 @@ export interface SigmoidBceResult {
  * gradient of the mean loss w.r.t. the logits, rounded like the float32 tfjs ops where it matters
  * (the sigmoid output, the clipped probability).
  *
+ * The loss is not `logisticLoss` (`../kernels/logistic_loss.ts`): tfjs computes the
+ * cross-entropy from the logit of the clipped probability in a stable form whose last bits
+ * differ, and this step must give `model.trainOnBatch`'s numbers. The clip (Keras's
+ * `KERAS_EPSILON`) and the accuracy (`binaryAccuracy`) are the shared ones.
+ *
  * @param logits [batch] dense outputs before the sigmoid
  * @param labels [batch] 0 / 1 (any numbers: the loss is the cross-entropy formula)
  * @example
@@ -220,23 +221,23 @@ export function sigmoidBce(logits: ArrayLike<number>, labels: ArrayLike<number>)
   if (labels.length !== n) {
     throw new Error(`sigmoidBce: ${labels.length} labels for ${n} logits`);
   }
-  const lo = f32(EPSILON);
-  const hi = f32(1 - EPSILON);
+  const lo = f32(KERAS_EPSILON);
+  const hi = f32(1 - KERAS_EPSILON);
+  const probabilities = new Float32Array(n);
   const dLogits = new Float64Array(n);
   let loss = 0;
-  let correct = 0;
   for (let b = 0; b < n; b++) {
     const p = f32(1 / (1 + Math.exp(-f32(logits[b])))); // tfjs's sigmoid, stored as float32
+    probabilities[b] = p;
     const y = labels[b];
-    const inRange = p >= EPSILON && p <= 1 - EPSILON;
+    const inRange = p >= KERAS_EPSILON && p <= 1 - KERAS_EPSILON;
     const pc = p < lo ? lo : p > hi ? hi : p;
     const logit = Math.log(pc / (1 - pc));
     // max(l, 0) - l y + log(1 + e^-|l|): the stable form tfjs uses
     loss += Math.max(logit, 0) - logit * y + Math.log1p(Math.exp(-Math.abs(logit)));
-    if ((p > THRESHOLD ? 1 : 0) === y) correct++;
     dLogits[b] = inRange ? (p - y) / n : 0;
   }
-  return { loss: loss / n, accuracy: correct / n, dLogits };
+  return { loss: loss / n, accuracy: binaryAccuracy(probabilities, labels), dLogits };
 }
 
 /** Reusable buffer for the gathered embeddings [batch, steps, width] (overwritten every call). */

@@ -26,6 +26,7 @@ import { type NDArray, size } from "../data/ndarray.ts";
 import { RandomState } from "../data/random_state.ts";
 import { trainOnBatchFast } from "./_train_step.ts";
 import { backendHolds } from "./_internals.ts";
+import { binaryAccuracy, meanLogisticLoss } from "../kernels/logistic_loss.ts";
 
 /** A tfjs model that `fitModel` can train: compiled, one input, one sigmoid output. */
 export type LayersModel = Awaited<ReturnType<typeof tf.loadLayersModel>>;
@@ -113,10 +114,6 @@ export interface Evaluation {
   accuracy: number;
 }
 
-/** Keras' `epsilon()`: the clip of probabilities inside binary cross-entropy. */
-const EPSILON = 1e-7;
-/** Keras' `binary_accuracy` threshold. */
-const THRESHOLD = 0.5;
 /** Rows per forward pass in `evaluateModel`: big enough to amortise per-op overhead. */
 const EVAL_BATCH_SIZE = 500;
 
@@ -203,7 +200,10 @@ export async function fitModel(
 }
 
 /**
- * Loss and accuracy of `model` on `x`, `y`, like Keras' `model.evaluate(x, y)`.
+ * Loss and accuracy of `model` on `x`, `y`, like Keras' `model.evaluate(x, y)`: the model's
+ * probabilities for every row, then the mean of Keras's clipped binary cross-entropy over them
+ * (`meanLogisticLoss`, in float64, in row order) and the fraction above 0.5 that match their
+ * label (`binaryAccuracy`).
  *
  * @param model one input, output [batch, 1] probabilities (need not be compiled).
  * @param x int32 ids [n, steps] or float32 [n, steps, features]; not modified.
@@ -220,8 +220,7 @@ export function evaluateModel(
   const { batchSize = EVAL_BATCH_SIZE } = options;
   const batcher = new Batcher(model, x, y, "x");
   if (batcher.n === 0) throw new Error("Cannot evaluate on an empty set (x has 0 rows)");
-  let lossSum = 0;
-  let correct = 0;
+  const probabilities = new Float32Array(batcher.n); // [n] P(positive), as the model gives it
   for (let from = 0; from < batcher.n; from += batchSize) {
     const rows = Int32Array.from(
       { length: Math.min(batchSize, batcher.n - from) },
@@ -229,16 +228,20 @@ export function evaluateModel(
     );
     const [xs, ys] = batcher.batch(rows);
     const predicted = tf.tidy(() => model.predict(xs) as ReturnType<typeof tf.tensor>);
-    const probabilities = predicted.dataSync(); // [rows, 1]
-    tf.dispose([xs, ys, predicted]);
-    for (let i = 0; i < rows.length; i++) {
-      const label = y[rows[i]];
-      const p = Math.min(Math.max(probabilities[i], EPSILON), 1 - EPSILON);
-      lossSum -= label * Math.log(p) + (1 - label) * Math.log(1 - p);
-      if ((probabilities[i] > THRESHOLD ? 1 : 0) === label) correct++;
+    if (predicted.size !== rows.length) {
+      tf.dispose([xs, ys, predicted]);
+      throw new Error(
+        `evaluateModel: the model's output has shape [${predicted.shape}]; expected ` +
+          `[${rows.length}, 1] (one probability per row)`,
+      );
     }
+    probabilities.set(predicted.dataSync(), from); // [rows, 1]
+    tf.dispose([xs, ys, predicted]);
   }
-  return { loss: lossSum / batcher.n, accuracy: correct / batcher.n };
+  return {
+    loss: meanLogisticLoss(probabilities, y),
+    accuracy: binaryAccuracy(probabilities, y),
+  };
 }
 
 /** Throws the errors {@linkcode Batcher} would throw, before any training starts. */
