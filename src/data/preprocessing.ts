@@ -145,8 +145,8 @@ export function takeRows<T>(xs: ArrayLike<T>, indices: ArrayLike<number>): T[] {
   });
 }
 
-/** A train/validation split. */
-export interface TrainValSplit<T> {
+/** The training and validation sets {@link trainValSplit} returns. */
+export interface TrainValSets<T> {
   xTrain: T[];
   yTrain: Int32Array;
   xVal: T[];
@@ -166,7 +166,7 @@ export function trainValSplit<T>(
   x: ArrayLike<T>,
   y: ArrayLike<number>,
   options: { nTrain: number; seed?: number },
-): TrainValSplit<T> {
+): TrainValSets<T> {
   const { nTrain, seed = 42 } = options;
   if (x.length !== y.length) throw new Error(`x has ${x.length} samples, y has ${y.length}`);
   if (!Number.isInteger(nTrain) || nTrain < 0 || nTrain > x.length) {

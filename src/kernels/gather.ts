@@ -27,7 +27,7 @@ import {
 // _internals.ts imports the cpu backend first: its stock kernels are registered before one is
 // replaced here, whatever the import order.
 import {
-  cpuBackend,
+  cpuBackendOf,
   gatherShapeInfo,
   type NumericValues,
   replaceKernel,
@@ -99,7 +99,7 @@ const gatherV2SliceCopy: KernelFunc = (args) => {
     throw new Error(`GatherV2: axis ${axis} is out of range for x of rank ${rank}`);
   }
   const info = gatherShapeInfo(x, indices, parsedAxis, batchDims ?? 0);
-  const cpu = cpuBackend(backend);
+  const cpu = cpuBackendOf(backend);
   const values = gatherSlices(
     cpu.readSync(x.dataId) as NumericValues,
     cpu.readSync(indices.dataId) as NumericValues,

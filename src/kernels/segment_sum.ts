@@ -33,7 +33,7 @@ import {
 } from "@tensorflow/tfjs-core";
 // _internals.ts imports the cpu backend first: its stock kernels are registered before one is
 // replaced here, whatever the import order.
-import { cpuBackend, type NumericValues, replaceKernel } from "../tfjs/_internals.ts";
+import { cpuBackendOf, type NumericValues, replaceKernel } from "../tfjs/_internals.ts";
 
 /** The backend the kernel is registered for. */
 export const SEGMENT_SUM_BACKEND = "cpu";
@@ -92,7 +92,7 @@ const unsortedSegmentSumScatterAdd: KernelFunc = ({ inputs, backend, attrs }) =>
   }
   const innerShape = x.shape.slice(idsRank);
   const innerSize = innerShape.reduce((a, b) => a * b, 1);
-  const cpu = cpuBackend(backend);
+  const cpu = cpuBackendOf(backend);
   const xValues = cpu.readSync(x.dataId) as NumericValues;
   const ids = cpu.readSync(segmentIds.dataId) as NumericValues;
   const sums = scatterAdd(xValues, ids, numSegments, innerSize);

@@ -24,7 +24,7 @@ import {
 } from "@tensorflow/tfjs-core";
 // _internals.ts imports the cpu backend first: its stock kernels are registered before one is
 // replaced here, whatever the import order.
-import { cpuBackend, type NumericValues, replaceKernel } from "../tfjs/_internals.ts";
+import { cpuBackendOf, type NumericValues, replaceKernel } from "../tfjs/_internals.ts";
 
 /**
  * Permutes the axes of a row-major array (pure: the arguments are not touched).
@@ -82,7 +82,7 @@ const transposeStrided: KernelFunc = (args) => {
   if (perm.length !== x.shape.length || sorted.some((axis, k) => axis !== k)) {
     throw new Error(`Transpose: perm [${perm}] is not a permutation of the axes of [${x.shape}]`);
   }
-  const cpu = cpuBackend(backend);
+  const cpu = cpuBackendOf(backend);
   const values = permuteAxes(cpu.readSync(x.dataId) as NumericValues, x.shape, perm);
   return cpu.makeTensorInfo(perm.map((axis) => x.shape[axis]), x.dtype, values);
 };

@@ -58,7 +58,7 @@ export function inJupyter(): boolean {
 }
 
 /** Wraps a bundle so that, as the value of a cell, the kernel shows it. */
-export function displayable(bundle: MediaBundle): Displayable {
+export function asDisplayable(bundle: MediaBundle): Displayable {
   return { [$display]: () => bundle };
 }
 

@@ -130,7 +130,7 @@ export function registeredVariable(name: string): Variable {
 // Serialization
 
 /** A class as tfjs's serialization registry keeps it: the constructor and its `fromConfig`. */
-export interface RegisteredClass<C> {
+export interface ClassEntry<C> {
   cls: C;
   fromConfig: (cls: C, config: serialization.ConfigDict) => unknown;
 }
@@ -142,10 +142,10 @@ export interface RegisteredClass<C> {
  *
  * @throws Error when no class is registered under that name.
  */
-export function registeredClass<C>(className: string): RegisteredClass<C> {
+export function registeredClass<C>(className: string): ClassEntry<C> {
   const entry = serialization.SerializationMap.getMap().classNameMap[className];
   if (entry == null) throw new Error(`_internals.ts: tfjs has no registered class ${className}`);
-  const [cls, fromConfig] = entry as unknown as [C, RegisteredClass<C>["fromConfig"]];
+  const [cls, fromConfig] = entry as unknown as [C, ClassEntry<C>["fromConfig"]];
   return { cls, fromConfig };
 }
 
@@ -215,13 +215,8 @@ export interface RnnLayerFields extends LayerFields {
   goBackwards: boolean;
 }
 
-/** A layer's fields (see {@link LayerFields}). */
-export function layerFields(layer: object): LayerFields {
-  return layer as unknown as LayerFields;
-}
-
 /** A recurrent layer's fields, its cell's included. */
-export function rnnLayerFields(layer: RNN): RnnLayerFields {
+export function rnnFieldsOf(layer: RNN): RnnLayerFields {
   return layer as unknown as RnnLayerFields;
 }
 
@@ -245,7 +240,7 @@ export interface CompiledModelFields {
  * A compiled model's training configuration. A `Sequential` keeps its metric functions on the
  * `LayersModel` inside it (`model.model.metricsTensors`), a functional model on itself.
  */
-export function compiledModelFields(model: object): CompiledModelFields {
+export function compiledFieldsOf(model: object): CompiledModelFields {
   const m = model as unknown as {
     optimizer?: Optimizer;
     loss?: unknown;
@@ -282,12 +277,12 @@ export interface AdamMoments {
 }
 
 /** The moments of an Adam optimizer (tfjs-core `optimizers/adam_optimizer.ts`), live. */
-export function adamMoments(optimizer: Optimizer): AdamMoments {
+export function adamMomentsOf(optimizer: Optimizer): AdamMoments {
   return optimizer as unknown as AdamMoments;
 }
 
 /** What the fast training step uses of a `tf.SGDOptimizer` (protected members). */
-export interface SgdInternals {
+export interface SgdFields {
   learningRate: number;
   /** Counts one step, as `applyGradients` does. */
   incrementIterations(): void;
@@ -298,11 +293,11 @@ export interface SgdInternals {
  *
  * @throws Error when `optimizer` is not exactly an SGD optimizer (momentum extends it).
  */
-export function sgdInternals(optimizer: Optimizer): SgdInternals {
+export function sgdFieldsOf(optimizer: Optimizer): SgdFields {
   if (optimizer.constructor !== SGDOptimizer) {
     throw new Error(`_internals.ts: ${optimizer.getClassName()} is not a plain SGD optimizer`);
   }
-  return optimizer as unknown as SgdInternals;
+  return optimizer as unknown as SgdFields;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,7 +324,7 @@ export interface CpuBackend {
 }
 
 /** The backend a kernel function receives, as the cpu backend it is. */
-export function cpuBackend(backend: unknown): CpuBackend {
+export function cpuBackendOf(backend: unknown): CpuBackend {
   return backend as CpuBackend;
 }
 

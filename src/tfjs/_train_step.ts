@@ -29,7 +29,7 @@
  */
 import type { LayersModel, NamedTensorMap, Optimizer, Tensor, Variable } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
-import { compiledModelFields, type LayerWeight, sgdInternals } from "./_internals.ts";
+import { compiledFieldsOf, type LayerWeight, sgdFieldsOf } from "./_internals.ts";
 import { binaryAccuracy, KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 import { FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
 import {
@@ -77,7 +77,7 @@ function unset(...values: unknown[]): boolean {
 
 /** Takes a model apart for the fast step, or returns a reason it cannot. */
 function planFor(model: LayersModel): FastPlan | string {
-  const compiled = compiledModelFields(model);
+  const compiled = compiledFieldsOf(model);
   if (compiled.optimizer === undefined) return "the model is not compiled";
   if (compiled.loss !== "binaryCrossentropy" && compiled.loss !== "binary_crossentropy") {
     return `loss ${JSON.stringify(compiled.loss)} is not "binaryCrossentropy"`;
@@ -276,7 +276,7 @@ function sgdStep(value: Float32Array, gradient: Float32Array, learningRate: numb
 /** Applies the gradients with the model's optimizer ([gradients] in `plan.variables` order). */
 function applyGradients(optimizer: Optimizer, variables: Variable[], grads: Float32Array[]): void {
   if (optimizer.constructor === tf.SGDOptimizer) {
-    const sgd = sgdInternals(optimizer);
+    const sgd = sgdFieldsOf(optimizer);
     tf.tidy(() => {
       variables.forEach((v, i) => {
         v.assign(tf.tensor(sgdStep(values(v), grads[i], sgd.learningRate), v.shape));

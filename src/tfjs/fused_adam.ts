@@ -19,7 +19,7 @@
  */
 import type { NamedTensorMap, Tensor } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
-import { adamMoments, registeredVariable } from "./_internals.ts";
+import { adamMomentsOf, registeredVariable } from "./_internals.ts";
 
 /** A gradient by variable name, as `Optimizer.applyGradients` may receive it. */
 type NamedTensor = { name: string; tensor: Tensor };
@@ -29,17 +29,18 @@ const f32 = Math.fround;
 /**
  * One Adam step for one variable, on typed arrays, rounding like tfjs's float32 ops.
  *
- * @param value [n] current weights
- * @param gradient [n]
- * @param m [n] first moment; v [n] second moment
+ * @param state `value` [n] the current weights, `gradient` [n], `m` [n] the first moment and
+ *   `v` [n] the second (not modified)
  * @param hyper beta1, beta2, epsilon, learningRate, and 1 - beta1^t, 1 - beta2^t (float32)
  * @returns new arrays: value, m, v
  */
 export function adamStep(
-  value: ArrayLike<number>,
-  gradient: ArrayLike<number>,
-  m: ArrayLike<number>,
-  v: ArrayLike<number>,
+  state: {
+    value: ArrayLike<number>;
+    gradient: ArrayLike<number>;
+    m: ArrayLike<number>;
+    v: ArrayLike<number>;
+  },
   hyper: {
     beta1: number;
     beta2: number;
@@ -49,6 +50,7 @@ export function adamStep(
     oneMinusAccBeta2: number;
   },
 ): { value: Float32Array; m: Float32Array; v: Float32Array } {
+  const { value, gradient, m, v } = state;
   const n = value.length;
   const b1 = f32(hyper.beta1);
   const b2 = f32(hyper.beta2);
@@ -85,7 +87,7 @@ export class FusedAdam extends tf.AdamOptimizer {
   override applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
     // beta1, beta2, epsilon, learningRate: protected fields of tf.AdamOptimizer; the moments
     // and accumulated betas are private ones (see _internals.ts).
-    const state = adamMoments(this);
+    const state = adamMomentsOf(this);
     const names = Array.isArray(variableGradients)
       ? variableGradients.map((v) => v.name)
       : Object.keys(variableGradients);
@@ -119,13 +121,12 @@ export class FusedAdam extends tf.AdamOptimizer {
       if (gradient == null) return;
       const m = state.accumulatedFirstMoment[i].variable;
       const v = state.accumulatedSecondMoment[i].variable;
-      const next = adamStep(
-        value.dataSync(),
-        gradient.dataSync(),
-        m.dataSync(),
-        v.dataSync(),
-        hyper,
-      );
+      const next = adamStep({
+        value: value.dataSync(),
+        gradient: gradient.dataSync(),
+        m: m.dataSync(),
+        v: v.dataSync(),
+      }, hyper);
       tf.tidy(() => {
         m.assign(tf.tensor(next.m, value.shape));
         v.assign(tf.tensor(next.v, value.shape));
@@ -141,15 +142,23 @@ export class FusedAdam extends tf.AdamOptimizer {
 }
 tf.serialization.registerClass(FusedAdam);
 
+/** Options of {@link fusedAdam}: Keras's `Adam(learning_rate, beta_1, beta_2, epsilon)`. */
+export interface FusedAdamOptions {
+  /** Step size (default 1e-3). */
+  learningRate?: number;
+  /** Decay of the first moment (default 0.9). */
+  beta1?: number;
+  /** Decay of the second moment (default 0.999). */
+  beta2?: number;
+  /** Added to the root of the second moment (default 1e-7, Keras's; tfjs's is 1e-8). */
+  epsilon?: number;
+}
+
 /**
- * A {@link FusedAdam} with Keras's defaults (learning rate 1e-3, betas 0.9 and 0.999, epsilon
- * 1e-7), as `tf.train.adam(learningRate, beta1, beta2, epsilon)`.
+ * A {@link FusedAdam} with Keras's defaults: what `tf.train.adam(learningRate, beta1, beta2,
+ * epsilon)` builds, with the fused update.
  */
-export function fusedAdam(
-  learningRate = 1e-3,
-  beta1 = 0.9,
-  beta2 = 0.999,
-  epsilon = 1e-7,
-): FusedAdam {
+export function fusedAdam(options: FusedAdamOptions = {}): FusedAdam {
+  const { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = options;
   return new FusedAdam(learningRate, beta1, beta2, epsilon);
 }

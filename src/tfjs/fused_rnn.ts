@@ -42,8 +42,8 @@ import {
   isTapeOn,
   registeredClass,
   type RnnCellFields,
+  rnnFieldsOf,
   type RnnLayerFields,
-  rnnLayerFields,
 } from "./_internals.ts";
 import { tf } from "./tf.ts";
 import {
@@ -399,11 +399,11 @@ export class FusedSimpleRNN extends StockSimpleRNN {
 
   constructor(config: FusedSimpleRNNConfig) {
     super(layerArgs("FusedSimpleRNN", SIMPLE_RNN_DEFAULTS, config));
-    checkActivations("FusedSimpleRNN", rnnLayerFields(this).cell);
+    checkActivations("FusedSimpleRNN", rnnFieldsOf(this).cell);
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-    return callLayer(rnnLayerFields(this), inputs, kwargs, simpleRnnOp);
+    return callLayer(rnnFieldsOf(this), inputs, kwargs, simpleRnnOp);
   }
 }
 tf.serialization.registerClass(FusedSimpleRNN);
@@ -421,11 +421,11 @@ export class FusedLSTM extends StockLSTM {
 
   constructor(config: FusedLSTMConfig) {
     super(layerArgs("FusedLSTM", LSTM_DEFAULTS, config));
-    checkActivations("FusedLSTM", rnnLayerFields(this).cell);
+    checkActivations("FusedLSTM", rnnFieldsOf(this).cell);
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-    return callLayer(rnnLayerFields(this), inputs, kwargs, lstmOp);
+    return callLayer(rnnFieldsOf(this), inputs, kwargs, lstmOp);
   }
 }
 tf.serialization.registerClass(FusedLSTM);

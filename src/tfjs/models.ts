@@ -155,7 +155,5 @@ export function buildModel(kind: ModelKind, options: BuildModelOptions): Sequent
 /** Keras' Adam: the one-loop `fusedAdam` or stock `tf.train.adam` (bit-identical updates). */
 function adam(fused: boolean) {
   const { learningRate, beta1, beta2, epsilon } = ADAM;
-  return fused
-    ? fusedAdam(learningRate, beta1, beta2, epsilon)
-    : tf.train.adam(learningRate, beta1, beta2, epsilon);
+  return fused ? fusedAdam(ADAM) : tf.train.adam(learningRate, beta1, beta2, epsilon);
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import {
   $display,
+  asDisplayable,
   display,
-  displayable,
   inJupyter,
   modelSummaryText,
   print,
@@ -39,7 +39,7 @@ Deno.test("display outside a kernel prints the text/plain part", async () => {
     console.log = log;
   }
   assert.deepEqual(lines, ['(25000,) [ 1, 2 ] { a: "x" } 17']);
-  const d = displayable({ "text/plain": "p" });
+  const d = asDisplayable({ "text/plain": "p" });
   assert.deepEqual(d[$display](), { "text/plain": "p" });
   assert.equal($display, Symbol.for("Jupyter.display"));
 });

@@ -3,18 +3,18 @@ import type { KernelConfig, layers, Scalar, Tensor } from "@tensorflow/tfjs";
 import { getKernel, unregisterKernel } from "@tensorflow/tfjs-core";
 import { tf } from "../../src/tfjs/tf.ts";
 import {
-  adamMoments,
+  adamMomentsOf,
   backendHolds,
-  compiledModelFields,
-  cpuBackend,
+  compiledFieldsOf,
+  cpuBackendOf,
   engineRunKernelFunc,
   gatherShapeInfo,
   isTapeOn,
   registeredClass,
   registeredVariable,
   replaceKernel,
-  rnnLayerFields,
-  sgdInternals,
+  rnnFieldsOf,
+  sgdFieldsOf,
   TFJS_VERSION,
   tfjsVersionMismatch,
 } from "../../src/tfjs/_internals.ts";
@@ -96,7 +96,7 @@ Deno.test("serialization registry", () => {
 Deno.test("layer, model and optimizer fields", async (t) => {
   await t.step("a compiled model's training configuration", () => {
     const model = buildModel("embedding_lstm", { seed: 1 });
-    const fields = compiledModelFields(model);
+    const fields = compiledFieldsOf(model);
     assert.equal(fields.optimizer, model.optimizer);
     assert.equal(fields.loss, "binaryCrossentropy");
     assert.deepEqual(fields.metricsNames, ["loss", "acc"]);
@@ -112,7 +112,7 @@ Deno.test("layer, model and optimizer fields", async (t) => {
       fields.trainableVariables.map((v) => v.name),
       model.trainableWeights.map((w) => w.originalName),
     );
-    const lstm = rnnLayerFields(model.layers[1] as never);
+    const lstm = rnnFieldsOf(model.layers[1] as never);
     assert.equal(lstm.cell.units, 8);
     assert.equal(lstm.cell.recurrentActivation?.getClassName(), "sigmoid");
     assert.deepEqual(lstm.cell.kernel.read().shape, [32, 32]);
@@ -121,7 +121,7 @@ Deno.test("layer, model and optimizer fields", async (t) => {
   });
   await t.step("an uncompiled model", () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
-    const fields = compiledModelFields(model);
+    const fields = compiledFieldsOf(model);
     assert.equal(fields.optimizer, undefined);
     assert.deepEqual(fields.metricFunctions, []);
     model.dispose();
@@ -130,16 +130,16 @@ Deno.test("layer, model and optimizer fields", async (t) => {
     const v = tf.variable(tf.tensor1d([1, 2]), true, "internals_test_w");
     const adam = tf.train.adam(0.1);
     adam.minimize(() => tf.sum(tf.square(v)) as Scalar);
-    const moments = adamMoments(adam);
+    const moments = adamMomentsOf(adam);
     assert.equal(moments.accumulatedFirstMoment.length, 1);
     assert.equal(moments.accumulatedFirstMoment[0].originalName, "internals_test_w/m");
     assert.ok(Math.abs(moments.accBeta1.dataSync()[0] - 0.81) < 1e-6, "beta1^2 after one step");
     const sgd = tf.train.sgd(0.25);
-    assert.equal(sgdInternals(sgd).learningRate, 0.25);
-    sgdInternals(sgd).incrementIterations();
+    assert.equal(sgdFieldsOf(sgd).learningRate, 0.25);
+    sgdFieldsOf(sgd).incrementIterations();
     assert.equal(sgd.iterations, 1);
-    assert.throws(() => sgdInternals(tf.train.momentum(0.1, 0.9)), /not a plain SGD optimizer/);
-    assert.throws(() => sgdInternals(adam), /Adam is not a plain SGD optimizer/);
+    assert.throws(() => sgdFieldsOf(tf.train.momentum(0.1, 0.9)), /not a plain SGD optimizer/);
+    assert.throws(() => sgdFieldsOf(adam), /Adam is not a plain SGD optimizer/);
     adam.dispose();
     v.dispose();
   });
@@ -149,13 +149,13 @@ Deno.test("backend and kernels", async (t) => {
   await t.step("the cpu backend keeps a tensor's own array until it is disposed", () => {
     const values = new Float32Array([1, 2, 3]);
     const x = tf.tensor1d(values);
-    assert.equal(cpuBackend(tf.backend()).readSync(x.dataId), values);
+    assert.equal(cpuBackendOf(tf.backend()).readSync(x.dataId), values);
     assert.equal(backendHolds(x.dataId), true);
     x.dispose();
     assert.equal(backendHolds(x.dataId), false);
   });
   await t.step("makeTensorInfo stores the values it is given", () => {
-    const cpu = cpuBackend(tf.backend());
+    const cpu = cpuBackendOf(tf.backend());
     const values = new Int32Array([7, 8]);
     const info = cpu.makeTensorInfo([2], "int32", values);
     assert.equal(cpu.readSync(info.dataId), values);
