@@ -12,9 +12,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { getKernel } from "@tensorflow/tfjs-core";
  * import { tf } from "../tfjs/tf.ts"; // registers the kernel
- * const table = tf.tensor2d([[0, 0], [1, 1], [2, 2]]); // [3, 2]
- * tf.gather(table, tf.tensor1d([2, 0], "int32")).arraySync(); // [[2, 2], [0, 0]]
+ * import { gatherV2Config } from "./gather.ts";
+ *
+ * assert.equal(getKernel("GatherV2", "cpu")?.kernelFunc, gatherV2Config.kernelFunc);
+ * const table = tf.tensor2d([[0, 0], [1, 1], [2, 2]]); // [3, 2]: an embedding of 3 words
+ * assert.deepEqual(tf.gather(table, tf.tensor1d([2, 0], "int32")).arraySync(), [[2, 2], [0, 0]]);
  * ```
  * @module
  */
@@ -47,9 +52,13 @@ import {
  * @throws Error naming the first id outside `[0, dimSize)`
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { gatherSlices } from "./gather.ts";
+ *
  * const shape = { batchSize: 1, outerSize: 1, dimSize: 3, sliceSize: 2 };
- * gatherSlices(new Float32Array([0, 0, 1, 1, 2, 2]), new Int32Array([2, 0]), shape);
- * // Float32Array [2, 2, 0, 0]
+ * const rows = gatherSlices(Float32Array.of(0, 0, 1, 1, 2, 2), Int32Array.of(2, 0), shape);
+ * assert.deepEqual(rows, Float32Array.of(2, 2, 0, 0));
+ * assert.throws(() => gatherSlices(Float32Array.of(0, 0), Int32Array.of(3), shape), /value 3/);
  * ```
  */
 export function gatherSlices<T extends NumericValues>(

@@ -11,7 +11,10 @@
  * import { print, tableBundle } from "./display.ts";
  *
  * const table = tableBundle(["model", "acc"], [["LSTM", 0.8274], ["SimpleRNN", 0.7]]);
- * assert.equal(table["text/plain"], "model      acc\n---------  ------\nLSTM       0.8274\nSimpleRNN  0.7");
+ * assert.equal(
+ *   table["text/plain"],
+ *   "model      acc\n---------  ------\nLSTM       0.8274\nSimpleRNN  0.7",
+ * );
  * await print("x_train:", "(20000, 100)"); // outside a kernel: console.log
  * ```
  * @module

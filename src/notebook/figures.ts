@@ -12,7 +12,7 @@
  * const fig = historyFigure({ loss: [0.69, 0.62], val_loss: [0.68, 0.64] }, "loss");
  * assert.deepEqual(fig.data.map((trace) => trace.name), ["loss", "val_loss"]);
  * assert.deepEqual(fig.data[0].x, [1, 2]); // epochs, 1-based
- * await showFigure(fig); // outside a kernel: prints "<plotly figure: Loss by epoch (loss, val_loss)>"
+ * await showFigure(fig); // outside a kernel: "<plotly figure: Loss by epoch (loss, val_loss)>"
  * ```
  * @module
  */

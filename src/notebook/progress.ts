@@ -139,9 +139,26 @@ export interface ProgressEpochLogs {
  *
  * @example
  * ```ts
- * const progress = new TrainingProgress({ label: "LSTM", epochs: 10 });
- * // await fitModel(model, x, y, { epochs: 10, ...progress.callbacks() });
+ * import assert from "node:assert/strict";
+ * import { ndarray } from "../data/ndarray.ts";
+ * import { buildModel } from "../tfjs/models.ts";
+ * import { fitModel } from "../tfjs/training.ts";
+ * import { TrainingProgress } from "./progress.ts";
+ *
+ * const ids = Int32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 8, 7);
+ * const x = ndarray({ shape: [4, 3], dtype: "int32", data: ids }); // 4 reviews of 3 words
+ * const y = Int32Array.of(1, 0, 1, 0);
+ * const finished: string[] = [];
+ * const progress = new TrainingProgress({
+ *   label: "LSTM",
+ *   epochs: 2,
+ *   sink: (line, epochEnd) => void (epochEnd && finished.push(line)), // a notebook: one output
+ * });
+ * const model = buildModel("embedding_lstm", { seed: 42 });
+ * await fitModel(model, x, y, { epochs: 2, batchSize: 2, seed: 42, ...progress.callbacks() });
  * await progress.finish();
+ * assert.equal(finished.length, 3); // after each epoch, and the final line
+ * assert.match(finished[2], /^LSTM {2}epoch 2\/2 {2}batch 2\/2 {2}loss \d\.\d{4} {2}acc /);
  * ```
  */
 export class TrainingProgress {

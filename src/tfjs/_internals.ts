@@ -220,7 +220,7 @@ export function rnnFieldsOf(layer: RNN): RnnLayerFields {
   return layer as unknown as RnnLayerFields;
 }
 
-/** What `model.compile` set and the fast training step checks (tfjs-layers `engine/training.ts`). */
+/** What `model.compile` set, as the fast training step checks it (`engine/training.ts`). */
 export interface CompiledModelFields {
   /** Undefined until compiled. */
   optimizer: Optimizer | undefined;

@@ -22,8 +22,25 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { buildModel } from "./models.ts";
  * import { trainOnBatchFast } from "./_train_step.ts";
- * const [loss, acc] = await trainOnBatchFast(model, xs, ys); // as model.trainOnBatch(xs, ys)
+ *
+ * // Two copies of the 9-4 model, one batch of 4 reviews of 6 word ids
+ * const fast = buildModel("embedding_lstm", { seed: 42 });
+ * const stock = buildModel("embedding_lstm", { seed: 42 });
+ * const xs = tf.tensor2d([[5, 9, 30, 2, 7, 1], [0, 0, 4, 8, 15, 16], [23, 42, 4, 8, 15, 16],
+ *   [0, 0, 0, 0, 99, 3]], [4, 6], "int32");
+ * const ys = tf.tensor2d([[1], [0], [1], [0]]);
+ * const [loss, acc] = await trainOnBatchFast(fast, xs, ys);
+ * const [stockLoss, stockAcc] = await stock.trainOnBatch(xs, ys) as number[];
+ * assert.ok(Math.abs(loss - stockLoss) < 1e-6);
+ * assert.equal(acc, stockAcc);
+ * // ...and the weights after the step agree to float32 rounding
+ * const after = (model: typeof fast) => model.getWeights().flatMap((w) => [...w.dataSync()]);
+ * const [a, b] = [after(fast), after(stock)];
+ * assert.ok(a.every((w, i) => Math.abs(w - b[i]) < 1e-6));
  * ```
  * @module
  */
@@ -176,7 +193,16 @@ function planFor(model: LayersModel): FastPlan | string {
  * `model.trainOnBatch` (false), and why not.
  * @example
  * ```ts
- * canTrainFast(buildModel("embedding_lstm", { seed: 42 })); // { fast: true }
+ * import assert from "node:assert/strict";
+ * import { buildModel } from "./models.ts";
+ * import { canTrainFast } from "./_train_step.ts";
+ *
+ * assert.deepEqual(canTrainFast(buildModel("embedding_lstm", { seed: 42 })), { fast: true });
+ * const stock = buildModel("embedding_lstm", { seed: 42, fused: false }); // tf.layers.lstm
+ * assert.deepEqual(canTrainFast(stock), {
+ *   fast: false,
+ *   reason: "the recurrent layer is not a plain fused SimpleRNN / LSTM returning its last step",
+ * });
  * ```
  */
 export function canTrainFast(model: LayersModel): { fast: boolean; reason?: string } {
@@ -213,7 +239,14 @@ export interface SigmoidBceResult {
  * @param labels [batch] 0 / 1 (any numbers: the loss is the cross-entropy formula)
  * @example
  * ```ts
- * sigmoidBce(new Float64Array([0]), [1]).loss; // Math.LN2
+ * import assert from "node:assert/strict";
+ * import { sigmoidBce } from "./_train_step.ts";
+ *
+ * const { loss, accuracy, dLogits } = sigmoidBce([0, 20], [1, 1]);
+ * // p = 0.5: -log 0.5; p = sigmoid(20) rounds to 1 in float32, clipped to 1 - 1e-7 (in float32)
+ * assert.ok(Math.abs(loss - (Math.LN2 - Math.log(Math.fround(1 - 1e-7))) / 2) < 1e-12);
+ * assert.equal(accuracy, 0.5); // 0.5 is not above the threshold
+ * assert.deepEqual(dLogits, Float64Array.of((0.5 - 1) / 2, 0)); // no gradient where clipped
  * ```
  */
 export function sigmoidBce(logits: ArrayLike<number>, labels: ArrayLike<number>): SigmoidBceResult {
@@ -308,9 +341,16 @@ function applyGradients(optimizer: Optimizer, variables: Variable[], grads: Floa
  *   metrics are not exactly ["accuracy"] on the slow path
  * @example
  * ```ts
- * const model = buildModel("embedding_lstm", { seed: 42 });
- * const [loss, acc] = await trainOnBatchFast(model, tf.tensor2d(ids, [32, 100], "int32"),
- *   tf.tensor2d(labels, [32, 1]));
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { buildModel } from "./models.ts";
+ * import { trainOnBatchFast } from "./_train_step.ts";
+ *
+ * const model = buildModel("simple_rnn_onehot", { seed: 42 }); // one-hot [batch, 100, 100]
+ * const xs = tf.oneHot(tf.fill([2, 100], 7, "int32"), 100).asType("float32");
+ * const [loss, acc] = await trainOnBatchFast(model, xs, tf.tensor2d([[1], [0]]));
+ * assert.ok(loss > 0.5 && loss < 0.9); // about log 2 for a fresh model
+ * assert.equal(acc, 0.5); // the same review, one label right
  * ```
  */
 export async function trainOnBatchFast(

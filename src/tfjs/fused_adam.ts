@@ -11,9 +11,22 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Scalar } from "@tensorflow/tfjs";
  * import { tf } from "./tf.ts";
  * import { fusedAdam } from "./fused_adam.ts";
- * model.compile({ optimizer: fusedAdam(1e-3), loss: "binaryCrossentropy", metrics: ["accuracy"] });
+ *
+ * // Three steps on the same problem, with tf.train.adam and with fusedAdam
+ * const run = (optimizer: ReturnType<typeof tf.train.adam>) => {
+ *   const w = tf.variable(tf.tensor1d([0.5, -1.5, 2]));
+ *   for (let step = 0; step < 3; step++) {
+ *     optimizer.minimize(() => tf.sum(tf.square(tf.sub(w, tf.tensor1d([1, 2, 3])))) as Scalar);
+ *   }
+ *   return w.dataSync();
+ * };
+ * const stock = run(tf.train.adam(0.1, 0.9, 0.999, 1e-7));
+ * const fused = run(fusedAdam({ learningRate: 0.1 })); // Keras's betas and epsilon
+ * assert.deepEqual(fused, stock); // the same float32 numbers
  * ```
  * @module
  */

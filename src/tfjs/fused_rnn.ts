@@ -20,13 +20,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./tf.ts";
  * import { fusedLSTM } from "./fused_rnn.ts";
+ *
  * const model = tf.sequential();
  * model.add(tf.layers.embedding({ inputDim: 1000, outputDim: 32, inputLength: 100 }));
- * model.add(fusedLSTM({ units: 8 }));
+ * model.add(fusedLSTM({ units: 8 })); // in place of tf.layers.lstm({ units: 8 })
  * model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
- * model.countParams(); // 33321, as the book's Keras model
+ * assert.equal(model.countParams(), 33321); // as the book's Keras model
+ * assert.deepEqual(model.layers[1].getWeights().map((w) => w.shape), [[32, 32], [8, 32], [32]]);
  * ```
  * @module
  */
@@ -229,9 +232,19 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
  * @returns [batch, units] the last state, or [batch, steps, units] every state
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { simpleRnnOp } from "./fused_rnn.ts";
+ *
  * const h = simpleRnnOp(tf.ones([2, 5, 3]), {
- *   kernel: tf.fill([3, 4], 0.1), recurrentKernel: tf.eye(4), bias: tf.zeros([4]),
- * }, { activation: "tanh", returnSequences: false }); // [2, 4]
+ *   kernel: tf.fill([3, 4], 0.1), // x_t · kernel = 0.3 in every unit
+ *   recurrentKernel: tf.eye(4),
+ *   bias: tf.zeros([4]),
+ * }, { activation: "tanh", returnSequences: false });
+ * assert.deepEqual(h.shape, [2, 4]); // the last state
+ * let expected = 0; // h_t = tanh(x_t · kernel + h_{t-1} · recurrentKernel + bias), 5 steps
+ * for (let t = 0; t < 5; t++) expected = Math.tanh(0.3 + expected);
+ * for (const v of h.dataSync()) assert.ok(Math.abs(v - expected) < 1e-6);
  * ```
  */
 export function simpleRnnOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions): Tensor {
@@ -258,9 +271,21 @@ export function simpleRnnOp(x: Tensor, weights: RnnWeights, options: FusedRnnOpt
  * @returns [batch, units] the last output, or [batch, steps, units] every output
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { lstmOp } from "./fused_rnn.ts";
+ *
  * const h = lstmOp(tf.ones([2, 5, 3]), {
- *   kernel: tf.fill([3, 16], 0.1), recurrentKernel: tf.fill([4, 16], 0.1), bias: null,
- * }, { activation: "tanh", recurrentActivation: "sigmoid", returnSequences: true }); // [2, 5, 4]
+ *   kernel: tf.fill([3, 16], 0.1), // every gate's x_t · kernel is 0.3
+ *   recurrentKernel: tf.fill([4, 16], 0.1),
+ *   bias: null,
+ * }, { activation: "tanh", recurrentActivation: "sigmoid", returnSequences: true });
+ * assert.deepEqual(h.shape, [2, 5, 4]); // every step's output
+ * // The first step from zero states: c = i * tanh(0.3), h = o * tanh(c), i = o = sigmoid(0.3)
+ * const sigmoid = 1 / (1 + Math.exp(-0.3));
+ * const h1 = sigmoid * Math.tanh(sigmoid * Math.tanh(0.3));
+ * const first = tf.slice(h, [0, 0, 0], [2, 1, 4]).dataSync();
+ * for (const v of first) assert.ok(Math.abs(v - h1) < 1e-6);
  * ```
  */
 export function lstmOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions): Tensor {
@@ -448,10 +473,14 @@ function checkActivations(layer: string, cell: RnnCellFields): void {
  * A fused SimpleRNN layer: `tf.layers.simpleRNN(config)` with TF2 Keras defaults.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { fusedSimpleRNN } from "./fused_rnn.ts";
+ *
  * const model = tf.sequential();
- * model.add(fusedSimpleRNN({ units: 32, inputShape: [100, 100] }));
+ * model.add(fusedSimpleRNN({ units: 32, inputShape: [100, 100] })); // one-hot reviews
  * model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
- * model.countParams(); // 4289
+ * assert.equal(model.countParams(), 4289); // the book's one-hot model
  * ```
  */
 export function fusedSimpleRNN(config: FusedSimpleRNNConfig): FusedSimpleRNN {
@@ -462,9 +491,16 @@ export function fusedSimpleRNN(config: FusedSimpleRNNConfig): FusedSimpleRNN {
  * A fused LSTM layer: `tf.layers.lstm(config)` with TF2 Keras defaults.
  * @example
  * ```ts
- * const model = tf.sequential();
- * model.add(tf.layers.embedding({ inputDim: 1000, outputDim: 32, inputLength: 100 }));
- * model.add(fusedLSTM({ units: 8 }));
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { fusedLSTM } from "./fused_rnn.ts";
+ *
+ * const layer = fusedLSTM({ units: 8 });
+ * const config = layer.getConfig();
+ * assert.equal(config.recurrentActivation, "sigmoid"); // Keras's default; tfjs's is hardSigmoid
+ * assert.equal(config.unitForgetBias, true);
+ * const out = layer.apply(tf.ones([2, 100, 32])) as ReturnType<typeof tf.ones>;
+ * assert.deepEqual(out.shape, [2, 8]); // the last step of each sequence
  * ```
  */
 export function fusedLSTM(config: FusedLSTMConfig): FusedLSTM {

@@ -17,9 +17,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildModel, MODEL_SPECS } from "./models.ts";
+ *
  * const model = buildModel("embedding_lstm", { seed: 42 });
- * model.countParams(); // 33321
- * model.summary();     // Total params: 33321
+ * assert.equal(model.countParams(), 33321); // model.summary() prints "Total params: 33321"
+ * assert.equal(model.countParams(), MODEL_SPECS.embedding_lstm.params);
+ * assert.deepEqual(model.layers.map((layer) => layer.getClassName()), [
+ *   "Embedding",
+ *   "FusedLSTM",
+ *   "Dense",
+ * ]);
+ * // the same seed, the same initial weights
+ * const again = buildModel("embedding_lstm", { seed: 42 });
+ * assert.deepEqual(again.getWeights()[1].dataSync(), model.getWeights()[1].dataSync());
  * ```
  * @module
  */

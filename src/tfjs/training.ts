@@ -10,14 +10,35 @@
  * Each step is `model.trainOnBatch` (loss and accuracy measured before the update, as Keras), run
  * by `trainOnBatchFast` in typed-array loops when the model is one of the chapter's fused ones.
  *
+ * In 9-4, `fitModel(model, xTrain, yTrain, { epochs: 10, batchSize: 32, validationData:
+ * [xVal, yVal], seed: 42 })` trains the LSTM to a validation accuracy near the book's 0.83. The
+ * example trains it on eight reviews of six words.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ndarray } from "../data/ndarray.ts";
+ * import { buildModel } from "./models.ts";
+ * import { evaluateModel, fitModel } from "./training.ts";
+ *
+ * const ids = [
+ *   [5, 9, 30, 2, 7, 1], [0, 0, 4, 8, 15, 16], [23, 42, 4, 8, 15, 16], [0, 0, 0, 0, 99, 3],
+ *   [7, 7, 7, 7, 7, 7], [0, 11, 12, 13, 14, 15], [3, 1, 4, 1, 5, 9], [0, 0, 0, 2, 7, 18],
+ * ];
+ * const x = ndarray({ shape: [8, 6], dtype: "int32", data: Int32Array.from(ids.flat()) });
+ * const y = Int32Array.of(1, 0, 1, 0, 1, 0, 1, 0);
  * const model = buildModel("embedding_lstm", { seed: 42 });
- * const history = await fitModel(model, xTrain, yTrain, {
- *   epochs: 10, batchSize: 32, validationData: [xVal, yVal], seed: 42,
+ * const history = await fitModel(model, x, y, {
+ *   epochs: 3,
+ *   batchSize: 4,
+ *   validationData: [x, y],
+ *   seed: 42,
  * });
- * history.val_acc.at(-1); // ≈ 0.83
- * const { loss, accuracy } = evaluateModel(model, xTest, yTest);
+ * assert.equal(history.loss.length, 3); // one entry per epoch, Keras's names
+ * assert.equal(history.val_acc.length, 3);
+ * const { loss, accuracy } = evaluateModel(model, x, y); // model.evaluate(x, y)
+ * assert.equal(loss, history.val_loss[2]); // the last epoch's validation, same weights
+ * assert.equal(accuracy, history.val_acc[2]);
  * ```
  * @module
  */

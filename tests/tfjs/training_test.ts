@@ -209,7 +209,7 @@ function evaluateReference(probabilities: ArrayLike<number>, y: ArrayLike<number
   return { loss: lossSum / y.length, accuracy: correct / y.length };
 }
 
-Deno.test("evaluateModel: the shared logistic loss gives the former float64 loss, bit for bit", () => {
+Deno.test("evaluateModel: the shared logistic loss gives the former loss, bit for bit", () => {
   const { x, y } = toyReviews(120, 30, 1000, 9);
   const model = fresh("embedding_lstm");
   const dense = model.layers[2];
@@ -260,8 +260,8 @@ Deno.test("evaluateModel matches tfjs' model.evaluate", () => {
   assert.throws(
     () => evaluateModel(twoOutputs, x, y, { batchSize: 16 }),
     {
-      message:
-        "evaluateModel: the model's output has shape [16,2]; expected [16, 1] (one probability per row)",
+      message: "evaluateModel: the model's output has shape [16,2]; expected [16, 1] " +
+        "(one probability per row)",
     },
   );
   twoOutputs.dispose();
