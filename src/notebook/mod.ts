@@ -19,7 +19,12 @@ export {
   type PlotlyTrace,
   showFigure,
 } from "./figures.ts";
-export { terminalProgressBar, TrainingProgress, type TrainingProgressOptions } from "./progress.ts";
+export {
+  type ProgressState,
+  terminalProgressBar,
+  TrainingProgress,
+  type TrainingProgressOptions,
+} from "./progress.ts";
 export { assertBetween, assertClose, assertEqual, assertShape, numpyStr } from "./assertions.ts";
 export {
   loadModelResults,

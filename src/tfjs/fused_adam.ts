@@ -33,6 +33,7 @@
 import type { NamedTensorMap, Tensor } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
 import { adamMomentsOf, registeredVariable } from "./_internals.ts";
+import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 
 /** A gradient by variable name, as `Optimizer.applyGradients` may receive it. */
 type NamedTensor = { name: string; tensor: Tensor };
@@ -163,7 +164,7 @@ export interface FusedAdamOptions {
   beta1?: number;
   /** Decay of the second moment (default 0.999). */
   beta2?: number;
-  /** Added to the root of the second moment (default 1e-7, Keras's; tfjs's is 1e-8). */
+  /** Added to the root of the second moment (default Keras's `epsilon()`, 1e-7; tfjs's: 1e-8). */
   epsilon?: number;
 }
 
@@ -172,6 +173,6 @@ export interface FusedAdamOptions {
  * epsilon)` builds, with the fused update.
  */
 export function fusedAdam(options: FusedAdamOptions = {}): FusedAdam {
-  const { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = options;
+  const { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = KERAS_EPSILON } = options;
   return new FusedAdam(learningRate, beta1, beta2, epsilon);
 }

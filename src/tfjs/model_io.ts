@@ -29,9 +29,7 @@
 import { tf } from "./tf.ts";
 import "./fused_rnn.ts"; // registers FusedSimpleRNN / FusedLSTM with tf.serialization
 import "./fused_adam.ts"; // registers FusedAdam (models saved with their optimizer)
-
-/** A tfjs layers model (what `tf.loadLayersModel` returns; a `Sequential` for our models). */
-export type LoadedModel = Awaited<ReturnType<typeof tf.loadLayersModel>>;
+import type { LayersModel } from "./training.ts";
 
 /** File names inside a saved model's directory. */
 export const MODEL_JSON = "model.json";
@@ -52,7 +50,7 @@ export interface SaveModelOptions {
  * @returns the paths written.
  */
 export async function saveModel(
-  model: LoadedModel,
+  model: LayersModel,
   dir: string,
   options: SaveModelOptions = {},
 ): Promise<{ modelJson: string; weightsBin: string }> {
@@ -87,7 +85,7 @@ export async function saveModel(
  *
  * @throws Error when `dir` holds no `model.json`, or a weights file is missing or short.
  */
-export async function loadModel(dir: string): Promise<LoadedModel> {
+export async function loadModel(dir: string): Promise<LayersModel> {
   const modelJsonPath = `${dir}/${MODEL_JSON}`;
   let text: string;
   try {

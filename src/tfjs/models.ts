@@ -37,6 +37,7 @@
 import { tf } from "./tf.ts";
 import { fusedLSTM, fusedSimpleRNN } from "./fused_rnn.ts";
 import { fusedAdam } from "./fused_adam.ts";
+import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 
 /** A tfjs `Sequential` model (the type of `tf.sequential()`). */
 export type Sequential = ReturnType<typeof tf.sequential>;
@@ -92,8 +93,8 @@ const EMBEDDING_DIM = 32;
 const EMBEDDING_INIT_LIMIT = 0.05;
 /** Keras' `sgd` default learning rate. */
 const SGD_LEARNING_RATE = 0.01;
-/** Keras' Adam defaults. */
-const ADAM = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+/** Keras' Adam defaults (its epsilon is Keras's `epsilon()`, 1e-7; tfjs's default is 1e-8). */
+const ADAM = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: KERAS_EPSILON } as const;
 
 /**
  * Build and compile one of the chapter's models: a `tf.Sequential` with loss
