@@ -26,6 +26,8 @@ import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
 import { f32Products, type MatrixProducts } from "./_wasm_products.ts";
 import {
   addOutputGrad,
+  checkArgs,
+  checkBack,
   fastProducts,
   type RnnBackwardArgs,
   type RnnForwardArgs,
@@ -71,6 +73,7 @@ export function lstmForwardReference(
   args: RnnForwardArgs,
   activations: LstmActivations,
 ): LstmCache {
+  checkArgs(args, 4 * args.units, "lstmForwardReference");
   const { batch, steps, inputDim, units, x, kernel, recurrentKernel, bias } = args;
   const act = activationCode(activations.activation);
   const rec = activationCode(activations.recurrentActivation);
@@ -127,6 +130,7 @@ export function lstmForwardReference(
  * @returns the gradients, float32 (dZ [batch * steps, 4 * units])
  */
 export function lstmBackwardReference(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
+  checkBack(back, cache.args, "lstmBackwardReference");
   const { args, activation: act, recurrentActivation: rec, gates, c, actC, h } = cache;
   const { batch, steps, inputDim, units, x, recurrentKernel } = args;
   const n = 4 * units;
@@ -196,6 +200,7 @@ function products(units: number, who: string): MatrixProducts {
  * @returns the cache; its arrays from the scratch pool
  */
 export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivations): LstmCache {
+  checkArgs(args, 4 * args.units, "lstmForwardFast");
   const { batch, steps, inputDim, units } = args;
   const wasm = products(units, "lstmForwardFast");
   const act = activationCode(activations.activation);
@@ -212,7 +217,8 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
   projectFast(wasm, { out: r.gates, regions: r, sparse, args, gates: n });
   r.recurrentKernel.set(args.recurrentKernel);
   const gemmAdd = wasm.gemmAddFn(n);
-  const { gates: z, h: hw } = r; // z: each row the pre-activations, then the activated gates
+  const { gates: z, h: hw } = r;
+  const [zAt, hAt, rkAt] = [z.byteOffset, hw.byteOffset, r.recurrentKernel.byteOffset]; // z: each row the pre-activations, then the activated gates
   const c = scratchArray(rows * units);
   const actC = scratchArray(rows * units);
   for (let b = 0; b < batch; b++) {
@@ -221,8 +227,8 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
       const row = (b * steps + t) * units;
       const prev = row - units;
       if (t > 0) {
-        const at = z.byteOffset + 4 * zRow; // z_t += h_{t-1} · recurrentKernel
-        gemmAdd(at, at, 0, hw.byteOffset + 4 * prev, units, r.recurrentKernel.byteOffset, n, 1);
+        const at = zAt + 4 * zRow; // z_t += h_{t-1} · recurrentKernel
+        gemmAdd(at, at, 0, hAt + 4 * prev, units, rkAt, n, 1);
       }
       for (let u = 0; u < units; u++) {
         const i = activate(rec, z[zRow + u]);
@@ -255,6 +261,7 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
  * @returns the gradients; dZ from the scratch pool
  */
 export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
+  checkBack(back, cache.args, "lstmBackwardFast");
   const { args, activation: act, recurrentActivation: rec, gates, c, actC, sparse } = cache;
   const { batch, steps, units } = args;
   const wasm = products(units, "lstmBackwardFast");
@@ -276,6 +283,7 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
   const dh = new Float64Array(units);
   const dc = new Float64Array(units);
   const gemmT = wasm.gemmTFn(units);
+  const [dhAt, zAt, rkAt] = [dhPrev.byteOffset, dz.byteOffset, r.recurrentKernel.byteOffset];
   for (let b = 0; b < batch; b++) {
     dh.fill(0);
     dc.fill(0);
@@ -299,7 +307,7 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
       }
       for (let k = 0; k < n; k++) dBias[k] += dz[zRow + k];
       if (t === 0) break;
-      gemmT(dhPrev.byteOffset, dz.byteOffset + 4 * zRow, n, r.recurrentKernel.byteOffset, units, 1);
+      gemmT(dhAt, zAt + 4 * zRow, n, rkAt, units, 1); // dh_{t-1} = dz_t · recurrentKernelᵀ
       for (let u = 0; u < units; u++) dh[u] = dhPrev[u];
     }
     if (steps > 1) { // over the steps t >= 1 of sequence b

@@ -59,6 +59,53 @@ export interface RnnGrads {
   dBias: Float32Array;
 }
 
+/**
+ * Checks the lengths of a call's arrays against its sizes, `gates` columns a unit's worth.
+ * @throws Error naming the kernel (`who`), the array, its length and the expected one
+ */
+export function checkArgs(args: RnnForwardArgs, gates: number, who: string): void {
+  const { batch, steps, inputDim, units } = args;
+  for (
+    const [name, n] of [["batch", batch], ["steps", steps], ["inputDim", inputDim], [
+      "units",
+      units,
+    ]] as const
+  ) {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`${who}: ${name} must be a positive integer, got ${n}`);
+    }
+  }
+  const expected: Array<[string, ArrayLike<number> | null, number]> = [
+    ["x", args.x, batch * steps * inputDim],
+    ["kernel", args.kernel, inputDim * gates],
+    ["recurrentKernel", args.recurrentKernel, units * gates],
+    ["bias", args.bias, gates],
+  ];
+  for (const [name, array, n] of expected) {
+    if (array !== null && array.length !== n) {
+      throw new Error(
+        `${who}: ${name} has ${array.length} numbers, expected ${n} for [batch ${batch}, steps ${steps}, inputDim ${inputDim}, units ${units}]`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks the length of dy against the sizes of the forward call.
+ * @throws Error naming the kernel (`who`), dy's length and the expected one
+ */
+export function checkBack(back: RnnBackwardArgs, dims: RnnDims, who: string): void {
+  const { batch, steps, units } = dims;
+  const n = back.returnSequences ? batch * steps * units : batch * units;
+  if (back.dy.length !== n) {
+    throw new Error(
+      `${who}: dy has ${back.dy.length} numbers, expected ${n} (${
+        back.returnSequences ? "[batch, steps, units]" : "[batch, units]"
+      })`,
+    );
+  }
+}
+
 const announced = new Set<string>();
 
 /**

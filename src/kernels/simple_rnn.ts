@@ -24,6 +24,8 @@ import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
 import { f32Products, type MatrixProducts } from "./_wasm_products.ts";
 import {
   addOutputGrad,
+  checkArgs,
+  checkBack,
   fastProducts,
   type RnnBackwardArgs,
   type RnnForwardArgs,
@@ -55,6 +57,7 @@ export function simpleRnnForwardReference(
   args: RnnForwardArgs,
   activation: string,
 ): SimpleRnnCache {
+  checkArgs(args, args.units, "simpleRnnForwardReference");
   const { batch, steps, inputDim, units, x, kernel, recurrentKernel, bias } = args;
   const act = activationCode(activation);
   const h = new Float32Array(batch * steps * units);
@@ -88,6 +91,7 @@ export function simpleRnnForwardReference(
  * @returns the gradients, float32 (dZ [batch * steps, units])
  */
 export function simpleRnnBackwardReference(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
+  checkBack(back, cache.args, "simpleRnnBackwardReference");
   const { args, activation: act, h } = cache;
   const { batch, steps, inputDim, units, x, recurrentKernel } = args;
   const dZ = new Float32Array(batch * steps * units);
@@ -143,6 +147,7 @@ function products(units: number, who: string): MatrixProducts {
  * @returns the cache; `h` [batch, steps, units] from the scratch pool
  */
 export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): SimpleRnnCache {
+  checkArgs(args, args.units, "simpleRnnForwardFast");
   const { batch, steps, inputDim, units } = args;
   const wasm = products(units, "simpleRnnForwardFast");
   const act = activationCode(activation);
@@ -158,12 +163,13 @@ export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): 
   const gemmAdd = wasm.gemmAddFn(units);
   const hw = r.h;
   const base = hw.byteOffset;
+  const rk = r.recurrentKernel.byteOffset;
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < steps; t++) {
       const row = (b * steps + t) * units;
       if (t > 0) {
         const at = base + 4 * row; // h_t (holding z_t's projection) += h_{t-1} · recurrentKernel
-        gemmAdd(at, at, 0, at - 4 * units, units, r.recurrentKernel.byteOffset, units, 1);
+        gemmAdd(at, at, 0, at - 4 * units, units, rk, units, 1);
       }
       for (let u = 0; u < units; u++) hw[row + u] = activate(act, hw[row + u]);
     }
@@ -180,6 +186,7 @@ export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): 
  * @returns the gradients; dZ from the scratch pool
  */
 export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
+  checkBack(back, cache.args, "simpleRnnBackwardFast");
   const { args, activation: act, sparse } = cache;
   const { batch, steps, units } = args;
   const wasm = products(units, "simpleRnnBackwardFast");
@@ -198,6 +205,7 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
   r.dRecurrentKernel.fill(0);
   const dBias = new Float64Array(units);
   const gemmT = wasm.gemmTFn(units);
+  const [dhAt, zAt, rkAt] = [dh.byteOffset, zw.byteOffset, r.recurrentKernel.byteOffset];
   for (let b = 0; b < batch; b++) {
     dh.fill(0);
     for (let t = steps - 1; t >= 0; t--) {
@@ -207,16 +215,7 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
         zw[row + u] = dh[u] * slope(act, h[row + u]);
         dBias[u] += zw[row + u];
       }
-      if (t > 0) {
-        gemmT(
-          dh.byteOffset,
-          zw.byteOffset + 4 * row,
-          units,
-          r.recurrentKernel.byteOffset,
-          units,
-          1,
-        );
-      }
+      if (t > 0) gemmT(dhAt, zAt + 4 * row, units, rkAt, units, 1); // dh_{t-1} = dz_t · rkᵀ
     }
     if (steps > 1) { // over the steps t >= 1 of sequence b
       const first = b * steps;

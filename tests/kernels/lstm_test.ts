@@ -168,6 +168,21 @@ Deno.test("LSTM: the fast path where WebAssembly SIMD runs", async (t) => {
     assert.deepEqual(args, copy);
     assert.deepEqual(back.dy, dyCopy);
   });
+  await t.step("names the array whose length does not fit the sizes", () => {
+    assert.throws(
+      () => lstmForward({ ...args, recurrentKernel: [0] }, "tanh", "sigmoid"),
+      /lstmForward(Fast|Reference): recurrentKernel has 1 numbers, expected 36/,
+    );
+    assert.throws(
+      () => lstmForwardReference({ ...args, x: [1, 2] }, KERAS),
+      /lstmForwardReference: x has 2 numbers, expected 24/,
+    );
+    const cache = lstmForward(args, "tanh", "sigmoid");
+    assert.throws(
+      () => lstmBackward(cache, { dy: [1], returnSequences: false }),
+      /dy has 1 numbers, expected 6 \(\[batch, units\]\)/,
+    );
+  });
   await t.step("names the activation it lacks", () => {
     assert.throws(() => lstmForward(args, "tanh", "softsign"), /activation "softsign"/);
     assert.throws(() => lstmForwardReference(args, { ...KERAS, activation: "elu" }), /"elu"/);

@@ -174,6 +174,32 @@ Deno.test("SimpleRNN: the fast path where it runs, the reference elsewhere", asy
       assert.deepEqual(dy, dyCopy);
     }
   });
+  await t.step("names the array whose length does not fit the sizes", () => {
+    const args = callArgs({ batch: 2, steps: 3, inputDim: 4, units: 8 }, 1, 9);
+    for (const forward of [simpleRnnForward, simpleRnnForwardReference]) {
+      assert.throws(
+        () => forward({ ...args, kernel: Array.from(args.kernel).slice(1) }, "tanh"),
+        /kernel has 31 numbers, expected 32 for \[batch 2, steps 3, inputDim 4, units 8\]/,
+      );
+      assert.throws(
+        () => forward({ ...args, bias: [1] }, "tanh"),
+        /bias has 1 numbers, expected 8/,
+      );
+      assert.throws(
+        () => forward({ ...args, steps: 0, x: [] }, "tanh"),
+        /steps must be a positive/,
+      );
+    }
+    const cache = simpleRnnForward(args, "tanh");
+    assert.throws(
+      () => simpleRnnBackward(cache, { dy: new Float32Array(16), returnSequences: true }),
+      /dy has 16 numbers, expected 48 \(\[batch, steps, units\]\)/,
+    );
+    assert.throws(
+      () => simpleRnnBackwardReference(cache, { dy: [1], returnSequences: false }),
+      /simpleRnnBackwardReference: dy has 1 numbers, expected 16/,
+    );
+  });
   await t.step("names the activation it lacks", () => {
     const args = callArgs({ batch: 1, steps: 1, inputDim: 1, units: 4 }, 1, 9);
     assert.throws(() => simpleRnnForward(args, "elu"), /activation "elu" is not supported/);
