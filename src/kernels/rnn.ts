@@ -122,7 +122,7 @@ export function fastProducts(gates: number, who: string): MatrixProducts | null 
   if (!announced.has(key)) {
     announced.add(key);
     console.warn(
-      `fused RNN kernels: ${who} runs the plain reference loops, several times slower: ${reason}`,
+      `fused RNN kernels: ${who} runs the plain reference loops (3-10x slower): ${reason}`,
     );
   }
   return null;
