@@ -39,7 +39,7 @@ import {
   type RnnGrads,
   simpleRnnBackward,
   simpleRnnForward,
-} from "../kernels/rnn.ts";
+} from "../kernels/mod.ts";
 import { scatterAdd } from "../kernels/segment_sum.ts";
 
 /** Keras's `epsilon()`: binary cross-entropy clips probabilities to [EPSILON, 1 - EPSILON]. */
