@@ -1,7 +1,8 @@
 /**
  * A tiny WebAssembly assembler: just enough of the binary format (LEB128 numbers, the type,
  * function, memory, export and code sections, the opcodes used by the kernels) to build the
- * SIMD kernels of `_wasm_f32.ts` (float32) and `_wasm_f64.ts` (float64) from their
+ * SIMD kernels of `_wasm_products.ts` (matrix products, float32 or float64 lanes) and
+ * `_wasm_f64.ts` (the hand-written RNN's float64 kernels) from their
  * instructions, with no toolchain. Also instantiation and the 16-byte aligned layout of
  * regions in a module's memory.
  *
@@ -10,6 +11,8 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * // add(a: i32, b: i32) -> i32
  * const bytes = wasmModule({
  *   functions: [{
@@ -20,7 +23,7 @@
  *   }],
  * });
  * const add = instantiate(bytes)!.exports.add as (a: number, b: number) => number;
- * add(2, 3); // 5
+ * assert.equal(add(2, 3), 5);
  * ```
  * @module
  */
@@ -87,10 +90,12 @@ export const I32_CONST = 0x41, F32_CONST = 0x43;
 export const I32_EQZ = 0x45, I32_EQ = 0x46, I32_LT_U = 0x49, F32_EQ = 0x5b, F32_NE = 0x5c;
 export const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_SHL = 0x74;
 export const I32_SHR_U = 0x76, F32_ADD = 0x92;
+export const F64_STORE = 0x39, F64_ADD = 0xa0;
 
 // ---- SIMD (the 0xfd prefix, then the opcode as unsigned LEB128) ----
 export const SIMD = 0xfd;
 export const V128_LOAD = [SIMD, 0x00], V128_LOAD32_SPLAT = [SIMD, 0x09];
+export const V128_LOAD64_SPLAT = [SIMD, 0x0a], F64X2_EXTRACT_LANE = [SIMD, 0x21];
 export const V128_STORE = [SIMD, 0x0b], V128_CONST = [SIMD, 0x0c];
 export const F64X2_SPLAT = [SIMD, 0x14], F32X4_EXTRACT_LANE = [SIMD, 0x1f];
 export const F32X4_NE = [SIMD, 0x42], F64X2_GT = [SIMD, 0x4a];

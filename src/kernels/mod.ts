@@ -1,31 +1,29 @@
 /**
  * The arithmetic beneath the layers: whole-sequence SimpleRNN and LSTM passes on typed arrays
- * (`rnn.ts`, with WebAssembly SIMD products), and the tfjs `cpu` kernels that replace slow stock
+ * (`simple_rnn.ts`, `lstm.ts`, what they share in `rnn.ts`, their activations in
+ * `activations.ts`; each kernel a plain reference with a WebAssembly SIMD fast path beside it),
+ * the logistic loss (`logistic_loss.ts`), and the tfjs `cpu` kernels that replace slow stock
  * ones (`gather.ts`, `transpose.ts`, `segment_sum.ts`; registered by `../tfjs/tf.ts`, reaching
  * the cpu backend through `../tfjs/_internals.ts`).
  *
- * Private files: `_wasm_assembler.ts` (a tiny WebAssembly assembler), `_wasm_f32.ts` and
- * `_wasm_f64.ts` (the SIMD modules).
+ * Private files: `_wasm_assembler.ts` (a tiny WebAssembly assembler), `_wasm_arena.ts` (a
+ * module's memory as named regions), `_wasm_products.ts` (the matrix products for float32 or
+ * float64 lanes), `_wasm_f64.ts` (the hand-written RNN's float64 kernels), `_projection.ts`,
+ * `_sparse_rows.ts`, `_scratch.ts` (the RNN kernels' helpers).
  * @module
  */
+export { type ActivationName, ACTIVATIONS } from "./activations.ts";
 export {
-  type ActivationName,
-  ACTIVATIONS,
   inputGrad,
   lastStep,
-  lstmBackward,
-  type LstmCache,
-  lstmForward,
-  releaseScratch,
   type RnnBackwardArgs,
   type RnnDims,
   type RnnForwardArgs,
   type RnnGrads,
-  setWasmKernels,
-  simpleRnnBackward,
-  type SimpleRnnCache,
-  simpleRnnForward,
 } from "./rnn.ts";
+export { simpleRnnBackward, type SimpleRnnCache, simpleRnnForward } from "./simple_rnn.ts";
+export { lstmBackward, type LstmCache, lstmForward } from "./lstm.ts";
+export { releaseScratch } from "./_scratch.ts";
 export { scatterAdd } from "./segment_sum.ts";
 export {
   binaryAccuracy,

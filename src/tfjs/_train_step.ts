@@ -58,7 +58,7 @@ import {
   type RnnGrads,
   simpleRnnBackward,
   simpleRnnForward,
-} from "../kernels/rnn.ts";
+} from "../kernels/mod.ts";
 import { scatterAdd } from "../kernels/segment_sum.ts";
 
 const f32 = Math.fround;

@@ -63,7 +63,7 @@ import {
   simpleRnnBackward,
   type SimpleRnnCache,
   simpleRnnForward,
-} from "../kernels/rnn.ts";
+} from "../kernels/mod.ts";
 
 /** The weights of one fused call. */
 export interface RnnWeights {

@@ -37,11 +37,21 @@ function layerPair(kind: Kind, config: Record<string, unknown>): [layers.Layer, 
  * and compares outputs and the gradients of a random projection of the outputs w.r.t. x and
  * every weight.
  */
-function compareWithStock(kind: Kind, shape: number[], config: Record<string, unknown>): void {
+function compareWithStock(
+  kind: Kind,
+  shape: number[],
+  config: Record<string, unknown>,
+  input: "normal" | "oneHot" = "normal",
+): void {
   const [batch, steps, inputDim, units] = shape;
   tf.tidy(() => {
     const [stock, fused] = layerPair(kind, { units, ...config });
-    const x = tf.randomNormal([batch, steps, inputDim], 0, 1, "float32", 11);
+    const x = input === "normal"
+      ? tf.randomNormal([batch, steps, inputDim], 0, 1, "float32", 11)
+      : tf.oneHot(
+        tf.randomUniform([batch, steps], 0, inputDim, "int32", 11) as Tensor,
+        inputDim,
+      ).toFloat();
     stock.apply(x);
     fused.apply(x);
     const weights = stock.getWeights().map((w, i) =>
@@ -96,6 +106,17 @@ Deno.test("fused SimpleRNN and LSTM equal the stock layers", async (t) => {
     // tfjs's own LSTM default, hard sigmoid gates, and a linear cell activation
     compareWithStock("lstm", [2, 6, 3, 4], { recurrentActivation: "hardSigmoid" });
     compareWithStock("lstm", [2, 6, 3, 4], { activation: "linear" });
+  });
+
+  await t.step("one-hot input (the kernels' sparse path), sizes not multiples of 4", () => {
+    for (const kind of ["simpleRNN", "lstm"] as const) {
+      for (const returnSequences of [false, true]) {
+        compareWithStock(kind, [3, 7, 13, 8], { returnSequences }, "oneHot");
+        compareWithStock(kind, [1, 5, 10, 5], { returnSequences }, "oneHot");
+      }
+      compareWithStock(kind, [2, 6, 5, 12], { returnSequences: true });
+      compareWithStock(kind, [1, 9, 7, 3], {});
+    }
   });
 
   await t.step("a single step (forward only: the stock layer's gradient fails on 1 step)", () => {

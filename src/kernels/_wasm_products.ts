@@ -1,0 +1,508 @@
+/**
+ * The one family of matrix products in WebAssembly SIMD, built by one builder for a lane type:
+ * {@linkcode F32X4} (four float32 lanes: the fused RNN kernels) or {@linkcode F64X2} (two
+ * float64 lanes: ready for the hand-written RNN's float64 products). Row-major operands in the
+ * memory of a {@link WasmArena}:
+ *
+ *   gemmAdd   out[r, :] = pre[r, :] + a[r, :n] · w[n, cols]    x · kernel + bias,
+ *                                                            h_{t-1} · recurrentKernel
+ *   gemmT     out[r, j] = a[r, :cols] · w[j, :cols]            dZ · kernelᵀ, dz · recurrentKernelᵀ
+ *   outerAdd  dst[i, :] += sum over r of a[r, i] * b[r, :]   xᵀ · dZ, hᵀ · dZ
+ *
+ * `cols` must be a multiple of the lane count. Every sum runs over its index in ascending order
+ * in the lanes' precision, one multiply then one add (no fused multiply-add): gemmAdd's
+ * out[r, c] is `s = pre[r, c]; for k: s += a[r, k] * w[k, c]`, bit for bit (with pre = 0, the
+ * float64 sums of `s = 0; for k: s += ...` that the hand-written RNN needs); outerAdd adds the
+ * rows in order. gemmT sums each lane's columns (c ≡ lane mod count) apart and adds the lane sums
+ * as (l0 + l1) + (l2 + l3) for four lanes, l0 + l1 for two.
+ *
+ * Each product comes in variants that keep several independent sums in flight (gemmAdd: 1, 2 or
+ * 4 vectors of columns; gemmT: 1 or 4 rows of w; outerAdd: 1 or 4 rows at a time); the variant
+ * changes the speed, never a result.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const products = MatrixProducts.create(F32X4);
+ * if (products) {
+ *   const { a, w, bias, out } = products.arena.regions({ a: 2 * 3, w: 3 * 4, bias: 4, out: 2 * 4 });
+ *   a.set([1, 2, 3, 4, 5, 6]); // [2, 3]
+ *   w.fill(1); // [3, 4]
+ *   bias.set([0, 0, 0, 0.5]);
+ *   products.gemmAdd({ out, pre: bias, preIsRow: true, a, w, rows: 2, n: 3, cols: 4 });
+ *   assert.deepEqual(Array.from(out), [6, 6, 6, 6.5, 15, 15, 15, 15.5]);
+ * }
+ * ```
+ * @module
+ */
+
+import { WasmArena } from "./_wasm_arena.ts";
+import {
+  BLOCK,
+  BR_IF,
+  codeBuilder,
+  END,
+  F32_ADD,
+  F32_STORE,
+  F32X4_ADD,
+  F32X4_EXTRACT_LANE,
+  F32X4_MUL,
+  F64_ADD,
+  F64_STORE,
+  F64X2_ADD,
+  F64X2_EXTRACT_LANE,
+  F64X2_MUL,
+  get,
+  I32,
+  I32_ADD,
+  I32_CONST,
+  I32_EQZ,
+  I32_LT_U,
+  I32_MUL,
+  I32_SHL,
+  I32_SHR_U,
+  I32_SUB,
+  LOCAL_TEE,
+  LOOP,
+  set,
+  sleb,
+  uleb,
+  V128,
+  V128_CONST_ZERO,
+  V128_LOAD,
+  V128_LOAD32_SPLAT,
+  V128_LOAD64_SPLAT,
+  V128_STORE,
+  VOID,
+  type WasmFunction,
+} from "./_wasm_assembler.ts";
+
+/** A lane type: the numbers one v128 holds and the instructions on them. */
+export interface Lanes {
+  /** "f32x4" or "f64x2": the prefix of the products' export names. */
+  readonly name: string;
+  /** Numbers per v128. */
+  readonly count: number;
+  /** log2 of the bytes of one number (2 for float32, 3 for float64). */
+  readonly log2Bytes: number;
+  /** The typed array of one number's type. */
+  readonly array: Float32ArrayConstructor | Float64ArrayConstructor;
+  readonly splat: number[];
+  readonly mul: number[];
+  readonly add: number[];
+  readonly extractLane: number[];
+  readonly scalarAdd: number;
+  readonly scalarStore: number;
+}
+
+/** Four float32 lanes. */
+export const F32X4: Lanes = Object.freeze({
+  name: "f32x4",
+  count: 4,
+  log2Bytes: 2,
+  array: Float32Array,
+  splat: V128_LOAD32_SPLAT,
+  mul: F32X4_MUL,
+  add: F32X4_ADD,
+  extractLane: F32X4_EXTRACT_LANE,
+  scalarAdd: F32_ADD,
+  scalarStore: F32_STORE,
+});
+
+/** Two float64 lanes. */
+export const F64X2: Lanes = Object.freeze({
+  name: "f64x2",
+  count: 2,
+  log2Bytes: 3,
+  array: Float64Array,
+  splat: V128_LOAD64_SPLAT,
+  mul: F64X2_MUL,
+  add: F64X2_ADD,
+  extractLane: F64X2_EXTRACT_LANE,
+  scalarAdd: F64_ADD,
+  scalarStore: F64_STORE,
+});
+
+// ---- the builder --------------------------------------------------------------------------
+
+/** Instructions on i32 locals that the bodies share. */
+function helpers(lanes: Lanes) {
+  const bytes = 1 << lanes.log2Bytes;
+  const align = lanes.log2Bytes; // the alignment hint of loads and stores
+  return {
+    bytes,
+    align,
+    /** i32 on the stack times the bytes of a number */
+    toBytes: [I32_CONST, lanes.log2Bytes, I32_SHL],
+    /** local[i] += constant */
+    addConst: (i: number, c: number) => [...get(i), I32_CONST, ...sleb(c), I32_ADD, ...set(i)],
+    /** local[i] += local[j] */
+    addLocal: (i: number, j: number) => [...get(i), ...get(j), I32_ADD, ...set(i)],
+    /** local[i] -= 1; loop again while it is not 0 (closes the loop) */
+    countDown: (i: number) => [...get(i), I32_CONST, 1, I32_SUB, LOCAL_TEE, i, BR_IF, 0, END],
+  };
+}
+
+/**
+ * gemmAdd(out, pre, preStride, a, n, w, cols, rows), byte addresses; preStride in bytes (0 adds
+ * the same row, e.g. a bias, to every output row); n >= 0, rows >= 1, cols a multiple of
+ * count * blocks: `blocks` independent vectors of sums in flight (one load of a[r, k] for all).
+ */
+function gemmAddBody(lanes: Lanes, blocks: number): number[] {
+  const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
+  const [OUT, PRE, PRE_STRIDE, A, N, W, COLS, ROWS] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [COL_BYTES, GB, AP, WP, K, S, ACC] = [8, 9, 10, 11, 12, 13, 14];
+  const { code, emit } = codeBuilder();
+  emit(get(COLS), toBytes, set(COL_BYTES));
+  emit(LOOP, VOID); // rows
+  emit(I32_CONST, 0, set(GB));
+  emit(LOOP, VOID); // blocks vectors of columns at a time
+  for (let q = 0; q < blocks; q++) {
+    emit(get(PRE), get(GB), I32_ADD, V128_LOAD, align, uleb(16 * q), set(ACC + q));
+  }
+  emit(get(A), set(AP), get(W), get(GB), I32_ADD, set(WP), get(N), set(K));
+  emit(BLOCK, VOID, get(K), I32_EQZ, BR_IF, 0);
+  emit(LOOP, VOID); // k = 0 .. n - 1
+  emit(get(AP), lanes.splat, align, 0, set(S));
+  for (let q = 0; q < blocks; q++) {
+    emit(get(ACC + q), get(S), get(WP), V128_LOAD, align, uleb(16 * q), lanes.mul, lanes.add);
+    emit(set(ACC + q));
+  }
+  emit(addConst(AP, bytes), addLocal(WP, COL_BYTES), countDown(K));
+  emit(END); // block
+  for (let q = 0; q < blocks; q++) {
+    emit(get(OUT), get(GB), I32_ADD, get(ACC + q), V128_STORE, align, uleb(16 * q));
+  }
+  emit(get(GB), I32_CONST, sleb(16 * blocks), I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U);
+  emit(BR_IF, 0, END);
+  emit(addLocal(OUT, COL_BYTES), addLocal(PRE, PRE_STRIDE));
+  emit(get(A), get(N), toBytes, I32_ADD, set(A));
+  emit(countDown(ROWS));
+  emit(END); // function
+  return code;
+}
+
+/**
+ * gemmT(out, a, cols, w, n, rows): out[r, j] = a[r, :] · w[j, :]; cols a multiple of the lane
+ * count, n a positive multiple of `js`: `js` rows of w (independent sums) at a time, sharing each
+ * load of a.
+ */
+function gemmTBody(lanes: Lanes, js: number): number[] {
+  const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
+  const [OUT, A, COLS, W, N, ROWS] = [0, 1, 2, 3, 4, 5];
+  const [COL_BYTES, WP, J, GB, WQ] = [6, 7, 8, 9, 10]; // WQ .. WQ + js - 1: rows of w
+  const AV = WQ + js, ACC = AV + 1; // v128 locals
+  const { code, emit } = codeBuilder();
+  const lane = (q: number, i: number) => [...get(ACC + q), ...lanes.extractLane, i];
+  /** the lane sums of ACC + q: (l0 + l1) + (l2 + l3), or l0 + l1 */
+  const laneSum = (q: number) =>
+    lanes.count === 4
+      ? [
+        ...lane(q, 0),
+        ...lane(q, 1),
+        lanes.scalarAdd,
+        ...lane(q, 2),
+        ...lane(q, 3),
+        lanes.scalarAdd,
+        lanes.scalarAdd,
+      ]
+      : [...lane(q, 0), ...lane(q, 1), lanes.scalarAdd];
+  emit(get(COLS), toBytes, set(COL_BYTES));
+  emit(LOOP, VOID); // rows
+  emit(get(W), set(WP), get(N), I32_CONST, js === 1 ? 0 : js === 2 ? 1 : 2, I32_SHR_U, set(J));
+  emit(LOOP, VOID); // js rows of w
+  for (let q = 0; q < js; q++) {
+    emit(V128_CONST_ZERO, set(ACC + q));
+    emit(get(WP), I32_CONST, sleb(q), get(COL_BYTES), I32_MUL, I32_ADD, set(WQ + q));
+  }
+  emit(I32_CONST, 0, set(GB));
+  emit(LOOP, VOID); // one vector of columns at a time
+  emit(get(A), get(GB), I32_ADD, V128_LOAD, align, 0, set(AV));
+  for (let q = 0; q < js; q++) {
+    emit(get(ACC + q), get(AV), get(WQ + q), get(GB), I32_ADD, V128_LOAD, align, 0);
+    emit(lanes.mul, lanes.add, set(ACC + q));
+  }
+  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
+  for (let q = 0; q < js; q++) {
+    emit(get(OUT), laneSum(q), lanes.scalarStore, align, uleb(bytes * q));
+  }
+  emit(addConst(OUT, bytes * js));
+  emit(get(WP), get(COL_BYTES), I32_CONST, sleb(js), I32_MUL, I32_ADD, set(WP));
+  emit(countDown(J));
+  emit(addLocal(A, COL_BYTES), countDown(ROWS));
+  emit(END); // function
+  return code;
+}
+
+/** outerAdd(dst, a, m, b, cols, rows): dst[i, :] += a[r, i] * b[r, :], r ascending; m >= 1. */
+function outerAddBody(lanes: Lanes): number[] {
+  const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
+  const [DST, A, M, B, COLS, ROWS] = [0, 1, 2, 3, 4, 5];
+  const [COL_BYTES, DP, I, GB, S, P] = [6, 7, 8, 9, 10, 11];
+  const { code, emit } = codeBuilder();
+  emit(get(COLS), toBytes, set(COL_BYTES));
+  emit(LOOP, VOID); // rows
+  emit(get(DST), set(DP), get(M), set(I));
+  emit(LOOP, VOID); // i
+  emit(get(A), lanes.splat, align, 0, set(S), I32_CONST, 0, set(GB));
+  emit(LOOP, VOID); // one vector of columns at a time: dst[i, c..] += a[r, i] * b[r, c..]
+  emit(get(DP), get(GB), I32_ADD, LOCAL_TEE, P, get(P), V128_LOAD, align, 0);
+  emit(get(S), get(B), get(GB), I32_ADD, V128_LOAD, align, 0, lanes.mul, lanes.add);
+  emit(V128_STORE, align, 0);
+  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
+  emit(addLocal(DP, COL_BYTES), addConst(A, bytes), countDown(I));
+  emit(addLocal(B, COL_BYTES), countDown(ROWS));
+  emit(END); // function
+  return code;
+}
+
+/**
+ * outerAdd4(dst, a, m, b, cols, groups): outerAdd over 4 * groups rows, four rows at a time (one
+ * load and store of dst per four multiply-adds; the adds in row order, as outerAdd's).
+ */
+function outerAdd4Body(lanes: Lanes): number[] {
+  const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
+  const [DST, A, M, B, COLS, GROUPS] = [0, 1, 2, 3, 4, 5];
+  const [COL_BYTES, M_BYTES, DP, I, GB, AP, B1, B2, B3, P] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const S = 16, V = 20; // v128: S .. S + 3 the four a[r, i], V the dst vector
+  const { code, emit } = codeBuilder();
+  const rowOf = [B, B1, B2, B3];
+  emit(get(COLS), toBytes, set(COL_BYTES), get(M), toBytes, set(M_BYTES));
+  emit(LOOP, VOID); // groups of four rows
+  emit(get(B), get(COL_BYTES), I32_ADD, LOCAL_TEE, B1, get(COL_BYTES), I32_ADD, LOCAL_TEE, B2);
+  emit(get(COL_BYTES), I32_ADD, set(B3));
+  emit(get(DST), set(DP), get(M), set(I), get(A), set(AP));
+  emit(LOOP, VOID); // i
+  for (let q = 0; q < 4; q++) {
+    emit(get(AP));
+    for (let k = 0; k < q; k++) emit(get(M_BYTES), I32_ADD);
+    emit(lanes.splat, align, 0, set(S + q));
+  }
+  emit(I32_CONST, 0, set(GB));
+  emit(LOOP, VOID); // one vector of columns at a time
+  emit(get(DP), get(GB), I32_ADD, LOCAL_TEE, P, V128_LOAD, align, 0, set(V));
+  for (let q = 0; q < 4; q++) {
+    emit(get(V), get(S + q), get(rowOf[q]), get(GB), I32_ADD, V128_LOAD, align, 0, lanes.mul);
+    emit(lanes.add, set(V));
+  }
+  emit(get(P), get(V), V128_STORE, align, 0);
+  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
+  emit(addLocal(DP, COL_BYTES), addConst(AP, bytes), countDown(I));
+  emit(get(A), get(M_BYTES), I32_CONST, 2, I32_SHL, I32_ADD, set(A));
+  emit(get(B), get(COL_BYTES), I32_CONST, 2, I32_SHL, I32_ADD, set(B));
+  emit(countDown(GROUPS));
+  emit(END); // function
+  return code;
+}
+
+/** gemmAdd variants: vectors of columns in flight. */
+const GEMM_ADD_BLOCKS = [1, 2, 4];
+/** gemmT variants: rows of w at a time. */
+const GEMM_T_ROWS = [1, 4];
+
+/**
+ * The products for one lane type, as functions of a module: `<lanes>_gemmAdd1/2/4`,
+ * `<lanes>_gemmT1/4`, `<lanes>_outerAdd`, `<lanes>_outerAdd4` (e.g. `f32x4_gemmAdd4`). A module
+ * may hold the products of both lane types beside other kernels.
+ */
+export function productFunctions(lanes: Lanes): WasmFunction[] {
+  const i32s = (n: number) => new Array(n).fill(I32);
+  return [
+    ...GEMM_ADD_BLOCKS.map((blocks): WasmFunction => ({
+      name: `${lanes.name}_gemmAdd${blocks}`,
+      params: i32s(8),
+      locals: [[5, I32], [1 + blocks, V128]],
+      body: gemmAddBody(lanes, blocks),
+    })),
+    ...GEMM_T_ROWS.map((js): WasmFunction => ({
+      name: `${lanes.name}_gemmT${js}`,
+      params: i32s(6),
+      locals: [[4 + js, I32], [1 + js, V128]],
+      body: gemmTBody(lanes, js),
+    })),
+    {
+      name: `${lanes.name}_outerAdd`,
+      params: i32s(6),
+      locals: [[4, I32], [1, V128], [1, I32]],
+      body: outerAddBody(lanes),
+    },
+    {
+      name: `${lanes.name}_outerAdd4`,
+      params: i32s(6),
+      locals: [[10, I32], [5, V128]],
+      body: outerAdd4Body(lanes),
+    },
+  ];
+}
+
+// ---- calling them -------------------------------------------------------------------------
+
+/**
+ * The unchecked gemmAdd on BYTE addresses (`region.byteOffset + bytes * i`), for a loop that
+ * calls it once per time step: out[r, :] = pre[r, :] + a[r, :n] · w[n, cols] for r < rows,
+ * pre advancing `preStride` bytes a row (0: the same row for all). rows >= 1, n >= 0.
+ */
+export type GemmAddFn = (
+  out: number,
+  pre: number,
+  preStride: number,
+  a: number,
+  n: number,
+  w: number,
+  cols: number,
+  rows: number,
+) => void;
+
+/**
+ * The unchecked gemmT on byte addresses: out[r, j] = a[r, :cols] · w[j, :cols] for j < n,
+ * r < rows; rows, n >= 1.
+ */
+export type GemmTFn = (
+  out: number,
+  a: number,
+  cols: number,
+  w: number,
+  n: number,
+  rows: number,
+) => void;
+
+/**
+ * The unchecked outerAdd on byte addresses: dst[i, :cols] += sum over r < rows of
+ * a[r, i] * b[r, :cols], i < m; rows, m >= 1.
+ */
+export type OuterAddFn = (
+  dst: number,
+  a: number,
+  m: number,
+  b: number,
+  cols: number,
+  rows: number,
+) => void;
+
+/** A view of the arena's memory in the lanes' number type. */
+type LaneArray = Float32Array | Float64Array;
+
+/** The products of one lane type, compiled, with the arena their operands live in. */
+export class MatrixProducts {
+  /** Where the operands go: `arena.regions({...})`. */
+  readonly arena: WasmArena;
+  /** The lane type. */
+  readonly lanes: Lanes;
+  readonly #exports: Record<string, unknown>;
+
+  private constructor(arena: WasmArena, lanes: Lanes) {
+    this.arena = arena;
+    this.lanes = lanes;
+    this.#exports = arena.exports;
+  }
+
+  /** Compiles the products of `lanes` in an arena of their own; null without WebAssembly SIMD. */
+  static create(lanes: Lanes): MatrixProducts | null {
+    const arena = WasmArena.create(productFunctions(lanes));
+    return arena && new MatrixProducts(arena, lanes);
+  }
+
+  /** Whether the products can take `cols` columns (a positive multiple of the lane count). */
+  handles(cols: number): boolean {
+    return cols >= this.lanes.count && cols % this.lanes.count === 0;
+  }
+
+  #checkCols(cols: number, what: string): void {
+    if (!this.handles(cols)) {
+      throw new Error(
+        `MatrixProducts(${this.lanes.name}).${what}: cols must be a positive multiple of ${this.lanes.count}, got ${cols}`,
+      );
+    }
+  }
+
+  #fn<F>(name: string): F {
+    return this.#exports[`${this.lanes.name}_${name}`] as F;
+  }
+
+  /** The {@link GemmAddFn} for `cols` columns: the widest variant that divides them. */
+  gemmAddFn(cols: number): GemmAddFn {
+    this.#checkCols(cols, "gemmAddFn");
+    const vectors = cols / this.lanes.count;
+    return this.#fn(`gemmAdd${vectors % 4 === 0 ? 4 : vectors % 2 === 0 ? 2 : 1}`);
+  }
+
+  /** The {@link GemmTFn} for `n` rows of w. */
+  gemmTFn(n: number): GemmTFn {
+    return this.#fn(`gemmT${n % 4 === 0 ? 4 : 1}`);
+  }
+
+  /** The {@link OuterAddFn}: four rows at a time, then the rest one by one. */
+  readonly outerAddFn: OuterAddFn = (dst, a, m, b, cols, rows) => {
+    const bytes = 1 << this.lanes.log2Bytes;
+    const groups = rows >> 2;
+    if (groups > 0) this.#fn<OuterAddFn>("outerAdd4")(dst, a, m, b, cols, groups);
+    const rest = rows & 3;
+    if (rest > 0) {
+      const done = 4 * groups;
+      this.#fn<OuterAddFn>("outerAdd")(
+        dst,
+        a + bytes * m * done,
+        m,
+        b + bytes * cols * done,
+        cols,
+        rest,
+      );
+    }
+  };
+
+  /**
+   * out [rows, cols] = pre + a [rows, n] · w [n, cols]: pre [rows, cols], or pre [cols] added to
+   * every row with `preIsRow` (a bias). Regions of the arena in the lanes' type.
+   */
+  gemmAdd(
+    p: {
+      out: LaneArray;
+      pre: LaneArray;
+      preIsRow?: boolean;
+      a: LaneArray;
+      w: LaneArray;
+      rows: number;
+      n: number;
+      cols: number;
+    },
+  ): void {
+    const { rows, n, cols } = p;
+    this.#checkCols(cols, "gemmAdd");
+    if (rows < 1) return;
+    const rowBytes = cols << this.lanes.log2Bytes;
+    this.gemmAddFn(cols)(
+      p.out.byteOffset,
+      p.pre.byteOffset,
+      p.preIsRow ? 0 : rowBytes,
+      p.a.byteOffset,
+      n,
+      p.w.byteOffset,
+      cols,
+      rows,
+    );
+  }
+
+  /** out [rows, n] = a [rows, cols] · w [n, cols]ᵀ. */
+  gemmT(
+    p: { out: LaneArray; a: LaneArray; w: LaneArray; rows: number; n: number; cols: number },
+  ): void {
+    const { rows, n, cols } = p;
+    this.#checkCols(cols, "gemmT");
+    if (rows < 1 || n < 1) return;
+    this.gemmTFn(n)(p.out.byteOffset, p.a.byteOffset, cols, p.w.byteOffset, n, rows);
+  }
+
+  /** dst [n, cols] += a [rows, n]ᵀ · b [rows, cols], rows ascending. */
+  outerAdd(
+    p: { dst: LaneArray; a: LaneArray; b: LaneArray; rows: number; n: number; cols: number },
+  ): void {
+    const { rows, n, cols } = p;
+    this.#checkCols(cols, "outerAdd");
+    if (rows < 1 || n < 1) return;
+    this.outerAddFn(p.dst.byteOffset, p.a.byteOffset, n, p.b.byteOffset, cols, rows);
+  }
+}
+
+/** The float32 products of the fused RNN kernels (null without WebAssembly SIMD). */
+export const f32Products: MatrixProducts | null = MatrixProducts.create(F32X4);

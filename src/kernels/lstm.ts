@@ -1,0 +1,389 @@
+/**
+ * LSTM over whole sequences, forward and backward (Keras's gate order i, f, c, o):
+ *
+ *   [zi zf zc zo] = x_t · kernel + bias + h_{t-1} · recurrentKernel     (h_0 = c_0 = 0)
+ *   i = rec(zi), f = rec(zf), g = act(zc), o = rec(zo)     (rec: "sigmoid", act: "tanh" in Keras)
+ *   c_t = f c_{t-1} + i g
+ *   h_t = o act(c_t)
+ *
+ * First the plain reference (forward, then its backward), then the fast path (WebAssembly SIMD
+ * products, sparse one-hot rows), then {@link lstmForward} / {@link lstmBackward}, which run the
+ * fast path where it can run (always with WebAssembly SIMD: 4 * units gates) and the reference
+ * elsewhere (see `rnn.ts`). Pure functions: no argument is mutated; the fast path's caches and
+ * dZ come from a scratch pool, given back with `releaseScratch` once nothing reads them.
+ * @module
+ */
+
+import { activate, activationCode, slope } from "./activations.ts";
+import {
+  kernelGradFast,
+  kernelGradRegions,
+  projectFast,
+  projectionRegions,
+} from "./_projection.ts";
+import { scratchArray } from "./_scratch.ts";
+import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
+import { f32Products, type MatrixProducts } from "./_wasm_products.ts";
+import {
+  addOutputGrad,
+  checkArgs,
+  checkBack,
+  fastProducts,
+  type RnnBackwardArgs,
+  type RnnForwardArgs,
+  type RnnGrads,
+} from "./rnn.ts";
+
+/** What the LSTM forward pass keeps for its backward pass (all float32). */
+export interface LstmCache {
+  args: RnnForwardArgs;
+  /** the non-zero entries of x when the fast path found it sparse (one-hot), else null */
+  sparse: SparseRows | null;
+  /** the codes (`activationCode`) of act (candidate and cell) and rec (the i, f, o gates) */
+  activation: number;
+  recurrentActivation: number;
+  /** [batch, steps, 4 * units] the activated gates i, f, g, o */
+  gates: Float32Array;
+  /** [batch, steps, units] cell states c_t */
+  c: Float32Array;
+  /** [batch, steps, units] act(c_t) */
+  actC: Float32Array;
+  /** [batch, steps, units] hidden states h_t: the outputs */
+  h: Float32Array;
+}
+
+/** The activations' names (tfjs's), defaults Keras's. */
+export interface LstmActivations {
+  /** of the candidate and the cell state; Keras: "tanh" */
+  activation: string;
+  /** of the i, f, o gates; Keras: "sigmoid" */
+  recurrentActivation: string;
+}
+
+// ---- reference ----------------------------------------------------------------------------
+
+/**
+ * Reference LSTM forward pass, the equations in plain loops: each pre-activation summed in
+ * float64 (bias, then x_t, then h_{t-1}); gates, c_t, act(c_t), h_t stored in float32.
+ * @param args x [batch, steps, inputDim], kernel [inputDim, 4 * units], recurrentKernel
+ *   [units, 4 * units], bias [4 * units] or null
+ * @returns the cache, whose `h` [batch, steps, units] float32 holds every step's output
+ */
+export function lstmForwardReference(
+  args: RnnForwardArgs,
+  activations: LstmActivations,
+): LstmCache {
+  checkArgs(args, 4 * args.units, "lstmForwardReference");
+  const { batch, steps, inputDim, units, x, kernel, recurrentKernel, bias } = args;
+  const act = activationCode(activations.activation);
+  const rec = activationCode(activations.recurrentActivation);
+  const n = 4 * units;
+  const rows = batch * steps;
+  const gates = new Float32Array(rows * n);
+  const c = new Float32Array(rows * units);
+  const actC = new Float32Array(rows * units);
+  const h = new Float32Array(rows * units);
+  const z = new Float64Array(n);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const row = b * steps + t;
+      for (let g = 0; g < n; g++) {
+        let s = bias === null ? 0 : bias[g];
+        for (let d = 0; d < inputDim; d++) s += x[row * inputDim + d] * kernel[d * n + g];
+        if (t > 0) {
+          for (let j = 0; j < units; j++) {
+            s += h[(row - 1) * units + j] * recurrentKernel[j * n + g];
+          }
+        }
+        z[g] = s;
+      }
+      for (let u = 0; u < units; u++) {
+        const i = activate(rec, z[u]);
+        const f = activate(rec, z[units + u]);
+        const g = activate(act, z[2 * units + u]);
+        const o = activate(rec, z[3 * units + u]);
+        const cPrev = t > 0 ? c[(row - 1) * units + u] : 0;
+        c[row * units + u] = f * cPrev + i * g;
+        actC[row * units + u] = activate(act, c[row * units + u]);
+        h[row * units + u] = o * actC[row * units + u];
+        gates[row * n + u] = i;
+        gates[row * n + units + u] = f;
+        gates[row * n + 2 * units + u] = g;
+        gates[row * n + 3 * units + u] = o;
+      }
+    }
+  }
+  return { args, sparse: null, activation: act, recurrentActivation: rec, gates, c, actC, h };
+}
+
+/**
+ * Reference LSTM backward pass, each sequence's steps in reverse, sums in float64:
+ *
+ *   dh_t = dy_t + dz_{t+1} · recurrentKernelᵀ     (dy_t only at the last step without
+ *                                                  returnSequences)
+ *   dc_t = dc (from step t+1: dc_{t+1} f_{t+1}) + dh_t o act'(c_t)
+ *   dz_i = dc_t g rec'(i),  dz_f = dc_t c_{t-1} rec'(f),  dz_c = dc_t i act'(g),
+ *   dz_o = dh_t act(c_t) rec'(o)
+ *   d bias += dz_t,  d kernel += x_tᵀ dz_t,  d recurrentKernel += h_{t-1}ᵀ dz_t
+ * @param cache of a forward pass (reference or fast)
+ * @param back dy [batch, units] or [batch, steps, units] (returnSequences)
+ * @returns the gradients, float32 (dZ [batch * steps, 4 * units])
+ */
+export function lstmBackwardReference(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
+  checkBack(back, cache.args, "lstmBackwardReference");
+  const { args, activation: act, recurrentActivation: rec, gates, c, actC, h } = cache;
+  const { batch, steps, inputDim, units, x, recurrentKernel } = args;
+  const n = 4 * units;
+  const dZ = new Float32Array(batch * steps * n);
+  const dKernel = new Float64Array(inputDim * n);
+  const dRec = new Float64Array(units * n);
+  const dBias = new Float64Array(n);
+  const dh = new Float64Array(units);
+  const dc = new Float64Array(units);
+  const dz = new Float64Array(n);
+  for (let b = 0; b < batch; b++) {
+    dh.fill(0);
+    dc.fill(0);
+    for (let t = steps - 1; t >= 0; t--) {
+      const row = b * steps + t;
+      addOutputGrad(dh, back, b, t, steps, units);
+      for (let u = 0; u < units; u++) {
+        const i = gates[row * n + u];
+        const f = gates[row * n + units + u];
+        const g = gates[row * n + 2 * units + u];
+        const o = gates[row * n + 3 * units + u];
+        const a = actC[row * units + u];
+        const cPrev = t > 0 ? c[(row - 1) * units + u] : 0;
+        const dcu = dc[u] + dh[u] * o * slope(act, a);
+        dz[u] = dcu * g * slope(rec, i);
+        dz[units + u] = dcu * cPrev * slope(rec, f);
+        dz[2 * units + u] = dcu * i * slope(act, g);
+        dz[3 * units + u] = dh[u] * a * slope(rec, o);
+        dc[u] = dcu * f; // d loss / d c_{t-1}
+      }
+      for (let k = 0; k < n; k++) {
+        dZ[row * n + k] = dz[k];
+        dBias[k] += dz[k];
+        for (let d = 0; d < inputDim; d++) dKernel[d * n + k] += x[row * inputDim + d] * dz[k];
+        if (t > 0) {
+          for (let j = 0; j < units; j++) dRec[j * n + k] += h[(row - 1) * units + j] * dz[k];
+        }
+      }
+      for (let j = 0; j < units; j++) { // dh_{t-1} = dz_t · recurrentKernelᵀ
+        let s = 0;
+        for (let k = 0; k < n; k++) s += dz[k] * recurrentKernel[j * n + k];
+        dh[j] = s;
+      }
+    }
+  }
+  return {
+    dZ,
+    dKernel: Float32Array.from(dKernel),
+    dRecurrentKernel: Float32Array.from(dRec),
+    dBias: Float32Array.from(dBias),
+  };
+}
+
+// ---- fast path ----------------------------------------------------------------------------
+
+function products(units: number, who: string): MatrixProducts {
+  if (f32Products === null || !f32Products.handles(4 * units)) {
+    throw new Error(`${who}: the fast path needs WebAssembly SIMD, got units ${units}`);
+  }
+  return f32Products;
+}
+
+/**
+ * Fast {@link lstmForwardReference}: the projection of every step at once (sparse rows or one
+ * gemmAdd) into the gates' region, then per step one gemmAdd z_t += h_{t-1} · recurrentKernel
+ * (float32 sums in the arena) and the gates, c_t, h_t from float64 locals.
+ * @returns the cache; its arrays from the scratch pool
+ */
+export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivations): LstmCache {
+  checkArgs(args, 4 * args.units, "lstmForwardFast");
+  const { batch, steps, inputDim, units } = args;
+  const wasm = products(units, "lstmForwardFast");
+  const act = activationCode(activations.activation);
+  const rec = activationCode(activations.recurrentActivation);
+  const n = 4 * units;
+  const rows = batch * steps;
+  const sparse = sparseRows(args.x, rows, inputDim);
+  const r = wasm.arena.regions({
+    gates: rows * n,
+    h: rows * units,
+    recurrentKernel: units * n,
+    ...projectionRegions(sparse, args, n),
+  });
+  projectFast(wasm, { out: r.gates, regions: r, sparse, args, gates: n });
+  r.recurrentKernel.set(args.recurrentKernel);
+  const gemmAdd = wasm.gemmAddFn(n);
+  const { gates: z, h: hw } = r;
+  const [zAt, hAt, rkAt] = [z.byteOffset, hw.byteOffset, r.recurrentKernel.byteOffset]; // z: each row the pre-activations, then the activated gates
+  const c = scratchArray(rows * units);
+  const actC = scratchArray(rows * units);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const zRow = (b * steps + t) * n;
+      const row = (b * steps + t) * units;
+      const prev = row - units;
+      if (t > 0) {
+        const at = zAt + 4 * zRow; // z_t += h_{t-1} · recurrentKernel
+        gemmAdd(at, at, 0, hAt + 4 * prev, units, rkAt, n, 1);
+      }
+      for (let u = 0; u < units; u++) {
+        const i = activate(rec, z[zRow + u]);
+        const f = activate(rec, z[zRow + units + u]);
+        const g = activate(act, z[zRow + 2 * units + u]);
+        const o = activate(rec, z[zRow + 3 * units + u]);
+        z[zRow + u] = i;
+        z[zRow + units + u] = f;
+        z[zRow + 2 * units + u] = g;
+        z[zRow + 3 * units + u] = o;
+        const cPrev = t > 0 ? c[prev + u] : 0;
+        c[row + u] = f * cPrev + i * g;
+        const a = activate(act, c[row + u]);
+        actC[row + u] = a;
+        hw[row + u] = o * a;
+      }
+    }
+  }
+  const gates = scratchArray(rows * n);
+  gates.set(z);
+  const h = scratchArray(rows * units);
+  h.set(hw);
+  return { args, sparse, activation: act, recurrentActivation: rec, gates, c, actC, h };
+}
+
+/**
+ * Fast {@link lstmBackwardReference}: the step's gradients from float64 dh and dc; per step
+ * dh_{t-1} = dz_t · recurrentKernelᵀ in one gemmT; per sequence d recurrentKernel +=
+ * h_{t-1}ᵀ · dz_t in one outerAdd; d kernel from every step at once (`_projection.ts`).
+ * @returns the gradients; dZ from the scratch pool
+ */
+export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
+  checkBack(back, cache.args, "lstmBackwardFast");
+  const { args, activation: act, recurrentActivation: rec, gates, c, actC, sparse } = cache;
+  const { batch, steps, units } = args;
+  const wasm = products(units, "lstmBackwardFast");
+  const n = 4 * units;
+  const rows = batch * steps;
+  const r = wasm.arena.regions({
+    dZ: rows * n,
+    recurrentKernel: units * n,
+    dhPrev: units,
+    h: rows * units,
+    dRecurrentKernel: units * n,
+    ...kernelGradRegions(sparse, args, n),
+  });
+  const { dZ: dz, dhPrev } = r;
+  r.recurrentKernel.set(args.recurrentKernel);
+  r.h.set(cache.h);
+  r.dRecurrentKernel.fill(0);
+  const dBias = new Float64Array(n);
+  const dh = new Float64Array(units);
+  const dc = new Float64Array(units);
+  const gemmT = wasm.gemmTFn(units);
+  const [dhAt, zAt, rkAt] = [dhPrev.byteOffset, dz.byteOffset, r.recurrentKernel.byteOffset];
+  for (let b = 0; b < batch; b++) {
+    dh.fill(0);
+    dc.fill(0);
+    for (let t = steps - 1; t >= 0; t--) {
+      const zRow = (b * steps + t) * n;
+      const row = (b * steps + t) * units;
+      addOutputGrad(dh, back, b, t, steps, units);
+      for (let u = 0; u < units; u++) {
+        const i = gates[zRow + u];
+        const f = gates[zRow + units + u];
+        const g = gates[zRow + 2 * units + u];
+        const o = gates[zRow + 3 * units + u];
+        const a = actC[row + u];
+        const cPrev = t > 0 ? c[row - units + u] : 0;
+        const dcu = dc[u] + dh[u] * o * slope(act, a);
+        dz[zRow + u] = dcu * g * slope(rec, i);
+        dz[zRow + units + u] = dcu * cPrev * slope(rec, f);
+        dz[zRow + 2 * units + u] = dcu * i * slope(act, g);
+        dz[zRow + 3 * units + u] = dh[u] * a * slope(rec, o);
+        dc[u] = dcu * f;
+      }
+      for (let k = 0; k < n; k++) dBias[k] += dz[zRow + k];
+      if (t === 0) break;
+      gemmT(dhAt, zAt + 4 * zRow, n, rkAt, units, 1); // dh_{t-1} = dz_t · recurrentKernelᵀ
+      for (let u = 0; u < units; u++) dh[u] = dhPrev[u];
+    }
+    if (steps > 1) { // over the steps t >= 1 of sequence b
+      const first = b * steps;
+      wasm.outerAddFn(
+        r.dRecurrentKernel.byteOffset,
+        r.h.byteOffset + 4 * first * units,
+        units,
+        dz.byteOffset + 4 * (first + 1) * n,
+        n,
+        steps - 1,
+      );
+    }
+  }
+  const dZ = scratchArray(rows * n);
+  dZ.set(dz);
+  return {
+    dZ,
+    dKernel: kernelGradFast(wasm, { dZ: dz, regions: r, sparse, args, gates: n }),
+    dRecurrentKernel: r.dRecurrentKernel.slice(),
+    dBias: Float32Array.from(dBias),
+  };
+}
+
+// ---- the kernels the layers call ----------------------------------------------------------
+
+/**
+ * LSTM over whole sequences: {@link lstmForwardFast} where it runs, else
+ * {@link lstmForwardReference}.
+ * @param args x [batch, steps, inputDim], kernel [inputDim, 4 * units], recurrentKernel
+ *   [units, 4 * units], bias [4 * units] or null
+ * @param activation of the candidate and the cell state (Keras default "tanh")
+ * @param recurrentActivation of the i, f, o gates (Keras default "sigmoid")
+ * @returns the cache, whose `h` [batch, steps, units] float32 holds every step's output
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const { h } = lstmForward({ batch: 1, steps: 1, inputDim: 1, units: 1,
+ *   x: [1], kernel: [1, 1, 1, 1], recurrentKernel: [0, 0, 0, 0], bias: [0, 0, 0, 0] },
+ *   "tanh", "sigmoid");
+ * const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+ * const c = sigmoid(1) * Math.tanh(1); // f c_0 + i g with c_0 = 0
+ * assert.ok(Math.abs(h[0] - sigmoid(1) * Math.tanh(c)) < 1e-6);
+ * ```
+ */
+export function lstmForward(
+  args: RnnForwardArgs,
+  activation: string,
+  recurrentActivation: string,
+): LstmCache {
+  const activations = { activation, recurrentActivation };
+  return fastProducts(4 * args.units, `LSTM(${args.units})`) === null
+    ? lstmForwardReference(args, activations)
+    : lstmForwardFast(args, activations);
+}
+
+/**
+ * Backward pass of {@link lstmForward}: the weights' gradients and dZ (for `inputGrad`).
+ * @param back dy [batch, units] or [batch, steps, units] (returnSequences)
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // one step from zeros: c = i g, h = o act(c); with the o gate linear and the others
+ * // constant, d h / d bias_o = act(c)
+ * const cache = lstmForward({ batch: 1, steps: 1, inputDim: 1, units: 1,
+ *   x: [0], kernel: [0, 0, 0, 0], recurrentKernel: [0, 0, 0, 0], bias: [1, 0, 1, 2] },
+ *   "linear", "linear");
+ * const grads = lstmBackward(cache, { dy: [1], returnSequences: false });
+ * assert.equal(grads.dBias[3], cache.actC[0]); // act(c) = c = 1 * 1
+ * assert.equal(grads.dBias[3], 1);
+ * ```
+ */
+export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
+  return fastProducts(4 * cache.args.units, `LSTM(${cache.args.units})`) === null
+    ? lstmBackwardReference(cache, back)
+    : lstmBackwardFast(cache, back);
+}

@@ -1,0 +1,287 @@
+/**
+ * SimpleRNN over whole sequences, forward and backward:
+ *
+ *   z_t = x_t · kernel + bias + h_{t-1} · recurrentKernel        (h_0 = 0)
+ *   h_t = act(z_t)
+ *
+ * First the plain reference (forward, then its backward), then the fast path (WebAssembly SIMD
+ * products, sparse one-hot rows), then {@link simpleRnnForward} / {@link simpleRnnBackward},
+ * which run the fast path where it can run and the reference elsewhere (see `rnn.ts`). Pure
+ * functions: no argument is mutated; the fast path's caches and dZ come from a scratch pool,
+ * given back with `releaseScratch` once nothing reads them.
+ * @module
+ */
+
+import { activate, activationCode, slope } from "./activations.ts";
+import {
+  kernelGradFast,
+  kernelGradRegions,
+  projectFast,
+  projectionRegions,
+} from "./_projection.ts";
+import { scratchArray } from "./_scratch.ts";
+import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
+import { f32Products, type MatrixProducts } from "./_wasm_products.ts";
+import {
+  addOutputGrad,
+  checkArgs,
+  checkBack,
+  fastProducts,
+  type RnnBackwardArgs,
+  type RnnForwardArgs,
+  type RnnGrads,
+} from "./rnn.ts";
+
+/** What the SimpleRNN forward pass keeps for its backward pass. */
+export interface SimpleRnnCache {
+  args: RnnForwardArgs;
+  /** the non-zero entries of x when the fast path found it sparse (one-hot), else null */
+  sparse: SparseRows | null;
+  /** the activation's code (`activationCode`) */
+  activation: number;
+  /** [batch, steps, units] float32 hidden states after the activation: the outputs */
+  h: Float32Array;
+}
+
+// ---- reference ----------------------------------------------------------------------------
+
+/**
+ * Reference SimpleRNN forward pass, the equations in plain loops: each z_t[u] summed in float64
+ * (bias, then x_t, then h_{t-1}), h_t stored in float32.
+ * @param args x [batch, steps, inputDim], kernel [inputDim, units], recurrentKernel
+ *   [units, units], bias [units] or null
+ * @param activation one of `ACTIVATIONS` (tfjs names)
+ * @returns the cache, whose `h` [batch, steps, units] float32 holds every step's output
+ */
+export function simpleRnnForwardReference(
+  args: RnnForwardArgs,
+  activation: string,
+): SimpleRnnCache {
+  checkArgs(args, args.units, "simpleRnnForwardReference");
+  const { batch, steps, inputDim, units, x, kernel, recurrentKernel, bias } = args;
+  const act = activationCode(activation);
+  const h = new Float32Array(batch * steps * units);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const row = b * steps + t; // x_t and h_t of sequence b
+      for (let u = 0; u < units; u++) {
+        let z = bias === null ? 0 : bias[u];
+        for (let d = 0; d < inputDim; d++) z += x[row * inputDim + d] * kernel[d * units + u];
+        if (t > 0) {
+          for (let j = 0; j < units; j++) {
+            z += h[(row - 1) * units + j] * recurrentKernel[j * units + u];
+          }
+        }
+        h[row * units + u] = activate(act, z);
+      }
+    }
+  }
+  return { args, sparse: null, activation: act, h };
+}
+
+/**
+ * Reference SimpleRNN backward pass, each sequence's steps in reverse, sums in float64:
+ *
+ *   dh_t = dy_t + dz_{t+1} · recurrentKernelᵀ      (dy_t only at the last step without
+ *                                                   returnSequences)
+ *   dz_t = dh_t * act'(z_t)                         (act' from h_t = act(z_t))
+ *   d bias += dz_t,  d kernel += x_tᵀ dz_t,  d recurrentKernel += h_{t-1}ᵀ dz_t
+ * @param cache of a forward pass (reference or fast)
+ * @param back dy [batch, units] or [batch, steps, units] (returnSequences)
+ * @returns the gradients, float32 (dZ [batch * steps, units])
+ */
+export function simpleRnnBackwardReference(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
+  checkBack(back, cache.args, "simpleRnnBackwardReference");
+  const { args, activation: act, h } = cache;
+  const { batch, steps, inputDim, units, x, recurrentKernel } = args;
+  const dZ = new Float32Array(batch * steps * units);
+  const dKernel = new Float64Array(inputDim * units);
+  const dRec = new Float64Array(units * units);
+  const dBias = new Float64Array(units);
+  const dh = new Float64Array(units);
+  const dz = new Float64Array(units);
+  for (let b = 0; b < batch; b++) {
+    dh.fill(0);
+    for (let t = steps - 1; t >= 0; t--) {
+      const row = b * steps + t;
+      addOutputGrad(dh, back, b, t, steps, units);
+      for (let u = 0; u < units; u++) {
+        dz[u] = dh[u] * slope(act, h[row * units + u]);
+        dZ[row * units + u] = dz[u];
+        dBias[u] += dz[u];
+        for (let d = 0; d < inputDim; d++) dKernel[d * units + u] += x[row * inputDim + d] * dz[u];
+        if (t > 0) {
+          for (let j = 0; j < units; j++) dRec[j * units + u] += h[(row - 1) * units + j] * dz[u];
+        }
+      }
+      for (let j = 0; j < units; j++) { // dh_{t-1} = dz_t · recurrentKernelᵀ
+        let s = 0;
+        for (let u = 0; u < units; u++) s += dz[u] * recurrentKernel[j * units + u];
+        dh[j] = s;
+      }
+    }
+  }
+  return {
+    dZ,
+    dKernel: Float32Array.from(dKernel),
+    dRecurrentKernel: Float32Array.from(dRec),
+    dBias: Float32Array.from(dBias),
+  };
+}
+
+// ---- fast path ----------------------------------------------------------------------------
+
+function products(units: number, who: string): MatrixProducts {
+  if (f32Products === null || !f32Products.handles(units)) {
+    throw new Error(
+      `${who}: the fast path needs WebAssembly SIMD and units a multiple of 4, got units ${units}`,
+    );
+  }
+  return f32Products;
+}
+
+/**
+ * Fast {@link simpleRnnForwardReference}: the projection of every step at once (sparse rows or
+ * one gemmAdd), then per step one gemmAdd h_t += h_{t-1} · recurrentKernel (float32 sums in the
+ * arena) and the activation in place. Needs units a multiple of 4 and WebAssembly SIMD.
+ * @returns the cache; `h` [batch, steps, units] from the scratch pool
+ */
+export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): SimpleRnnCache {
+  checkArgs(args, args.units, "simpleRnnForwardFast");
+  const { batch, steps, inputDim, units } = args;
+  const wasm = products(units, "simpleRnnForwardFast");
+  const act = activationCode(activation);
+  const rows = batch * steps;
+  const sparse = sparseRows(args.x, rows, inputDim);
+  const r = wasm.arena.regions({
+    h: rows * units,
+    recurrentKernel: units * units,
+    ...projectionRegions(sparse, args, units),
+  });
+  projectFast(wasm, { out: r.h, regions: r, sparse, args, gates: units });
+  r.recurrentKernel.set(args.recurrentKernel);
+  const gemmAdd = wasm.gemmAddFn(units);
+  const hw = r.h;
+  const base = hw.byteOffset;
+  const rk = r.recurrentKernel.byteOffset;
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const row = (b * steps + t) * units;
+      if (t > 0) {
+        const at = base + 4 * row; // h_t (holding z_t's projection) += h_{t-1} · recurrentKernel
+        gemmAdd(at, at, 0, at - 4 * units, units, rk, units, 1);
+      }
+      for (let u = 0; u < units; u++) hw[row + u] = activate(act, hw[row + u]);
+    }
+  }
+  const h = scratchArray(rows * units);
+  h.set(hw);
+  return { args, sparse, activation: act, h };
+}
+
+/**
+ * Fast {@link simpleRnnBackwardReference}: dh in float32; per step dh_{t-1} = dz_t ·
+ * recurrentKernelᵀ in one gemmT; per sequence d recurrentKernel += h_{t-1}ᵀ · dz_t in one
+ * outerAdd; d kernel from every step at once (`_projection.ts`); d bias summed in float64.
+ * @returns the gradients; dZ from the scratch pool
+ */
+export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
+  checkBack(back, cache.args, "simpleRnnBackwardFast");
+  const { args, activation: act, sparse } = cache;
+  const { batch, steps, units } = args;
+  const wasm = products(units, "simpleRnnBackwardFast");
+  const rows = batch * steps;
+  const r = wasm.arena.regions({
+    h: rows * units,
+    dZ: rows * units,
+    recurrentKernel: units * units,
+    dh: units,
+    dRecurrentKernel: units * units,
+    ...kernelGradRegions(sparse, args, units),
+  });
+  const { h, dZ: zw, dh } = r;
+  h.set(cache.h);
+  r.recurrentKernel.set(args.recurrentKernel);
+  r.dRecurrentKernel.fill(0);
+  const dBias = new Float64Array(units);
+  const gemmT = wasm.gemmTFn(units);
+  const [dhAt, zAt, rkAt] = [dh.byteOffset, zw.byteOffset, r.recurrentKernel.byteOffset];
+  for (let b = 0; b < batch; b++) {
+    dh.fill(0);
+    for (let t = steps - 1; t >= 0; t--) {
+      const row = (b * steps + t) * units;
+      addOutputGrad(dh, back, b, t, steps, units);
+      for (let u = 0; u < units; u++) {
+        zw[row + u] = dh[u] * slope(act, h[row + u]);
+        dBias[u] += zw[row + u];
+      }
+      if (t > 0) gemmT(dhAt, zAt + 4 * row, units, rkAt, units, 1); // dh_{t-1} = dz_t · rkᵀ
+    }
+    if (steps > 1) { // over the steps t >= 1 of sequence b
+      const first = b * steps;
+      wasm.outerAddFn(
+        r.dRecurrentKernel.byteOffset,
+        h.byteOffset + 4 * first * units,
+        units,
+        zw.byteOffset + 4 * (first + 1) * units,
+        units,
+        steps - 1,
+      );
+    }
+  }
+  const dZ = scratchArray(rows * units);
+  dZ.set(zw);
+  return {
+    dZ,
+    dKernel: kernelGradFast(wasm, { dZ: zw, regions: r, sparse, args, gates: units }),
+    dRecurrentKernel: r.dRecurrentKernel.slice(),
+    dBias: Float32Array.from(dBias),
+  };
+}
+
+// ---- the kernels the layers call ----------------------------------------------------------
+
+/**
+ * SimpleRNN over whole sequences: {@link simpleRnnForwardFast} where it runs, else
+ * {@link simpleRnnForwardReference}.
+ * @param args x [batch, steps, inputDim], kernel [inputDim, units], recurrentKernel
+ *   [units, units], bias [units] or null
+ * @param activation one of `ACTIVATIONS` (tfjs names)
+ * @returns the cache, whose `h` [batch, steps, units] float32 holds every step's output
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const { h } = simpleRnnForward({ batch: 1, steps: 2, inputDim: 1, units: 1,
+ *   x: [1, 1], kernel: [0.5], recurrentKernel: [1], bias: [0] }, "tanh");
+ * const h1 = Math.tanh(0.5);
+ * const h2 = Math.tanh(0.5 + h1);
+ * assert.ok(Math.abs(h[0] - h1) < 1e-6 && Math.abs(h[1] - h2) < 1e-6);
+ * ```
+ */
+export function simpleRnnForward(args: RnnForwardArgs, activation: string): SimpleRnnCache {
+  return fastProducts(args.units, `SimpleRNN(${args.units})`) === null
+    ? simpleRnnForwardReference(args, activation)
+    : simpleRnnForwardFast(args, activation);
+}
+
+/**
+ * Backward pass of {@link simpleRnnForward}: the weights' gradients and dZ (for `inputGrad`).
+ * @param back dy [batch, units] or [batch, steps, units] (returnSequences)
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // one step, linear, no bias: h = 3 x, so d h / d kernel = x = 2 and d h / d bias = 1
+ * const cache = simpleRnnForward({ batch: 1, steps: 1, inputDim: 1, units: 1,
+ *   x: [2], kernel: [3], recurrentKernel: [0], bias: [0] }, "linear");
+ * const grads = simpleRnnBackward(cache, { dy: [1], returnSequences: false });
+ * assert.deepEqual(Array.from(grads.dKernel), [2]);
+ * assert.deepEqual(Array.from(grads.dBias), [1]);
+ * ```
+ */
+export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
+  return fastProducts(cache.args.units, `SimpleRNN(${cache.args.units})`) === null
+    ? simpleRnnBackwardReference(cache, back)
+    : simpleRnnBackwardFast(cache, back);
+}
