@@ -2,7 +2,7 @@
  * Benchmark of the book's 9-2 data steps: load (Keras `load_data(skip_top=20, num_words=100)`),
  * drop ids <= 2, the seed-42 split, `padSequences(maxlen=100)` and `toCategorical` of train
  * (20000, 100, 100) and validation (5000, 100, 100), each run in a fresh process (nothing
- * cached), alternating with the same steps in Python/numpy (`scripts/bench_data_pipeline.py`).
+ * cached), alternating with the same steps in Python/numpy (`data_pipeline.py` beside it).
  * Prints one JSON line per run, then the medians. Each Deno run also times first writes to 1 GB
  * of fresh memory (`touch_1gb_fresh_memory_s`), the floor for the two one-hot arrays: on this
  * VM a first touch of a page is slow, and that, not computation, is most of the one-hot time.

@@ -5,7 +5,7 @@
  * impl: `tfjs_fast_step` (fused layers, `trainOnBatchFast` of `src/tfjs/_train_step.ts`), `tfjs_fused`
  * (fused layers, `model.trainOnBatch`), `tfjs_stock` (stock layers and `tf.train.adam`).
  *
- *     deno run -A scripts/bench_fused_layers.ts [--batches 60] [--stock-batches 5] [--no-stock]
+ *     deno run -A bench/fused_layers.ts [--batches 60] [--stock-batches 5] [--no-stock]
  *       [--peers] [--peer-threads N] [--rounds R]
  *
  * `--peers` also runs `../shared/bench/peers.py --batches N` (numpy and PyTorch, on real IMDB

@@ -18,7 +18,7 @@
 import { prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
 import { buildModel, MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
 import { evaluateModel, fitModel } from "../src/tfjs/training.ts";
-import { terminalProgressBar } from "../src/notebook/progress_bar.ts";
+import { terminalProgressBar } from "../src/notebook/progress.ts";
 import { saveModel } from "../src/tfjs/model_io.ts";
 
 /** Validation accuracy the book's reruns gave (book figure in the comment). */

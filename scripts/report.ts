@@ -19,14 +19,9 @@
  * @module
  */
 
-import {
-  escapeHtml,
-  figureBundle,
-  PLOTLY_MIME,
-  type PlotlyFigure,
-  plotlyJs,
-  readNpmFile,
-} from "../src/notebook/display.ts";
+import { figureBundle, PLOTLY_MIME, type PlotlyFigure } from "../src/notebook/figures.ts";
+import { plotlyJs, readNpmFile } from "../src/notebook/_npm_assets.ts";
+import { escapeHtml } from "../src/notebook/_text.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const NOTEBOOKS = new URL("notebooks/", ROOT);

@@ -1,7 +1,9 @@
 /**
- * The chapter's public API, what the notebooks import: the data pipeline (`./data/`), the
- * hand-written RNN (`./scratch/`), the TensorFlow.js models (`./tfjs/`) and the notebook
- * helpers (`./notebook/`). The kernels beneath the layers (`./kernels/`) stay internal.
+ * The chapter's public API, what the notebooks and a reader's scripts import: the data pipeline
+ * (`./data/`), the hand-written RNN (`./scratch/`), the TensorFlow.js models (`./tfjs/`) and the
+ * notebook helpers (`./notebook/`). Each package's `mod.ts` lists its public names; everything
+ * else, and the kernels beneath the layers (`./kernels/`), stays internal (tests import it from
+ * its file).
  * @module
  */
 export * from "./data/mod.ts";

@@ -7,11 +7,19 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveDataFile } from "./_download.ts";
+ *
+ * const dataDir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dataDir}/imdb_word_index.json`, '{"the": 1}');
  * const path = await resolveDataFile({
  *   fileName: "imdb_word_index.json",
  *   url: "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb_word_index.json",
  *   hash: { algorithm: "md5", hex: "bfafd718b763782e994055a2d397834f" },
+ *   dataDir, // looked at first: the file is there, so nothing is downloaded
  * });
+ * assert.equal(path, `${dataDir}/imdb_word_index.json`);
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  * @module
  */

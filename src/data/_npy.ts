@@ -5,7 +5,21 @@
  *
  * @example
  * ```ts
- * const y = parseNpy(bytes); // { descr: "<i8", shape: [25000], data: BigInt64Array [...] }
+ * import assert from "node:assert/strict";
+ * import { parseNpy } from "./_npy.ts";
+ *
+ * // np.save of np.array([1, 0, 1], dtype="<i4"): magic, version 1.0, the header's length, the
+ * // header (padded with spaces so that the data start at byte 128), then the elements
+ * const header = "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }".padEnd(117) + "\n";
+ * const bytes = Uint8Array.of(
+ *   0x93, ...new TextEncoder().encode("NUMPY"), 1, 0, header.length, 0,
+ *   ...new TextEncoder().encode(header),
+ *   ...new Uint8Array(Int32Array.of(1, 0, 1).buffer), // little-endian, as "<" says
+ * );
+ * const y = parseNpy(bytes, "y.npy");
+ * assert.equal(y.descr, "<i4");
+ * assert.deepEqual(y.shape, [3]);
+ * assert.deepEqual(y.data, Int32Array.of(1, 0, 1));
  * ```
  * @module
  */

@@ -8,8 +8,22 @@
  *
  * @example
  * ```ts
- * const npz = readNpz(await Deno.readFile("imdb.npz"));
- * npz.get("y_train")!.shape; // [25000]
+ * import assert from "node:assert/strict";
+ * import { zipSync } from "fflate";
+ * import { readNpz, unzip } from "./_npz.ts";
+ *
+ * // np.savez_compressed(f, y=np.array([1, 0, 1], dtype="<i4")): a zip holding y.npy
+ * const header = "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }".padEnd(117) + "\n";
+ * const npy = Uint8Array.of(
+ *   0x93, ...new TextEncoder().encode("NUMPY"), 1, 0, header.length, 0,
+ *   ...new TextEncoder().encode(header),
+ *   ...new Uint8Array(Int32Array.of(1, 0, 1).buffer),
+ * );
+ * const zip = zipSync({ "y.npy": npy }); // deflated, as savez_compressed writes it
+ * assert.deepEqual(unzip(zip, "y.npz").get("y.npy"), npy);
+ * const arrays = readNpz(zip, "y.npz");
+ * assert.deepEqual([...arrays.keys()], ["y"]);
+ * assert.deepEqual(arrays.get("y")!.data, Int32Array.of(1, 0, 1));
  * ```
  * @module
  */

@@ -12,10 +12,23 @@
  *
  * @example
  * ```ts
- * // A pickled numpy object array of two Python lists of ints, np.array([[1, 2], [3]], object):
- * const arr = unpickle(bytes) as PickledNdarray;
- * arr.shape; // [2]
- * arr.items; // [Int32Array [1, 2], Int32Array [3]]
+ * import assert from "node:assert/strict";
+ * import { type PickledNdarray, unpickle } from "./_pickle.ts";
+ *
+ * const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+ * // pickle.dumps([5, 6, 7], protocol=2): PROTO 2, EMPTY_LIST, MARK, 3 x BININT1, APPENDS, STOP
+ * assert.deepEqual(unpickle(latin1("\x80\x02](K\x05K\x06K\x07e.")), Int32Array.of(5, 6, 7));
+ *
+ * // pickle.dumps(np.array([[12, 4, 15], [8]], dtype=object), protocol=3), what np.save writes
+ * // for an object array (memo opcodes removed): _reconstruct, the shape, the dtype, the lists
+ * const pickle = "\x80\x03cnumpy._core.multiarray\n_reconstruct\ncnumpy\nndarray\n" +
+ *   "K\x00\x85C\x01b\x87R(K\x01K\x02\x85cnumpy\ndtype\nX\x02\x00\x00\x00O8\x89\x88\x87R" +
+ *   "(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK?tb" +
+ *   "\x89](](K\x0cK\x04K\x0fe]K\x08aetb.";
+ * const reviews = unpickle(latin1(pickle)) as PickledNdarray;
+ * assert.deepEqual(reviews.shape, [2]);
+ * assert.equal(reviews.dtype?.code, "O8");
+ * assert.deepEqual(reviews.items, [Int32Array.of(12, 4, 15), Int32Array.of(8)]);
  * ```
  * @module
  */

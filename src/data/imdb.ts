@@ -4,12 +4,25 @@
  * out-of-vocabulary rule, quirks included), `getWordIndex` is `get_word_index`, and
  * `decodeReview` turns ids back into the words the book prints.
  *
+ * The 9-2 notebook reads the real files: `loadImdb({ skipTop: 20, numWords: 100 })` gives 25,000
+ * training reviews whose first starts `[2, 2, 22, 2, 43]`, as the book prints, and
+ * `(await getWordIndex()).movie` is 17. The example below writes a word index of three words.
+ *
  * @example
  * ```ts
- * const { xTrain, yTrain } = await loadImdb({ skipTop: 20, numWords: 100 });
- * xTrain[0].slice(0, 5); // Int32Array [2, 2, 22, 2, 43], as the book prints
- * const wordIndex = await getWordIndex();
- * wordIndex.movie; // 17
+ * import assert from "node:assert/strict";
+ * import { decodeReview, getWordIndex } from "./imdb.ts";
+ *
+ * const dataDir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${dataDir}/imdb_word_index.json`,
+ *   JSON.stringify({ the: 1, movie: 17, great: 84 }),
+ * );
+ * const wordIndex = await getWordIndex({ dataDir });
+ * assert.equal(wordIndex.movie, 17);
+ * // ids are ranks + 3; 1 starts a review, 2 stands for a word left out
+ * assert.equal(decodeReview([1, 4, 87, 2, 20], wordIndex), "[START] the great [OOV] movie");
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  * @module
  */
@@ -159,6 +172,44 @@ export async function readImdbNpz(path: string): Promise<RawImdb> {
  * @returns `xTrain`, `xTest`: Int32Array[] (ragged), `yTrain`, `yTest`: Int32Array of 0/1.
  * @throws Error for `numWords <= skipTop`, a negative `maxlen`, a `maxlen` that keeps nothing,
  *   or a missing or invalid file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { zipSync } from "fflate";
+ * import { loadImdb } from "./imdb.ts";
+ *
+ * // A two-review imdb.npz, laid out as Keras's: a zip of .npy files, the reviews a numpy object
+ * // array of lists of word ranks (a pickle; see _pickle.ts), the labels int64.
+ * const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+ * const npy = (descr: string, body: string) =>
+ *   latin1(
+ *     "\x93NUMPY\x01\x00\x76\x00" +
+ *       `{'descr': '${descr}', 'fortran_order': False, 'shape': (2,), }`.padEnd(117) + "\n" + body,
+ *   );
+ * // np.array([[12, 4, 15], [8]], dtype=object), pickled
+ * const reviews = npy(
+ *   "|O",
+ *   "\x80\x03cnumpy._core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85C\x01b\x87R" +
+ *     "(K\x01K\x02\x85cnumpy\ndtype\nX\x02\x00\x00\x00O8\x89\x88\x87R" +
+ *     "(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK?tb" +
+ *     "\x89](](K\x0cK\x04K\x0fe]K\x08aetb.",
+ * );
+ * const labels = npy("<i8", "\x01\0\0\0\0\0\0\0" + "\0\0\0\0\0\0\0\0"); // [1, 0]
+ * const dataDir = await Deno.makeTempDir();
+ * const files = { "x_train.npy": reviews, "y_train.npy": labels };
+ * await Deno.writeFile(
+ *   `${dataDir}/imdb.npz`,
+ *   zipSync({ ...files, "x_test.npy": reviews, "y_test.npy": labels }),
+ * );
+ *
+ * const { xTrain, yTrain } = await loadImdb({ dataDir, skipTop: 5, numWords: 16 });
+ * // Shuffled by RandomState(113); each review is [start 1, rank + 3, ...], and ids outside
+ * // [skipTop, numWords) become 2: the start id too, as in Keras.
+ * assert.deepEqual(xTrain, [Int32Array.of(2, 15, 7, 2), Int32Array.of(2, 11)]);
+ * assert.deepEqual(yTrain, Int32Array.of(1, 0));
+ * await Deno.remove(dataDir, { recursive: true });
+ * ```
  */
 export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbData> {
   const {

@@ -7,15 +7,20 @@
  * arrays, a restricted unpickler), `_download.ts` (where the files are found, or fetched).
  * @module
  */
-export { firstRows, type NDArray, ndarray, shapeString, size } from "./ndarray.ts";
-export type { DType, TypedArrayOf } from "./ndarray.ts";
+export {
+  type DType,
+  firstRows,
+  type NDArray,
+  ndarray,
+  shapeString,
+  type TypedArrayOf,
+} from "./ndarray.ts";
 export { RandomState } from "./random_state.ts";
 export {
   decodeReview,
   getWordIndex,
   type ImdbData,
   type ImdbSourceOptions,
-  invertWordIndex,
   loadImdb,
   type LoadImdbOptions,
   type WordIndex,
@@ -29,7 +34,7 @@ export {
   prepareImdb,
   type PrepareImdbOptions,
   toCategorical,
-  type TrainValSplit,
+  type TrainValSets,
   trainValSplit,
 } from "./preprocessing.ts";
-export { encodeReview, type EncodeReviewOptions, textToSequence, tokenize } from "./tokenize.ts";
+export { encodeReview, type EncodeReviewOptions, tokenize } from "./tokenize.ts";

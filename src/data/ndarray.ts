@@ -4,9 +4,14 @@
  *
  * @example
  * ```ts
- * const a = ndarray({ shape: [2, 3], dtype: "int32" });
+ * import assert from "node:assert/strict";
+ * import { ndarray, shapeString } from "./ndarray.ts";
+ *
+ * const a = ndarray({ shape: [2, 3], dtype: "int32" }); // zeros
  * a.data[1 * 3 + 2] = 7; // a[1, 2] = 7
- * a.nbytes; // 24
+ * assert.deepEqual(a.data, Int32Array.of(0, 0, 0, 0, 0, 7));
+ * assert.equal(a.nbytes, 24);
+ * assert.equal(shapeString(a.shape), "(2, 3)");
  * ```
  * @module
  */
@@ -87,8 +92,14 @@ export function shapeString(shape: readonly number[]): string {
  *
  * @example
  * ```ts
- * const x = ndarray({ shape: [3, 2], dtype: "int32", data: new Int32Array([1, 2, 3, 4, 5, 6]) });
- * firstRows(x, 2).data; // Int32Array [1, 2, 3, 4]
+ * import assert from "node:assert/strict";
+ * import { firstRows, ndarray } from "./ndarray.ts";
+ *
+ * const x = ndarray({ shape: [3, 2], dtype: "int32", data: Int32Array.of(1, 2, 3, 4, 5, 6) });
+ * const head = firstRows(x, 2);
+ * assert.deepEqual(head.shape, [2, 2]);
+ * assert.deepEqual(head.data, Int32Array.of(1, 2, 3, 4));
+ * assert.equal(head.data.buffer, x.data.buffer); // a view: no copy
  * ```
  * @throws Error when `x` has no first axis or `n` is not an integer in [0, x.shape[0]].
  */

@@ -5,9 +5,19 @@
  *
  * @example
  * ```ts
- * const { xTrain, xVal } = await prepareImdb({ numWords: 100 });
- * xTrain.shape; // [20000, 100]
- * toCategorical(xTrain).shape; // [20000, 100, 100]
+ * import assert from "node:assert/strict";
+ * import { dropIds, padSequences, toCategorical, trainValSplit } from "./preprocessing.ts";
+ *
+ * const reviews = [[1, 2, 14, 22], [1, 25, 2, 2, 30, 31], [1, 40]]; // as loadImdb gives them
+ * const kept = dropIds(reviews); // the book's [w for w in x if w > 2]
+ * assert.deepEqual(kept, [Int32Array.of(14, 22), Int32Array.of(25, 30, 31), Int32Array.of(40)]);
+ * const split = trainValSplit(kept, [1, 0, 1], { nTrain: 2, seed: 42 });
+ * assert.deepEqual(split.xVal, [Int32Array.of(40)]); // np.random.permutation(3) puts row 2 last
+ * const x = padSequences(split.xTrain, { maxlen: 3 }); // int32 [2, 3], padded in front
+ * assert.deepEqual(x.shape, [2, 3]);
+ * const onehot = toCategorical(x, 50); // float32 [2, 3, 50]
+ * assert.deepEqual(onehot.shape, [2, 3, 50]);
+ * assert.equal(onehot.nbytes, 2 * 3 * 50 * 4);
  * ```
  * @module
  */
@@ -40,7 +50,11 @@ export interface PadSequencesOptions<D extends "int32" | "float32" | "float64"> 
  *
  * @example
  * ```ts
- * padSequences([[1], [2, 3], [4, 5, 6]], { maxlen: 2 }).data; // Int32Array [0, 1, 2, 3, 5, 6]
+ * import assert from "node:assert/strict";
+ * import { padSequences } from "./preprocessing.ts";
+ *
+ * const x = padSequences([[1], [2, 3], [4, 5, 6]], { maxlen: 2 }); // int32 [3, 2]
+ * assert.deepEqual(x.data, Int32Array.of(0, 1, 2, 3, 5, 6)); // padded and cut at the front
  * ```
  */
 export function padSequences<D extends "int32" | "float32" | "float64" = "int32">(
@@ -145,8 +159,8 @@ export function takeRows<T>(xs: ArrayLike<T>, indices: ArrayLike<number>): T[] {
   });
 }
 
-/** A train/validation split. */
-export interface TrainValSplit<T> {
+/** The training and validation sets {@link trainValSplit} returns. */
+export interface TrainValSets<T> {
   xTrain: T[];
   yTrain: Int32Array;
   xVal: T[];
@@ -166,7 +180,7 @@ export function trainValSplit<T>(
   x: ArrayLike<T>,
   y: ArrayLike<number>,
   options: { nTrain: number; seed?: number },
-): TrainValSplit<T> {
+): TrainValSets<T> {
   const { nTrain, seed = 42 } = options;
   if (x.length !== y.length) throw new Error(`x has ${x.length} samples, y has ${y.length}`);
   if (!Number.isInteger(nTrain) || nTrain < 0 || nTrain > x.length) {
@@ -221,15 +235,12 @@ export interface PreparedImdb {
 }
 
 /**
- * The book's whole 9-2 preparation: `imdb.load_data(skip_top=20, num_words=numWords)`, drop ids
- * `<= 2`, the seed-42 permutation split 20000/5000, `pad_sequences(maxlen=100)`; the test set
- * gets the same dropping and padding.
- *
- * @example
- * ```ts
- * const { xTrain, xVal } = await prepareImdb({ numWords: 100 });
- * [xTrain.shape, xVal.shape]; // [[20000, 100], [5000, 100]]
- * ```
+ * The book's whole 9-2 preparation: `imdb.load_data(skip_top=20, num_words=numWords)`
+ * ({@link loadImdb}), drop ids `<= 2` ({@link dropIds}), the seed-42 permutation split
+ * 20000/5000 ({@link trainValSplit}), `pad_sequences(maxlen=100)` ({@link padSequences}); the
+ * test set gets the same dropping and padding. With the real data and the defaults,
+ * `prepareImdb({ numWords: 100 })` gives `xTrain` [20000, 100], `xVal` [5000, 100] and `xTest`
+ * [25000, 100] (the module's example runs the same steps on three reviews).
  */
 export async function prepareImdb(options: PrepareImdbOptions): Promise<PreparedImdb> {
   const { numWords, skipTop = 20, maxlen = 100, valSeed = 42, nTrain = 20000 } = options;

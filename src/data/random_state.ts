@@ -6,8 +6,12 @@
  *
  * @example
  * ```ts
- * const rs = new RandomState(42);
- * rs.permutation(10); // Int32Array [8, 1, 5, 0, 7, 2, 9, 4, 3, 6], as numpy prints
+ * import assert from "node:assert/strict";
+ * import { RandomState } from "./random_state.ts";
+ *
+ * // np.random.RandomState(42).permutation(10) prints [8 1 5 0 7 2 9 4 3 6]
+ * const permutation = new RandomState(42).permutation(10);
+ * assert.deepEqual(permutation, Int32Array.of(8, 1, 5, 0, 7, 2, 9, 4, 3, 6));
  * ```
  * @module
  */

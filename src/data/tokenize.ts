@@ -7,9 +7,19 @@
  *
  * @example
  * ```ts
- * tokenize("This movie was GREAT!<br />Loved it."); // ["this", "movie", "was", "great", "br", "loved", "it"]
- * const wordIndex = await getWordIndex();
- * encodeReview("a great movie", wordIndex, { numWords: 1000, skipTop: 20 }); // Int32Array [2, 2, 87, 20]
+ * import assert from "node:assert/strict";
+ * import { encodeReview, tokenize } from "./tokenize.ts";
+ *
+ * assert.deepEqual(
+ *   tokenize("This movie was GREAT!<br />Loved it."),
+ *   ["this", "movie", "was", "great", "br", "loved", "it"],
+ * );
+ * const wordIndex = { a: 3, great: 84, movie: 17 }; // getWordIndex() has these ranks
+ * // [start 1, rank + 3 ...], ids outside [skipTop, numWords) as 2: a (6) and the start id
+ * assert.deepEqual(
+ *   encodeReview("a great movie", wordIndex, { numWords: 1000, skipTop: 20 }),
+ *   Int32Array.of(2, 2, 87, 20),
+ * );
  * ```
  * @module
  */

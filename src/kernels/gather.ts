@@ -12,22 +12,31 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { getKernel } from "@tensorflow/tfjs-core";
  * import { tf } from "../tfjs/tf.ts"; // registers the kernel
- * const table = tf.tensor2d([[0, 0], [1, 1], [2, 2]]); // [3, 2]
- * tf.gather(table, tf.tensor1d([2, 0], "int32")).arraySync(); // [[2, 2], [0, 0]]
+ * import { gatherV2Config } from "./gather.ts";
+ *
+ * assert.equal(getKernel("GatherV2", "cpu")?.kernelFunc, gatherV2Config.kernelFunc);
+ * const table = tf.tensor2d([[0, 0], [1, 1], [2, 2]]); // [3, 2]: an embedding of 3 words
+ * assert.deepEqual(tf.gather(table, tf.tensor1d([2, 0], "int32")).arraySync(), [[2, 2], [0, 0]]);
  * ```
  * @module
  */
 import {
-  backend_util,
   GatherV2,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
-// _cpu_kernel.ts imports the cpu backend first: its stock kernels are registered before one is
+// _internals.ts imports the cpu backend first: its stock kernels are registered before one is
 // replaced here, whatever the import order.
-import { type CpuBackendLike, type NumericValues, replaceKernel } from "./_cpu_kernel.ts";
+import {
+  cpuBackendOf,
+  gatherShapeInfo,
+  type NumericValues,
+  replaceKernel,
+} from "../tfjs/_internals.ts";
 
 /**
  * Gathers slices along one axis, on typed arrays (pure: the arguments are not touched).
@@ -43,9 +52,13 @@ import { type CpuBackendLike, type NumericValues, replaceKernel } from "./_cpu_k
  * @throws Error naming the first id outside `[0, dimSize)`
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { gatherSlices } from "./gather.ts";
+ *
  * const shape = { batchSize: 1, outerSize: 1, dimSize: 3, sliceSize: 2 };
- * gatherSlices(new Float32Array([0, 0, 1, 1, 2, 2]), new Int32Array([2, 0]), shape);
- * // Float32Array [2, 2, 0, 0]
+ * const rows = gatherSlices(Float32Array.of(0, 0, 1, 1, 2, 2), Int32Array.of(2, 0), shape);
+ * assert.deepEqual(rows, Float32Array.of(2, 2, 0, 0));
+ * assert.throws(() => gatherSlices(Float32Array.of(0, 0), Int32Array.of(3), shape), /value 3/);
  * ```
  */
 export function gatherSlices<T extends NumericValues>(
@@ -94,14 +107,8 @@ const gatherV2SliceCopy: KernelFunc = (args) => {
   if (!(Number.isInteger(parsedAxis) && parsedAxis >= 0 && parsedAxis < rank)) {
     throw new Error(`GatherV2: axis ${axis} is out of range for x of rank ${rank}`);
   }
-  const info = backend_util.segment_util.collectGatherOpShapeInfo(
-    // collectGatherOpShapeInfo only reads .shape and .rank
-    { shape: x.shape, rank } as never,
-    { shape: indices.shape, rank: indices.shape.length } as never,
-    parsedAxis,
-    batchDims ?? 0,
-  );
-  const cpu = backend as unknown as CpuBackendLike;
+  const info = gatherShapeInfo(x, indices, parsedAxis, batchDims ?? 0);
+  const cpu = cpuBackendOf(backend);
   const values = gatherSlices(
     cpu.readSync(x.dataId) as NumericValues,
     cpu.readSync(indices.dataId) as NumericValues,

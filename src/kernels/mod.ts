@@ -3,13 +3,13 @@
  * (`simple_rnn.ts`, `lstm.ts`, what they share in `rnn.ts`, their activations in
  * `activations.ts`; each kernel a plain reference with a WebAssembly SIMD fast path beside it),
  * the logistic loss (`logistic_loss.ts`), and the tfjs `cpu` kernels that replace slow stock
- * ones (`gather.ts`, `transpose.ts`, `segment_sum.ts`; registered by `../tfjs/tf.ts`).
+ * ones (`gather.ts`, `transpose.ts`, `segment_sum.ts`; registered by `../tfjs/tf.ts`, reaching
+ * the cpu backend through `../tfjs/_internals.ts`).
  *
  * Private files: `_wasm_assembler.ts` (a tiny WebAssembly assembler), `_wasm_arena.ts` (a
  * module's memory as named regions), `_wasm_products.ts` (the matrix products for float32 or
  * float64 lanes), `_wasm_f64.ts` (the hand-written RNN's float64 kernels), `_projection.ts`,
- * `_sparse_rows.ts`, `_scratch.ts` (the RNN kernels' helpers), `_cpu_kernel.ts` (what the tfjs
- * kernels share).
+ * `_sparse_rows.ts`, `_scratch.ts` (the RNN kernels' helpers).
  * @module
  */
 export { type ActivationName, ACTIVATIONS } from "./activations.ts";

@@ -18,10 +18,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../tfjs/tf.ts"; // registers the kernel
+ *
  * const x = tf.tensor2d([[1, 2], [3, 4], [5, 6]]); // [3, 2]
  * const sums = tf.unsortedSegmentSum(x, tf.tensor1d([1, 0, 1], "int32"), 2);
- * sums.arraySync(); // [[3, 4], [6, 8]]
+ * assert.deepEqual(sums.arraySync(), [[3, 4], [6, 8]]); // row 0: x[1]; row 1: x[0] + x[2]
+ * // The embedding gradient goes through it: d sum(gather(table, ids)) / d table counts the ids
+ * const table = tf.zeros([3, 2]);
+ * const grad = tf.grad((t) => tf.sum(tf.gather(t, tf.tensor1d([2, 0, 2], "int32"))))(table);
+ * assert.deepEqual(grad.arraySync(), [[1, 1], [0, 0], [2, 2]]);
  * ```
  * @module
  */
@@ -31,9 +37,9 @@ import {
   type TensorInfo,
   UnsortedSegmentSum,
 } from "@tensorflow/tfjs-core";
-// _cpu_kernel.ts imports the cpu backend first: its stock kernels are registered before one is
+// _internals.ts imports the cpu backend first: its stock kernels are registered before one is
 // replaced here, whatever the import order.
-import { type CpuBackendLike, type NumericValues, replaceKernel } from "./_cpu_kernel.ts";
+import { cpuBackendOf, type NumericValues, replaceKernel } from "../tfjs/_internals.ts";
 
 /** The backend the kernel is registered for. */
 export const SEGMENT_SUM_BACKEND = "cpu";
@@ -48,8 +54,11 @@ export const SEGMENT_SUM_BACKEND = "cpu";
  * @returns float64 sums, `numSegments * innerSize` numbers, row-major `[numSegments, innerSize]`
  * @example
  * ```ts
- * scatterAdd(new Float32Array([1, 2, 3, 4, 5, 6]), new Int32Array([1, 0, 1]), 2, 2);
- * // Float64Array [3, 4, 6, 8]
+ * import assert from "node:assert/strict";
+ * import { scatterAdd } from "./segment_sum.ts";
+ *
+ * const x = Float32Array.of(1, 2, 3, 4, 5, 6); // 3 rows of 2
+ * assert.deepEqual(scatterAdd(x, Int32Array.of(1, 0, 1), 2, 2), Float64Array.of(3, 4, 6, 8));
  * ```
  */
 export function scatterAdd(
@@ -92,7 +101,7 @@ const unsortedSegmentSumScatterAdd: KernelFunc = ({ inputs, backend, attrs }) =>
   }
   const innerShape = x.shape.slice(idsRank);
   const innerSize = innerShape.reduce((a, b) => a * b, 1);
-  const cpu = backend as unknown as CpuBackendLike;
+  const cpu = cpuBackendOf(backend);
   const xValues = cpu.readSync(x.dataId) as NumericValues;
   const ids = cpu.readSync(segmentIds.dataId) as NumericValues;
   const sums = scatterAdd(xValues, ids, numSegments, innerSize);

@@ -11,8 +11,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { getKernel } from "@tensorflow/tfjs-core";
  * import { tf } from "../tfjs/tf.ts"; // registers the kernel
- * tf.transpose(tf.tensor2d([[1, 2, 3], [4, 5, 6]])).arraySync(); // [[1, 4], [2, 5], [3, 6]]
+ * import { transposeConfig } from "./transpose.ts";
+ *
+ * assert.equal(getKernel("Transpose", "cpu")?.kernelFunc, transposeConfig.kernelFunc);
+ * const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+ * assert.deepEqual(tf.transpose(x).arraySync(), [[1, 4], [2, 5], [3, 6]]);
  * ```
  * @module
  */
@@ -22,9 +28,9 @@ import {
   type TensorInfo,
   Transpose,
 } from "@tensorflow/tfjs-core";
-// _cpu_kernel.ts imports the cpu backend first: its stock kernels are registered before one is
+// _internals.ts imports the cpu backend first: its stock kernels are registered before one is
 // replaced here, whatever the import order.
-import { type CpuBackendLike, type NumericValues, replaceKernel } from "./_cpu_kernel.ts";
+import { cpuBackendOf, type NumericValues, replaceKernel } from "../tfjs/_internals.ts";
 
 /**
  * Permutes the axes of a row-major array (pure: the arguments are not touched).
@@ -35,7 +41,12 @@ import { type CpuBackendLike, type NumericValues, replaceKernel } from "./_cpu_k
  * @returns a new array of `x`'s type, row-major with shape `perm.map((a) => shape[a])`
  * @example
  * ```ts
- * permuteAxes(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3], [1, 0]); // [1, 4, 2, 5, 3, 6]
+ * import assert from "node:assert/strict";
+ * import { permuteAxes } from "./transpose.ts";
+ *
+ * // [[1, 2, 3], [4, 5, 6]] transposed: [[1, 4], [2, 5], [3, 6]]
+ * const x = Float32Array.of(1, 2, 3, 4, 5, 6);
+ * assert.deepEqual(permuteAxes(x, [2, 3], [1, 0]), Float32Array.of(1, 4, 2, 5, 3, 6));
  * ```
  */
 export function permuteAxes<T extends NumericValues>(x: T, shape: number[], perm: number[]): T {
@@ -82,7 +93,7 @@ const transposeStrided: KernelFunc = (args) => {
   if (perm.length !== x.shape.length || sorted.some((axis, k) => axis !== k)) {
     throw new Error(`Transpose: perm [${perm}] is not a permutation of the axes of [${x.shape}]`);
   }
-  const cpu = backend as unknown as CpuBackendLike;
+  const cpu = cpuBackendOf(backend);
   const values = permuteAxes(cpu.readSync(x.dataId) as NumericValues, x.shape, perm);
   return cpu.makeTensorInfo(perm.map((axis) => x.shape[axis]), x.dtype, values);
 };

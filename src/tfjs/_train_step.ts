@@ -22,13 +22,32 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { buildModel } from "./models.ts";
  * import { trainOnBatchFast } from "./_train_step.ts";
- * const [loss, acc] = await trainOnBatchFast(model, xs, ys); // as model.trainOnBatch(xs, ys)
+ *
+ * // Two copies of the 9-4 model, one batch of 4 reviews of 6 word ids
+ * const fast = buildModel("embedding_lstm", { seed: 42 });
+ * const stock = buildModel("embedding_lstm", { seed: 42 });
+ * const xs = tf.tensor2d([[5, 9, 30, 2, 7, 1], [0, 0, 4, 8, 15, 16], [23, 42, 4, 8, 15, 16],
+ *   [0, 0, 0, 0, 99, 3]], [4, 6], "int32");
+ * const ys = tf.tensor2d([[1], [0], [1], [0]]);
+ * const [loss, acc] = await trainOnBatchFast(fast, xs, ys);
+ * const [stockLoss, stockAcc] = await stock.trainOnBatch(xs, ys) as number[];
+ * assert.ok(Math.abs(loss - stockLoss) < 1e-6);
+ * assert.equal(acc, stockAcc);
+ * // ...and the weights after the step agree to float32 rounding
+ * const after = (model: typeof fast) => model.getWeights().flatMap((w) => [...w.dataSync()]);
+ * const [a, b] = [after(fast), after(stock)];
+ * assert.ok(a.every((w, i) => Math.abs(w - b[i]) < 1e-6));
  * ```
  * @module
  */
 import type { LayersModel, NamedTensorMap, Optimizer, Tensor, Variable } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
+import { compiledFieldsOf, type LayerWeight, sgdFieldsOf } from "./_internals.ts";
+import { binaryAccuracy, KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 import { FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
 import {
   inputGrad,
@@ -42,63 +61,7 @@ import {
 } from "../kernels/mod.ts";
 import { scatterAdd } from "../kernels/segment_sum.ts";
 
-/** Keras's `epsilon()`: binary cross-entropy clips probabilities to [EPSILON, 1 - EPSILON]. */
-const EPSILON = 1e-7;
-/** The accuracy metric's threshold: a probability above it predicts 1. */
-const THRESHOLD = 0.5;
-
 const f32 = Math.fround;
-
-/** A tfjs-layers weight: the trainable variable behind a layer field. */
-interface LayerWeight {
-  read(): Variable;
-  trainable: boolean;
-}
-
-/** The fields of the layers the fast step reads (tfjs-layers keeps them public at runtime). */
-interface LayerFields {
-  getClassName(): string;
-  activityRegularizer?: unknown;
-  // Embedding
-  embeddings?: LayerWeight;
-  inputDim?: number;
-  outputDim?: number;
-  maskZero?: boolean;
-  embeddingsRegularizer?: unknown;
-  embeddingsConstraint?: unknown;
-  // RNN
-  cell?: CellFields;
-  returnSequences?: boolean;
-  goBackwards?: boolean;
-  // Dense
-  kernel?: LayerWeight;
-  bias?: LayerWeight | null;
-  units?: number;
-  useBias?: boolean;
-  activation?: { getClassName(): string };
-  kernelRegularizer?: unknown;
-  biasRegularizer?: unknown;
-  kernelConstraint?: unknown;
-  biasConstraint?: unknown;
-}
-
-/** The fields of a SimpleRNN / LSTM cell the fast step reads. */
-interface CellFields {
-  kernel: LayerWeight;
-  recurrentKernel: LayerWeight;
-  bias: LayerWeight | null;
-  units: number;
-  activation: { getClassName(): string };
-  recurrentActivation?: { getClassName(): string };
-  dropout?: number;
-  recurrentDropout?: number;
-  kernelRegularizer?: unknown;
-  recurrentRegularizer?: unknown;
-  biasRegularizer?: unknown;
-  kernelConstraint?: unknown;
-  recurrentConstraint?: unknown;
-  biasConstraint?: unknown;
-}
 
 /** A model the fast step can train, taken apart. */
 interface FastPlan {
@@ -131,27 +94,21 @@ function unset(...values: unknown[]): boolean {
 
 /** Takes a model apart for the fast step, or returns a reason it cannot. */
 function planFor(model: LayersModel): FastPlan | string {
-  const compiled = model as unknown as {
-    loss?: unknown;
-    metricsNames?: string[];
-    optimizer?: Optimizer;
-    model?: { metricsTensors?: Array<[{ name: string }, number]> };
-    metricsTensors?: Array<[{ name: string }, number]>;
-  };
-  if (compiled.optimizer == null) return "the model is not compiled";
+  const compiled = compiledFieldsOf(model);
+  if (compiled.optimizer === undefined) return "the model is not compiled";
   if (compiled.loss !== "binaryCrossentropy" && compiled.loss !== "binary_crossentropy") {
     return `loss ${JSON.stringify(compiled.loss)} is not "binaryCrossentropy"`;
   }
-  const names = compiled.metricsNames ?? [];
-  const metrics = compiled.model?.metricsTensors ?? compiled.metricsTensors ?? [];
+  const names = compiled.metricsNames;
+  const metrics = compiled.metricFunctions;
   if (
     names.length !== 2 || names[0] !== "loss" || metrics.length !== 1 ||
-    !metrics[0][0].name.startsWith("binaryAccuracy")
+    !metrics[0].startsWith("binaryAccuracy")
   ) {
     return `metrics ${JSON.stringify(names)} are not ["loss", "acc"] (binary accuracy)`;
   }
-  if (!(model as unknown as { built?: boolean }).built) return "the model is not built yet";
-  const layers = model.layers as unknown as LayerFields[];
+  if (!compiled.built) return "the model is not built yet";
+  const layers = compiled.layers;
   if (layers.length !== 2 && layers.length !== 3) return `${layers.length} layers`;
   const [embeddingLayer, rnnLayer, denseLayer] = layers.length === 3
     ? layers
@@ -204,7 +161,7 @@ function planFor(model: LayersModel): FastPlan | string {
   if (cell.bias != null) weights.push(cell.bias);
   weights.push(d.kernel!);
   if (d.useBias && d.bias != null) weights.push(d.bias);
-  const trainable = model.trainableWeights.map((w) => (w as unknown as LayerWeight).read());
+  const trainable = compiled.trainableVariables;
   const gradientOrder = weights.map((w) => w.read());
   if (
     weights.some((w) => !w.trainable) || trainable.length !== gradientOrder.length ||
@@ -236,7 +193,16 @@ function planFor(model: LayersModel): FastPlan | string {
  * `model.trainOnBatch` (false), and why not.
  * @example
  * ```ts
- * canTrainFast(buildModel("embedding_lstm", { seed: 42 })); // { fast: true }
+ * import assert from "node:assert/strict";
+ * import { buildModel } from "./models.ts";
+ * import { canTrainFast } from "./_train_step.ts";
+ *
+ * assert.deepEqual(canTrainFast(buildModel("embedding_lstm", { seed: 42 })), { fast: true });
+ * const stock = buildModel("embedding_lstm", { seed: 42, fused: false }); // tf.layers.lstm
+ * assert.deepEqual(canTrainFast(stock), {
+ *   fast: false,
+ *   reason: "the recurrent layer is not a plain fused SimpleRNN / LSTM returning its last step",
+ * });
  * ```
  */
 export function canTrainFast(model: LayersModel): { fast: boolean; reason?: string } {
@@ -264,11 +230,23 @@ export interface SigmoidBceResult {
  * gradient of the mean loss w.r.t. the logits, rounded like the float32 tfjs ops where it matters
  * (the sigmoid output, the clipped probability).
  *
+ * The loss is not `logisticLoss` (`../kernels/logistic_loss.ts`): tfjs computes the
+ * cross-entropy from the logit of the clipped probability in a stable form whose last bits
+ * differ, and this step must give `model.trainOnBatch`'s numbers. The clip (Keras's
+ * `KERAS_EPSILON`) and the accuracy (`binaryAccuracy`) are the shared ones.
+ *
  * @param logits [batch] dense outputs before the sigmoid
  * @param labels [batch] 0 / 1 (any numbers: the loss is the cross-entropy formula)
  * @example
  * ```ts
- * sigmoidBce(new Float64Array([0]), [1]).loss; // Math.LN2
+ * import assert from "node:assert/strict";
+ * import { sigmoidBce } from "./_train_step.ts";
+ *
+ * const { loss, accuracy, dLogits } = sigmoidBce([0, 20], [1, 1]);
+ * // p = 0.5: -log 0.5; p = sigmoid(20) rounds to 1 in float32, clipped to 1 - 1e-7 (in float32)
+ * assert.ok(Math.abs(loss - (Math.LN2 - Math.log(Math.fround(1 - 1e-7))) / 2) < 1e-12);
+ * assert.equal(accuracy, 0.5); // 0.5 is not above the threshold
+ * assert.deepEqual(dLogits, Float64Array.of((0.5 - 1) / 2, 0)); // no gradient where clipped
  * ```
  */
 export function sigmoidBce(logits: ArrayLike<number>, labels: ArrayLike<number>): SigmoidBceResult {
@@ -276,23 +254,23 @@ export function sigmoidBce(logits: ArrayLike<number>, labels: ArrayLike<number>)
   if (labels.length !== n) {
     throw new Error(`sigmoidBce: ${labels.length} labels for ${n} logits`);
   }
-  const lo = f32(EPSILON);
-  const hi = f32(1 - EPSILON);
+  const lo = f32(KERAS_EPSILON);
+  const hi = f32(1 - KERAS_EPSILON);
+  const probabilities = new Float32Array(n);
   const dLogits = new Float64Array(n);
   let loss = 0;
-  let correct = 0;
   for (let b = 0; b < n; b++) {
     const p = f32(1 / (1 + Math.exp(-f32(logits[b])))); // tfjs's sigmoid, stored as float32
+    probabilities[b] = p;
     const y = labels[b];
-    const inRange = p >= EPSILON && p <= 1 - EPSILON;
+    const inRange = p >= KERAS_EPSILON && p <= 1 - KERAS_EPSILON;
     const pc = p < lo ? lo : p > hi ? hi : p;
     const logit = Math.log(pc / (1 - pc));
     // max(l, 0) - l y + log(1 + e^-|l|): the stable form tfjs uses
     loss += Math.max(logit, 0) - logit * y + Math.log1p(Math.exp(-Math.abs(logit)));
-    if ((p > THRESHOLD ? 1 : 0) === y) correct++;
     dLogits[b] = inRange ? (p - y) / n : 0;
   }
-  return { loss: loss / n, accuracy: correct / n, dLogits };
+  return { loss: loss / n, accuracy: binaryAccuracy(probabilities, labels), dLogits };
 }
 
 /** Reusable buffer for the gathered embeddings [batch, steps, width] (overwritten every call). */
@@ -331,7 +309,7 @@ function sgdStep(value: Float32Array, gradient: Float32Array, learningRate: numb
 /** Applies the gradients with the model's optimizer ([gradients] in `plan.variables` order). */
 function applyGradients(optimizer: Optimizer, variables: Variable[], grads: Float32Array[]): void {
   if (optimizer.constructor === tf.SGDOptimizer) {
-    const sgd = optimizer as unknown as { learningRate: number; incrementIterations(): void };
+    const sgd = sgdFieldsOf(optimizer);
     tf.tidy(() => {
       variables.forEach((v, i) => {
         v.assign(tf.tensor(sgdStep(values(v), grads[i], sgd.learningRate), v.shape));
@@ -363,9 +341,16 @@ function applyGradients(optimizer: Optimizer, variables: Variable[], grads: Floa
  *   metrics are not exactly ["accuracy"] on the slow path
  * @example
  * ```ts
- * const model = buildModel("embedding_lstm", { seed: 42 });
- * const [loss, acc] = await trainOnBatchFast(model, tf.tensor2d(ids, [32, 100], "int32"),
- *   tf.tensor2d(labels, [32, 1]));
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { buildModel } from "./models.ts";
+ * import { trainOnBatchFast } from "./_train_step.ts";
+ *
+ * const model = buildModel("simple_rnn_onehot", { seed: 42 }); // one-hot [batch, 100, 100]
+ * const xs = tf.oneHot(tf.fill([2, 100], 7, "int32"), 100).asType("float32");
+ * const [loss, acc] = await trainOnBatchFast(model, xs, tf.tensor2d([[1], [0]]));
+ * assert.ok(loss > 0.5 && loss < 0.9); // about log 2 for a fresh model
+ * assert.equal(acc, 0.5); // the same review, one label right
  * ```
  */
 export async function trainOnBatchFast(

@@ -11,47 +11,50 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Scalar } from "@tensorflow/tfjs";
  * import { tf } from "./tf.ts";
  * import { fusedAdam } from "./fused_adam.ts";
- * model.compile({ optimizer: fusedAdam(1e-3), loss: "binaryCrossentropy", metrics: ["accuracy"] });
+ *
+ * // Three steps on the same problem, with tf.train.adam and with fusedAdam
+ * const run = (optimizer: ReturnType<typeof tf.train.adam>) => {
+ *   const w = tf.variable(tf.tensor1d([0.5, -1.5, 2]));
+ *   for (let step = 0; step < 3; step++) {
+ *     optimizer.minimize(() => tf.sum(tf.square(tf.sub(w, tf.tensor1d([1, 2, 3])))) as Scalar);
+ *   }
+ *   return w.dataSync();
+ * };
+ * const stock = run(tf.train.adam(0.1, 0.9, 0.999, 1e-7));
+ * const fused = run(fusedAdam({ learningRate: 0.1 })); // Keras's betas and epsilon
+ * assert.deepEqual(fused, stock); // the same float32 numbers
  * ```
  * @module
  */
-import type { NamedTensorMap, Tensor, Variable } from "@tensorflow/tfjs";
+import type { NamedTensorMap, Tensor } from "@tensorflow/tfjs";
+import { tf } from "./tf.ts";
+import { adamMomentsOf, registeredVariable } from "./_internals.ts";
+import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 
 /** A gradient by variable name, as `Optimizer.applyGradients` may receive it. */
 type NamedTensor = { name: string; tensor: Tensor };
-import { tf } from "./tf.ts";
-
-/** The private state of `tf.AdamOptimizer` that `applyGradients` reads and writes. */
-interface AdamState {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: Variable;
-  accBeta2: Variable;
-  accumulatedFirstMoment: Array<{ originalName: string; variable: Variable }>;
-  accumulatedSecondMoment: Array<{ originalName: string; variable: Variable }>;
-  incrementIterations(): void;
-}
 
 const f32 = Math.fround;
 
 /**
  * One Adam step for one variable, on typed arrays, rounding like tfjs's float32 ops.
  *
- * @param value [n] current weights
- * @param gradient [n]
- * @param m [n] first moment; v [n] second moment
+ * @param state `value` [n] the current weights, `gradient` [n], `m` [n] the first moment and
+ *   `v` [n] the second (not modified)
  * @param hyper beta1, beta2, epsilon, learningRate, and 1 - beta1^t, 1 - beta2^t (float32)
  * @returns new arrays: value, m, v
  */
 export function adamStep(
-  value: ArrayLike<number>,
-  gradient: ArrayLike<number>,
-  m: ArrayLike<number>,
-  v: ArrayLike<number>,
+  state: {
+    value: ArrayLike<number>;
+    gradient: ArrayLike<number>;
+    m: ArrayLike<number>;
+    v: ArrayLike<number>;
+  },
   hyper: {
     beta1: number;
     beta2: number;
@@ -61,6 +64,7 @@ export function adamStep(
     oneMinusAccBeta2: number;
   },
 ): { value: Float32Array; m: Float32Array; v: Float32Array } {
+  const { value, gradient, m, v } = state;
   const n = value.length;
   const b1 = f32(hyper.beta1);
   const b2 = f32(hyper.beta2);
@@ -95,23 +99,24 @@ export class FusedAdam extends tf.AdamOptimizer {
   }
 
   override applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
-    const state = this as unknown as AdamState;
+    // beta1, beta2, epsilon, learningRate: protected fields of tf.AdamOptimizer; the moments
+    // and accumulated betas are private ones (see _internals.ts).
+    const state = adamMomentsOf(this);
     const names = Array.isArray(variableGradients)
       ? variableGradients.map((v) => v.name)
       : Object.keys(variableGradients);
     const accBeta1 = state.accBeta1.dataSync()[0];
     const accBeta2 = state.accBeta2.dataSync()[0];
     const hyper = {
-      beta1: state.beta1,
-      beta2: state.beta2,
-      epsilon: state.epsilon,
-      learningRate: state.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      learningRate: this.learningRate,
       oneMinusAccBeta1: f32(1 - accBeta1),
       oneMinusAccBeta2: f32(1 - accBeta2),
     };
-    const registered = tf.engine().registeredVariables;
     names.forEach((name, i) => {
-      const value = registered[name];
+      const value = registeredVariable(name);
       if (state.accumulatedFirstMoment[i] == null) {
         state.accumulatedFirstMoment[i] = {
           originalName: `${name}/m`,
@@ -130,13 +135,12 @@ export class FusedAdam extends tf.AdamOptimizer {
       if (gradient == null) return;
       const m = state.accumulatedFirstMoment[i].variable;
       const v = state.accumulatedSecondMoment[i].variable;
-      const next = adamStep(
-        value.dataSync(),
-        gradient.dataSync(),
-        m.dataSync(),
-        v.dataSync(),
-        hyper,
-      );
+      const next = adamStep({
+        value: value.dataSync(),
+        gradient: gradient.dataSync(),
+        m: m.dataSync(),
+        v: v.dataSync(),
+      }, hyper);
       tf.tidy(() => {
         m.assign(tf.tensor(next.m, value.shape));
         v.assign(tf.tensor(next.v, value.shape));
@@ -144,23 +148,31 @@ export class FusedAdam extends tf.AdamOptimizer {
       });
     });
     tf.tidy(() => {
-      state.accBeta1.assign(tf.scalar(f32(accBeta1 * f32(state.beta1))));
-      state.accBeta2.assign(tf.scalar(f32(accBeta2 * f32(state.beta2))));
+      state.accBeta1.assign(tf.scalar(f32(accBeta1 * f32(this.beta1))));
+      state.accBeta2.assign(tf.scalar(f32(accBeta2 * f32(this.beta2))));
     });
-    state.incrementIterations();
+    this.incrementIterations();
   }
 }
 tf.serialization.registerClass(FusedAdam);
 
+/** Options of {@link fusedAdam}: Keras's `Adam(learning_rate, beta_1, beta_2, epsilon)`. */
+export interface FusedAdamOptions {
+  /** Step size (default 1e-3). */
+  learningRate?: number;
+  /** Decay of the first moment (default 0.9). */
+  beta1?: number;
+  /** Decay of the second moment (default 0.999). */
+  beta2?: number;
+  /** Added to the root of the second moment (default Keras's `epsilon()`, 1e-7; tfjs's: 1e-8). */
+  epsilon?: number;
+}
+
 /**
- * A {@link FusedAdam} with Keras's defaults (learning rate 1e-3, betas 0.9 and 0.999, epsilon
- * 1e-7), as `tf.train.adam(learningRate, beta1, beta2, epsilon)`.
+ * A {@link FusedAdam} with Keras's defaults: what `tf.train.adam(learningRate, beta1, beta2,
+ * epsilon)` builds, with the fused update.
  */
-export function fusedAdam(
-  learningRate = 1e-3,
-  beta1 = 0.9,
-  beta2 = 0.999,
-  epsilon = 1e-7,
-): FusedAdam {
+export function fusedAdam(options: FusedAdamOptions = {}): FusedAdam {
+  const { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = KERAS_EPSILON } = options;
   return new FusedAdam(learningRate, beta1, beta2, epsilon);
 }

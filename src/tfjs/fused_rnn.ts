@@ -20,13 +20,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./tf.ts";
  * import { fusedLSTM } from "./fused_rnn.ts";
+ *
  * const model = tf.sequential();
  * model.add(tf.layers.embedding({ inputDim: 1000, outputDim: 32, inputLength: 100 }));
- * model.add(fusedLSTM({ units: 8 }));
+ * model.add(fusedLSTM({ units: 8 })); // in place of tf.layers.lstm({ units: 8 })
  * model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
- * model.countParams(); // 33321, as the book's Keras model
+ * assert.equal(model.countParams(), 33321); // as the book's Keras model
+ * assert.deepEqual(model.layers[1].getWeights().map((w) => w.shape), [[32, 32], [8, 32], [32]]);
  * ```
  * @module
  */
@@ -37,6 +40,14 @@ import type {
   SimpleRNNLayerArgs,
   Tensor,
 } from "@tensorflow/tfjs";
+import {
+  engineRunKernelFunc,
+  isTapeOn,
+  registeredClass,
+  type RnnCellFields,
+  rnnFieldsOf,
+  type RnnLayerFields,
+} from "./_internals.ts";
 import { tf } from "./tf.ts";
 import {
   ACTIVATIONS,
@@ -84,15 +95,6 @@ interface FusedResult {
   gradients: (dy: Tensor) => Array<() => Tensor>;
 }
 
-/** The engine entry point `tf.customGrad` is built on (present in tfjs 1.x to 4.x). */
-interface EngineWithKernelFunc {
-  runKernelFunc(params: {
-    forwardFunc: () => Tensor;
-    backwardsFunc: (dy: Tensor) => Record<string, () => Tensor>;
-    inputs: Record<string, Tensor>;
-  }): Tensor;
-}
-
 /**
  * Runs `run` as one op on the tape with a gradient thunk per input.
  *
@@ -103,12 +105,12 @@ interface EngineWithKernelFunc {
  * and falls back to `tf.customGrad` if a tfjs version lacks it.
  */
 function runFused(inputs: Tensor[], run: () => FusedResult): Tensor {
-  const engine = tf.engine() as unknown as Partial<EngineWithKernelFunc>;
-  if (typeof engine.runKernelFunc === "function") {
+  const runKernelFunc = engineRunKernelFunc();
+  if (runKernelFunc !== undefined) {
     let result: FusedResult | undefined;
     const named: Record<string, Tensor> = {};
     inputs.forEach((t, i) => named[i] = t);
-    return engine.runKernelFunc({
+    return runKernelFunc({
       forwardFunc: () => {
         result = run();
         return result.value;
@@ -175,7 +177,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
     ? [x, weights.kernel, weights.recurrentKernel]
     : [x, weights.kernel, weights.recurrentKernel, weights.bias];
   // Without a gradient tape (inference) nothing will read the cache after the forward pass.
-  const recording = (tf.engine() as { isTapeOn?(): boolean }).isTapeOn?.() ?? true;
+  const recording = isTapeOn();
   return runFused(inputs, () => {
     const cache = forward({
       ...dims,
@@ -230,9 +232,19 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
  * @returns [batch, units] the last state, or [batch, steps, units] every state
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { simpleRnnOp } from "./fused_rnn.ts";
+ *
  * const h = simpleRnnOp(tf.ones([2, 5, 3]), {
- *   kernel: tf.fill([3, 4], 0.1), recurrentKernel: tf.eye(4), bias: tf.zeros([4]),
- * }, { activation: "tanh", returnSequences: false }); // [2, 4]
+ *   kernel: tf.fill([3, 4], 0.1), // x_t · kernel = 0.3 in every unit
+ *   recurrentKernel: tf.eye(4),
+ *   bias: tf.zeros([4]),
+ * }, { activation: "tanh", returnSequences: false });
+ * assert.deepEqual(h.shape, [2, 4]); // the last state
+ * let expected = 0; // h_t = tanh(x_t · kernel + h_{t-1} · recurrentKernel + bias), 5 steps
+ * for (let t = 0; t < 5; t++) expected = Math.tanh(0.3 + expected);
+ * for (const v of h.dataSync()) assert.ok(Math.abs(v - expected) < 1e-6);
  * ```
  */
 export function simpleRnnOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions): Tensor {
@@ -259,9 +271,21 @@ export function simpleRnnOp(x: Tensor, weights: RnnWeights, options: FusedRnnOpt
  * @returns [batch, units] the last output, or [batch, steps, units] every output
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { lstmOp } from "./fused_rnn.ts";
+ *
  * const h = lstmOp(tf.ones([2, 5, 3]), {
- *   kernel: tf.fill([3, 16], 0.1), recurrentKernel: tf.fill([4, 16], 0.1), bias: null,
- * }, { activation: "tanh", recurrentActivation: "sigmoid", returnSequences: true }); // [2, 5, 4]
+ *   kernel: tf.fill([3, 16], 0.1), // every gate's x_t · kernel is 0.3
+ *   recurrentKernel: tf.fill([4, 16], 0.1),
+ *   bias: null,
+ * }, { activation: "tanh", recurrentActivation: "sigmoid", returnSequences: true });
+ * assert.deepEqual(h.shape, [2, 5, 4]); // every step's output
+ * // The first step from zero states: c = i * tanh(0.3), h = o * tanh(c), i = o = sigmoid(0.3)
+ * const sigmoid = 1 / (1 + Math.exp(-0.3));
+ * const h1 = sigmoid * Math.tanh(sigmoid * Math.tanh(0.3));
+ * const first = tf.slice(h, [0, 0, 0], [2, 1, 4]).dataSync();
+ * for (const v of first) assert.ok(Math.abs(v - h1) < 1e-6);
  * ```
  */
 export function lstmOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions): Tensor {
@@ -283,28 +307,9 @@ export function lstmOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions)
 // Layers
 // ---------------------------------------------------------------------------------------------
 
-/** The fields of the stock cells the fused layers read. */
-interface StockCell {
-  kernel: { read(): Tensor };
-  recurrentKernel: { read(): Tensor };
-  bias: { read(): Tensor } | null;
-  activation: { getClassName(): string };
-  recurrentActivation?: { getClassName(): string };
-}
-
-/** Layer fields of the stock RNN the fused layers read. */
-interface StockRnnFields {
-  cell: unknown;
-  returnSequences: boolean;
-  goBackwards: boolean;
-  name: string;
-}
-
 /** The registered class of a stock tfjs-layers layer (the classes are not exported by name). */
 function stockLayerClass<A>(className: string): new (args: A) => RNN {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
-  if (entry == null) throw new Error(`tfjs-layers has no registered class ${className}`);
-  return entry[0] as unknown as new (args: A) => RNN;
+  return registeredClass<new (args: A) => RNN>(className).cls;
 }
 
 /** Throws for the stock options the fused kernels do not implement. */
@@ -328,7 +333,7 @@ function rejectUnsupported(layer: string, config: SimpleRNNLayerArgs | LSTMLayer
 
 /** The fused call of a layer: input checks, then the op on the cell's weights. */
 function callLayer(
-  layer: StockRnnFields,
+  layer: RnnLayerFields,
   inputs: Tensor | Tensor[],
   kwargs: Record<string, unknown>,
   op: typeof simpleRnnOp,
@@ -344,7 +349,7 @@ function callLayer(
   if (Array.isArray(inputs) && inputs.length !== 1) {
     throw new Error(`${layer.name}: expects one input tensor, got ${inputs.length}`);
   }
-  const cell = layer.cell as StockCell;
+  const cell = layer.cell;
   return tf.tidy(() => {
     let x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (x.dtype !== "float32") x = tf.cast(x, "float32");
@@ -419,11 +424,11 @@ export class FusedSimpleRNN extends StockSimpleRNN {
 
   constructor(config: FusedSimpleRNNConfig) {
     super(layerArgs("FusedSimpleRNN", SIMPLE_RNN_DEFAULTS, config));
-    checkActivations("FusedSimpleRNN", this.cell as unknown as StockCell);
+    checkActivations("FusedSimpleRNN", rnnFieldsOf(this).cell);
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-    return callLayer(this as unknown as StockRnnFields, inputs, kwargs, simpleRnnOp);
+    return callLayer(rnnFieldsOf(this), inputs, kwargs, simpleRnnOp);
   }
 }
 tf.serialization.registerClass(FusedSimpleRNN);
@@ -441,17 +446,17 @@ export class FusedLSTM extends StockLSTM {
 
   constructor(config: FusedLSTMConfig) {
     super(layerArgs("FusedLSTM", LSTM_DEFAULTS, config));
-    checkActivations("FusedLSTM", this.cell as unknown as StockCell);
+    checkActivations("FusedLSTM", rnnFieldsOf(this).cell);
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-    return callLayer(this as unknown as StockRnnFields, inputs, kwargs, lstmOp);
+    return callLayer(rnnFieldsOf(this), inputs, kwargs, lstmOp);
   }
 }
 tf.serialization.registerClass(FusedLSTM);
 
 /** Fails at construction, not at the first batch, for an activation the kernels lack. */
-function checkActivations(layer: string, cell: StockCell): void {
+function checkActivations(layer: string, cell: RnnCellFields): void {
   for (const act of [cell.activation, cell.recurrentActivation]) {
     if (act == null) continue;
     const name = act.getClassName();
@@ -468,10 +473,14 @@ function checkActivations(layer: string, cell: StockCell): void {
  * A fused SimpleRNN layer: `tf.layers.simpleRNN(config)` with TF2 Keras defaults.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { fusedSimpleRNN } from "./fused_rnn.ts";
+ *
  * const model = tf.sequential();
- * model.add(fusedSimpleRNN({ units: 32, inputShape: [100, 100] }));
+ * model.add(fusedSimpleRNN({ units: 32, inputShape: [100, 100] })); // one-hot reviews
  * model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
- * model.countParams(); // 4289
+ * assert.equal(model.countParams(), 4289); // the book's one-hot model
  * ```
  */
 export function fusedSimpleRNN(config: FusedSimpleRNNConfig): FusedSimpleRNN {
@@ -482,9 +491,16 @@ export function fusedSimpleRNN(config: FusedSimpleRNNConfig): FusedSimpleRNN {
  * A fused LSTM layer: `tf.layers.lstm(config)` with TF2 Keras defaults.
  * @example
  * ```ts
- * const model = tf.sequential();
- * model.add(tf.layers.embedding({ inputDim: 1000, outputDim: 32, inputLength: 100 }));
- * model.add(fusedLSTM({ units: 8 }));
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { fusedLSTM } from "./fused_rnn.ts";
+ *
+ * const layer = fusedLSTM({ units: 8 });
+ * const config = layer.getConfig();
+ * assert.equal(config.recurrentActivation, "sigmoid"); // Keras's default; tfjs's is hardSigmoid
+ * assert.equal(config.unitForgetBias, true);
+ * const out = layer.apply(tf.ones([2, 100, 32])) as ReturnType<typeof tf.ones>;
+ * assert.deepEqual(out.shape, [2, 8]); // the last step of each sequence
  * ```
  */
 export function fusedLSTM(config: FusedLSTMConfig): FusedLSTM {

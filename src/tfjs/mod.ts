@@ -1,25 +1,17 @@
 /**
- * The TensorFlow.js side of chapters 9-3 and 9-4: the one tfjs instance (`tf`), the fused
- * SimpleRNN and LSTM layers and Adam, the chapter's three models, training (`fitModel`,
- * `evaluateModel`), saving and loading, and `predictReview`.
+ * The TensorFlow.js side of chapters 9-3 and 9-4: the one tfjs instance (`tf`), the chapter's
+ * three models, training (`fitModel`, `evaluateModel`), saving and loading, `predictReview`,
+ * and the fused SimpleRNN and LSTM layers and Adam the models are built from (drop-in for
+ * `tf.layers.simpleRNN`, `tf.layers.lstm`, `tf.train.adam`).
  *
- * Private file: `_train_step.ts` (one training step of the chapter's models in typed arrays).
+ * Private files: `_train_step.ts` (one training step of the chapter's models in typed arrays),
+ * `_internals.ts` (every use of tfjs internals, with a check of the tfjs version).
  * @module
  */
 export { tf } from "./tf.ts";
 export {
-  FusedLSTM,
-  fusedLSTM,
-  type FusedLSTMConfig,
-  FusedSimpleRNN,
-  fusedSimpleRNN,
-  type FusedSimpleRNNConfig,
-} from "./fused_rnn.ts";
-export { FusedAdam, fusedAdam } from "./fused_adam.ts";
-export {
   buildModel,
   type BuildModelOptions,
-  MAXLEN,
   MODEL_KINDS,
   MODEL_SPECS,
   type ModelKind,
@@ -38,4 +30,11 @@ export {
   type LayersModel,
 } from "./training.ts";
 export { loadModel, saveModel, type SaveModelOptions } from "./model_io.ts";
-export { predictReview, type PredictReviewOptions, reviewToInput } from "./predict_review.ts";
+export { predictReview, type PredictReviewOptions } from "./predict_review.ts";
+export {
+  fusedLSTM,
+  type FusedLSTMConfig,
+  fusedSimpleRNN,
+  type FusedSimpleRNNConfig,
+} from "./fused_rnn.ts";
+export { fusedAdam, type FusedAdamOptions } from "./fused_adam.ts";

@@ -6,18 +6,30 @@
  *
  * @example
  * ```ts
- * await saveModel(model, "data/models/embedding_lstm");
- * const again = await loadModel("data/models/embedding_lstm");
- * again.predict(x); // same as model.predict(x)
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { buildModel } from "./models.ts";
+ * import { loadModel, saveModel } from "./model_io.ts";
+ *
+ * const model = buildModel("embedding_lstm", { seed: 42 });
+ * const dir = await Deno.makeTempDir(); // the notebooks use data/models/<kind>
+ * const { modelJson, weightsBin } = await saveModel(model, dir);
+ * assert.equal(weightsBin, `${dir}/weights.bin`);
+ * assert.equal((await Deno.stat(weightsBin)).size, 33321 * 4); // float32 weights
+ * assert.ok((await Deno.readTextFile(modelJson)).includes('"class_name":"FusedLSTM"'));
+ *
+ * const again = await loadModel(dir);
+ * const x = tf.tensor2d([[4, 8, 15, 16, 23, 42]], [1, 6], "int32");
+ * const p = (m: typeof again) => (m.predict(x) as ReturnType<typeof tf.tensor>).dataSync()[0];
+ * assert.equal(p(again), p(model)); // the same weights, the same prediction
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
 import { tf } from "./tf.ts";
 import "./fused_rnn.ts"; // registers FusedSimpleRNN / FusedLSTM with tf.serialization
 import "./fused_adam.ts"; // registers FusedAdam (models saved with their optimizer)
-
-/** A tfjs layers model (what `tf.loadLayersModel` returns; a `Sequential` for our models). */
-export type LoadedModel = Awaited<ReturnType<typeof tf.loadLayersModel>>;
+import type { LayersModel } from "./training.ts";
 
 /** File names inside a saved model's directory. */
 export const MODEL_JSON = "model.json";
@@ -38,7 +50,7 @@ export interface SaveModelOptions {
  * @returns the paths written.
  */
 export async function saveModel(
-  model: LoadedModel,
+  model: LayersModel,
   dir: string,
   options: SaveModelOptions = {},
 ): Promise<{ modelJson: string; weightsBin: string }> {
@@ -73,7 +85,7 @@ export async function saveModel(
  *
  * @throws Error when `dir` holds no `model.json`, or a weights file is missing or short.
  */
-export async function loadModel(dir: string): Promise<LoadedModel> {
+export async function loadModel(dir: string): Promise<LayersModel> {
   const modelJsonPath = `${dir}/${MODEL_JSON}`;
   let text: string;
   try {

@@ -17,15 +17,27 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildModel, MODEL_SPECS } from "./models.ts";
+ *
  * const model = buildModel("embedding_lstm", { seed: 42 });
- * model.countParams(); // 33321
- * model.summary();     // Total params: 33321
+ * assert.equal(model.countParams(), 33321); // model.summary() prints "Total params: 33321"
+ * assert.equal(model.countParams(), MODEL_SPECS.embedding_lstm.params);
+ * assert.deepEqual(model.layers.map((layer) => layer.getClassName()), [
+ *   "Embedding",
+ *   "FusedLSTM",
+ *   "Dense",
+ * ]);
+ * // the same seed, the same initial weights
+ * const again = buildModel("embedding_lstm", { seed: 42 });
+ * assert.deepEqual(again.getWeights()[1].dataSync(), model.getWeights()[1].dataSync());
  * ```
  * @module
  */
 import { tf } from "./tf.ts";
 import { fusedLSTM, fusedSimpleRNN } from "./fused_rnn.ts";
 import { fusedAdam } from "./fused_adam.ts";
+import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 
 /** A tfjs `Sequential` model (the type of `tf.sequential()`). */
 export type Sequential = ReturnType<typeof tf.sequential>;
@@ -81,8 +93,8 @@ const EMBEDDING_DIM = 32;
 const EMBEDDING_INIT_LIMIT = 0.05;
 /** Keras' `sgd` default learning rate. */
 const SGD_LEARNING_RATE = 0.01;
-/** Keras' Adam defaults. */
-const ADAM = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+/** Keras' Adam defaults (its epsilon is Keras's `epsilon()`, 1e-7; tfjs's default is 1e-8). */
+const ADAM = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: KERAS_EPSILON } as const;
 
 /**
  * Build and compile one of the chapter's models: a `tf.Sequential` with loss
@@ -155,7 +167,5 @@ export function buildModel(kind: ModelKind, options: BuildModelOptions): Sequent
 /** Keras' Adam: the one-loop `fusedAdam` or stock `tf.train.adam` (bit-identical updates). */
 function adam(fused: boolean) {
   const { learningRate, beta1, beta2, epsilon } = ADAM;
-  return fused
-    ? fusedAdam(learningRate, beta1, beta2, epsilon)
-    : tf.train.adam(learningRate, beta1, beta2, epsilon);
+  return fused ? fusedAdam(ADAM) : tf.train.adam(learningRate, beta1, beta2, epsilon);
 }

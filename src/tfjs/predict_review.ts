@@ -4,11 +4,23 @@
  * out-of-vocabulary cut (`num_words`, `skip_top=20`), the book's `w > 2` filter, pre-padding
  * to 100 steps, and for the one-hot model one-hot encoding.
  *
+ * The 9-4 notebook asks its trained LSTM about typed reviews, with the real word index; the
+ * example below uses an untrained model and three words of that index.
+ *
  * @example
  * ```ts
- * const wordIndex = await getWordIndex();
- * const model = await loadModel("data/models/embedding_lstm");
- * predictReview(model, "A wonderful, moving film with a great cast.", { wordIndex }); // ≈ 0.9
+ * import assert from "node:assert/strict";
+ * import { buildModel } from "./models.ts";
+ * import { predictReview, reviewToInput } from "./predict_review.ts";
+ *
+ * const model = buildModel("embedding_lstm", { seed: 42 });
+ * const wordIndex = { a: 3, great: 84, movie: 17 }; // ranks, as getWordIndex() gives them
+ * const input = reviewToInput(model, "A great movie!", { wordIndex }); // int32 [1, 100]
+ * // ids rank + 3; "a" (6) is below skip_top 20 and dropped with the start id, then padding
+ * assert.deepEqual(input.shape, [1, 100]);
+ * assert.deepEqual(input.data.slice(-3), Int32Array.of(0, 87, 20));
+ * const p = predictReview(model, "A great movie!", { wordIndex }); // P(positive)
+ * assert.ok(p > 0 && p < 1);
  * ```
  * @module
  */

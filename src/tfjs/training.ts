@@ -10,14 +10,35 @@
  * Each step is `model.trainOnBatch` (loss and accuracy measured before the update, as Keras), run
  * by `trainOnBatchFast` in typed-array loops when the model is one of the chapter's fused ones.
  *
+ * In 9-4, `fitModel(model, xTrain, yTrain, { epochs: 10, batchSize: 32, validationData:
+ * [xVal, yVal], seed: 42 })` trains the LSTM to a validation accuracy near the book's 0.83. The
+ * example trains it on eight reviews of six words.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ndarray } from "../data/ndarray.ts";
+ * import { buildModel } from "./models.ts";
+ * import { evaluateModel, fitModel } from "./training.ts";
+ *
+ * const ids = [
+ *   [5, 9, 30, 2, 7, 1], [0, 0, 4, 8, 15, 16], [23, 42, 4, 8, 15, 16], [0, 0, 0, 0, 99, 3],
+ *   [7, 7, 7, 7, 7, 7], [0, 11, 12, 13, 14, 15], [3, 1, 4, 1, 5, 9], [0, 0, 0, 2, 7, 18],
+ * ];
+ * const x = ndarray({ shape: [8, 6], dtype: "int32", data: Int32Array.from(ids.flat()) });
+ * const y = Int32Array.of(1, 0, 1, 0, 1, 0, 1, 0);
  * const model = buildModel("embedding_lstm", { seed: 42 });
- * const history = await fitModel(model, xTrain, yTrain, {
- *   epochs: 10, batchSize: 32, validationData: [xVal, yVal], seed: 42,
+ * const history = await fitModel(model, x, y, {
+ *   epochs: 3,
+ *   batchSize: 4,
+ *   validationData: [x, y],
+ *   seed: 42,
  * });
- * history.val_acc.at(-1); // ≈ 0.83
- * const { loss, accuracy } = evaluateModel(model, xTest, yTest);
+ * assert.equal(history.loss.length, 3); // one entry per epoch, Keras's names
+ * assert.equal(history.val_acc.length, 3);
+ * const { loss, accuracy } = evaluateModel(model, x, y); // model.evaluate(x, y)
+ * assert.equal(loss, history.val_loss[2]); // the last epoch's validation, same weights
+ * assert.equal(accuracy, history.val_acc[2]);
  * ```
  * @module
  */
@@ -25,6 +46,8 @@ import { tf } from "./tf.ts";
 import { type NDArray, size } from "../data/ndarray.ts";
 import { RandomState } from "../data/random_state.ts";
 import { trainOnBatchFast } from "./_train_step.ts";
+import { backendHolds } from "./_internals.ts";
+import { binaryAccuracy, meanLogisticLoss } from "../kernels/logistic_loss.ts";
 
 /** A tfjs model that `fitModel` can train: compiled, one input, one sigmoid output. */
 export type LayersModel = Awaited<ReturnType<typeof tf.loadLayersModel>>;
@@ -112,10 +135,6 @@ export interface Evaluation {
   accuracy: number;
 }
 
-/** Keras' `epsilon()`: the clip of probabilities inside binary cross-entropy. */
-const EPSILON = 1e-7;
-/** Keras' `binary_accuracy` threshold. */
-const THRESHOLD = 0.5;
 /** Rows per forward pass in `evaluateModel`: big enough to amortise per-op overhead. */
 const EVAL_BATCH_SIZE = 500;
 
@@ -202,7 +221,10 @@ export async function fitModel(
 }
 
 /**
- * Loss and accuracy of `model` on `x`, `y`, like Keras' `model.evaluate(x, y)`.
+ * Loss and accuracy of `model` on `x`, `y`, like Keras' `model.evaluate(x, y)`: the model's
+ * probabilities for every row, then the mean of Keras's clipped binary cross-entropy over them
+ * (`meanLogisticLoss`, in float64, in row order) and the fraction above 0.5 that match their
+ * label (`binaryAccuracy`).
  *
  * @param model one input, output [batch, 1] probabilities (need not be compiled).
  * @param x int32 ids [n, steps] or float32 [n, steps, features]; not modified.
@@ -219,8 +241,7 @@ export function evaluateModel(
   const { batchSize = EVAL_BATCH_SIZE } = options;
   const batcher = new Batcher(model, x, y, "x");
   if (batcher.n === 0) throw new Error("Cannot evaluate on an empty set (x has 0 rows)");
-  let lossSum = 0;
-  let correct = 0;
+  const probabilities = new Float32Array(batcher.n); // [n] P(positive), as the model gives it
   for (let from = 0; from < batcher.n; from += batchSize) {
     const rows = Int32Array.from(
       { length: Math.min(batchSize, batcher.n - from) },
@@ -228,16 +249,20 @@ export function evaluateModel(
     );
     const [xs, ys] = batcher.batch(rows);
     const predicted = tf.tidy(() => model.predict(xs) as ReturnType<typeof tf.tensor>);
-    const probabilities = predicted.dataSync(); // [rows, 1]
-    tf.dispose([xs, ys, predicted]);
-    for (let i = 0; i < rows.length; i++) {
-      const label = y[rows[i]];
-      const p = Math.min(Math.max(probabilities[i], EPSILON), 1 - EPSILON);
-      lossSum -= label * Math.log(p) + (1 - label) * Math.log(1 - p);
-      if ((probabilities[i] > THRESHOLD ? 1 : 0) === label) correct++;
+    if (predicted.size !== rows.length) {
+      tf.dispose([xs, ys, predicted]);
+      throw new Error(
+        `evaluateModel: the model's output has shape [${predicted.shape}]; expected ` +
+          `[${rows.length}, 1] (one probability per row)`,
+      );
     }
+    probabilities.set(predicted.dataSync(), from); // [rows, 1]
+    tf.dispose([xs, ys, predicted]);
   }
-  return { loss: lossSum / batcher.n, accuracy: correct / batcher.n };
+  return {
+    loss: meanLogisticLoss(probabilities, y),
+    accuracy: binaryAccuracy(probabilities, y),
+  };
 }
 
 /** Throws the errors {@linkcode Batcher} would throw, before any training starts. */
@@ -343,7 +368,7 @@ class Batcher {
   ): T {
     const cached = this.#buffers.get(length);
     const free = cached && cached.data instanceof ctor &&
-      (cached.dataId === undefined || tf.backend().refCount(cached.dataId) === 0);
+      (cached.dataId === undefined || !backendHolds(cached.dataId));
     if (free) return cached.data as T;
     const data = new ctor(length);
     this.#buffers.set(length, { data });

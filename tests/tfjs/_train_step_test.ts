@@ -46,7 +46,7 @@ function build(kind: Kind, seed: number, optimizer?: string): LayersModel {
       ? tf.train.sgd(0.5)
       : opt === "adam"
       ? tf.train.adam(0.05)
-      : fusedAdam(0.05),
+      : fusedAdam({ learningRate: 0.05 }),
     loss: "binaryCrossentropy",
     metrics: ["accuracy"],
   });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../src/tfjs/tf.ts";
 import type { Optimizer, Scalar, Variable } from "@tensorflow/tfjs";
 import { FusedAdam, fusedAdam } from "../../src/tfjs/fused_adam.ts";
+import { registeredClass } from "../../src/tfjs/_internals.ts";
 
 /** Runs 5 steps of optimizer on a small least-squares problem; returns the weights after each. */
 function trajectory(optimizer: Optimizer): number[][] {
@@ -26,14 +27,14 @@ Deno.test("FusedAdam", async (t) => {
   await t.step("produces exactly tf.train.adam's weights, step after step", () => {
     for (const [lr, b1, b2, eps] of [[1e-3, 0.9, 0.999, 1e-7], [0.1, 0.8, 0.95, 1e-3]]) {
       const stock = trajectory(tf.train.adam(lr, b1, b2, eps));
-      const fused = trajectory(fusedAdam(lr, b1, b2, eps));
+      const fused = trajectory(fusedAdam({ learningRate: lr, beta1: b1, beta2: b2, epsilon: eps }));
       assert.deepEqual(fused, stock);
       assert.notDeepEqual(fused[0], fused[4]); // it did move
     }
   });
 
   await t.step("keeps the stock moments, config and serialisation", async () => {
-    const optimizer = fusedAdam(0.01);
+    const optimizer = fusedAdam({ learningRate: 0.01 });
     trajectory(optimizer);
     const weights = await optimizer.getWeights();
     assert.equal(weights.length, 1 + 2 * 2); // iterations, m and v of w and b
@@ -41,8 +42,9 @@ Deno.test("FusedAdam", async (t) => {
     assert.equal(optimizer.getClassName(), "FusedAdam");
     const config = optimizer.getConfig();
     assert.deepEqual(config, { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-    const copy = tf.serialization.SerializationMap.getMap().classNameMap.FusedAdam;
-    const rebuilt = copy[1](copy[0], config) as FusedAdam;
+    const { cls, fromConfig } = registeredClass<typeof FusedAdam>("FusedAdam");
+    assert.equal(cls, FusedAdam);
+    const rebuilt = fromConfig(cls, config) as FusedAdam;
     assert.ok(rebuilt instanceof FusedAdam);
     assert.deepEqual(rebuilt.getConfig(), config);
   });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { Tensor } from "@tensorflow/tfjs";
 import { tf } from "../../src/tfjs/tf.ts";
 import { type NDArray, ndarray } from "../../src/data/ndarray.ts";
 import { RandomState } from "../../src/data/random_state.ts";
@@ -10,11 +11,6 @@ import {
   evaluateModel,
   fitModel,
 } from "../../src/tfjs/training.ts";
-import {
-  formatBatchLine,
-  formatEpochLine,
-  terminalProgressBar,
-} from "../../src/notebook/progress_bar.ts";
 
 /** Word id that marks a positive synthetic review. */
 const POSITIVE_WORD = 7;
@@ -199,6 +195,47 @@ Deno.test("fitModel", async (t) => {
   });
 });
 
+/** evaluateModel's loss and accuracy as it computed them before the shared logistic loss. */
+function evaluateReference(probabilities: ArrayLike<number>, y: ArrayLike<number>) {
+  const EPSILON = 1e-7;
+  let lossSum = 0;
+  let correct = 0;
+  for (let i = 0; i < y.length; i++) {
+    const label = y[i];
+    const p = Math.min(Math.max(probabilities[i], EPSILON), 1 - EPSILON);
+    lossSum -= label * Math.log(p) + (1 - label) * Math.log(1 - p);
+    if ((probabilities[i] > 0.5 ? 1 : 0) === label) correct++;
+  }
+  return { loss: lossSum / y.length, accuracy: correct / y.length };
+}
+
+Deno.test("evaluateModel: the shared logistic loss gives the former loss, bit for bit", () => {
+  const { x, y } = toyReviews(120, 30, 1000, 9);
+  const model = fresh("embedding_lstm");
+  const dense = model.layers[2];
+  const [kernel, bias] = dense.getWeights();
+  // scale 1: probabilities near 0.5; 600: logits of up to ~+-30, some probabilities clipped
+  // to 1e-7 or 1 - 1e-7 (float32 sigmoid), some not
+  for (const scale of [1, 600]) {
+    tf.tidy(() => dense.setWeights([tf.mul(kernel, scale), bias]));
+    const predicted = tf.tidy(() =>
+      (model.predict(tf.tensor(x.data, [...x.shape], "int32")) as Tensor).dataSync()
+    );
+    const expected = evaluateReference(predicted, y);
+    for (const batchSize of [7, 500]) {
+      const ours = evaluateModel(model, x, y, { batchSize });
+      assert.equal(ours.loss, expected.loss, `scale ${scale}, batchSize ${batchSize}`);
+      assert.equal(ours.accuracy, expected.accuracy);
+    }
+    if (scale > 1) {
+      const low = predicted.filter((p) => p < 1e-7).length;
+      const high = predicted.filter((p) => p > 1 - 1e-7).length;
+      assert.ok(low > 0 && high > 0 && low + high < y.length, `${low} and ${high} clipped`);
+    }
+  }
+  model.dispose();
+});
+
 Deno.test("evaluateModel matches tfjs' model.evaluate", () => {
   const { x, y } = toyReviews(50, 30, 1000, 8);
   const model = fresh("embedding_simple_rnn");
@@ -213,42 +250,20 @@ Deno.test("evaluateModel matches tfjs' model.evaluate", () => {
     () => evaluateModel(model, ndarray({ shape: [0, 30], dtype: "int32" }), []),
     /empty set/,
   );
+  const twoOutputs = tf.sequential({
+    layers: [
+      tf.layers.embedding({ inputDim: 1000, outputDim: 4, inputShape: [30] }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 2, activation: "softmax" }),
+    ],
+  });
+  assert.throws(
+    () => evaluateModel(twoOutputs, x, y, { batchSize: 16 }),
+    {
+      message: "evaluateModel: the model's output has shape [16,2]; expected [16, 1] " +
+        "(one probability per row)",
+    },
+  );
+  twoOutputs.dispose();
   tf.dispose([xs, ys]);
-});
-
-Deno.test("terminal progress bar", () => {
-  const batch: BatchLogs = {
-    epoch: 0,
-    epochs: 10,
-    batch: 312,
-    batches: 625,
-    loss: 0.69314,
-    acc: 0.5012,
-    seconds: 3.13,
-  };
-  assert.equal(
-    formatBatchLine(batch),
-    "313/625 [===============>..............] - ETA: 3s - loss: 0.6931 - acc: 0.5012",
-  );
-  const epoch: EpochLogs = {
-    epoch: 0,
-    epochs: 10,
-    batches: 625,
-    loss: 0.5312,
-    acc: 0.7281,
-    val_loss: 0.44094,
-    val_acc: 0.8022,
-    seconds: 8.75,
-  };
-  assert.equal(
-    formatEpochLine(epoch),
-    "625/625 [==============================] - 9s 14ms/step - loss: 0.5312 - acc: 0.7281" +
-      " - val_loss: 0.4409 - val_acc: 0.8022",
-  );
-  let text = "";
-  const bar = terminalProgressBar({ write: (s) => text += s, live: false });
-  bar.onBatchEnd({ ...batch, batch: 0 });
-  bar.onBatchEnd(batch);
-  bar.onEpochEnd(epoch);
-  assert.equal(text, `Epoch 1/10\n${formatEpochLine(epoch)}\n`);
 });

@@ -1,19 +1,115 @@
 /**
- * The chapter's figures as plotly figure objects (shown with `showFigure` from display.ts):
- * training and validation loss or accuracy by epoch (the book's `plt.plot(history...)`), and
- * the closing comparison of the four models.
+ * The chapter's figures as plotly figures, and how a notebook shows them: training curves by
+ * epoch (the book's `plt.plot(history.history["loss"])`), the closing comparison of the four
+ * models, and {@link showFigure}, whose first figure carries plotly.js so that the page draws
+ * with no network (in JupyterLab, VS Code, nbconvert's HTML export or any browser).
  *
  * @example
  * ```ts
- * import { historyFigure } from "./plots.ts";
+ * import assert from "node:assert/strict";
+ * import { historyFigure, showFigure } from "./figures.ts";
  *
  * const fig = historyFigure({ loss: [0.69, 0.62], val_loss: [0.68, 0.64] }, "loss");
- * fig.data.map((t) => t.name); // ["loss", "val_loss"]
+ * assert.deepEqual(fig.data.map((trace) => trace.name), ["loss", "val_loss"]);
+ * assert.deepEqual(fig.data[0].x, [1, 2]); // epochs, 1-based
+ * await showFigure(fig); // outside a kernel: "<plotly figure: Loss by epoch (loss, val_loss)>"
  * ```
  * @module
  */
 
-import type { PlotlyFigure, PlotlyTrace } from "./display.ts";
+import { display, type MediaBundle } from "./display.ts";
+import { plotlyJs, plotlyScriptTag } from "./_npm_assets.ts";
+import type { ModelResult } from "./results.ts";
+
+/** MIME type of plotly figures; JupyterLab and VS Code render it natively. */
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
+/** One plotly trace (the subset of plotly's schema our figures use, open for the rest). */
+export interface PlotlyTrace {
+  type: "scatter" | "bar";
+  name?: string;
+  x?: readonly (number | string)[];
+  y?: readonly (number | string)[];
+  mode?: string;
+  [key: string]: unknown;
+}
+
+/** A plotly figure: traces plus layout, exactly what `Plotly.newPlot` takes. */
+export interface PlotlyFigure {
+  data: PlotlyTrace[];
+  layout: { title?: { text: string }; [key: string]: unknown };
+}
+
+let figureCounter = 0;
+
+/** Options of {@link figureBundle}. */
+export interface FigureBundleOptions {
+  /** The plotly.js source to embed (the first figure of a page); omitted: reuse `window.Plotly`. */
+  plotlyJs?: string;
+  /** The element id; defaults to a fresh `ch9-plot-<n>-<random>`. */
+  id?: string;
+  /** Height of the plot in pixels (default 380). */
+  height?: number;
+}
+
+/**
+ * A figure as ONE media bundle: the plotly JSON (rendered natively by JupyterLab and VS Code)
+ * plus `text/html` that draws the same figure with no network access (what classic Jupyter,
+ * nbconvert's HTML export and any browser use), plus a `text/plain` summary.
+ *
+ * The HTML draws with `window.Plotly`; pass `plotlyJs` to embed the library in this figure
+ * (do it for the first figure of a notebook; later ones wait for it).
+ */
+export function figureBundle(figure: PlotlyFigure, options: FigureBundleOptions = {}): MediaBundle {
+  const id = options.id ?? `ch9-plot-${++figureCounter}-${Math.random().toString(36).slice(2, 10)}`;
+  const height = options.height ?? 380;
+  const layout = { height, ...figure.layout };
+  const fig = { data: figure.data, layout };
+  // JSON inside <script>: escape "<" so no string in it can end the element.
+  const json = JSON.stringify(fig).replace(/</g, "\\u003c");
+  const library = options.plotlyJs === undefined ? "" : plotlyScriptTag(options.plotlyJs);
+  const html = `<div id="${id}" class="ch9-plotly" data-traces="${figure.data.length}" ` +
+    `style="width:100%;min-height:${height}px"></div>${library}` +
+    `<script type="text/javascript">(function () {
+  var fig = ${json};
+  var tries = 0;
+  function draw() {
+    var el = document.getElementById(${JSON.stringify(id)});
+    if (!el) return;
+    if (!window.Plotly) {
+      if (++tries < 200) return setTimeout(draw, 50);
+      el.textContent = "plotly.js is not loaded: run the notebook's first plot cell again.";
+      return;
+    }
+    window.Plotly.newPlot(el, fig.data, fig.layout, { responsive: true, displaylogo: false });
+  }
+  draw();
+})();</script>`;
+  const title = figure.layout.title?.text ?? "figure";
+  const traces = figure.data.map((t) => t.name ?? t.type).join(", ");
+  return {
+    [PLOTLY_MIME]: fig,
+    "text/html": html,
+    "text/plain": `<plotly figure: ${title} (${traces})>`,
+  };
+}
+
+let plotlyEmbedded = false;
+
+/**
+ * Shows a figure. The first figure shown in a kernel session carries the plotly.js bundle
+ * (2.7 MB packed, once per notebook); later figures reuse `window.Plotly`.
+ */
+export async function showFigure(figure: PlotlyFigure): Promise<void> {
+  const source = plotlyEmbedded ? undefined : await plotlyJs();
+  await display(figureBundle(figure, { plotlyJs: source }));
+  plotlyEmbedded = true;
+}
+
+/** Makes the next {@link showFigure} embed plotly.js again (e.g. after clearing all outputs). */
+export function resetPlotlyEmbedding(): void {
+  plotlyEmbedded = false;
+}
 
 /** Per-epoch curves as Keras's `history.history` names them (any subset). */
 export interface HistoryCurves {
@@ -82,77 +178,6 @@ export function historyFigure(
       margin: { t: 50, r: 20, b: 40, l: 60 },
     },
   };
-}
-
-/** One model's results for the closing comparison. */
-export interface ModelResult {
-  /** e.g. `"RecurrentNetwork (scratch)"`. */
-  name: string;
-  /** Validation accuracy in [0, 1]. */
-  valAcc: number;
-  /** Test accuracy in [0, 1] (may be absent, e.g. not measured). */
-  testAcc?: number;
-  /** Wall-clock training time in seconds. */
-  trainSeconds: number;
-  /** Epochs trained. */
-  epochs?: number;
-  /** Whether it came from a quick run (`CH9_QUICK=1`: subset, few epochs). */
-  quick?: boolean;
-}
-
-/** Where notebooks leave their results for the closing comparison (git-ignored `data/`). */
-export const RESULTS_DIR: URL = new URL("../../data/results/", import.meta.url);
-
-/** `<key>.json`, or `<key>.quick.json` for a quick run's result. */
-function resultFile(key: string, quick: boolean): string {
-  return quick ? `${key}.quick.json` : `${key}.json`;
-}
-
-/**
- * Saves one model's result as `<dir>/<key>.json` (`<key>.quick.json` when `result.quick`), for
- * the comparison at the end of 9-4.
- *
- * @param key file name, e.g. `"embedding_lstm"` (letters, digits, `_` and `-`).
- */
-export async function saveModelResult(
-  key: string,
-  result: ModelResult,
-  dir: URL = RESULTS_DIR,
-): Promise<void> {
-  if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`Invalid result key "${key}"`);
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(
-    new URL(resultFile(key, result.quick ?? false), dir),
-    JSON.stringify(result, null, 2) + "\n",
-  );
-}
-
-/**
- * Reads the results saved under `keys` by runs of the given kind (`quick` or not), in that
- * order; `missing` names the keys with no such result.
- */
-export async function loadModelResults(
-  keys: readonly string[],
-  options: { quick: boolean; dir?: URL },
-): Promise<{ results: ModelResult[]; missing: string[] }> {
-  const results: ModelResult[] = [];
-  const missing: string[] = [];
-  for (const key of keys) {
-    let r: ModelResult;
-    try {
-      const file = new URL(resultFile(key, options.quick), options.dir ?? RESULTS_DIR);
-      r = JSON.parse(await Deno.readTextFile(file));
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        missing.push(key);
-        continue;
-      }
-      throw e;
-    }
-    if ((r.quick ?? false) === options.quick) results.push(r);
-    else missing.push(key);
-  }
-  return { results, missing };
 }
 
 /**

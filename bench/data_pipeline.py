@@ -3,7 +3,7 @@
 num_words=100) (its algorithm, copied from keras/src/datasets/imdb.py, as Keras is not installed
 here), dropping ids <= 2, the seed-42 permutation split, pad_sequences(maxlen=100) and
 to_categorical of train and validation (Keras's numpy algorithms). Prints one JSON line.
-Usage: IMDB_DATA_DIR=../shared/data/imdb python3 scripts/bench_data_pipeline.py
+Usage: IMDB_DATA_DIR=../shared/data/imdb python3 bench/data_pipeline.py
 (bench/data_pipeline.ts runs it next to the Deno pipeline); add --no-hugepages to turn off
 numpy's huge-page advice."""
 import json

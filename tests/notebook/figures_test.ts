@@ -1,10 +1,52 @@
 import assert from "node:assert/strict";
 import {
   comparisonFigure,
+  figureBundle,
   historyFigure,
-  loadModelResults,
-  saveModelResult,
-} from "../../src/notebook/plots.ts";
+  PLOTLY_MIME,
+} from "../../src/notebook/figures.ts";
+import { plotlyJs } from "../../src/notebook/_npm_assets.ts";
+
+Deno.test("figure bundles", async (t) => {
+  const fig = historyFigure({ loss: [0.7, 0.6, 0.5], val_loss: [0.72, 0.66, 0.64] }, "loss");
+
+  await t.step("one bundle: plotly JSON, offline HTML and a text summary", () => {
+    const b = figureBundle(fig, { id: "fig-1" });
+    assert.deepEqual(Object.keys(b).sort(), [PLOTLY_MIME, "text/html", "text/plain"].sort());
+    const json = b[PLOTLY_MIME] as { data: unknown[]; layout: { height: number } };
+    assert.deepEqual(json.data, fig.data);
+    assert.equal(json.layout.height, 380);
+    const html = b["text/html"] as string;
+    assert.match(html, /<div id="fig-1" class="ch9-plotly" data-traces="2"/);
+    assert.ok(html.includes("window.Plotly.newPlot"));
+    assert.ok(!html.includes("plotly.js v"), "no library unless asked");
+    assert.equal(b["text/plain"], "<plotly figure: Loss by epoch (loss, val_loss)>");
+    // The figure JSON embedded in the script parses back to the same figure.
+    const m = html.match(/var fig = (.*);\n/);
+    assert.ok(m);
+    assert.deepEqual(JSON.parse(m[1]), json);
+  });
+
+  await t.step("strings in the figure cannot close the script element", () => {
+    const evil = historyFigure({ acc: [0.5] }, "acc", "</script><script>alert(1)</script>");
+    const html = figureBundle(evil, { id: "e" })["text/html"] as string;
+    assert.equal(html.match(/<\/script>/g)?.length, 1);
+    assert.ok(html.includes("\\u003c/script>\\u003cscript>alert(1)"));
+  });
+
+  await t.step("fresh ids for each figure", () => {
+    const a = figureBundle(fig)["text/html"] as string;
+    const b = figureBundle(fig)["text/html"] as string;
+    assert.notEqual(a.match(/id="([^"]+)"/)![1], b.match(/id="([^"]+)"/)![1]);
+  });
+
+  await t.step("with plotlyJs, the figure carries the packed library", async () => {
+    const js = await plotlyJs();
+    const b = figureBundle(fig, { plotlyJs: js })["text/html"] as string;
+    assert.match(b, /var packed = "[A-Za-z0-9+/=]{1000000,}";/);
+    assert.ok(b.indexOf("var packed") < b.indexOf("var fig ="), "library before the figure");
+  });
+});
 
 Deno.test("historyFigure", async (t) => {
   const history = { loss: [0.69, 0.6, 0.55], val_loss: [0.68, 0.62, 0.6], acc: [0.5, 0.7, 0.75] };
@@ -69,24 +111,4 @@ Deno.test("comparisonFigure", async (t) => {
       /m: valAcc must be in \[0, 1\], got 65.7/,
     );
   });
-});
-
-Deno.test("model results round-trip through JSON files", async () => {
-  const dir = new URL(`file://${await Deno.makeTempDir({ prefix: "ch9-results-" })}/`);
-  try {
-    const lstm = { name: "LSTM", valAcc: 0.83, testAcc: 0.82, trainSeconds: 60, quick: false };
-    await saveModelResult("embedding_lstm", lstm, dir);
-    await saveModelResult("scratch_rnn", { ...lstm, name: "scratch", quick: true }, dir);
-    const full = await loadModelResults(["scratch_rnn", "nothing", "embedding_lstm"], {
-      quick: false,
-      dir,
-    });
-    assert.deepEqual(full.results, [lstm]);
-    assert.deepEqual(full.missing, ["scratch_rnn", "nothing"]);
-    const quick = await loadModelResults(["scratch_rnn"], { quick: true, dir });
-    assert.equal(quick.results[0].name, "scratch");
-    await assert.rejects(() => saveModelResult("../x", lstm, dir), /Invalid result key/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 });

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import {
+  formatBatchLine,
+  formatDuration,
+  formatEpochLine,
+  progressFraction,
+  progressLine,
+  terminalProgressBar,
+  TrainingProgress,
+} from "../../src/notebook/progress.ts";
+import type { BatchLogs, EpochLogs } from "../../src/tfjs/training.ts";
+import { stripAnsi } from "../../src/notebook/_text.ts";
+
+Deno.test("formatDuration", () => {
+  assert.equal(formatDuration(3.25), "3.3s");
+  assert.equal(formatDuration(65), "1m 05s");
+  assert.equal(formatDuration(3725), "1h 02m");
+  assert.equal(formatDuration(Number.NaN), "?");
+});
+
+Deno.test("progress line", async (t) => {
+  await t.step("fraction and remaining time", () => {
+    const s = { epoch: 2, epochs: 4, batch: 50, batches: 100, elapsed: 30, loss: 0.5, acc: 0.75 };
+    assert.equal(progressFraction(s), 0.375);
+    assert.equal(
+      progressLine("LSTM", s),
+      "LSTM  epoch 2/4  batch 50/100  loss 0.5000  acc 0.7500  elapsed 30.0s  remaining 50.0s",
+    );
+    assert.equal(
+      progressLine("x", { epoch: 1, epochs: 2, batch: 0, batches: 0, elapsed: 0 }),
+      "x  epoch 1/2  elapsed 0.0s  remaining ?",
+    );
+  });
+
+  await t.step("updates in place, rate-limited, every epoch end shown", async () => {
+    let now = 0;
+    const shown: [string, boolean][] = [];
+    const p = new TrainingProgress({
+      label: "rnn",
+      epochs: 2,
+      batches: 3,
+      minIntervalMs: 100,
+      now: () => now,
+      sink: (line, final) => {
+        shown.push([line, final]);
+      },
+    });
+    const cb = p.callbacks();
+    for (let e = 0; e < 2; e++) {
+      for (let b = 0; b < 3; b++) {
+        now += 40;
+        await cb.onBatchEnd({ epoch: e, batch: b, loss: 1 / (e * 3 + b + 1), acc: 0.5 });
+      }
+      await cb.onEpochEnd({
+        epoch: e,
+        loss: 0.5 - e * 0.1,
+        acc: 0.6,
+        val_loss: 0.55,
+        val_acc: 0.58,
+      });
+    }
+    now = 1000;
+    await p.finish();
+    const last = p.line();
+    // Batches at 40 (shown), 80, 120 (skipped: < 100 ms), epoch end (shown), 160 (shown: 120 since
+    // the last batch shown)...
+    assert.ok(shown.length < 2 * 3 + 3, `rate limited: ${shown.length} updates`);
+    assert.equal(shown.filter(([, f]) => f).length, 3, "two epoch ends and the finish");
+    assert.equal(
+      last,
+      "rnn  epoch 2/2  batch 3/3  loss 0.4000  acc 0.6000  val_loss 0.5500  val_acc 0.5800  " +
+        "elapsed 1.0s  remaining 0.0s",
+    );
+    assert.equal(shown.at(-1)![0], last);
+    assert.equal(p.state.valAcc, 0.58);
+  });
+
+  await t.step("outside Jupyter without a sink: one console line per epoch", async () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => lines.push(a.join(" "));
+    try {
+      const p = new TrainingProgress({ label: "t", minIntervalMs: 0 });
+      await p.onBatchEnd({ epoch: 0, batch: 0, epochs: 2, batches: 5, loss: 1 });
+      await p.onEpochEnd({ epoch: 0, loss: 1 });
+      await p.onEpochEnd({ epoch: 1, loss: 0.5 });
+      await p.finish();
+    } finally {
+      console.log = log;
+    }
+    assert.equal(lines.length, 3);
+    assert.match(lines[0], /^t {2}epoch 1\/2 {2}batch 5\/5 {2}loss 1.0000/);
+    assert.ok(lines.every((l) => !l.includes("\r") && stripAnsi(l) === l));
+  });
+
+  await t.step("bad epochs", () => {
+    assert.throws(
+      () => new TrainingProgress({ epochs: 1.5 }),
+      /epochs must be a positive integer, got 1.5/,
+    );
+  });
+});
+
+Deno.test("terminal progress bar", () => {
+  const batch: BatchLogs = {
+    epoch: 0,
+    epochs: 10,
+    batch: 312,
+    batches: 625,
+    loss: 0.69314,
+    acc: 0.5012,
+    seconds: 3.13,
+  };
+  assert.equal(
+    formatBatchLine(batch),
+    "313/625 [===============>..............] - ETA: 3s - loss: 0.6931 - acc: 0.5012",
+  );
+  const epoch: EpochLogs = {
+    epoch: 0,
+    epochs: 10,
+    batches: 625,
+    loss: 0.5312,
+    acc: 0.7281,
+    val_loss: 0.44094,
+    val_acc: 0.8022,
+    seconds: 8.75,
+  };
+  assert.equal(
+    formatEpochLine(epoch),
+    "625/625 [==============================] - 9s 14ms/step - loss: 0.5312 - acc: 0.7281" +
+      " - val_loss: 0.4409 - val_acc: 0.8022",
+  );
+  let text = "";
+  const bar = terminalProgressBar({ write: (s) => text += s, live: false });
+  bar.onBatchEnd({ ...batch, batch: 0 });
+  bar.onBatchEnd(batch);
+  bar.onEpochEnd(epoch);
+  assert.equal(text, `Epoch 1/10\n${formatEpochLine(epoch)}\n`);
+});
