@@ -9,6 +9,7 @@ import {
   readImdbNpz,
 } from "../../src/data/imdb.ts";
 import { dropIds } from "../../src/data/preprocessing.ts";
+import { realData } from "../_real_data.ts";
 import {
   header1d,
   imdbNpz,
@@ -24,18 +25,7 @@ const fixture = JSON.parse(
   await Deno.readTextFile(new URL("../fixtures/imdb_load_data.json", import.meta.url)),
 );
 
-const dataDir = Deno.env.get("IMDB_DATA_DIR");
-const haveData = dataDir !== undefined && (() => {
-  try {
-    return Deno.statSync(`${dataDir}/imdb.npz`).isFile &&
-      Deno.statSync(`${dataDir}/imdb_word_index.json`).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveData) {
-  console.log("%cSKIPPING imdb tests on real data: set IMDB_DATA_DIR", "color: yellow");
-}
+const real = realData("imdb tests on real data", ["imdb.npz", "imdb_word_index.json"]);
 
 /** sha256 over (int32 length, int32 ids...) of every sequence, as the fixture script hashes. */
 function digestSeqs(seqs: Int32Array[]): string {
@@ -102,7 +92,7 @@ Deno.test("loadImdb: no file while offline is an error saying how to supply it",
 
 Deno.test({
   name: "loadImdb: the book's printed outputs (real data)",
-  ignore: !haveData,
+  ignore: real.ignore,
   fn: async (t) => {
     const { xTrain, yTrain, xTest, yTest } = await loadImdb({ skipTop: 20, numWords: 100 });
     await t.step("(25000,) (25000,)", () => {
@@ -148,7 +138,7 @@ Deno.test({
 
 Deno.test({
   name: "loadImdb: equals Keras's load_data for other options (real data)",
-  ignore: !haveData,
+  ignore: real.ignore,
   fn: async (t) => {
     for (const c of fixture.cases) {
       await t.step(JSON.stringify(c.options), async () => {
