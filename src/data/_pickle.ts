@@ -4,7 +4,14 @@
  * `numpy._core.multiarray._reconstruct`), `numpy.ndarray`, `numpy.dtype`, and `_codecs.encode`
  * (protocol 2's way of writing `bytes` from Python 3, accepted only as `encode(str, "latin1")`),
  * with ints, floats, strings, bytes, lists and tuples. Any other global or opcode is refused with
- * an `Error`; nothing in a file is ever executed.
+ * a {@link DataFileError} naming it; nothing in a file is ever executed.
+ *
+ * Whatever the bytes, the result is a value or a `DataFileError` (invalid UTF-8, a truncated or
+ * malformed pickle, a refused opcode or global), in time and memory linear in the pickle's length:
+ * every length is checked against the bytes that are there before anything is read or allocated,
+ * a memo index costs one entry whatever its value (2^32 - 2 too), big integers are converted in
+ * linear time, a list appended to is copied once however often it is on the stack, and no value
+ * is ever walked recursively (a list nested 100,000 deep is as safe as a flat one).
  *
  * Lists holding only int32 ints (numpy's object arrays of token lists) are read by a fast path
  * into Int32Arrays, each a view of its own range of one buffer per pickle; other lists come back
@@ -29,9 +36,16 @@
  * assert.deepEqual(reviews.shape, [2]);
  * assert.equal(reviews.dtype?.code, "O8");
  * assert.deepEqual(reviews.items, [Int32Array.of(12, 4, 15), Int32Array.of(8)]);
+ *
+ * // pickle.dumps(os.system) names a global outside the allow-list: refused, never looked up
+ * assert.throws(
+ *   () => unpickle(latin1("\x80\x02cposix\nsystem\nq\x00."), { file: "evil.npy" }),
+ *   /^DataFileError: evil\.npy: pickle: GLOBAL "posix\.system" at byte 2 is not allowed/,
+ * );
  * ```
  * @module
  */
+import { DataFileError, type DataSource, describeValue, quoted } from "./data_file_error.ts";
 
 /** A Python tuple (kept apart from lists so numpy's states can be told apart). */
 export class PyTuple {
@@ -63,6 +77,8 @@ export interface PickledNdarray {
 interface PyGlobal {
   readonly kind: "global";
   readonly name: "reconstruct" | "ndarray" | "dtype" | "codecs.encode";
+  /** `module.name` as the pickle spells it, for error messages. */
+  readonly qualname: string;
 }
 
 /** Values a restricted pickle can hold. */
@@ -171,101 +187,54 @@ type StackItem = PyValue | typeof MARK;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** What a stack item is, for error messages: never walks into it. */
 function describe(v: unknown): string {
-  if (v === null) return "None";
-  if (v instanceof PyTuple) return "tuple";
-  if (Array.isArray(v)) return "list";
-  if (v instanceof Uint8Array) return "bytes";
-  if (typeof v === "object" && v && "kind" in v) return String((v as { kind: string }).kind);
-  return typeof v;
+  if (v === MARK) return "MARK";
+  if (v instanceof PyTuple) return `a tuple of ${v.items.length}`;
+  if (v instanceof Uint8Array) return `bytes of length ${v.length}`;
+  if (v instanceof Int32Array) return `a list of ${v.length} ints`;
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (typeof v === "object" && v !== null && "kind" in v) {
+    const kind = (v as { kind: string }).kind;
+    if (kind === "global") return `the global ${(v as PyGlobal).qualname}`;
+    return `a numpy ${kind}`;
+  }
+  return describeValue(v);
 }
 
-/** Apply an allowed callable to its argument tuple (REDUCE). */
-function reduce(fn: StackItem, args: StackItem, at: number): PyValue {
-  if (typeof fn !== "object" || fn === null || !("kind" in fn) || fn.kind !== "global") {
-    throw new Error(`pickle: REDUCE at byte ${at} calls a ${describe(fn)}, not an allowed global`);
+/** Opcodes that name or call something, what they would call, for the refusal's message. */
+const CALLERS: Record<number, (stack: readonly StackItem[]) => StackItem | undefined> = {
+  0x6f: (stack) => stack[0], // OBJ: MARK cls args... OBJ
+  0x81: (stack) => stack[stack.length - 2], // NEWOBJ: cls args NEWOBJ
+  0x92: (stack) => stack[stack.length - 3], // NEWOBJ_EX: cls args kwargs NEWOBJ_EX
+};
+
+/** Little-endian two's-complement bytes as hex digits, most significant first. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/**
+ * A LONG1/LONG4 integer (little-endian two's complement) in time linear in its length: a
+ * number when it is a safe integer, else a bigint.
+ */
+function littleInt(b: Uint8Array): number | bigint {
+  const n = b.length;
+  if (n === 0) return 0;
+  if (n <= 6) {
+    let v = 0;
+    for (let i = n - 1; i >= 0; i--) v = v * 256 + b[i];
+    return b[n - 1] & 0x80 ? v - 2 ** (8 * n) : v;
   }
-  if (!(args instanceof PyTuple)) {
-    throw new Error(`pickle: REDUCE at byte ${at} has ${describe(args)} arguments, not a tuple`);
-  }
-  const a = args.items;
-  switch (fn.name) {
-    case "reconstruct": {
-      // _reconstruct(numpy.ndarray, (0,), b"b"): an empty array that BUILD fills in.
-      const cls = a[0] as PyGlobal | undefined;
-      if (a.length !== 3 || cls?.kind !== "global" || cls.name !== "ndarray") {
-        throw new Error(`pickle: _reconstruct at byte ${at} must be called on numpy.ndarray`);
-      }
-      return {
-        kind: "ndarray",
-        shape: [],
-        dtype: null,
-        fortranOrder: false,
-        items: null,
-        raw: null,
-      };
-    }
-    case "dtype": {
-      // dtype("i8", False, True)
-      if (typeof a[0] !== "string") {
-        throw new Error(`pickle: numpy.dtype at byte ${at} needs a type string`);
-      }
-      return { kind: "dtype", code: a[0], byteorder: "|" };
-    }
-    case "codecs.encode": {
-      // _codecs.encode("text", "latin1") -> bytes: how protocol 2 writes bytes from Python 3.
-      const [text, encoding] = a;
-      if (typeof text !== "string" || (encoding !== "latin1" && encoding !== "latin-1")) {
-        throw new Error(`pickle: _codecs.encode at byte ${at} is only allowed as (str, "latin1")`);
-      }
-      const out = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c > 255) throw new Error(`pickle: non-latin1 character in _codecs.encode at ${at}`);
-        out[i] = c;
-      }
-      return out;
-    }
-    case "ndarray":
-      throw new Error(`pickle: calling numpy.ndarray directly (byte ${at}) is not allowed`);
-  }
+  const digits = new Array<string>(n);
+  for (let i = 0; i < n; i++) digits[i] = HEX[b[n - 1 - i]];
+  let v = BigInt(`0x${digits.join("")}`);
+  if (b[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(v)
+    : v;
 }
 
-/** Set an object's state (BUILD) for numpy dtypes and arrays. */
-function build(obj: StackItem, state: StackItem, at: number): void {
-  if (typeof obj === "object" && obj !== null && "kind" in obj) {
-    if (obj.kind === "dtype" && state instanceof PyTuple) {
-      // (version, byteorder, subarray, names, fields, elsize, alignment, flags)
-      const [, byteorder, subarray, names] = state.items;
-      if (subarray !== null || names !== null) {
-        throw new Error(`pickle: structured or subarray dtypes (byte ${at}) are not supported`);
-      }
-      obj.byteorder = String(byteorder);
-      return;
-    }
-    if (obj.kind === "ndarray" && state instanceof PyTuple) {
-      // (version, shape, dtype, is_fortran, data)
-      const [, shape, dtype, fortran, data] = state.items;
-      if (!(shape instanceof PyTuple) || !shape.items.every((d) => typeof d === "number")) {
-        throw new Error(`pickle: ndarray state at byte ${at} has no shape tuple`);
-      }
-      if (
-        typeof dtype !== "object" || dtype === null || !("kind" in dtype) || dtype.kind !== "dtype"
-      ) {
-        throw new Error(`pickle: ndarray state at byte ${at} has no dtype`);
-      }
-      obj.shape = shape.items as number[];
-      obj.dtype = dtype;
-      obj.fortranOrder = fortran === true;
-      if (Array.isArray(data)) obj.items = data;
-      else if (data instanceof Int32Array) obj.items = Array.from(data); // an object array of ints
-      else if (data instanceof Uint8Array) obj.raw = data;
-      else throw new Error(`pickle: ndarray state at byte ${at} has ${describe(data)} data`);
-      return;
-    }
-  }
-  throw new Error(`pickle: BUILD at byte ${at} on a ${describe(obj)} is not allowed`);
-}
+/** numpy's byte orders, as a dtype's state holds them. */
+const BYTE_ORDERS = new Set(["<", ">", "|", "="]);
 
 /** Whether `bytes[q]` starts a BININT1/BININT2/BININT; its size, else 0. */
 function intOpSize(bytes: Uint8Array, q: number): number {
@@ -333,65 +302,203 @@ function scanIntList(
 }
 
 /**
- * The list on top of the stack, for APPEND/APPENDS. A list the fast path made an Int32Array
- * that now gets a non-int item becomes a plain array again (on the stack and in the memo).
+ * The pickle's memo, index -> value. Picklers number their entries 0, 1, 2, ... as they go:
+ * those are kept in a dense array. Any other index (a corrupt or hostile file's 4,294,967,294)
+ * goes to a map, until the dense part reaches it, so that no index costs more than one entry
+ * and no lookup scans.
  */
-function growable(stack: StackItem[], memo: PyValue[], at: number): PyValue[] {
-  const list = stack[stack.length - 1];
-  if (Array.isArray(list)) return list;
-  if (list instanceof Int32Array) {
-    const plain: PyValue[] = Array.from(list);
-    stack[stack.length - 1] = plain;
-    for (let i = 0; i < memo.length; i++) if (memo[i] === list) memo[i] = plain;
-    return plain;
+class Memo {
+  readonly #dense: PyValue[] = [];
+  readonly #sparse = new Map<number, PyValue>();
+
+  /** How many indices are set (what MEMOIZE uses as its index, as Python's `len(memo)`). */
+  get size(): number {
+    return this.#dense.length + this.#sparse.size;
   }
-  throw new Error(`pickle: APPEND(S) at byte ${at} on a ${describe(list)}, not a list`);
+
+  get(index: number): PyValue | undefined {
+    return index < this.#dense.length ? this.#dense[index] : this.#sparse.get(index);
+  }
+
+  set(index: number, value: PyValue): void {
+    const dense = this.#dense;
+    if (index < dense.length) dense[index] = value;
+    else if (index > dense.length) this.#sparse.set(index, value);
+    else {
+      dense.push(value);
+      for (let next = this.#sparse.get(dense.length); next !== undefined;) {
+        this.#sparse.delete(dense.length);
+        dense.push(next);
+        next = this.#sparse.get(dense.length);
+      }
+    }
+  }
+}
+
+/** Throws the DataFileError of a problem (and the error underneath) in the pickle. */
+type Fail = (problem: string, cause?: unknown) => never;
+
+/** Apply an allowed callable to its argument tuple (REDUCE). */
+function reduce(fn: StackItem, args: StackItem, at: number, fail: Fail): PyValue {
+  if (typeof fn !== "object" || fn === null || !("kind" in fn) || fn.kind !== "global") {
+    return fail(`REDUCE at byte ${at} calls ${describe(fn)}, not an allowed global`);
+  }
+  if (!(args instanceof PyTuple)) {
+    return fail(`REDUCE at byte ${at} calls ${fn.qualname} with ${describe(args)}, not a tuple`);
+  }
+  const a = args.items;
+  switch (fn.name) {
+    case "reconstruct": {
+      // _reconstruct(numpy.ndarray, (0,), b"b"): an empty array that BUILD fills in.
+      const cls = a[0] as PyGlobal | undefined;
+      if (a.length !== 3 || cls?.kind !== "global" || cls.name !== "ndarray") {
+        return fail(
+          `REDUCE at byte ${at}: ${fn.qualname} may only be called on numpy.ndarray, ` +
+            `got ${describe(cls)}`,
+        );
+      }
+      return {
+        kind: "ndarray",
+        shape: [],
+        dtype: null,
+        fortranOrder: false,
+        items: null,
+        raw: null,
+      };
+    }
+    case "dtype": {
+      // dtype("i8", False, True)
+      if (typeof a[0] !== "string") {
+        return fail(
+          `REDUCE at byte ${at}: numpy.dtype needs a type string, got ${describe(a[0])}`,
+        );
+      }
+      return { kind: "dtype", code: a[0], byteorder: "|" };
+    }
+    case "codecs.encode": {
+      // _codecs.encode("text", "latin1") -> bytes: how protocol 2 writes bytes from Python 3.
+      const [text, encoding] = a;
+      if (
+        a.length !== 2 || typeof text !== "string" ||
+        (encoding !== "latin1" && encoding !== "latin-1")
+      ) {
+        return fail(
+          `REDUCE at byte ${at}: _codecs.encode is only allowed as (str, "latin1"), got ` +
+            `(${a.map(describe).join(", ")})`,
+        );
+      }
+      const out = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 255) {
+          return fail(`REDUCE at byte ${at}: _codecs.encode of a non-latin1 character`);
+        }
+        out[i] = c;
+      }
+      return out;
+    }
+    case "ndarray":
+      return fail(`REDUCE at byte ${at}: calling numpy.ndarray directly is not allowed`);
+  }
+}
+
+/** Set an object's state (BUILD) for numpy dtypes and arrays. */
+function build(obj: StackItem, state: StackItem, at: number, fail: Fail): void {
+  if (typeof obj === "object" && obj !== null && "kind" in obj) {
+    if (obj.kind === "dtype" && state instanceof PyTuple) {
+      // (version, byteorder, subarray, names, fields, elsize, alignment, flags)
+      const [, byteorder, subarray, names] = state.items;
+      if (subarray !== null || names !== null) {
+        fail(`BUILD at byte ${at}: structured or subarray dtypes are not supported`);
+      }
+      if (typeof byteorder !== "string" || !BYTE_ORDERS.has(byteorder)) {
+        fail(`BUILD at byte ${at}: dtype byte order is ${describe(byteorder)}`);
+      }
+      obj.byteorder = byteorder as string;
+      return;
+    }
+    if (obj.kind === "ndarray" && state instanceof PyTuple) {
+      // (version, shape, dtype, is_fortran, data)
+      const [, shape, dtype, fortran, data] = state.items;
+      if (
+        !(shape instanceof PyTuple) ||
+        !shape.items.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)
+      ) {
+        fail(`BUILD at byte ${at}: ndarray state has no shape tuple of sizes`);
+      }
+      if (
+        typeof dtype !== "object" || dtype === null || !("kind" in dtype) ||
+        dtype.kind !== "dtype"
+      ) {
+        fail(`BUILD at byte ${at}: ndarray state has ${describe(dtype)}, not a dtype`);
+      }
+      obj.shape = (shape as PyTuple).items as number[];
+      obj.dtype = dtype as PickledDtype;
+      obj.fortranOrder = fortran === true;
+      if (Array.isArray(data)) obj.items = data;
+      else if (data instanceof Int32Array) obj.items = Array.from(data); // object array of ints
+      else if (data instanceof Uint8Array) obj.raw = data;
+      else fail(`BUILD at byte ${at}: ndarray state has ${describe(data)} as its data`);
+      return;
+    }
+  }
+  fail(`BUILD at byte ${at} on ${describe(obj)} with ${describe(state)} is not allowed`);
 }
 
 /**
  * Unpickle `bytes` under the restrictions above.
  *
  * @param bytes a pickle (protocol 2 to 5).
+ * @param source the file (and archive entry) the pickle is in, for error messages.
  * @returns the unpickled value; numpy arrays come back as {@link PickledNdarray}.
- * @throws Error naming the opcode or global when the pickle holds anything not allowed, or
- *   when it is truncated.
+ * @throws DataFileError naming the opcode or global when the pickle holds anything not allowed,
+ *   and for truncated, malformed or non-UTF-8 data; the message starts `pickle:`.
  */
-export function unpickle(bytes: Uint8Array): PyValue {
+export function unpickle(bytes: Uint8Array, source: DataSource = { file: "<pickle>" }): PyValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.length;
   let pos = 0;
   let stack: StackItem[] = [];
   const metastack: StackItem[][] = [];
-  const memo: PyValue[] = [];
+  const memo = new Memo();
+  // Fast-path int lists that were appended to since, and the plain lists that replaced them.
+  const grown = new Map<Int32Array, PyValue[]>();
   const arena: Arena = { buf: new Int32Array((n >> 1) + 1), used: 0 };
 
+  const fail: Fail = (problem, cause) => {
+    throw new DataFileError(source, `pickle: ${problem}`, { cause });
+  };
   const need = (k: number) => {
-    if (pos + k > n) {
-      throw new Error(`pickle: truncated data (need ${k} bytes at byte ${pos} of ${n})`);
-    }
+    if (k > n - pos) fail(`truncated data (need ${k} bytes at byte ${pos} of ${n})`);
   };
   const pop = (): StackItem => {
-    if (stack.length === 0) throw new Error(`pickle: stack underflow at byte ${pos}`);
+    if (stack.length === 0) fail(`stack underflow at byte ${pos}`);
     return stack.pop()!;
   };
   const top = (): StackItem => {
-    if (stack.length === 0) throw new Error(`pickle: stack underflow at byte ${pos}`);
+    if (stack.length === 0) fail(`stack underflow at byte ${pos}`);
     return stack[stack.length - 1];
   };
   const popMark = (): StackItem[] => {
     const items = stack;
     const prev = metastack.pop();
-    if (!prev) throw new Error(`pickle: no MARK before byte ${pos}`);
-    stack = prev;
+    if (!prev) fail(`no MARK before byte ${pos}`);
+    stack = prev!;
     return items;
   };
+  /** A stack item as a value: never MARK; an int list that has grown since, as it is now. */
   const value = (v: StackItem): PyValue => {
-    if (v === MARK) throw new Error(`pickle: MARK used as a value at byte ${pos}`);
-    return v;
+    if (v === MARK) fail(`MARK used as a value at byte ${pos}`);
+    return v instanceof Int32Array ? grown.get(v) ?? v : v as PyValue;
   };
-  const text = (k: number): string => {
+  const text = (k: number, opName: string, at: number): string => {
     need(k);
-    const s = utf8.decode(bytes.subarray(pos, pos + k));
+    let s = "";
+    try {
+      s = utf8.decode(bytes.subarray(pos, pos + k));
+    } catch (err) {
+      fail(`invalid UTF-8 in the ${opName} string at byte ${at}`, err);
+    }
     pos += k;
     return s;
   };
@@ -401,37 +508,57 @@ export function unpickle(bytes: Uint8Array): PyValue {
     pos += k;
     return b;
   };
-  const line = (): string => {
+  /** One newline-terminated UTF-8 line (GLOBAL's and INST's module and name). */
+  const line = (opName: string, at: number): string => {
     const end = bytes.indexOf(0x0a, pos);
-    if (end < 0) throw new Error(`pickle: truncated GLOBAL at byte ${pos}`);
-    const s = utf8.decode(bytes.subarray(pos, end));
+    if (end < 0) fail(`truncated ${opName} at byte ${at} (no newline)`);
+    let s = "";
+    try {
+      s = utf8.decode(bytes.subarray(pos, end));
+    } catch (err) {
+      fail(`invalid UTF-8 in the ${opName} name at byte ${at}`, err);
+    }
     pos = end + 1;
     return s;
   };
-  const global = (module: string, name: string, at: number): PyGlobal => {
-    const allowed = ALLOWED_GLOBALS.get(`${module}.${name}`);
+  const global = (module: string, name: string, opName: string, at: number): PyGlobal => {
+    const qualname = `${module}.${name}`;
+    const allowed = ALLOWED_GLOBALS.get(qualname);
     if (!allowed) {
-      throw new Error(
-        `pickle: global "${module}.${name}" at byte ${at} is not allowed ` +
+      fail(
+        `${opName} ${quoted(qualname)} at byte ${at} is not allowed ` +
           `(only numpy's array reconstruction is; nothing in the file is executed)`,
       );
     }
-    return { kind: "global", name: allowed };
+    return { kind: "global", name: allowed!, qualname };
   };
-  const littleInt = (b: Uint8Array): number | bigint => {
-    // Two's-complement little-endian integer (LONG1/LONG4).
-    if (b.length === 0) return 0;
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(v)
-      : v;
+  /** The list on top of the stack, for APPEND/APPENDS (a fast-path int list becomes plain). */
+  const growable = (at: number): PyValue[] => {
+    const list = stack[stack.length - 1];
+    if (Array.isArray(list)) return list;
+    if (list instanceof Int32Array) {
+      // The same list (one object in Python) may sit in the memo and elsewhere on the stack:
+      // every copy of it becomes the one plain list, looked up through `grown`.
+      let plain = grown.get(list);
+      if (!plain) {
+        plain = Array.from(list);
+        grown.set(list, plain);
+      }
+      stack[stack.length - 1] = plain;
+      return plain;
+    }
+    return fail(`APPEND(S) at byte ${at} on ${describe(list)}, not a list`);
+  };
+  const memoIndex = (k: 1 | 4): number => {
+    need(k);
+    const idx = k === 1 ? bytes[pos] : view.getUint32(pos, true);
+    pos += k;
+    return idx;
   };
 
   if (n < 2 || bytes[0] !== OP.PROTO || bytes[1] < 2 || bytes[1] > 5) {
-    throw new Error(
-      `pickle: expected protocol 2 to 5, got ${
+    fail(
+      `expected protocol 2 to 5, got ${
         n >= 2 && bytes[0] === OP.PROTO ? `protocol ${bytes[1]}` : "no PROTO opcode"
       }`,
     );
@@ -458,13 +585,15 @@ export function unpickle(bytes: Uint8Array): PyValue {
         break;
       case OP.APPENDS: {
         const items = popMark();
-        const list = growable(stack, memo, at);
+        if (stack.length === 0) fail(`APPENDS at byte ${at} has no list below its MARK`);
+        const list = growable(at);
         for (const item of items) list.push(value(item));
         break;
       }
       case OP.APPEND: {
         const item = value(pop());
-        growable(stack, memo, at).push(item);
+        if (stack.length === 0) fail(`APPEND at byte ${at} has no list`);
+        growable(at).push(item);
         break;
       }
       case OP.MARK:
@@ -493,32 +622,27 @@ export function unpickle(bytes: Uint8Array): PyValue {
         const ints = arena.buf.subarray(arena.used, arena.used + count);
         arena.used += count;
         stack.push(ints);
-        if (memoOp === OP.BINPUT) memo[bytes[pos + 1]] = ints;
-        else if (memoOp === OP.LONG_BINPUT) memo[view.getUint32(pos + 1, true)] = ints;
-        else if (memoOp === OP.MEMOIZE) memo.push(ints);
+        if (memoOp === OP.BINPUT) memo.set(bytes[pos + 1], ints);
+        else if (memoOp === OP.LONG_BINPUT) memo.set(view.getUint32(pos + 1, true), ints);
+        else if (memoOp === OP.MEMOIZE) memo.set(memo.size, ints);
         pos = end;
         break;
       }
       case OP.BINPUT:
-        need(1);
-        memo[bytes[pos++]] = value(top());
+      case OP.LONG_BINPUT: {
+        const idx = memoIndex(op === OP.BINPUT ? 1 : 4);
+        memo.set(idx, value(top()));
         break;
-      case OP.LONG_BINPUT:
-        need(4);
-        memo[view.getUint32(pos, true)] = value(top());
-        pos += 4;
-        break;
+      }
       case OP.MEMOIZE:
-        memo.push(value(top()));
+        memo.set(memo.size, value(top()));
         break;
       case OP.BINGET:
       case OP.LONG_BINGET: {
-        const k = op === OP.BINGET ? 1 : 4;
-        need(k);
-        const idx = k === 1 ? bytes[pos] : view.getUint32(pos, true);
-        pos += k;
-        if (!(idx in memo)) throw new Error(`pickle: memo ${idx} unset at byte ${at}`);
-        stack.push(memo[idx]);
+        const idx = memoIndex(op === OP.BINGET ? 1 : 4);
+        const v = memo.get(idx);
+        if (v === undefined) fail(`memo ${idx} unset at byte ${at}`);
+        stack.push(value(v!));
         break;
       }
       case OP.PROTO:
@@ -529,10 +653,8 @@ export function unpickle(bytes: Uint8Array): PyValue {
         need(8);
         pos += 8;
         break;
-      case OP.STOP: {
-        const result = value(pop());
-        return result;
-      }
+      case OP.STOP:
+        return value(pop());
       case OP.POP:
         pop();
         break;
@@ -561,8 +683,14 @@ export function unpickle(bytes: Uint8Array): PyValue {
         need(4);
         const k = view.getInt32(pos, true);
         pos += 4;
-        if (k < 0) throw new Error(`pickle: negative LONG4 size at byte ${at}`);
-        stack.push(littleInt(raw(k)));
+        if (k < 0) fail(`negative LONG4 size at byte ${at}`);
+        need(k);
+        try {
+          stack.push(littleInt(bytes.subarray(pos, pos + k)));
+        } catch (err) {
+          fail(`LONG4 integer of ${k} bytes at byte ${at} is too large to read`, err);
+        }
+        pos += k;
         break;
       }
       case OP.BINFLOAT:
@@ -571,25 +699,30 @@ export function unpickle(bytes: Uint8Array): PyValue {
         pos += 8;
         break;
       case OP.SHORT_BINUNICODE:
+        need(1);
+        stack.push(text(bytes[pos++], "SHORT_BINUNICODE", at));
+        break;
       case OP.SHORT_BINBYTES:
         need(1);
-        stack.push(op === OP.SHORT_BINUNICODE ? text(bytes[pos++]) : raw(bytes[pos++]));
+        stack.push(raw(bytes[pos++]));
         break;
       case OP.BINUNICODE:
       case OP.BINBYTES: {
         need(4);
         const k = view.getUint32(pos, true);
         pos += 4;
-        stack.push(op === OP.BINUNICODE ? text(k) : raw(k));
+        stack.push(op === OP.BINUNICODE ? text(k, "BINUNICODE", at) : raw(k));
         break;
       }
       case OP.BINUNICODE8:
       case OP.BINBYTES8:
       case OP.BYTEARRAY8: {
         need(8);
-        const k = Number(view.getBigUint64(pos, true));
+        const k = view.getBigUint64(pos, true);
         pos += 8;
-        stack.push(op === OP.BINUNICODE8 ? text(k) : raw(k));
+        if (k > BigInt(n - pos)) fail(`truncated data (need ${k} bytes at byte ${pos} of ${n})`);
+        const size = Number(k);
+        stack.push(op === OP.BINUNICODE8 ? text(size, "BINUNICODE8", at) : raw(size));
         break;
       }
       case OP.LIST: {
@@ -620,34 +753,49 @@ export function unpickle(bytes: Uint8Array): PyValue {
         break;
       }
       case OP.GLOBAL: {
-        const module = line();
-        stack.push(global(module, line(), at));
+        const module = line("GLOBAL", at);
+        stack.push(global(module, line("GLOBAL", at), "GLOBAL", at));
         break;
       }
       case OP.STACK_GLOBAL: {
-        const name = pop();
-        const module = pop();
+        const name = value(pop());
+        const module = value(pop());
         if (typeof module !== "string" || typeof name !== "string") {
-          throw new Error(`pickle: STACK_GLOBAL at byte ${at} needs two strings`);
+          fail(
+            `STACK_GLOBAL at byte ${at} needs two strings, got ${describe(module)} and ` +
+              describe(name),
+          );
         }
-        stack.push(global(module, name, at));
+        stack.push(global(module as string, name as string, "STACK_GLOBAL", at));
         break;
       }
       case OP.REDUCE: {
-        const args = pop();
-        stack.push(reduce(pop(), args, at));
+        const args = value(pop());
+        stack.push(reduce(value(pop()), args, at, fail));
         break;
       }
       case OP.BUILD: {
-        const state = pop();
-        build(top(), state, at);
+        const state = value(pop());
+        build(top(), state, at, fail);
+        break;
+      }
+      case 0x69: {
+        // INST names its class on two lines, as GLOBAL does, then calls it: say what it names.
+        const module = line("INST", at);
+        const name = line("INST", at);
+        fail(
+          `opcode INST (0x69) at byte ${at}, calling ${
+            quoted(`${module}.${name}`)
+          }, is not allowed`,
+        );
         break;
       }
       default: {
         const shown = REFUSED_NAMES[op] ?? "unknown";
-        throw new Error(
-          `pickle: opcode ${shown} (0x${op.toString(16).padStart(2, "0")}) at byte ${at} ` +
-            `is not allowed`,
+        const callee = CALLERS[op]?.(stack);
+        fail(
+          `opcode ${shown} (0x${op.toString(16).padStart(2, "0")}) at byte ${at}` +
+            (callee === undefined ? "" : `, calling ${describe(callee)},`) + " is not allowed",
         );
       }
     }

@@ -4,6 +4,10 @@
  * out-of-vocabulary rule, quirks included), `getWordIndex` is `get_word_index`, and
  * `decodeReview` turns ids back into the words the book prints.
  *
+ * Whatever the bytes of the files, the result is the data or a {@link DataFileError} naming the
+ * file, the entry (`x_train.npy`, ...) and the problem, in time linear in the file and memory
+ * bounded by `maxBytes`; nothing in a file is executed (see `_npz.ts`, `_npy.ts`, `_pickle.ts`).
+ *
  * The 9-2 notebook reads the real files: `loadImdb({ skipTop: 20, numWords: 100 })` gives 25,000
  * training reviews whose first starts `[2, 2, 22, 2, 43]`, as the book prints, and
  * `(await getWordIndex()).movie` is 17. The example below writes a word index of three words.
@@ -26,9 +30,11 @@
  * ```
  * @module
  */
+import { DataFileError, describeValue, quoted } from "./data_file_error.ts";
 import { type DownloadOptions, resolveDataFile } from "./_download.ts";
-import { readNpz } from "./_npz.ts";
+import { DEFAULT_MAX_BYTES, readNpz } from "./_npz.ts";
 import type { NpyArray } from "./_npy.ts";
+import type { PyValue } from "./_pickle.ts";
 import { RandomState } from "./random_state.ts";
 
 /** Where Keras downloads the data from. */
@@ -79,6 +85,10 @@ export interface LoadImdbOptions extends ImdbSourceOptions {
   indexFrom?: number;
   /** Reuse the parsed file across calls in this process (default true). */
   cache?: boolean;
+  /** The most bytes `imdb.npz` may hold, as a file and with its entries inflated, in total
+   * (default 1 GiB; the real file is 17.5 MB, 28.7 MB inflated). A file beyond it is a
+   * {@link DataFileError}, raised before the entries are inflated. */
+  maxBytes?: number;
 }
 
 /** The four arrays of `load_data`. */
@@ -110,49 +120,167 @@ function checkInt(name: string, value: number, min: number): void {
   }
 }
 
-function sequencesOf(arr: NpyArray | undefined, key: string, where: string): Int32Array[] {
-  if (!arr) throw new Error(`${where}: no array "${key}"`);
-  if (arr.shape.length !== 1 || !Array.isArray(arr.data)) {
-    throw new Error(`${where}: "${key}" is not a 1-d object array of lists (${arr.descr})`);
+/**
+ * The reviews of `imdb.npz`'s `key` entry: [n] Int32Arrays of ranks. A pickle can refer to one
+ * list from every review for a few bytes each, so the ids are counted per review against
+ * `budget.ids` (what `maxBytes` allows as int32s, shared by both splits) before any is copied,
+ * and a list shared by several reviews is converted once.
+ */
+function sequencesOf(
+  arr: NpyArray | undefined,
+  key: string,
+  file: string,
+  budget: { ids: number; maxBytes: number },
+): Int32Array[] {
+  const entry = `${key}.npy`;
+  const fail = (problem: string): never => {
+    throw new DataFileError({ file, entry }, problem);
+  };
+  if (!arr) return fail("missing from the archive");
+  const data = arr.data;
+  if (arr.shape.length !== 1 || !Array.isArray(data)) {
+    return fail(
+      `not a 1-d object array of lists (dtype ${quoted(arr.descr, 20)}, ${arr.shape.length}-d)`,
+    );
   }
-  return arr.data.map((item, i) => {
-    if (item instanceof Int32Array) return item;
-    if (Array.isArray(item) && item.every((w) => Number.isInteger(w))) {
-      return Int32Array.from(item as number[]);
+  for (let i = 0; i < data.length; i++) {
+    const item = data[i];
+    if (!(item instanceof Int32Array) && !Array.isArray(item)) {
+      fail(`review ${i} is ${describeValue(item)}, not a list`);
     }
-    throw new Error(`${where}: "${key}"[${i}] is not a list of ints`);
+    budget.ids -= (item as ArrayLike<unknown>).length;
+    if (budget.ids < 0) {
+      fail(
+        `the reviews up to ${i} hold more ids than ${budget.maxBytes} bytes (maxBytes) can; ` +
+          `a list shared by several reviews counts for each`,
+      );
+    }
+  }
+  const converted = new Map<PyValue[], Int32Array>();
+  return data.map((item, i) => {
+    if (item instanceof Int32Array) return item;
+    const list = item as PyValue[];
+    let ints = converted.get(list);
+    if (!ints) {
+      for (let j = 0; j < list.length; j++) {
+        const w = list[j];
+        if (typeof w !== "number" || !Number.isInteger(w) || w < -(2 ** 31) || w >= 2 ** 31) {
+          fail(`review ${i}, item ${j} is ${describeValue(w)}, not an int32 word rank`);
+        }
+      }
+      ints = Int32Array.from(list as number[]);
+      converted.set(list, ints);
+    }
+    return ints;
   });
 }
 
-function labelsOf(arr: NpyArray | undefined, key: string, where: string): Int32Array {
-  if (!arr) throw new Error(`${where}: no array "${key}"`);
+/** The labels of `imdb.npz`'s `key` entry: [n] 0/1 as Int32Array. */
+function labelsOf(arr: NpyArray | undefined, key: string, file: string): Int32Array {
+  const entry = `${key}.npy`;
+  if (!arr) throw new DataFileError({ file, entry }, "missing from the archive");
   if (arr.shape.length !== 1 || Array.isArray(arr.data)) {
-    throw new Error(`${where}: "${key}" is not a 1-d numeric array (${arr.descr})`);
+    throw new DataFileError(
+      { file, entry },
+      `not a 1-d numeric array (dtype ${quoted(arr.descr, 20)}, ${arr.shape.length}-d)`,
+    );
   }
   const out = new Int32Array(arr.data.length);
   for (let i = 0; i < out.length; i++) out[i] = Number(arr.data[i]);
   return out;
 }
 
+/** Checks that a split has as many labels as reviews. */
+function sameLength(x: Int32Array[], y: Int32Array, split: string, file: string): void {
+  if (x.length !== y.length) {
+    throw new DataFileError(
+      { file },
+      `x_${split}.npy has ${x.length} reviews but y_${split}.npy ${y.length} labels`,
+    );
+  }
+}
+
+/** Options of {@link readImdbNpz}. */
+export interface ReadImdbNpzOptions {
+  /** As {@link LoadImdbOptions.maxBytes} (default 1 GiB). */
+  maxBytes?: number;
+}
+
 /**
  * Read `imdb.npz` (raw ranks, unshuffled).
  *
- * @throws Error when the file is not a valid npz holding `x_train`, `y_train`, `x_test`,
- *   `y_test` of matching lengths.
+ * @throws DataFileError when the file cannot be read, is larger than `maxBytes`, or is not a
+ *   valid npz holding `x_train`, `y_train`, `x_test`, `y_test` of matching lengths.
  */
-export async function readImdbNpz(path: string): Promise<RawImdb> {
-  const bytes = await Deno.readFile(path);
-  const npz = readNpz(bytes, path);
-  const raw: RawImdb = {
-    xTrain: sequencesOf(npz.get("x_train"), "x_train", path),
-    yTrain: labelsOf(npz.get("y_train"), "y_train", path),
-    xTest: sequencesOf(npz.get("x_test"), "x_test", path),
-    yTest: labelsOf(npz.get("y_test"), "y_test", path),
-  };
-  if (raw.xTrain.length !== raw.yTrain.length || raw.xTest.length !== raw.yTest.length) {
-    throw new Error(`${path}: x and y arrays differ in length`);
+export async function readImdbNpz(
+  path: string,
+  options: ReadImdbNpzOptions = {},
+): Promise<RawImdb> {
+  const { maxBytes = DEFAULT_MAX_BYTES } = options;
+  checkInt("maxBytes", maxBytes, 0);
+  const bytes = await readBounded(path, maxBytes);
+  try {
+    const npz = readNpz(bytes, path, { maxBytes });
+    // Both splits' ids as int32, and loadImdb's copy of them, within maxBytes.
+    const budget = { ids: Math.floor(maxBytes / 8), maxBytes };
+    const raw: RawImdb = {
+      xTrain: sequencesOf(npz.get("x_train"), "x_train", path, budget),
+      yTrain: labelsOf(npz.get("y_train"), "y_train", path),
+      xTest: sequencesOf(npz.get("x_test"), "x_test", path, budget),
+      yTest: labelsOf(npz.get("y_test"), "y_test", path),
+    };
+    sameLength(raw.xTrain, raw.yTrain, "train", path);
+    sameLength(raw.xTest, raw.yTest, "test", path);
+    // The arrays are copies: the file's 17.5 MB are released now, before loadImdb's next
+    // allocations, rather than at a later collection.
+    (bytes.buffer as ArrayBuffer).transfer(0);
+    return raw;
+  } catch (err) {
+    throw asDataFileError(err, path);
   }
-  return raw;
+}
+
+/**
+ * The bytes of the file at `path`, refused beyond `maxBytes` before they are read.
+ * @throws DataFileError when the file cannot be read or is too large.
+ */
+async function readBounded(path: string, maxBytes: number): Promise<Uint8Array> {
+  let size: number;
+  try {
+    size = (await Deno.stat(path)).size;
+  } catch (err) {
+    throw new DataFileError({ file: path }, `cannot read the file (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  if (size > maxBytes) {
+    throw new DataFileError(
+      { file: path },
+      `${size} bytes, over the limit of ${maxBytes} bytes (maxBytes)`,
+    );
+  }
+  try {
+    return await Deno.readFile(path);
+  } catch (err) {
+    throw new DataFileError({ file: path }, `cannot read the file (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * `err` as a {@link DataFileError} of `file`: itself when it is one, else wrapped. An error of
+ * another type here is a bug in a reader (each check raises a DataFileError of its own), so its
+ * message says "unexpected"; the fuzz test fails on any.
+ */
+function asDataFileError(err: unknown, file: string): DataFileError {
+  if (err instanceof DataFileError) return err;
+  const e = err as Error;
+  return new DataFileError(
+    { file },
+    `unexpected ${e?.name ?? "error"} while reading (${e?.message ?? String(err)})`,
+    { cause: err },
+  );
 }
 
 /**
@@ -171,7 +299,8 @@ export async function readImdbNpz(path: string): Promise<RawImdb> {
  *
  * @returns `xTrain`, `xTest`: Int32Array[] (ragged), `yTrain`, `yTest`: Int32Array of 0/1.
  * @throws Error for `numWords <= skipTop`, a negative `maxlen`, a `maxlen` that keeps nothing,
- *   or a missing or invalid file.
+ *   or a missing file; {@link DataFileError} for a file that cannot be read (corrupt, hostile,
+ *   or over `maxBytes`), naming the file, the entry and the problem.
  *
  * @example
  * ```ts
@@ -221,7 +350,9 @@ export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbData>
     oovChar = OOV_ID,
     indexFrom = INDEX_FROM,
     cache = true,
+    maxBytes = DEFAULT_MAX_BYTES,
   } = options;
+  checkInt("maxBytes", maxBytes, 0);
   checkInt("skipTop", skipTop, 0);
   checkInt("indexFrom", indexFrom, 0);
   if (numWords !== null) {
@@ -245,10 +376,10 @@ export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbData>
     downloadDir: options.downloadDir,
     download: options.download,
   });
-  const cacheKey = await fileVersionKey(path); // a changed file is re-read
+  const cacheKey = `${await fileVersionKey(path)}\0${maxBytes}`; // a changed file is re-read
   let raw = cache ? rawCache.get(cacheKey) : undefined;
   if (!raw) {
-    raw = await readImdbNpz(path);
+    raw = await readImdbNpz(path, { maxBytes });
     if (cache) rawCache.set(cacheKey, raw);
   }
 
@@ -351,39 +482,68 @@ function encodeAll(
 /** A word -> rank dictionary (`the` = 1), as Keras's `get_word_index()`. */
 export type WordIndex = Readonly<Record<string, number>>;
 
+/** The default of {@link GetWordIndexOptions.maxBytes}: 64 MiB (the real file: 1.6 MB). */
+export const WORD_INDEX_MAX_BYTES = 64 * 2 ** 20;
+
+/** Options of {@link getWordIndex}. */
+export interface GetWordIndexOptions extends ImdbSourceOptions {
+  /** The most bytes `imdb_word_index.json` may hold (default 64 MiB; the real file is 1.6 MB).
+   * A larger file is a {@link DataFileError}, raised before it is read. */
+  maxBytes?: number;
+  /** Reuse the parsed file across calls in this process (default true). */
+  cache?: boolean;
+}
+
 const wordIndexCache = new Map<string, WordIndex>();
 
 /**
  * Keras `get_word_index`: the word -> rank dictionary of `imdb_word_index.json` (88,584 words,
  * `movie` = 17). Found like `imdb.npz` (md5-checked on download); read once per process. The
  * object is frozen and has no prototype, so any word, even `constructor`, is looked up safely.
+ *
+ * @throws DataFileError when the file cannot be read, is over `maxBytes`, is not UTF-8 JSON of
+ *   an object, or has a rank that is not an integer.
  */
-export async function getWordIndex(options: ImdbSourceOptions = {}): Promise<WordIndex> {
+export async function getWordIndex(options: GetWordIndexOptions = {}): Promise<WordIndex> {
+  const { maxBytes = WORD_INDEX_MAX_BYTES, cache = true, ...source } = options;
+  checkInt("maxBytes", maxBytes, 0);
   const path = await resolveDataFile({
     fileName: "imdb_word_index.json",
     url: WORD_INDEX_URL,
     hash: { algorithm: "md5", hex: WORD_INDEX_MD5 },
-    ...options,
+    ...source,
   });
-  const cacheKey = await fileVersionKey(path);
-  const cached = wordIndexCache.get(cacheKey);
+  const cacheKey = `${await fileVersionKey(path)}\0${maxBytes}`;
+  const cached = cache ? wordIndexCache.get(cacheKey) : undefined;
   if (cached) return cached; // frozen: safe to share
+  const bytes = await readBounded(path, maxBytes);
+  const fail = (problem: string, cause?: unknown): never => {
+    throw new DataFileError({ file: path }, problem, { cause });
+  };
+  let text = "";
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes); // JSON is UTF-8
+  } catch (err) {
+    fail(`not valid UTF-8 (${(err as Error).message})`, err);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await Deno.readTextFile(path));
+    parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+    fail(`not valid JSON (${(err as Error).message})`, err);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`${path}: not a JSON object of word -> index`);
+    fail(`not a JSON object of word -> index but ${describeValue(parsed)}`);
   }
   const index: Record<string, number> = Object.create(null);
-  for (const [word, rank] of Object.entries(parsed)) {
-    if (!Number.isInteger(rank)) throw new Error(`${path}: rank of "${word}" is ${rank}`);
+  for (const [word, rank] of Object.entries(parsed as object)) {
+    if (!Number.isSafeInteger(rank)) {
+      fail(`the rank of the word ${quoted(word)} is ${describeValue(rank)}, not an integer`);
+    }
     index[word] = rank as number;
   }
   const frozen = Object.freeze(index);
-  wordIndexCache.set(cacheKey, frozen);
+  if (cache) wordIndexCache.set(cacheKey, frozen);
   return frozen;
 }
 

@@ -3,6 +3,9 @@
  * `imdb_word_index.json`), numpy's seeded generator, Keras's preprocessing (`pad_sequences`,
  * `to_categorical`), the book's split, and the tokenizer that turns a typed review into ids.
  *
+ * A file that cannot be read, whatever its bytes, is a `DataFileError` naming the file, the
+ * entry and the problem.
+ *
  * Private files: `_npz.ts` (zip), `_npy.ts` (`.npy` arrays), `_pickle.ts` (numpy's object
  * arrays, a restricted unpickler), `_download.ts` (where the files are found, or fetched).
  * @module
@@ -16,9 +19,11 @@ export {
   type TypedArrayOf,
 } from "./ndarray.ts";
 export { RandomState } from "./random_state.ts";
+export { DataFileError } from "./data_file_error.ts";
 export {
   decodeReview,
   getWordIndex,
+  type GetWordIndexOptions,
   type ImdbData,
   type ImdbSourceOptions,
   loadImdb,

@@ -1,25 +1,31 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { decodeReview, getWordIndex, loadImdb, type LoadImdbOptions } from "../../src/data/imdb.ts";
+import { DataFileError } from "../../src/data/data_file_error.ts";
+import {
+  decodeReview,
+  getWordIndex,
+  loadImdb,
+  type LoadImdbOptions,
+  readImdbNpz,
+} from "../../src/data/imdb.ts";
 import { dropIds } from "../../src/data/preprocessing.ts";
+import { realData } from "../_real_data.ts";
+import {
+  header1d,
+  imdbNpz,
+  intListOps,
+  labelsNpy,
+  npyFile,
+  objectArrayPickle,
+  reviewsNpy,
+} from "./_files.ts";
 
 /** Keras load_data run by numpy on the same file (scripts/fixtures/imdb_load_data.py). */
 const fixture = JSON.parse(
   await Deno.readTextFile(new URL("../fixtures/imdb_load_data.json", import.meta.url)),
 );
 
-const dataDir = Deno.env.get("IMDB_DATA_DIR");
-const haveData = dataDir !== undefined && (() => {
-  try {
-    return Deno.statSync(`${dataDir}/imdb.npz`).isFile &&
-      Deno.statSync(`${dataDir}/imdb_word_index.json`).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveData) {
-  console.log("%cSKIPPING imdb tests on real data: set IMDB_DATA_DIR", "color: yellow");
-}
+const real = realData("imdb tests on real data", ["imdb.npz", "imdb_word_index.json"]);
 
 /** sha256 over (int32 length, int32 ids...) of every sequence, as the fixture script hashes. */
 function digestSeqs(seqs: Int32Array[]): string {
@@ -86,7 +92,7 @@ Deno.test("loadImdb: no file while offline is an error saying how to supply it",
 
 Deno.test({
   name: "loadImdb: the book's printed outputs (real data)",
-  ignore: !haveData,
+  ignore: real.ignore,
   fn: async (t) => {
     const { xTrain, yTrain, xTest, yTest } = await loadImdb({ skipTop: 20, numWords: 100 });
     await t.step("(25000,) (25000,)", () => {
@@ -132,7 +138,7 @@ Deno.test({
 
 Deno.test({
   name: "loadImdb: equals Keras's load_data for other options (real data)",
-  ignore: !haveData,
+  ignore: real.ignore,
   fn: async (t) => {
     for (const c of fixture.cases) {
       await t.step(JSON.stringify(c.options), async () => {
@@ -151,4 +157,217 @@ Deno.test({
       await assert.rejects(loadImdb({ maxlen: 1 }), /no sequence was kept\. Increase maxlen/);
     });
   },
+});
+
+const tinyDir = new URL("../fixtures/imdb_tiny/", import.meta.url);
+/** Keras's load_data on the tiny file (scripts/fixtures/imdb_tiny.py). */
+const tiny = JSON.parse(await Deno.readTextFile(new URL("expected.json", tinyDir)));
+const tinyPath = decodeURIComponent(new URL("imdb.npz", tinyDir).pathname);
+const tinyWordIndex = decodeURIComponent(new URL("imdb_word_index.json", tinyDir).pathname);
+
+Deno.test("loadImdb: the tiny imdb.npz (Keras's layout, 300 + 60 reviews) equals Keras's load_data", async (t) => {
+  for (const c of tiny.cases) {
+    await t.step(JSON.stringify(c.options), async () => {
+      const d = await loadImdb({ path: tinyPath, ...options(c.options) });
+      assert.deepEqual(d.xTrain.map((s) => Array.from(s)), c.x_train);
+      assert.deepEqual(Array.from(d.yTrain), c.y_train);
+      assert.deepEqual(d.xTest.map((s) => Array.from(s)), c.x_test);
+      assert.deepEqual(Array.from(d.yTest), c.y_test);
+    });
+  }
+  await t.step("its word index", async () => {
+    const wordIndex = await getWordIndex({ path: tinyWordIndex });
+    assert.equal(Object.keys(wordIndex).length, tiny.words);
+    assert.equal(wordIndex.movie, tiny.movie);
+    assert.equal(wordIndex.constructor, 21);
+    assert.equal(wordIndex.__proto__, 22);
+    assert.equal(wordIndex["日本"], 26);
+  });
+});
+
+/** Writes `bytes` to a temporary file `name`, runs `fn` on its path, removes it. */
+async function withFile<T>(name: string, bytes: Uint8Array, fn: (path: string) => Promise<T>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/${name}`, bytes);
+    return await fn(`${dir}/${name}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Asserts `promise` rejects with a DataFileError of `path`, `entry`, whose problem matches. */
+async function rejectsWith(
+  promise: Promise<unknown>,
+  path: string,
+  entry: string | null,
+  problem: RegExp,
+  cause?: new (...args: never[]) => Error,
+) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof DataFileError, `not a DataFileError: ${err}`);
+    assert.equal(err.file, path);
+    assert.equal(err.entry, entry);
+    assert.match(err.problem, problem);
+    assert.equal(err.message, `${path}${entry === null ? "" : `, entry ${entry}`}: ${err.problem}`);
+    if (cause) assert.ok(err.cause instanceof cause, `cause: ${err.cause}`);
+    return true;
+  });
+}
+
+Deno.test("loadImdb: corrupt and hostile files are DataFileErrors naming the file and entry", async (t) => {
+  await t.step("one huge review referenced by every entry is refused, not expanded", async () => {
+    // one 100,000-id list, memoized, then fetched back 25,000 times: 2.5e9 ids for 250 kB
+    const ids = Array.from({ length: 100_000 }, (_, i) => 1 + i % 1000);
+    const items = "](]q\x01" + intListOps(ids).slice(1) + "h\x01".repeat(24_999) + "e";
+    const x = npyFile(header1d("|O", 25_000), objectArrayPickle(25_000, items));
+    const y = labelsNpy(new Array(25_000).fill(1));
+    await withFile("imdb.npz", imdbNpz({ "x_train.npy": x, "y_train.npy": y }), async (path) => {
+      const start = performance.now();
+      await rejectsWith(
+        loadImdb({ path, cache: false }),
+        path,
+        "x_train.npy",
+        /the reviews up to 1342 hold more ids than 1073741824 bytes \(maxBytes\) can; a list shared by several reviews counts for each/,
+      );
+      assert.ok(performance.now() - start < 2000);
+      // within a limit that allows them, the shared list is one list, not 25,000 copies
+      const raw = await readImdbNpz(path, { maxBytes: 2 ** 35 });
+      assert.equal(raw.xTrain.length, 25_000);
+      assert.equal(raw.xTrain[0], raw.xTrain[24_999]);
+    });
+  });
+
+  await t.step("entries missing, of the wrong kind, or of different lengths", async () => {
+    const cases: [Record<string, Uint8Array | undefined>, string | null, RegExp][] = [
+      [{ "y_test.npy": undefined }, "y_test.npy", /^missing from the archive$/],
+      [
+        { "x_train.npy": labelsNpy([1, 0]) },
+        "x_train.npy",
+        /not a 1-d object array of lists \(dtype "<i8", 1-d\)/,
+      ],
+      [
+        { "y_train.npy": reviewsNpy([[1], [2]]) },
+        "y_train.npy",
+        /not a 1-d numeric array \(dtype "\|O", 1-d\)/,
+      ],
+      [
+        { "y_train.npy": labelsNpy([1, 0, 1]) },
+        null,
+        /^x_train\.npy has 2 reviews but y_train\.npy 3 labels$/,
+      ],
+      [
+        { "x_test.npy": npyFile(header1d("|O", 2), objectArrayPickle(2, "](K\x01]e")) },
+        "x_test.npy",
+        /review 0 is 1, not a list/,
+      ],
+      [
+        {
+          "x_test.npy": npyFile(
+            header1d("|O", 2),
+            objectArrayPickle(2, "](]K\x01a]\x8a\x05\x00\x00\x00\x80\x00ae"), // [[1], [2 ** 31]]
+          ),
+        },
+        "x_test.npy",
+        /review 1, item 0 is 2147483648, not an int32 word rank/,
+      ],
+    ];
+    for (const [entries, entry, problem] of cases) {
+      await withFile(
+        "imdb.npz",
+        imdbNpz(entries),
+        (path) => rejectsWith(loadImdb({ path, cache: false }), path, entry, problem),
+      );
+    }
+  });
+
+  await t.step("a file over maxBytes is refused before it is read", async () => {
+    const bytes = await Deno.readFile(tinyPath);
+    await rejectsWith(
+      loadImdb({ path: tinyPath, cache: false, maxBytes: 10_000 }),
+      tinyPath,
+      null,
+      /^13553 bytes, over the limit of 10000 bytes \(maxBytes\)$/,
+    );
+    await rejectsWith(
+      loadImdb({ path: tinyPath, cache: false, maxBytes: 20_000 }),
+      tinyPath,
+      "x_train.npy",
+      /the entries up to this one declare 21114 bytes uncompressed, over the limit of 20000 bytes \(maxBytes\); the largest is "x_train\.npy" \(15554 bytes\)/,
+    );
+    assert.equal(bytes.length, 13553);
+    await assert.rejects(loadImdb({ maxBytes: -1 }), /maxBytes must be an integer >= 0, got -1/);
+  });
+
+  await t.step("a pickle refused inside an entry names the file and the entry", async () => {
+    const evil = npyFile(header1d("|O", 2), "\x80\x02cposix\nsystem\nX\x04\0\0\0echo\x85R.");
+    await withFile(
+      "imdb.npz",
+      imdbNpz({ "x_test.npy": evil }),
+      (path) =>
+        rejectsWith(
+          loadImdb({ path, cache: false }),
+          path,
+          "x_test.npy",
+          /^pickle: GLOBAL "posix\.system" at byte 2 is not allowed/,
+        ),
+    );
+  });
+});
+
+Deno.test("getWordIndex: corrupt and hostile files are DataFileErrors naming the file", async (t) => {
+  const load = (text: string | Uint8Array, options = {}) =>
+    withFile(
+      "imdb_word_index.json",
+      typeof text === "string" ? new TextEncoder().encode(text) : text,
+      async (path) => {
+        try {
+          return await getWordIndex({ path, cache: false, ...options });
+        } catch (err) {
+          (err as { path?: string }).path = path;
+          throw err;
+        }
+      },
+    );
+  const rejects = async (
+    text: string | Uint8Array,
+    problem: RegExp,
+    cause?: new (...a: never[]) => Error,
+    options = {},
+  ) => {
+    await assert.rejects(load(text, options), (err) => {
+      assert.ok(err instanceof DataFileError, `not a DataFileError: ${err}`);
+      assert.equal(err.file, (err as { path?: string }).path);
+      assert.equal(err.entry, null);
+      assert.match(err.problem, problem);
+      if (cause) assert.ok(err.cause instanceof cause, `cause: ${err.cause}`);
+      return true;
+    });
+  };
+  await t.step("a rank nested 100,000 deep is described without recursion", async () => {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    await rejects(
+      `{"the": ${deep}}`,
+      /^the rank of the word "the" is an array of 1, not an integer$/,
+    );
+    await rejects(deep, /^not a JSON object of word -> index but an array of 1$/);
+    await rejects(
+      `{"${"w".repeat(100_000)}": "x"}`,
+      /^the rank of the word "w{80}"\.\.\. \(100000 characters\) is the string "x", not an integer$/,
+    );
+  });
+  await t.step("platform failures are wrapped, their errors the cause", async () => {
+    await rejects('{"the": 1, "movie": ', /^not valid JSON/, SyntaxError);
+    await rejects(
+      Uint8Array.of(0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d),
+      /^not valid UTF-8/,
+      TypeError,
+    );
+  });
+  await t.step("a file over maxBytes is refused before it is read", async () => {
+    await rejects('{"the": 1}', /^10 bytes, over the limit of 5 bytes \(maxBytes\)$/, undefined, {
+      maxBytes: 5,
+    });
+    assert.deepEqual({ ...(await load('{"the": 1}', { maxBytes: 10 })) }, { the: 1 });
+  });
 });

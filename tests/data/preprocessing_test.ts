@@ -9,6 +9,7 @@ import {
   toCategorical,
   trainValSplit,
 } from "../../src/data/preprocessing.ts";
+import { realData } from "../_real_data.ts";
 
 /** Keras's algorithms run by numpy (scripts/fixtures/preprocessing.py). */
 const fixture = JSON.parse(
@@ -19,17 +20,7 @@ const imdbFixture = JSON.parse(
   await Deno.readTextFile(new URL("../fixtures/imdb_load_data.json", import.meta.url)),
 );
 
-const dataDir = Deno.env.get("IMDB_DATA_DIR");
-const haveData = dataDir !== undefined && (() => {
-  try {
-    return Deno.statSync(`${dataDir}/imdb.npz`).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveData) {
-  console.log("%cSKIPPING prepareImdb tests on real data: set IMDB_DATA_DIR", "color: yellow");
-}
+const real = realData("prepareImdb tests on real data", ["imdb.npz"]);
 
 const sha256 = (a: ArrayBufferView) =>
   createHash("sha256").update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest("hex");
@@ -125,7 +116,7 @@ Deno.test("dropIds, takeRows, trainValSplit", () => {
 
 Deno.test({
   name: "prepareImdb: the book's 9-2 arrays (real data)",
-  ignore: !haveData,
+  ignore: real.ignore,
   fn: async (t) => {
     const p = await prepareImdb({ numWords: 100 });
     const ref = imdbFixture.prepared;

@@ -1,20 +1,13 @@
 import assert from "node:assert/strict";
 import { getWordIndex, readImdbNpz } from "../../src/data/imdb.ts";
 import { encodeReview, textToSequence, tokenize } from "../../src/data/tokenize.ts";
+import { realData } from "../_real_data.ts";
 
-const dataDir = Deno.env.get("IMDB_DATA_DIR");
-const haveData = dataDir !== undefined &&
-  [`${dataDir}/imdb.npz`, `${dataDir}/imdb_word_index.json`, `${dataDir}/reviews_sample.jsonl`]
-    .every((p) => {
-      try {
-        return Deno.statSync(p).isFile;
-      } catch {
-        return false;
-      }
-    });
-if (!haveData) {
-  console.log("%cSKIPPING tokenize tests on real data: set IMDB_DATA_DIR", "color: yellow");
-}
+const real = realData("tokenize tests on real data", [
+  "imdb.npz",
+  "imdb_word_index.json",
+  "reviews_sample.jsonl",
+]);
 
 Deno.test("tokenize: Keras text_to_word_sequence rules", () => {
   assert.deepEqual(tokenize("This movie was GREAT!<br /><br />Loved it."), [
@@ -55,11 +48,11 @@ Deno.test("encodeReview: load_data's start char, offset and vocabulary cut", () 
 
 Deno.test({
   name: "tokenize: the 200 reviews of reviews_sample.jsonl give exactly their imdb.npz sequences",
-  ignore: !haveData,
+  ignore: real.ignore,
   fn: async () => {
-    const raw = await readImdbNpz(`${dataDir}/imdb.npz`);
-    const wordIndex = await getWordIndex({ dataDir });
-    const lines = (await Deno.readTextFile(`${dataDir}/reviews_sample.jsonl`)).trim().split("\n");
+    const raw = await readImdbNpz(real.paths["imdb.npz"]);
+    const wordIndex = await getWordIndex({ path: real.paths["imdb_word_index.json"] });
+    const lines = (await Deno.readTextFile(real.paths["reviews_sample.jsonl"])).trim().split("\n");
     assert.equal(lines.length, 200);
     for (const line of lines) {
       const review = JSON.parse(line);

@@ -3,6 +3,7 @@ import { tf } from "../../src/tfjs/tf.ts";
 import { readImdbNpz, type WordIndex } from "../../src/data/imdb.ts";
 import { buildModel } from "../../src/tfjs/models.ts";
 import { predictReview, reviewToInput } from "../../src/tfjs/predict_review.ts";
+import { realData } from "../_real_data.ts";
 
 /** A tiny word index (ranks as Keras', `the` = 1): ids are rank + 3. */
 const WORD_INDEX: WordIndex = { the: 1, movie: 17, great: 30, awful: 500, zebra: 5000 };
@@ -68,29 +69,21 @@ Deno.test("predictReview = model.predict on the prepared ids", () => {
   }
 });
 
-const dataDir = Deno.env.get("IMDB_DATA_DIR") ?? "";
-const haveData = dataDir !== "" &&
-  [`${dataDir}/imdb.npz`, `${dataDir}/imdb_word_index.json`, `${dataDir}/reviews_sample.jsonl`]
-    .every((path) => {
-      try {
-        return Deno.statSync(path).isFile;
-      } catch {
-        return false;
-      }
-    });
-if (!haveData) {
-  console.log("predict_review_test: IMDB files not in $IMDB_DATA_DIR, skipping the real-data test");
-}
+const real = realData("predict_review_test on real data", [
+  "imdb.npz",
+  "imdb_word_index.json",
+  "reviews_sample.jsonl",
+]);
 
 Deno.test({
   name: "reviewToInput of real review texts = their rows of imdb.npz, prepared as in 9-2",
-  ignore: !haveData,
+  ignore: real.ignore,
   fn: async () => {
-    const raw = await readImdbNpz(`${dataDir}/imdb.npz`);
+    const raw = await readImdbNpz(real.paths["imdb.npz"]);
     const wordIndex: WordIndex = JSON.parse(
-      await Deno.readTextFile(`${dataDir}/imdb_word_index.json`),
+      await Deno.readTextFile(real.paths["imdb_word_index.json"]),
     );
-    const samples = (await Deno.readTextFile(`${dataDir}/reviews_sample.jsonl`))
+    const samples = (await Deno.readTextFile(real.paths["reviews_sample.jsonl"]))
       .trim().split("\n").map((line) => JSON.parse(line)).slice(0, 40);
     const models = {
       100: buildModel("simple_rnn_onehot", { seed: 1 }),
