@@ -13,10 +13,13 @@
  *   update    SGD as `tf.train.sgd` rounds it, anything else through `optimizer.applyGradients`
  *             (one loop per variable for `fusedAdam`)
  *
- * It handles `tf.Sequential` models of the form `[embedding] -> fusedSimpleRNN | fusedLSTM
- * (last step, goBackwards false) -> dense(units 1, sigmoid)`, compiled with loss
- * `binaryCrossentropy` and metrics `["accuracy"]`, without regularisers, constraints or frozen
- * layers; any other model goes through `model.trainOnBatch` (see {@link canTrainFast}).
+ * It handles models of the form `[embedding] -> fused SimpleRNN | LSTM (last step, goBackwards
+ * false) -> dense(units 1, sigmoid)`, compiled with loss `binaryCrossentropy` and metrics
+ * `["accuracy"]` or none, without regularisers, constraints or frozen layers, with any optimizer
+ * (SGD as `tf.train.sgd` rounds it, Adam in one loop per variable, others through their
+ * `applyGradients`); any other model goes through tfjs's own step (see {@link canTrainFast}).
+ * `fast_road.ts` makes it what `model.fit`, `evaluate` and `trainOnBatch` run
+ * ({@link trainStep}, {@link testStep}).
  * Results equal `model.trainOnBatch`'s to float32 rounding (~1e-7 relative; tested over several
  * steps for the three models of the chapter).
  *
@@ -47,6 +50,7 @@
 import type { LayersModel, NamedTensorMap, Optimizer, Tensor, Variable } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
 import { compiledFieldsOf, type LayerWeight, sgdFieldsOf } from "./_internals.ts";
+import { adamUpdate } from "./fused_adam.ts";
 import { binaryAccuracy, KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 import { FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
 import {
@@ -64,7 +68,11 @@ import { scatterAdd } from "../kernels/segment_sum.ts";
 const f32 = Math.fround;
 
 /** A model the fast step can train, taken apart. */
-interface FastPlan {
+export interface FastPlan {
+  /** The compiled model (a `Sequential`'s inner `LayersModel` when planned from `fit`). */
+  optimizer: Optimizer;
+  /** Whether the model's metrics are ["accuracy"] (the step returns [loss, acc]) or none. */
+  accuracy: boolean;
   /** [vocabulary, width] table, or null when the RNN reads the input directly */
   embedding: { table: Variable; inputDim: number; outputDim: number } | null;
   rnn: {
@@ -92,24 +100,38 @@ function unset(...values: unknown[]): boolean {
   return values.every((v) => v == null || v === 0);
 }
 
-/** Takes a model apart for the fast step, or returns a reason it cannot. */
-function planFor(model: LayersModel): FastPlan | string {
+/** How a layer is named in a reason: `"lstm" (LSTM)`. */
+function describe(layer: { name: string; getClassName(): string }): string {
+  return `${JSON.stringify(layer.name)} (${layer.getClassName()})`;
+}
+
+/**
+ * Takes a model apart for the fast step, or returns the reason it cannot (a sentence naming
+ * the layer or setting outside the fast set).
+ */
+export function planFor(model: LayersModel): FastPlan | string {
   const compiled = compiledFieldsOf(model);
   if (compiled.optimizer === undefined) return "the model is not compiled";
   if (compiled.loss !== "binaryCrossentropy" && compiled.loss !== "binary_crossentropy") {
-    return `loss ${JSON.stringify(compiled.loss)} is not "binaryCrossentropy"`;
+    return `its loss ${JSON.stringify(compiled.loss)} is not "binaryCrossentropy"`;
   }
   const names = compiled.metricsNames;
   const metrics = compiled.metricFunctions;
-  if (
-    names.length !== 2 || names[0] !== "loss" || metrics.length !== 1 ||
-    !metrics[0].startsWith("binaryAccuracy")
-  ) {
-    return `metrics ${JSON.stringify(names)} are not ["loss", "acc"] (binary accuracy)`;
+  const accuracy = names.length === 2 && metrics.length === 1 &&
+    metrics[0].startsWith("binaryAccuracy");
+  if (names[0] !== "loss" || !(names.length === 1 || accuracy)) {
+    return `its metrics ${JSON.stringify(names.slice(1))} are not ["accuracy"] or none`;
   }
   if (!compiled.built) return "the model is not built yet";
-  const layers = compiled.layers;
-  if (layers.length !== 2 && layers.length !== 3) return `${layers.length} layers`;
+  const layers = compiled.layers.filter((layer) => layer.getClassName() !== "InputLayer");
+  const shape = "[embedding] -> SimpleRNN | LSTM -> dense(1, sigmoid)";
+  if (layers.length !== 2 && layers.length !== 3) {
+    const extra = layers.find((layer, i) =>
+      i > 0 && !["SimpleRNN", "LSTM", "Dense"].includes(layer.getClassName())
+    ) ?? layers[1];
+    return `its ${layers.length} layers are not ${shape}` +
+      (extra ? ` (layer ${describe(extra)})` : "");
+  }
   const [embeddingLayer, rnnLayer, denseLayer] = layers.length === 3
     ? layers
     : [null, layers[0], layers[1]];
@@ -120,7 +142,7 @@ function planFor(model: LayersModel): FastPlan | string {
     if (
       e.getClassName() !== "Embedding" || e.maskZero === true ||
       !unset(e.embeddingsRegularizer, e.embeddingsConstraint, e.activityRegularizer)
-    ) return "the first layer is not a plain Embedding";
+    ) return `layer ${describe(e)} is not a plain Embedding (no maskZero, regularisers)`;
     embedding = { table: e.embeddings!.read(), inputDim: e.inputDim!, outputDim: e.outputDim! };
   }
 
@@ -139,7 +161,12 @@ function planFor(model: LayersModel): FastPlan | string {
       cell.recurrentConstraint,
       cell.biasConstraint,
     )
-  ) return "the recurrent layer is not a plain fused SimpleRNN / LSTM returning its last step";
+  ) {
+    return `layer ${describe(rnnLayer)} is not ` +
+      (isFused
+        ? "returning its last step without regularisers or constraints"
+        : "a fused SimpleRNN / LSTM (layers.simpleRNN / layers.lstm without dropout)");
+  }
   const lstm = rnnLayer instanceof FusedLSTM;
 
   const d = denseLayer;
@@ -153,7 +180,7 @@ function planFor(model: LayersModel): FastPlan | string {
       d.kernelConstraint,
       d.biasConstraint,
     )
-  ) return "the last layer is not a plain dense(1, sigmoid)";
+  ) return `layer ${describe(d)} is not a plain dense(1, sigmoid)`;
 
   const weights: LayerWeight[] = [];
   if (embeddingLayer !== null) weights.push(embeddingLayer.embeddings!);
@@ -166,9 +193,11 @@ function planFor(model: LayersModel): FastPlan | string {
   if (
     weights.some((w) => !w.trainable) || trainable.length !== gradientOrder.length ||
     trainable.some((v) => !gradientOrder.includes(v))
-  ) return "some weights are frozen or not covered";
+  ) return "some of its weights are frozen";
 
   return {
+    optimizer: compiled.optimizer,
+    accuracy,
     embedding,
     rnn: {
       lstm,
@@ -199,10 +228,8 @@ function planFor(model: LayersModel): FastPlan | string {
  *
  * assert.deepEqual(canTrainFast(buildModel("embedding_lstm", { seed: 42 })), { fast: true });
  * const stock = buildModel("embedding_lstm", { seed: 42, fused: false }); // tf.layers.lstm
- * assert.deepEqual(canTrainFast(stock), {
- *   fast: false,
- *   reason: "the recurrent layer is not a plain fused SimpleRNN / LSTM returning its last step",
- * });
+ * assert.equal(canTrainFast(stock).fast, false);
+ * assert.match(canTrainFast(stock).reason!, /^layer "lstm_LSTM\d+" \(LSTM\) is not a fused/);
  * ```
  */
 export function canTrainFast(model: LayersModel): { fast: boolean; reason?: string } {
@@ -318,11 +345,24 @@ function applyGradients(optimizer: Optimizer, variables: Variable[], grads: Floa
     sgd.incrementIterations();
     return;
   }
+  if (optimizer instanceof tf.AdamOptimizer) {
+    // tf.train.adam's update (or FusedAdam's: the same), one loop per variable
+    adamUpdate(optimizer, variables, grads);
+    return;
+  }
   tf.tidy(() => {
     const named: NamedTensorMap = {};
     variables.forEach((v, i) => named[v.name] = tf.tensor(grads[i], v.shape));
     optimizer.applyGradients(named);
   });
+}
+
+/** Loss and accuracy of one batch (accuracy NaN when the model has no accuracy metric). */
+export interface StepResult {
+  /** Mean binary cross-entropy of the batch, float32 as tfjs computes it. */
+  loss: number;
+  /** Binary accuracy of the batch, float32. */
+  accuracy: number;
 }
 
 /**
@@ -359,7 +399,7 @@ export async function trainOnBatchFast(
   ys: Tensor,
 ): Promise<[number, number]> {
   const plan = planFor(model);
-  if (typeof plan === "string") {
+  if (typeof plan === "string" || !plan.accuracy) {
     const result = await model.trainOnBatch(xs, ys);
     if (!Array.isArray(result) || result.length !== 2) {
       throw new Error(
@@ -369,38 +409,39 @@ export async function trainOnBatchFast(
     }
     return [result[0], result[1]];
   }
-  return trainPlanned(model, plan, xs, ys);
+  const { loss, accuracy } = trainStep(plan, xs, ys);
+  return [loss, accuracy];
 }
 
-/** The fast step itself (see {@link trainOnBatchFast}). */
-function trainPlanned(
-  model: LayersModel,
-  plan: FastPlan,
-  xs: Tensor,
-  ys: Tensor,
-): [number, number] {
+/** The recurrent layer's input of a batch, checked against the plan. */
+interface BatchInput {
+  args: RnnForwardArgs;
+  /** [batch] labels */
+  labels: ArrayLike<number>;
+}
+
+/** Reads a batch: the embedding lookup or the one-hot rows, the labels, the checks. */
+function batchInput(plan: FastPlan, xs: Tensor, ys: Tensor, who: string): BatchInput {
   const batch = xs.shape[0];
   if (ys.size !== batch || (ys.rank === 2 && ys.shape[1] !== 1) || ys.rank > 2) {
     throw new Error(
-      `trainOnBatchFast: labels of shape [${ys.shape}] for ${batch} samples (expected [${batch}, 1])`,
+      `${who}: labels of shape [${ys.shape}] for ${batch} samples (expected [${batch}, 1])`,
     );
   }
-  const { embedding, rnn, dense } = plan;
+  const { embedding, rnn } = plan;
   let x: ArrayLike<number>;
   let steps: number;
   let inputDim: number;
   if (embedding !== null) {
     if (xs.rank !== 2) {
-      throw new Error(`trainOnBatchFast: word ids must be [batch, steps], got [${xs.shape}]`);
+      throw new Error(`${who}: word ids must be [batch, steps], got [${xs.shape}]`);
     }
     steps = xs.shape[1]!;
     inputDim = embedding.outputDim;
     x = gatherRows(xs.dataSync(), values(embedding.table), embedding.inputDim, inputDim);
   } else {
     if (xs.rank !== 3) {
-      throw new Error(
-        `trainOnBatchFast: input must be [batch, steps, features], got [${xs.shape}]`,
-      );
+      throw new Error(`${who}: input must be [batch, steps, features], got [${xs.shape}]`);
     }
     steps = xs.shape[1]!;
     inputDim = xs.shape[2]!;
@@ -412,27 +453,29 @@ function trainPlanned(
   const expectedKernel = rnn.kernel.shape;
   if (expectedKernel[0] !== inputDim) {
     throw new Error(
-      `trainOnBatchFast: input width ${inputDim} does not match the recurrent kernel [${expectedKernel}]`,
+      `${who}: input width ${inputDim} does not match the recurrent kernel [${expectedKernel}]`,
     );
   }
-  const { units } = rnn;
-  const args: RnnForwardArgs = {
-    batch,
-    steps,
-    inputDim,
-    units,
-    x,
-    kernel: values(rnn.kernel),
-    recurrentKernel: values(rnn.recurrentKernel),
-    bias: rnn.bias === null ? null : values(rnn.bias),
+  return {
+    args: {
+      batch,
+      steps,
+      inputDim,
+      units: rnn.units,
+      x,
+      kernel: values(rnn.kernel),
+      recurrentKernel: values(rnn.recurrentKernel),
+      bias: rnn.bias === null ? null : values(rnn.bias),
+    },
+    labels: ys.dataSync(),
   };
+}
 
-  // forward: recurrent layer (every step's state is cached), then dense(1) on the last step
-  const lstmCache = rnn.lstm ? lstmForward(args, rnn.activation, rnn.recurrentActivation) : null;
-  const simpleCache = rnn.lstm ? null : simpleRnnForward(args, rnn.activation);
-  const h = (lstmCache ?? simpleCache)!.h; // [batch, steps, units]
-  const w = values(dense.kernel); // [units, 1]
-  const b0 = dense.bias === null ? 0 : values(dense.bias)[0];
+/** dense(1) on the last step of every sequence: logits [batch]. */
+function denseLogits(plan: FastPlan, h: Float32Array, args: RnnForwardArgs): Float64Array {
+  const { batch, steps, units } = args;
+  const w = values(plan.dense.kernel); // [units, 1]
+  const b0 = plan.dense.bias === null ? 0 : values(plan.dense.bias)[0];
   const logits = new Float64Array(batch);
   for (let b = 0; b < batch; b++) {
     const last = ((b + 1) * steps - 1) * units;
@@ -440,7 +483,54 @@ function trainPlanned(
     for (let u = 0; u < units; u++) z += h[last + u] * w[u];
     logits[b] = z;
   }
-  const { loss, accuracy, dLogits } = sigmoidBce(logits, ys.dataSync());
+  return logits;
+}
+
+/**
+ * Loss and accuracy of a batch without training: the forward half of {@link trainStep}, what
+ * `model.evaluate` and `fit`'s validation compute per batch.
+ *
+ * @param xs float32 [batch, steps, features] or word ids [batch, steps]
+ * @param ys [batch, 1] labels 0 / 1
+ */
+export function testStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
+  const { args, labels } = batchInput(plan, xs, ys, "evaluate");
+  const { rnn } = plan;
+  let logits: Float64Array;
+  if (rnn.lstm) {
+    const cache = lstmForward(args, rnn.activation, rnn.recurrentActivation);
+    logits = denseLogits(plan, cache.h, args);
+    releaseScratch(cache.gates, cache.c, cache.actC, cache.h);
+  } else {
+    const cache = simpleRnnForward(args, rnn.activation);
+    logits = denseLogits(plan, cache.h, args);
+    releaseScratch(cache.h);
+  }
+  const { loss, accuracy } = sigmoidBce(logits, labels);
+  return { loss: f32(loss), accuracy: f32(accuracy) };
+}
+
+/**
+ * One training step of a planned model on a batch: what `model.trainOnBatch(xs, ys)` computes,
+ * in typed arrays. Updates the weights (and the optimizer's state) and returns the batch's loss
+ * and accuracy measured BEFORE the update, rounded to float32 as tfjs's scalars are.
+ *
+ * @param xs float32 [batch, steps, features] (one-hot) or int32/float32 word ids [batch, steps]
+ * @param ys float32 [batch, 1] (or [batch]) labels 0 / 1
+ * @throws Error when the batch sizes differ or a word id is outside the embedding
+ */
+export function trainStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
+  const { args, labels } = batchInput(plan, xs, ys, "trainStep");
+  const { embedding, rnn, dense } = plan;
+  const { batch, steps, units, inputDim } = args;
+
+  // forward: recurrent layer (every step's state is cached), then dense(1) on the last step
+  const lstmCache = rnn.lstm ? lstmForward(args, rnn.activation, rnn.recurrentActivation) : null;
+  const simpleCache = rnn.lstm ? null : simpleRnnForward(args, rnn.activation);
+  const h = (lstmCache ?? simpleCache)!.h; // [batch, steps, units]
+  const w = values(dense.kernel); // [units, 1]
+  const logits = denseLogits(plan, h, args);
+  const { loss, accuracy, dLogits } = sigmoidBce(logits, labels);
 
   // backward: dense, then the recurrent layer from d loss / d h_last
   const dW = new Float64Array(units);
@@ -480,7 +570,7 @@ function trainPlanned(
 
   // the gradients' order -> the optimizer's (trainableWeights) order
   const ordered = plan.variables.map((v) => gradients[plan.gradientOrder.indexOf(v)]);
-  applyGradients(model.optimizer, plan.variables, ordered);
+  applyGradients(plan.optimizer, plan.variables, ordered);
   // float32, as trainOnBatch reads them from tensors (an accuracy of 1/3 is 0.3333333432674408)
-  return [f32(loss), f32(accuracy)];
+  return { loss: f32(loss), accuracy: f32(accuracy) };
 }
