@@ -12,6 +12,8 @@
  * @module
  */
 export { tf } from "./tf.ts";
+/** tfjs's tensor types, for annotations (`tf` is a value: `model.evaluate(x, y) as Scalar[]`). */
+export type { Scalar, Tensor } from "@tensorflow/tfjs";
 export {
   type BidirectionalConfig,
   type DenseConfig,
