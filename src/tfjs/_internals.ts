@@ -395,6 +395,26 @@ interface TrainingMethods {
 }
 
 let installedHooks: TrainingHooks | undefined;
+/** While above 0, the hooks stand aside ({@link withTfjsOwnTraining}). */
+let hooksOff = 0;
+
+/** The installed hooks, unless {@link withTfjsOwnTraining} is running. */
+function activeHooks(): TrainingHooks | undefined {
+  return hooksOff > 0 ? undefined : installedHooks;
+}
+
+/**
+ * Runs `run` with tfjs's own `fit`, `evaluate`, `trainOnBatch` (no hooks, no checks): what the
+ * tests compare the fast road against.
+ */
+export async function withTfjsOwnTraining<T>(run: () => Promise<T> | T): Promise<T> {
+  hooksOff++;
+  try {
+    return await run();
+  } finally {
+    hooksOff--;
+  }
+}
 
 /**
  * Installs `hooks` on `LayersModel.prototype` (once; a second call replaces the hooks, not the
@@ -416,23 +436,23 @@ export function installTrainingHooks(hooks: TrainingHooks): void {
   const asModel = (self: TrainingMethods) => self as unknown as LayersModel;
   proto.makeTrainFunction = function (this: TrainingMethods) {
     const tfjsOwn = () => stock.makeTrainFunction.call(this);
-    return installedHooks!.trainFunction(asModel(this), tfjsOwn) ?? tfjsOwn();
+    return activeHooks()?.trainFunction(asModel(this), tfjsOwn) ?? tfjsOwn();
   };
   proto.makeTestFunction = function (this: TrainingMethods) {
-    const fast = installedHooks!.testFunction(asModel(this));
+    const fast = activeHooks()?.testFunction(asModel(this));
     if (fast === undefined) stock.makeTestFunction.call(this);
     else this.testFunction = fast;
   };
   proto.fit = function (this: TrainingMethods, x, y, args = {}) {
     try {
-      installedHooks!.beforeFit(asModel(this), x, y, args);
+      activeHooks()?.beforeFit(asModel(this), x, y, args);
     } catch (error) {
       return Promise.reject(error);
     }
     return stock.fit.call(this, x, y, args);
   };
   proto.evaluate = function (this: TrainingMethods, x, y, args = {}) {
-    installedHooks!.beforeEvaluate(asModel(this), x, y, args);
+    activeHooks()?.beforeEvaluate(asModel(this), x, y, args);
     return stock.evaluate.call(this, x, y, args);
   };
 }

@@ -29,6 +29,7 @@
  * import { tf } from "./tf.ts";
  * import { buildModel } from "./models.ts";
  * import { trainOnBatchFast } from "./_train_step.ts";
+ * import { withTfjsOwnTraining } from "./_internals.ts";
  *
  * // Two copies of the 9-4 model, one batch of 4 reviews of 6 word ids
  * const fast = buildModel("embedding_lstm", { seed: 42 });
@@ -37,7 +38,9 @@
  *   [0, 0, 0, 0, 99, 3]], [4, 6], "int32");
  * const ys = tf.tensor2d([[1], [0], [1], [0]]);
  * const [loss, acc] = await trainOnBatchFast(fast, xs, ys);
- * const [stockLoss, stockAcc] = await stock.trainOnBatch(xs, ys) as number[];
+ * // tfjs's own trainOnBatch (model.trainOnBatch itself runs this step: fast_road.ts)
+ * const stockStep = withTfjsOwnTraining(() => stock.trainOnBatch(xs, ys));
+ * const [stockLoss, stockAcc] = await stockStep as number[];
  * assert.ok(Math.abs(loss - stockLoss) < 1e-6);
  * assert.equal(acc, stockAcc);
  * // ...and the weights after the step agree to float32 rounding

@@ -100,11 +100,11 @@ export function slowRoadReason(model: LayersModel, planReason: string): string |
     const why = stepwiseReason(layer);
     if (why !== undefined) {
       return `layer ${describe(layer)} runs one time step at a time in stock TensorFlow.js ops ` +
-        `(${why}): ~10-50x slower per batch than the fused road`;
+        `(${why}), and the whole step as tfjs's small ops`;
     }
   }
-  return `the training step runs as tfjs's small ops (the fused recurrent layers still run as ` +
-    `one op each, ~3-5x slower per batch than the fast step): ${planReason}`;
+  return `the training step runs as tfjs's small ops, not the fast typed-array step (the fused ` +
+    `recurrent layers still run as one op each): ${planReason}`;
 }
 
 const announced = new WeakSet<object>();
