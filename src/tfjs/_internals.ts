@@ -17,9 +17,10 @@
  *   SGD's protected `learningRate` and `incrementIterations()`): `fused_adam.ts`,
  *   `_train_step.ts`;
  * - the training road (tfjs-layers `engine/training.ts`): `LayersModel.prototype.fit`,
- *   `makeTrainFunction` and `makeTestFunction`, which `fit`, `evaluate` and `trainOnBatch` call
- *   (a `Sequential` delegates to the `LayersModel` in its `model` field): `fast_road.ts` installs
- *   its typed-array step there ({@link installTrainingHooks});
+ *   `fitLoop` (its positional arguments), `makeTrainFunction` and `makeTestFunction`, which
+ *   `fit`, `evaluate` and `trainOnBatch` call (a `Sequential` delegates to the `LayersModel` in
+ *   its `model` field), and the model's `history` field `fit` sets: `fast_road.ts` installs its
+ *   typed-array step and loop there ({@link installTrainingHooks});
  * - `util.shuffle` (tfjs-core `util_base.ts`), which `fit` calls at run time to shuffle its
  *   sample order every epoch with `Math.random`: `random_seed.ts` seeds it
  *   ({@link replaceShuffle});
@@ -379,14 +380,44 @@ export interface TrainingHooks {
   trainFunction(model: LayersModel, stock: () => BatchFunction): BatchFunction | undefined;
   /** Called by `LayersModel.makeTestFunction` (`evaluate`, `fit`'s validation): the same. */
   testFunction(model: LayersModel): BatchFunction | undefined;
+  /**
+   * Called by `fit` in place of `LayersModel.fitLoop` (the epochs and batches, once `fit` has
+   * checked and prepared the data and made the train function): a promise of the `History`,
+   * or undefined for tfjs's own loop.
+   */
+  fitLoop(model: LayersModel, args: FitLoopArgs): Promise<unknown> | undefined;
   /** Called first by `LayersModel.fit(x, y, args)`, with its arguments: may throw. */
   beforeFit(model: LayersModel, x: unknown, y: unknown, args: Record<string, unknown>): void;
   /** Called first by `LayersModel.evaluate(x, y, args)`, with its arguments: may throw. */
   beforeEvaluate(model: LayersModel, x: unknown, y: unknown, args: Record<string, unknown>): void;
 }
 
+/**
+ * The arguments of `LayersModel.fitLoop` (tfjs-layers `engine/training.ts`), by name: the
+ * train function `f` from `makeTrainFunction`, `ins` = [inputs..., targets..., sample weights
+ * (null without class weights)], the callbacks already standardised (`CustomCallback`s carrying
+ * `yieldEvery`), the validation function and data, the labels tfjs's callbacks know.
+ */
+export interface FitLoopArgs {
+  f: BatchFunction;
+  ins: Array<Tensor | null>;
+  outLabels: string[];
+  batchSize?: number;
+  epochs?: number;
+  verbose?: number;
+  callbacks?: unknown[];
+  valF?: BatchFunction | null;
+  valIns?: Tensor[] | null;
+  shuffle?: boolean | string;
+  callbackMetrics: string[];
+  initialEpoch?: number;
+  stepsPerEpoch?: number | null;
+  validationSteps?: number | null;
+}
+
 /** The prototype methods the hooks wrap (tfjs-layers `engine/training.ts`). */
 interface TrainingMethods {
+  fitLoop(...args: unknown[]): Promise<unknown>;
   makeTrainFunction(): BatchFunction;
   makeTestFunction(): void;
   testFunction: BatchFunction;
@@ -428,12 +459,34 @@ export function installTrainingHooks(hooks: TrainingHooks): void {
   if (!first) return;
   const proto = LayersModel.prototype as unknown as TrainingMethods;
   const stock = {
+    fitLoop: proto.fitLoop,
     makeTrainFunction: proto.makeTrainFunction,
     makeTestFunction: proto.makeTestFunction,
     fit: proto.fit,
     evaluate: proto.evaluate,
   };
   const asModel = (self: TrainingMethods) => self as unknown as LayersModel;
+  proto.fitLoop = function (this: TrainingMethods, ...args: unknown[]) {
+    const names = [
+      "f",
+      "ins",
+      "outLabels",
+      "batchSize",
+      "epochs",
+      "verbose",
+      "callbacks",
+      "valF",
+      "valIns",
+      "shuffle",
+      "callbackMetrics",
+      "initialEpoch",
+      "stepsPerEpoch",
+      "validationSteps",
+    ];
+    const named = Object.fromEntries(names.map((name, i) => [name, args[i]]));
+    const own = activeHooks()?.fitLoop(asModel(this), named as unknown as FitLoopArgs);
+    return own ?? stock.fitLoop.apply(this, args);
+  };
   proto.makeTrainFunction = function (this: TrainingMethods) {
     const tfjsOwn = () => stock.makeTrainFunction.call(this);
     return activeHooks()?.trainFunction(asModel(this), tfjsOwn) ?? tfjsOwn();
@@ -502,4 +555,9 @@ export interface CellInitializers {
 /** The initialisers of `layer`'s cell (a SimpleRNN, LSTM or GRU), writable until it is built. */
 export function cellInitializersOf(layer: RNN): CellInitializers {
   return (layer as unknown as { cell: CellInitializers }).cell;
+}
+
+/** Sets `model.history` as tfjs's `fitLoop` does (the `History` of the latest `fit`). */
+export function setModelHistory(model: LayersModel, history: unknown): void {
+  (model as unknown as { history: unknown }).history = history;
 }

@@ -416,6 +416,91 @@ export async function trainOnBatchFast(
   return [loss, accuracy];
 }
 
+/**
+ * One batch as the step reads it: the model's input rows, contiguous, and their labels.
+ * `x` is word ids [size, steps] (a model with an embedding; int32, or float32 ids that tfjs
+ * truncates) or features [size, steps, features] float32 (one-hot).
+ */
+export interface Batch {
+  size: number;
+  /** [size, steps] ids or [size, steps, features] values, row-major */
+  x: Float32Array | Int32Array | Uint8Array;
+  /** [size, steps] or [size, steps, features] */
+  shape: readonly number[];
+  /** [size] labels 0 / 1 */
+  labels: ArrayLike<number>;
+}
+
+/** A batch of tensors as the step reads it (their own arrays, not copies). */
+export function tensorBatch(xs: Tensor, ys: Tensor, who: string): Batch {
+  const size = xs.shape[0];
+  if (ys.size !== size || (ys.rank === 2 && ys.shape[1] !== 1) || ys.rank > 2) {
+    throw new Error(
+      `${who}: labels of shape [${ys.shape}] for ${size} samples (expected [${size}, 1])`,
+    );
+  }
+  return { size, x: xs.dataSync() as Batch["x"], shape: xs.shape, labels: ys.dataSync() };
+}
+
+/**
+ * Batches of rows of whole data sets, cut into buffers reused from one batch to the next (the
+ * training loop's shuffled batches) or taken as views (consecutive rows): `fit` on the fast
+ * road reads its batches here instead of gathering tensors.
+ */
+export class RowBatches {
+  readonly n: number;
+  readonly #x: Batch["x"];
+  readonly #labels: ArrayLike<number>;
+  readonly #rowShape: readonly number[];
+  readonly #rowSize: number;
+  #xBuffer: Batch["x"] | undefined;
+  #labelBuffer = new Float32Array(0);
+
+  /**
+   * @param xs [n, steps] ids or [n, steps, features] (its data is read, never written)
+   * @param ys [n] or [n, 1] labels
+   */
+  constructor(xs: Tensor, ys: Tensor) {
+    const whole = tensorBatch(xs, ys, "fit");
+    this.n = whole.size;
+    this.#x = whole.x;
+    this.#labels = whole.labels;
+    this.#rowShape = xs.shape.slice(1);
+    this.#rowSize = xs.size / Math.max(1, this.n);
+  }
+
+  /** Rows `order[start..end)` copied into the reused buffers. */
+  gather(order: ArrayLike<number>, start: number, end: number): Batch {
+    const size = end - start;
+    const rowSize = this.#rowSize;
+    const length = size * rowSize;
+    if (this.#xBuffer === undefined || this.#xBuffer.length < length) {
+      this.#xBuffer = new (this.#x.constructor as new (n: number) => Batch["x"])(length);
+      this.#labelBuffer = new Float32Array(size);
+    }
+    const x = this.#xBuffer.subarray(0, length);
+    const labels = this.#labelBuffer.subarray(0, size);
+    for (let i = 0; i < size; i++) {
+      const row = order[start + i];
+      x.set(this.#x.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+      labels[i] = this.#labels[row];
+    }
+    return { size, x, shape: [size, ...this.#rowShape], labels };
+  }
+
+  /** Rows `start..end` as views of the data (no copy). */
+  slice(start: number, end: number): Batch {
+    const size = end - start;
+    const rowSize = this.#rowSize;
+    return {
+      size,
+      x: this.#x.subarray(start * rowSize, end * rowSize),
+      shape: [size, ...this.#rowShape],
+      labels: (this.#labels as Float32Array).subarray(start, end),
+    };
+  }
+}
+
 /** The recurrent layer's input of a batch, checked against the plan. */
 interface BatchInput {
   args: RnnForwardArgs;
@@ -424,34 +509,29 @@ interface BatchInput {
 }
 
 /** Reads a batch: the embedding lookup or the one-hot rows, the labels, the checks. */
-function batchInput(plan: FastPlan, xs: Tensor, ys: Tensor, who: string): BatchInput {
-  const batch = xs.shape[0];
-  if (ys.size !== batch || (ys.rank === 2 && ys.shape[1] !== 1) || ys.rank > 2) {
-    throw new Error(
-      `${who}: labels of shape [${ys.shape}] for ${batch} samples (expected [${batch}, 1])`,
-    );
-  }
+function batchInput(plan: FastPlan, data: Batch, who: string): BatchInput {
   const { embedding, rnn } = plan;
+  const batch = data.size;
+  const rank = data.shape.length;
   let x: ArrayLike<number>;
   let steps: number;
   let inputDim: number;
   if (embedding !== null) {
-    if (xs.rank !== 2) {
-      throw new Error(`${who}: word ids must be [batch, steps], got [${xs.shape}]`);
+    if (rank !== 2) {
+      throw new Error(`${who}: word ids must be [batch, steps], got [${data.shape}]`);
     }
-    steps = xs.shape[1]!;
+    steps = data.shape[1];
     inputDim = embedding.outputDim;
-    x = gatherRows(xs.dataSync(), values(embedding.table), embedding.inputDim, inputDim);
+    x = gatherRows(data.x, values(embedding.table), embedding.inputDim, inputDim);
   } else {
-    if (xs.rank !== 3) {
-      throw new Error(`${who}: input must be [batch, steps, features], got [${xs.shape}]`);
+    if (rank !== 3) {
+      throw new Error(`${who}: input must be [batch, steps, features], got [${data.shape}]`);
     }
-    steps = xs.shape[1]!;
-    inputDim = xs.shape[2]!;
+    steps = data.shape[1];
+    inputDim = data.shape[2];
     // float32 tensors may hold an Int32Array (tfjs's cast of int32 one-hot data shares it): the
     // kernels' loops stay fast when they only ever see Float32Array
-    const data = xs.dataSync();
-    x = data instanceof Float32Array ? data : Float32Array.from(data);
+    x = data.x instanceof Float32Array ? data.x : Float32Array.from(data.x);
   }
   const expectedKernel = rnn.kernel.shape;
   if (expectedKernel[0] !== inputDim) {
@@ -470,7 +550,7 @@ function batchInput(plan: FastPlan, xs: Tensor, ys: Tensor, who: string): BatchI
       recurrentKernel: values(rnn.recurrentKernel),
       bias: rnn.bias === null ? null : values(rnn.bias),
     },
-    labels: ys.dataSync(),
+    labels: data.labels,
   };
 }
 
@@ -497,7 +577,12 @@ function denseLogits(plan: FastPlan, h: Float32Array, args: RnnForwardArgs): Flo
  * @param ys [batch, 1] labels 0 / 1
  */
 export function testStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
-  const { args, labels } = batchInput(plan, xs, ys, "evaluate");
+  return testBatch(plan, tensorBatch(xs, ys, "evaluate"));
+}
+
+/** {@link testStep} on a {@link Batch}. */
+export function testBatch(plan: FastPlan, batch: Batch): StepResult {
+  const { args, labels } = batchInput(plan, batch, "evaluate");
   const { rnn } = plan;
   let logits: Float64Array;
   if (rnn.lstm) {
@@ -523,7 +608,12 @@ export function testStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
  * @throws Error when the batch sizes differ or a word id is outside the embedding
  */
 export function trainStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
-  const { args, labels } = batchInput(plan, xs, ys, "trainStep");
+  return trainBatch(plan, tensorBatch(xs, ys, "trainStep"));
+}
+
+/** {@link trainStep} on a {@link Batch} (its arrays are read, not kept). */
+export function trainBatch(plan: FastPlan, data: Batch): StepResult {
+  const { args, labels } = batchInput(plan, data, "trainStep");
   const { embedding, rnn, dense } = plan;
   const { batch, steps, units, inputDim } = args;
 
@@ -562,7 +652,7 @@ export function trainStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
     // d loss / d table: scatter-add of dx [rows, width] by id (ids checked by gatherRows;
     // Int32Array truncates float ids as tfjs's cast does)
     const dx = inputGrad(grads, args);
-    const ids = Int32Array.from(xs.dataSync());
+    const ids = data.x instanceof Int32Array ? data.x : Int32Array.from(data.x);
     gradients.push(Float32Array.from(scatterAdd(dx, ids, embedding.inputDim, inputDim)));
   }
   releaseScratch(grads.dZ);

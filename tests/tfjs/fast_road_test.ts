@@ -152,6 +152,58 @@ Deno.test("model.fit on the fast road", async (t) => {
     setRandomSeed(undefined);
   });
 
+  await t.step(
+    "tfjs's loop: the same callback logs, stopTraining, initialEpoch, history",
+    async () => {
+      const { x, y } = data("embedding_lstm", 40, 9);
+      const run = async (model: LayersModel) => {
+        const seen: string[] = [];
+        setRandomSeed(2);
+        const history = await model.fit(x, y, {
+          epochs: 4,
+          initialEpoch: 1,
+          batchSize: 16,
+          validationSplit: 0.25,
+          verbose: 0,
+          callbacks: {
+            onTrainBegin: () => void seen.push("train"),
+            onEpochBegin: (epoch) => void seen.push(`epoch ${epoch}`),
+            onBatchEnd: (batch, logs) =>
+              void seen.push(`batch ${batch} ${Object.keys(logs!).sort().join(",")} ${logs!.size}`),
+            onEpochEnd: (epoch, logs) => {
+              seen.push(`end ${epoch} ${Object.keys(logs!).sort().join(",")}`);
+              if (epoch === 2) model.stopTraining = true;
+            },
+          },
+        });
+        // tfjs keeps it on the LayersModel inside the Sequential
+        assert.equal((model as unknown as { model: { history: unknown } }).model.history, history);
+        return { seen, history: history.history as Record<string, number[]> };
+      };
+      setRandomSeed(6);
+      const fused = build("embedding_lstm", true);
+      setRandomSeed(6);
+      const stock = build("embedding_lstm", false);
+      stock.setWeights(fused.getWeights());
+      const a = await run(fused);
+      let b = a;
+      await warnings(async () => b = await run(stock));
+      assert.deepEqual(a.seen, b.seen); // the same calls with the same log keys, tfjs's
+      assert.deepEqual(a.seen.slice(0, 4), [
+        "train",
+        "epoch 1",
+        "batch 0 acc,batch,loss,size 16",
+        "batch 1 acc,batch,loss,size 14", // 30 training samples after the split
+      ]);
+      assert.equal(a.history.loss.length, 2); // epochs 1 and 2, then stopTraining
+      for (const key of Object.keys(b.history)) {
+        assert.ok(maxAbsDiff(a.history[key], b.history[key]) < 1e-5, key);
+      }
+      tf.dispose([x, y]);
+      setRandomSeed(undefined);
+    },
+  );
+
   await t.step("compiled without an accuracy metric: [loss] only, still fast", async () => {
     const model = build("embedding_simple_rnn", true);
     model.compile({ optimizer: "adam", loss: "binaryCrossentropy" });
