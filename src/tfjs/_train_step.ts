@@ -303,6 +303,12 @@ export function sigmoidBce(logits: ArrayLike<number>, labels: ArrayLike<number>)
   return { loss: loss / n, accuracy: binaryAccuracy(probabilities, labels), dLogits };
 }
 
+/**
+ * Reusable buffer for d loss / d embedding table [inputDim, width] (overwritten every step; the
+ * optimizer's update reads it, a tensor never wraps it).
+ */
+let tableGradient = new Float32Array(0);
+
 /** Reusable buffer for the gathered embeddings [batch, steps, width] (overwritten every call). */
 let gatherBuffer = new Float32Array(0);
 
@@ -355,7 +361,8 @@ function applyGradients(optimizer: Optimizer, variables: Variable[], grads: Floa
   }
   tf.tidy(() => {
     const named: NamedTensorMap = {};
-    variables.forEach((v, i) => named[v.name] = tf.tensor(grads[i], v.shape));
+    // copies: a gradient array may be a buffer the next step reuses
+    variables.forEach((v, i) => named[v.name] = tf.tensor(grads[i].slice(), v.shape));
     optimizer.applyGradients(named);
   });
 }
@@ -653,7 +660,10 @@ export function trainBatch(plan: FastPlan, data: Batch): StepResult {
     // Int32Array truncates float ids as tfjs's cast does)
     const dx = inputGrad(grads, args);
     const ids = data.x instanceof Int32Array ? data.x : Int32Array.from(data.x);
-    gradients.push(Float32Array.from(scatterAdd(dx, ids, embedding.inputDim, inputDim)));
+    const sums = scatterAdd(dx, ids, embedding.inputDim, inputDim); // float64 sums
+    if (tableGradient.length !== sums.length) tableGradient = new Float32Array(sums.length);
+    tableGradient.set(sums); // rounded to float32, into the array reused from batch to batch
+    gradients.push(tableGradient);
   }
   releaseScratch(grads.dZ);
   gradients.push(grads.dKernel, grads.dRecurrentKernel);

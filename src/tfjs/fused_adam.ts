@@ -149,6 +149,7 @@ export function adamUpdate(
     oneMinusAccBeta1: f32(1 - accBeta1),
     oneMinusAccBeta2: f32(1 - accBeta2),
   };
+  const updated: Array<[Variable, Float32Array]> = [];
   variables.forEach((value, i) => {
     const name = value.name;
     if (state.accumulatedFirstMoment[i] == null) {
@@ -174,9 +175,10 @@ export function adamUpdate(
       hyper,
       { value: new Float32Array(value.size), m, v },
     );
-    tf.tidy(() => value.assign(tf.tensor(next.value, value.shape)));
+    updated.push([value, next.value]);
   });
   tf.tidy(() => {
+    for (const [value, next] of updated) value.assign(tf.tensor(next, value.shape));
     state.accBeta1.assign(tf.scalar(f32(accBeta1 * f32(fields.beta1))));
     state.accBeta2.assign(tf.scalar(f32(accBeta2 * f32(fields.beta2))));
   });
