@@ -70,12 +70,12 @@ async function run(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-async function which(cmd: string): Promise<boolean> {
+export async function which(cmd: string): Promise<boolean> {
   return (await run("sh", ["-c", `command -v ${cmd}`])).code === 0;
 }
 
 /** Installs Deno's kernel spec unless a kernel named `deno` is already registered. */
-async function ensureDenoKernel(): Promise<void> {
+export async function ensureDenoKernel(): Promise<void> {
   const list = await run("jupyter", ["kernelspec", "list", "--json"]);
   if (list.code !== 0) throw new Error(`jupyter kernelspec list failed:\n${list.stderr}`);
   const specs = (JSON.parse(list.stdout) as { kernelspecs: Record<string, unknown> }).kernelspecs;

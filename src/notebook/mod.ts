@@ -25,6 +25,7 @@ export {
   TrainingProgress,
   type TrainingProgressOptions,
 } from "./progress.ts";
+export { NotebookStopped, stopOnError } from "./stop.ts";
 export { assertBetween, assertClose, assertEqual, assertShape, numpyStr } from "./assertions.ts";
 export {
   loadModelResults,
