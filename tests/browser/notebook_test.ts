@@ -173,6 +173,41 @@ const FIGURES = `[...document.querySelectorAll(".ch9-figure")].map((root) => ({
   pictureWidth: root.querySelector("img.ch9-figure-static")?.naturalWidth ?? 0,
 }))`;
 
+/** Records, at every change of the page's outputs, how many progress displays there are and
+ * the value of the last one's bar (in `window.__ch9Progress`). */
+const WATCH_PROGRESS = `(() => {
+  window.__ch9Progress = [];
+  new MutationObserver(() => {
+    const all = document.querySelectorAll(".ch9-progress");
+    const bar = all.length > 0 ? all[all.length - 1].querySelector("progress") : null;
+    window.__ch9Progress.push({ n: all.length, value: bar ? Number(bar.value) : -1 });
+  }).observe(document.getElementById("notebook-container"), { childList: true, subtree: true });
+})()`;
+
+/** The training cell's outputs, the width of its progress display, and on how many lines each
+ * of its items is laid out (a wrap inside an item would make it two). */
+const PROGRESS_LAYOUT = `(() => {
+  const box = document.querySelector(".ch9-progress");
+  const area = box.closest(".output");
+  const lineHeight = parseFloat(getComputedStyle(box).lineHeight);
+  return {
+    outputs: area.querySelectorAll(".output_area").length,
+    width: area.clientWidth,
+    scrollWidth: area.scrollWidth,
+    items: [...box.querySelectorAll(".ch9-progress-item")].map((el) => ({
+      text: el.textContent,
+      lines: Math.round(el.getBoundingClientRect().height / lineHeight),
+    })),
+  };
+})()`;
+
+/** For each column of each table output: the header's and the first cell's alignment. */
+const TABLE_ALIGNMENT = `[...document.querySelectorAll("table.ch9-table")].flatMap((table) => {
+  const ths = [...table.querySelectorAll("thead th")];
+  const tds = [...(table.querySelector("tbody tr")?.children ?? [])];
+  return ths.map((th, j) => [getComputedStyle(th).textAlign, tds[j] ? getComputedStyle(tds[j]).textAlign : getComputedStyle(th).textAlign]);
+})`;
+
 async function figures(page: Page): Promise<FigureState[]> {
   return await page.evaluate(FIGURES) as FigureState[];
 }
@@ -203,10 +238,11 @@ Deno.test({
       prefix: "_tmp_browser_",
     });
     const dir = work;
-    await Deno.copyFile(new URL(`notebooks/${NOTEBOOK}`, ROOT), `${dir}/${NOTEBOOK}`);
-    const server = await startNotebookServer(dir);
+    let server: Awaited<ReturnType<typeof startNotebookServer>> | undefined;
     let browser: Browser | undefined;
     try {
+      await Deno.copyFile(new URL(`notebooks/${NOTEBOOK}`, ROOT), `${dir}/${NOTEBOOK}`);
+      server = await startNotebookServer(dir);
       browser = await chromium.launch({
         executablePath: chromiumPath,
         args: [
@@ -225,11 +261,13 @@ Deno.test({
         // The first request of each fetch (classic Notebook redirects it to /files/...).
         if (r.url().includes("_plotly/") && r.redirectedFrom() === null) fetched.push(r.url());
       });
-      const url = (name: string) => `${server.base}/notebooks/${name}?token=${server.token}`;
+      const { base, token } = server;
+      const url = (name: string) => `${base}/notebooks/${name}?token=${token}`;
       let saved = "";
 
       await t.step("Run All in quick mode: every figure drawn, no error", async () => {
         await openNotebook(page, url(NOTEBOOK));
+        await page.evaluate(WATCH_PROGRESS);
         await page.evaluate("Jupyter.notebook.execute_all_cells()");
         await waitIdle(page);
         const errors = await page.evaluate(
@@ -247,6 +285,32 @@ Deno.test({
         assert.equal(fetched.length, 1, `plotly.js fetched once: ${fetched.join(", ")}`);
         await shot(page, ".ch9-figure", "figure");
         assert.match(fetched[0], /\/notebooks\/_plotly\/plotly-3\.7\.0\.js\.gz$/);
+      });
+
+      await t.step("the progress display: one output updated in place, fits 800 px", async () => {
+        const seen = await page.evaluate("window.__ch9Progress") as { n: number; value: number }[];
+        assert.equal(Math.max(...seen.map((s) => s.n)), 1, "one progress output at any time");
+        const values = [...new Set(seen.filter((s) => s.n === 1).map((s) => s.value))];
+        assert.ok(values.length >= 3, `updated in place: ${values.join(", ")}`);
+        assert.deepEqual(values, [...values].sort((a, b) => a - b), "the bar only moves forward");
+        assert.equal(values.at(-1), 1);
+        const layout = await page.evaluate(PROGRESS_LAYOUT) as {
+          outputs: number;
+          width: number;
+          scrollWidth: number;
+          items: { text: string; lines: number }[];
+        };
+        assert.equal(layout.outputs, 1, "the training cell has one output");
+        assert.ok(layout.scrollWidth <= layout.width, `${layout.scrollWidth} > ${layout.width} px`);
+        assert.ok(layout.items.length >= 8, JSON.stringify(layout.items));
+        for (const item of layout.items) assert.equal(item.lines, 1, `"${item.text}" wraps`);
+        await shot(page, ".ch9-progress", "progress");
+      });
+
+      await t.step("tables: each header aligned as its column", async () => {
+        const columns = await page.evaluate(TABLE_ALIGNMENT) as string[][];
+        assert.ok(columns.length >= 2, "9-4's tables");
+        for (const [th, td] of columns) assert.equal(th, td);
       });
 
       await t.step("saved, it holds no copy of plotly.js", async () => {
@@ -317,7 +381,7 @@ Deno.test({
       });
     } finally {
       await browser?.close();
-      await server.stop();
+      await server?.stop();
       await Deno.remove(work, { recursive: true });
       console.log(`browser test: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
