@@ -26,6 +26,7 @@ export {
   type TrainingProgressOptions,
 } from "./progress.ts";
 export { NotebookStopped, stopOnError } from "./stop.ts";
+export { besideBook, type RunModeOptions, showRunMode } from "./run_mode.ts";
 export { assertBetween, assertClose, assertEqual, assertShape, numpyStr } from "./assertions.ts";
 export {
   loadModelResults,

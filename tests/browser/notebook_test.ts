@@ -3,7 +3,8 @@
  * here, and headless Chromium driven by playwright-core, at 800 px wide. It
  *
  * 1. opens 9-4 (a copy, beside the repository's `src/`) and runs all its cells in quick mode
- *    (`CH9_QUICK=1`), then checks every figure drew, the progress display and the table;
+ *    (`CH9_QUICK=1`), then checks every figure drew, the progress display (at 800 px, updated in
+ *    place), the tables, and the notes saying the numbers come from a small subset;
  * 2. saves it (the saved notebook must not carry plotly.js), clears all outputs, saves, reloads
  *    the page while the kernel runs on, runs ONE figure cell, and checks that figure draws;
  * 3. opens a copy that Jupyter does not trust, and checks that each figure shows its static
@@ -305,6 +306,20 @@ Deno.test({
         assert.ok(layout.items.length >= 8, JSON.stringify(layout.items));
         for (const item of layout.items) assert.equal(item.lines, 1, `"${item.text}" wraps`);
         await shot(page, ".ch9-progress", "progress");
+      });
+
+      await t.step("quick mode says so at the top and beside the book's value", async () => {
+        const first = await page.evaluate(
+          `document.querySelector(".output_area").textContent.trim()`,
+        ) as string;
+        assert.match(first, /^Quick run \(CH9_QUICK=1\): the LSTM trains on the first 2,000 of /);
+        const text = await page.evaluate(
+          `document.getElementById("notebook").textContent`,
+        ) as string;
+        assert.match(
+          text,
+          /validation accuracy 0\.\d{4} \(quick run on a small subset: not comparable with the book's 0\.8274\)/,
+        );
       });
 
       await t.step("tables: each header aligned as its column", async () => {
