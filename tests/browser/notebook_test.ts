@@ -5,8 +5,9 @@
  * 1. opens 9-4 (a copy, beside the repository's `src/`) and runs all its cells in quick mode
  *    (`CH9_QUICK=1`), then checks every figure drew, the progress display (at 800 px, updated in
  *    place), the tables, and the notes saying the numbers come from a small subset;
- * 2. saves it (the saved notebook must not carry plotly.js), clears all outputs, saves, reloads
- *    the page while the kernel runs on, runs ONE figure cell, and checks that figure draws;
+ * 2. saves it (the saved notebook must not carry plotly.js) and reloads the page: the saved
+ *    figures draw; then clears all outputs, saves, reloads the page while the kernel runs on,
+ *    runs ONE figure cell, and checks that figure draws;
  * 3. opens a copy that Jupyter does not trust, and checks that each figure shows its static
  *    picture and the note saying why.
  *
@@ -124,9 +125,10 @@ async function startNotebookServer(dir: string): Promise<{
   );
 }
 
-/** Opens a notebook and waits until its kernel is ready. */
-async function openNotebook(page: Page, url: string): Promise<void> {
-  await page.goto(url);
+/** Opens a notebook (or, without `url`, reloads the page) and waits until its kernel is ready. */
+async function openNotebook(page: Page, url?: string): Promise<void> {
+  if (url === undefined) await page.reload();
+  else await page.goto(url);
   await page.waitForFunction(
     () => {
       // deno-lint-ignore no-explicit-any
@@ -344,12 +346,24 @@ Deno.test({
         );
       });
 
+      await t.step("reopened as saved: its figures draw", async () => {
+        fetched.length = 0;
+        await openNotebook(page);
+        assert.equal(await page.evaluate("Jupyter.notebook.trusted"), true, "signed when saved");
+        const figs = await drawnFigures(page, 3);
+        assert.deepEqual(figs.map((f) => f.drawn && f.fallbackHeight === 0), [true, true, true]);
+        assert.equal(
+          fetched.length,
+          1,
+          `plotly.js fetched once for the page: ${fetched.join(" ")}`,
+        );
+      });
+
       await t.step("cleared, saved, reloaded: one figure cell run alone draws", async () => {
         await page.evaluate("Jupyter.notebook.clear_all_output()");
         await page.evaluate("Jupyter.notebook.save_notebook()");
         await page.waitForFunction("!Jupyter.notebook.dirty", undefined, { timeout: 30_000 });
-        await page.reload();
-        await openNotebook(page, url(NOTEBOOK));
+        await openNotebook(page); // reloaded: the kernel runs on
         assert.equal(await page.evaluate("typeof window.Plotly"), "undefined", "a fresh page");
         assert.equal(await page.evaluate("document.querySelectorAll('.output_area').length"), 0);
         const index = await page.evaluate(
