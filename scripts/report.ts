@@ -11,7 +11,9 @@
  *    environment, with `NO_COLOR=1`; `CH9_QUICK=1` selects the quick run), then
  *    `jupyter nbconvert --to html` of the executed copy. Any cell error fails the task.
  * 4. Makes each page self-contained: nbconvert's links to RequireJS and MathJax files are
- *    replaced by an inline MathJax 3 (SVG output, fonts included); plots carry plotly.js already.
+ *    replaced by an inline MathJax 3 (SVG output, fonts included), and a page with figures gets
+ *    one packed copy of plotly.js (a notebook's figures fetch it from beside the notebook, which
+ *    a page opened from disk cannot do).
  *
  * Usage: `deno task report [notebook-name-prefix ...]`, e.g. `deno task report 9-1 9-2`.
  * Environment: `CH9_QUICK=1` small subset and few epochs; `IMDB_DATA_DIR` the data directory;
@@ -20,7 +22,7 @@
  */
 
 import { figureBundle, PLOTLY_MIME, type PlotlyFigure } from "../src/notebook/figures.ts";
-import { plotlyJs, readNpmFile } from "../src/notebook/_npm_assets.ts";
+import { plotlyScriptTag, readNpmFile } from "../src/notebook/_npm_assets.ts";
 import { escapeHtml } from "../src/notebook/_text.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -48,6 +50,8 @@ interface PageSummary {
   name: string;
   title: string;
   seconds: number;
+  /** Size of the executed notebook, with its outputs, as Jupyter would save it. */
+  bytes?: number;
   figures: PlotlyFigure[];
   /** Executed with CH9_QUICK=1. */
   quick: boolean;
@@ -70,12 +74,12 @@ async function run(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-async function which(cmd: string): Promise<boolean> {
+export async function which(cmd: string): Promise<boolean> {
   return (await run("sh", ["-c", `command -v ${cmd}`])).code === 0;
 }
 
 /** Installs Deno's kernel spec unless a kernel named `deno` is already registered. */
-async function ensureDenoKernel(): Promise<void> {
+export async function ensureDenoKernel(): Promise<void> {
   const list = await run("jupyter", ["kernelspec", "list", "--json"]);
   if (list.code !== 0) throw new Error(`jupyter kernelspec list failed:\n${list.stderr}`);
   const specs = (JSON.parse(list.stdout) as { kernelspecs: Record<string, unknown> }).kernelspecs;
@@ -117,6 +121,10 @@ function hasMath(nb: Notebook): boolean {
   );
 }
 
+/** The largest output a cell may have: a figure with its static picture is about 20 kB; one
+ * carrying plotly.js, 2.7 MB. */
+const MAX_OUTPUT_BYTES = 200_000;
+
 /**
  * Throws when a cell lacks outputs it must have: one plotly figure per `showFigure(` call, and
  * at least one output for a cell that calls a display helper. (Deno's kernel can drop output
@@ -136,7 +144,29 @@ function assertOutputsComplete(nb: Notebook, name: string): void {
     if (helpers.test(src) && outputs.length === 0) {
       throw new Error(`${name}: cell ${i + 1} displays something but has no output`);
     }
+    for (const o of outputs) {
+      const bytes = JSON.stringify(o.data ?? {}).length;
+      if (bytes > MAX_OUTPUT_BYTES) {
+        throw new Error(
+          `${name}: cell ${i + 1} has an output of ${bytes} bytes (over ${MAX_OUTPUT_BYTES}): ` +
+            "does a figure carry plotly.js? The saved notebook would grow by it",
+        );
+      }
+    }
   });
+}
+
+/**
+ * Puts one packed copy of plotly.js at the start of `<head>` when the page has figures: their
+ * loaders find it there instead of fetching it from beside the notebook.
+ */
+export async function withPlotly(html: string): Promise<string> {
+  if (!html.includes('class="ch9-figure"')) return html;
+  const tag = await plotlyScriptTag();
+  const head = html.indexOf("<head>");
+  if (head < 0) throw new Error("the page has figures but no <head> to put plotly.js in");
+  const at = head + "<head>".length;
+  return `${html.slice(0, at)}\n${tag}\n${html.slice(at)}`;
 }
 
 /** Plotly figures of the cells tagged `headline`, in order. */
@@ -201,7 +231,7 @@ async function executeNotebook(
   tmp: string,
   env: Record<string, string>,
   timeout: number,
-): Promise<Notebook> {
+): Promise<{ nb: Notebook; bytes: number }> {
   const args = [
     "nbconvert",
     "--execute",
@@ -222,10 +252,11 @@ async function executeNotebook(
     const tail = r.stderr.split("\n").filter((l) => !l.includes("is unstable")).slice(-60);
     throw new Error(`${name}: a cell failed (jupyter nbconvert --execute):\n${tail.join("\n")}`);
   }
-  const nb = JSON.parse(await Deno.readTextFile(`${tmp}/${name}.ipynb`)) as Notebook;
+  const text = await Deno.readTextFile(`${tmp}/${name}.ipynb`);
+  const nb = JSON.parse(text) as Notebook;
   assertNoErrors(nb, name);
   assertOutputsComplete(nb, name);
-  return nb;
+  return { nb, bytes: new TextEncoder().encode(text).length };
 }
 
 async function toHtml(name: string, tmp: string): Promise<string> {
@@ -245,11 +276,9 @@ async function toHtml(name: string, tmp: string): Promise<string> {
 
 /** The index page: one section per notebook with its link, run time and headline figures. */
 export async function indexPage(pages: PageSummary[]): Promise<string> {
-  let plotly: string | undefined = await plotlyJs();
   const sections = pages.map((p) => {
     const figs = p.figures.map((f) => {
-      const html = figureBundle(f, { plotlyJs: plotly, height: 320 })["text/html"] as string;
-      plotly = undefined; // embedded once, in the first figure
+      const html = figureBundle(f, { height: 320 })["text/html"] as string;
       return `<div class="figure">${html}</div>`;
     }).join("\n");
     return `<section>
@@ -261,7 +290,7 @@ export async function indexPage(pages: PageSummary[]): Promise<string> {
 </section>`;
   }).join("\n");
   const total = pages.reduce((s, p) => s + p.seconds, 0);
-  return `<!DOCTYPE html>
+  return await withPlotly(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -283,7 +312,7 @@ section { border-top: 1px solid #ddd; padding-top: 0.5em; }
 ${sections}
 </body>
 </html>
-`;
+`);
 }
 
 /**
@@ -346,11 +375,12 @@ async function main(args: string[]): Promise<void> {
     for (const name of selected) {
       const t0 = performance.now();
       console.log(`${name}: running${quick ? " (CH9_QUICK=1)" : ""}...`);
-      const nb = await executeNotebook(name, tmp, env, timeout);
+      const { nb, bytes } = await executeNotebook(name, tmp, env, timeout);
       const seconds = (performance.now() - t0) / 1000;
-      const html = await makeSelfContained(await toHtml(name, tmp), name, { math: hasMath(nb) });
-      await Deno.writeTextFile(new URL(`${name}.html`, REPORTS), html);
-      pages.push({ name, title: titleOf(nb, name), seconds, figures: headlineFigures(nb), quick });
+      const page = await makeSelfContained(await toHtml(name, tmp), name, { math: hasMath(nb) });
+      await Deno.writeTextFile(new URL(`${name}.html`, REPORTS), await withPlotly(page));
+      const title = titleOf(nb, name);
+      pages.push({ name, title, seconds, bytes, figures: headlineFigures(nb), quick });
       console.log(`${name}: ok in ${seconds.toFixed(1)} s -> reports/${name}.html`);
     }
   } finally {
@@ -366,7 +396,7 @@ async function main(args: string[]): Promise<void> {
       {
         quick,
         total_s: total,
-        notebooks: pages.map((p) => ({ name: p.name, seconds: p.seconds })),
+        notebooks: pages.map((p) => ({ name: p.name, seconds: p.seconds, bytes: p.bytes })),
       },
       null,
       2,

@@ -24,6 +24,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { type DataFolder, DataSetError, type MissingDataFile } from "./data_set_error.ts";
 
 /** A file's expected digest. */
 export interface FileHash {
@@ -90,16 +91,27 @@ function join(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
+/** The Keras cache: `$KERAS_HOME/datasets`, else `~/.keras/datasets` (undefined without a home). */
+export function kerasCacheDir(): string | undefined {
+  const kerasHome = env("KERAS_HOME") ?? (env("HOME") ? join(env("HOME")!, ".keras") : undefined);
+  return kerasHome === undefined ? undefined : join(kerasHome, "datasets");
+}
+
+/** The folders a data file is looked for in, in order, before downloading. */
+export function dataFolders(dataDir?: string, downloadDir?: string): DataFolder[] {
+  const folders: DataFolder[] = [];
+  if (dataDir) folders.push({ dir: dataDir, source: "dataDir" });
+  const envDir = env("IMDB_DATA_DIR");
+  if (envDir) folders.push({ dir: envDir, source: "IMDB_DATA_DIR" });
+  const cache = kerasCacheDir();
+  if (cache) folders.push({ dir: cache, source: "Keras cache" });
+  folders.push({ dir: downloadDir ?? DEFAULT_DOWNLOAD_DIR, source: "download folder" });
+  return folders;
+}
+
 /** The places a data file is looked for, in order, before downloading. */
 export function candidatePaths(fileName: string, dataDir?: string, downloadDir?: string): string[] {
-  const dirs: string[] = [];
-  if (dataDir) dirs.push(dataDir);
-  const envDir = env("IMDB_DATA_DIR");
-  if (envDir) dirs.push(envDir);
-  const kerasHome = env("KERAS_HOME") ?? (env("HOME") ? join(env("HOME")!, ".keras") : undefined);
-  if (kerasHome) dirs.push(join(kerasHome, "datasets"));
-  dirs.push(downloadDir ?? DEFAULT_DOWNLOAD_DIR);
-  return dirs.map((d) => join(d, fileName));
+  return dataFolders(dataDir, downloadDir).map((f) => join(f.dir, fileName));
 }
 
 /** How to supply a file by hand, for error messages. */
@@ -201,23 +213,77 @@ export async function downloadFile(
   }
 }
 
+/** What {@link locateDataFile} found: the file's path, or why there is none. */
+export type LocatedDataFile =
+  | { readonly path: string; readonly missing?: undefined }
+  | { readonly path?: undefined; readonly missing: MissingDataFile };
+
+/**
+ * Finds a data file (see the module doc for the order), downloading it when it is nowhere; when
+ * that fails too, says where it was looked for and why it was not downloaded, without throwing,
+ * so that a caller can name every missing file of a data set at once.
+ *
+ * @throws Error when `path` is given but missing.
+ */
+export async function locateDataFile(
+  options: ResolveDataFileOptions & { size?: string },
+): Promise<LocatedDataFile> {
+  const { fileName, path, dataDir, downloadDir, hash, download = {} } = options;
+  if (path !== undefined) {
+    if (!(await isFile(path))) throw new Error(`${fileName}: no file at path "${path}"`);
+    return { path };
+  }
+  const folders = dataFolders(dataDir, downloadDir);
+  for (const folder of folders) {
+    const candidate = join(folder.dir, fileName);
+    if (await isFile(candidate)) return { path: candidate };
+  }
+  const url = download.url ?? options.url;
+  const dest = join(folders[folders.length - 1].dir, fileName);
+  const offline = download.offline ?? env("IMDB_OFFLINE") === "1";
+  const missing = { fileName, url, size: options.size, folders };
+  if (offline) {
+    const why = download.offline ? "offline" : "IMDB_OFFLINE=1";
+    return {
+      missing: { ...missing, notDownloaded: `downloads are off (${why}); its URL is ${url}` },
+    };
+  }
+  try {
+    return { path: await downloadFile(url, dest, hash, { ...download, offline }) };
+  } catch (err) {
+    const cause = (err as Error).cause as Error | undefined;
+    return { missing: { ...missing, notDownloaded: (cause ?? err as Error).message } };
+  }
+}
+
+/** The arguments of {@link DataSetError} that say where files go, from the environment. */
+export function dataSetFixes(downloadDir?: string): {
+  downloadDir: string;
+  kerasCache?: string;
+  envDirSet: boolean;
+} {
+  return {
+    downloadDir: downloadDir ?? DEFAULT_DOWNLOAD_DIR,
+    kerasCache: kerasCacheDir(),
+    envDirSet: env("IMDB_DATA_DIR") !== undefined,
+  };
+}
+
 /**
  * Find a data file (see the module doc for the order), downloading it when it is nowhere.
  *
  * @returns the file's path.
- * @throws Error when `path` is given but missing, or when the download fails.
+ * @throws Error when `path` is given but missing; {@link DataSetError} naming the file, every
+ *   folder looked in, why it was not downloaded, and the ways to supply it, when it is nowhere.
  */
-export async function resolveDataFile(options: ResolveDataFileOptions): Promise<string> {
-  const { fileName, path, dataDir, downloadDir, hash, download = {} } = options;
-  if (path !== undefined) {
-    if (!(await isFile(path))) throw new Error(`${fileName}: no file at path "${path}"`);
-    return path;
-  }
-  const candidates = candidatePaths(fileName, dataDir, downloadDir);
-  for (const candidate of candidates) {
-    if (await isFile(candidate)) return candidate;
-  }
-  const dest = candidates[candidates.length - 1];
-  const offline = download.offline ?? env("IMDB_OFFLINE") === "1";
-  return await downloadFile(download.url ?? options.url, dest, hash, { ...download, offline });
+export async function resolveDataFile(
+  options: ResolveDataFileOptions & { dataSet?: string; size?: string },
+): Promise<string> {
+  const found = await locateDataFile(options);
+  if (found.path !== undefined) return found.path;
+  throw new DataSetError({
+    dataSet: options.dataSet ?? `the data set of ${options.fileName}`,
+    missing: [found.missing],
+    ...dataSetFixes(options.downloadDir),
+  });
 }

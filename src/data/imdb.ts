@@ -31,7 +31,13 @@
  * @module
  */
 import { DataFileError, describeValue, quoted } from "./data_file_error.ts";
-import { type DownloadOptions, resolveDataFile } from "./_download.ts";
+import { DataSetError, type MissingDataFile } from "./data_set_error.ts";
+import {
+  dataSetFixes,
+  type DownloadOptions,
+  locateDataFile,
+  resolveDataFile,
+} from "./_download.ts";
 import { DEFAULT_MAX_BYTES, readNpz } from "./_npz.ts";
 import type { NpyArray } from "./_npy.ts";
 import type { PyValue } from "./_pickle.ts";
@@ -46,6 +52,23 @@ export const WORD_INDEX_URL =
   "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb_word_index.json";
 /** Keras's md5 of `imdb_word_index.json` (checked on download). */
 export const WORD_INDEX_MD5 = "bfafd718b763782e994055a2d397834f";
+
+/** The two files of the IMDB data set: where each comes from, and its size for messages. */
+const IMDB_FILES = {
+  "imdb.npz": {
+    url: IMDB_URL,
+    hash: { algorithm: "sha256", hex: IMDB_SHA256 },
+    size: "17 MB",
+  },
+  "imdb_word_index.json": {
+    url: WORD_INDEX_URL,
+    hash: { algorithm: "md5", hex: WORD_INDEX_MD5 },
+    size: "1.6 MB",
+  },
+} as const;
+
+/** The name of the data set in error messages. */
+const DATA_SET = "the IMDB data set";
 
 /** Keras's reserved ids: 0 pads, 1 starts a review, 2 stands for a word left out. */
 export const PAD_ID = 0;
@@ -268,6 +291,17 @@ async function readBounded(path: string, maxBytes: number): Promise<Uint8Array> 
   }
 }
 
+/** {@link readImdbNpz}, through the per-process cache when `cache` (a changed file is re-read). */
+async function readRawImdb(path: string, maxBytes: number, cache: boolean): Promise<RawImdb> {
+  const cacheKey = `${await fileVersionKey(path)}\0${maxBytes}`;
+  let raw = cache ? rawCache.get(cacheKey) : undefined;
+  if (!raw) {
+    raw = await readImdbNpz(path, { maxBytes });
+    if (cache) rawCache.set(cacheKey, raw);
+  }
+  return raw;
+}
+
 /**
  * `err` as a {@link DataFileError} of `file`: itself when it is one, else wrapped. An error of
  * another type here is a bug in a reader (each check raises a DataFileError of its own), so its
@@ -298,9 +332,10 @@ function asDataFileError(err: unknown, file: string): DataFileError {
  * (`~/.keras/datasets`), the project's `data/`, else a download (sha256-checked).
  *
  * @returns `xTrain`, `xTest`: Int32Array[] (ragged), `yTrain`, `yTest`: Int32Array of 0/1.
- * @throws Error for `numWords <= skipTop`, a negative `maxlen`, a `maxlen` that keeps nothing,
- *   or a missing file; {@link DataFileError} for a file that cannot be read (corrupt, hostile,
- *   or over `maxBytes`), naming the file, the entry and the problem.
+ * @throws Error for `numWords <= skipTop`, a negative `maxlen` or a `maxlen` that keeps nothing;
+ *   {@link DataSetError} for a missing file, naming every folder looked in and the ways to
+ *   supply it; {@link DataFileError} for a file that cannot be read (corrupt, hostile, or over
+ *   `maxBytes`), naming the file, the entry and the problem.
  *
  * @example
  * ```ts
@@ -369,19 +404,14 @@ export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbData>
 
   const path = await resolveDataFile({
     fileName: "imdb.npz",
-    url: IMDB_URL,
-    hash: { algorithm: "sha256", hex: IMDB_SHA256 },
+    ...IMDB_FILES["imdb.npz"],
+    dataSet: DATA_SET,
     path: options.path,
     dataDir: options.dataDir,
     downloadDir: options.downloadDir,
     download: options.download,
   });
-  const cacheKey = `${await fileVersionKey(path)}\0${maxBytes}`; // a changed file is re-read
-  let raw = cache ? rawCache.get(cacheKey) : undefined;
-  if (!raw) {
-    raw = await readImdbNpz(path, { maxBytes });
-    if (cache) rawCache.set(cacheKey, raw);
-  }
+  const raw = await readRawImdb(path, maxBytes, cache);
 
   // Shuffle train, then test, from one stream (Keras shuffles index arrays the same way).
   const rng = new RandomState(seed);
@@ -509,8 +539,8 @@ export async function getWordIndex(options: GetWordIndexOptions = {}): Promise<W
   checkInt("maxBytes", maxBytes, 0);
   const path = await resolveDataFile({
     fileName: "imdb_word_index.json",
-    url: WORD_INDEX_URL,
-    hash: { algorithm: "md5", hex: WORD_INDEX_MD5 },
+    ...IMDB_FILES["imdb_word_index.json"],
+    dataSet: DATA_SET,
     ...source,
   });
   const cacheKey = `${await fileVersionKey(path)}\0${maxBytes}`;
@@ -582,4 +612,73 @@ export function decodeReview(
     else words.push(inverse.get(id - indexFrom) ?? "[?]");
   }
   return words.join(" ");
+}
+
+/** A file of the IMDB data set. */
+export type ImdbFileName = keyof typeof IMDB_FILES;
+
+/** Options of {@link checkImdbFiles}. */
+export interface CheckImdbFilesOptions extends Omit<ImdbSourceOptions, "path"> {
+  /** The files to check (default: both). 9-3 needs only `imdb.npz`. */
+  files?: readonly ImdbFileName[];
+}
+
+/**
+ * Makes sure the IMDB files a notebook needs are there and readable, before anything uses them:
+ * each is found (or downloaded) as {@link loadImdb} and {@link getWordIndex} find it, then read
+ * (into their per-process caches, so the calls that follow do not read it again).
+ *
+ * @returns the path of each file.
+ * @throws DataSetError naming EVERY file that is missing (with every folder looked in and why it
+ *   was not downloaded) or unreadable, and the three ways to fix it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkImdbFiles } from "./imdb.ts";
+ * import { DataSetError } from "./data_set_error.ts";
+ *
+ * const dataDir = await Deno.makeTempDir(); // looked in first: a cut-short word index
+ * await Deno.writeTextFile(`${dataDir}/imdb_word_index.json`, '{"the": 1, "movie": ');
+ * await assert.rejects(checkImdbFiles({ dataDir, files: ["imdb_word_index.json"] }), (err) => {
+ *   assert.ok(err instanceof DataSetError);
+ *   assert.deepEqual(err.files, [`${dataDir}/imdb_word_index.json`]);
+ *   assert.match(err.message, /^The IMDB data set cannot be used: imdb_word_index\.json is unreadable/);
+ *   assert.match(err.message, /\n1\. Download: .*\n2\. The Keras cache: .*\n3\. Your own folder: /);
+ *   return true;
+ * });
+ * await Deno.remove(dataDir, { recursive: true });
+ * ```
+ */
+export async function checkImdbFiles(
+  options: CheckImdbFilesOptions = {},
+): Promise<Partial<Record<ImdbFileName, string>>> {
+  const { files = ["imdb.npz", "imdb_word_index.json"], ...source } = options;
+  const paths: Partial<Record<ImdbFileName, string>> = {};
+  const missing: MissingDataFile[] = [];
+  const unreadable: DataFileError[] = [];
+  for (const fileName of files) {
+    const found = await locateDataFile({ fileName, ...IMDB_FILES[fileName], ...source });
+    if (found.missing) {
+      missing.push(found.missing);
+      continue;
+    }
+    try {
+      if (fileName === "imdb.npz") await readRawImdb(found.path, DEFAULT_MAX_BYTES, true);
+      else await getWordIndex({ path: found.path });
+      paths[fileName] = found.path;
+    } catch (err) {
+      if (!(err instanceof DataFileError)) throw err;
+      unreadable.push(err);
+    }
+  }
+  if (missing.length + unreadable.length > 0) {
+    throw new DataSetError({
+      dataSet: DATA_SET,
+      missing,
+      unreadable,
+      ...dataSetFixes(options.downloadDir),
+    });
+  }
+  return paths;
 }

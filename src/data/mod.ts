@@ -4,7 +4,9 @@
  * `to_categorical`), the book's split, and the tokenizer that turns a typed review into ids.
  *
  * A file that cannot be read, whatever its bytes, is a `DataFileError` naming the file, the
- * entry and the problem.
+ * entry and the problem; a data set with files missing or unreadable is a `DataSetError` naming
+ * every such file, where each was looked for, and the three ways to fix it (`checkImdbFiles`
+ * raises it for the files a notebook needs before any is used).
  *
  * Private files: `_npz.ts` (zip), `_npy.ts` (`.npy` arrays), `_pickle.ts` (numpy's object
  * arrays, a restricted unpickler), `_download.ts` (where the files are found, or fetched).
@@ -20,11 +22,15 @@ export {
 } from "./ndarray.ts";
 export { RandomState } from "./random_state.ts";
 export { DataFileError } from "./data_file_error.ts";
+export { type DataFolder, DataSetError, type MissingDataFile } from "./data_set_error.ts";
 export {
+  checkImdbFiles,
+  type CheckImdbFilesOptions,
   decodeReview,
   getWordIndex,
   type GetWordIndexOptions,
   type ImdbData,
+  type ImdbFileName,
   type ImdbSourceOptions,
   loadImdb,
   type LoadImdbOptions,

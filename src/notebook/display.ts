@@ -169,15 +169,18 @@ export function tableBundle(
   const text = [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join(
     "\n",
   );
-  const th = header.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  // Numbers right-aligned, text left-aligned; a header as its column (right when every cell of
+  // the column is a number), not as the page's default for <th>.
+  const align = (c: string | number) => (typeof c === "number" ? "right" : "left");
+  const numeric = header.map((_, j) =>
+    rows.length > 0 && rows.every((r) => typeof r[j] === "number")
+  );
+  const th = header.map((h, j) =>
+    `<th style="text-align:${numeric[j] ? "right" : "left"}">${escapeHtml(h)}</th>`
+  ).join("");
   const trs = rows.map((r) =>
     `<tr>${
-      r.map((c) =>
-        `<td style="text-align:${typeof c === "number" ? "right" : "left"}">${
-          escapeHtml(String(c))
-        }</td>`
-      )
-        .join("")
+      r.map((c) => `<td style="text-align:${align(c)}">${escapeHtml(String(c))}</td>`).join("")
     }</tr>`
   ).join("");
   const html =

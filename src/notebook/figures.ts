@@ -1,8 +1,20 @@
 /**
  * The chapter's figures as plotly figures, and how a notebook shows them: training curves by
  * epoch (the book's `plt.plot(history.history["loss"])`), the closing comparison of the four
- * models, and {@link showFigure}, whose first figure carries plotly.js so that the page draws
- * with no network (in JupyterLab, VS Code, nbconvert's HTML export or any browser).
+ * models, and {@link showFigure}.
+ *
+ * Every figure output draws on its own, whatever happened to the outputs before it (cleared,
+ * reloaded, run again, saved and reopened), and the saved notebook stays small. Its bundle holds
+ *
+ * - the plotly JSON, which JupyterLab (with plotly's extension) and VS Code draw natively;
+ * - HTML with the figure and a small loader (`_npm_assets.ts`) that takes plotly.js from the page
+ *   or else fetches the packed copy `showFigure` keeps beside the notebook
+ *   (`_plotly/plotly-<version>.js.gz`, written once); classic Notebook and JupyterLab without the
+ *   extension draw this. The HTML reports carry the library once per page instead;
+ * - inside the HTML, a static SVG picture of the figure with a line saying why the interactive
+ *   one is missing, shown until the figure is drawn: what an untrusted notebook or a viewer
+ *   without JavaScript shows;
+ * - a `text/plain` summary.
  *
  * @example
  * ```ts
@@ -17,8 +29,10 @@
  * @module
  */
 
-import { display, type MediaBundle } from "./display.ts";
-import { plotlyJs, plotlyScriptTag } from "./_npm_assets.ts";
+import { display, inJupyter, type MediaBundle } from "./display.ts";
+import { PLOTLY_LOADER_JS, plotlyScriptTag, writePlotlyAsset } from "./_npm_assets.ts";
+import { figureSvg, svgDataUrl } from "./_static_svg.ts";
+import { escapeHtml } from "./_text.ts";
 import type { ModelResult } from "./results.ts";
 
 /** MIME type of plotly figures; JupyterLab and VS Code render it natively. */
@@ -44,49 +58,72 @@ let figureCounter = 0;
 
 /** Options of {@link figureBundle}. */
 export interface FigureBundleOptions {
-  /** The plotly.js source to embed (the first figure of a page); omitted: reuse `window.Plotly`. */
-  plotlyJs?: string;
-  /** The element id; defaults to a fresh `ch9-plot-<n>-<random>`. */
+  /** Where the page finds the packed plotly.js, relative to the notebook's folder (see
+   * `writePlotlyAsset`); omitted: only on the page itself. */
+  plotlySrc?: string;
+  /** An HTML `<script>` that brings plotly.js along (see `plotlyScriptTag`), put before the
+   * figure: for an output that must carry the library itself. */
+  plotlyTag?: string;
+  /** The element id; defaults to a fresh `ch9-fig-<n>-<random>`. */
   id?: string;
   /** Height of the plot in pixels (default 380). */
   height?: number;
 }
 
+/** What the static picture says when no script drew the figure (an untrusted notebook, a
+ * viewer without JavaScript). */
+const NO_SCRIPT_NOTE = "<b>A static picture of the figure:</b> the interactive figure needs " +
+  "this output's script, which did not run. In Jupyter, trust the notebook (classic Notebook: " +
+  "File &#8594; Trust Notebook; JupyterLab: &#8220;Trust Notebook&#8221; in the command " +
+  "palette) or run this cell again.";
+
 /**
- * A figure as ONE media bundle: the plotly JSON (rendered natively by JupyterLab and VS Code)
- * plus `text/html` that draws the same figure with no network access (what classic Jupyter,
- * nbconvert's HTML export and any browser use), plus a `text/plain` summary.
- *
- * The HTML draws with `window.Plotly`; pass `plotlyJs` to embed the library in this figure
- * (do it for the first figure of a notebook; later ones wait for it).
+ * A figure as ONE media bundle (see the module doc): the plotly JSON, HTML that draws it with
+ * plotly.js from the page or from `plotlySrc` and shows a static picture until then, and a
+ * `text/plain` summary.
  */
 export function figureBundle(figure: PlotlyFigure, options: FigureBundleOptions = {}): MediaBundle {
-  const id = options.id ?? `ch9-plot-${++figureCounter}-${Math.random().toString(36).slice(2, 10)}`;
+  const id = options.id ?? `ch9-fig-${++figureCounter}-${Math.random().toString(36).slice(2, 10)}`;
   const height = options.height ?? 380;
   const layout = { height, ...figure.layout };
   const fig = { data: figure.data, layout };
+  const title = figure.layout.title?.text ?? "figure";
+  const traces = figure.data.map((t) => t.name ?? t.type).join(", ");
   // JSON inside <script>: escape "<" so no string in it can end the element.
   const json = JSON.stringify(fig).replace(/</g, "\\u003c");
-  const library = options.plotlyJs === undefined ? "" : plotlyScriptTag(options.plotlyJs);
-  const html = `<div id="${id}" class="ch9-plotly" data-traces="${figure.data.length}" ` +
-    `style="width:100%;min-height:${height}px"></div>${library}` +
-    `<script type="text/javascript">(function () {
+  const picture = svgDataUrl(figureSvg(fig, { height: layout.height as number }));
+  const link = options.plotlySrc === undefined
+    ? ""
+    : `<a class="ch9-plotly-src" href="${escapeHtml(options.plotlySrc)}"></a>`;
+  const html = `<div id="${id}" class="ch9-figure">` +
+    `<div class="ch9-figure-fallback"><p class="ch9-figure-note">${NO_SCRIPT_NOTE}</p>` +
+    `<img class="ch9-figure-static" src="${picture}" alt="${escapeHtml(`${title} (${traces})`)}"` +
+    ` style="max-width:100%;height:auto"></div>` +
+    `<div id="${id}-plot" class="ch9-plotly" data-traces="${figure.data.length}"></div>${link}` +
+    `</div>${options.plotlyTag ?? ""}<script type="text/javascript">${PLOTLY_LOADER_JS}
+(function () {
   var fig = ${json};
   var tries = 0;
   function draw() {
-    var el = document.getElementById(${JSON.stringify(id)});
-    if (!el) return;
-    if (!window.Plotly) {
-      if (++tries < 200) return setTimeout(draw, 50);
-      el.textContent = "plotly.js is not loaded: run the notebook's first plot cell again.";
+    var root = document.getElementById(${JSON.stringify(id)});
+    if (!root) {
+      if (++tries < 100) setTimeout(draw, 50);
       return;
     }
-    window.Plotly.newPlot(el, fig.data, fig.layout, { responsive: true, displaylogo: false });
+    var note = root.querySelector(".ch9-figure-note");
+    note.textContent = "Loading plotly.js to draw the figure...";
+    window.__ch9PlotlyLoader1.load(root.querySelector(".ch9-plotly-src")).then(function (Plotly) {
+      var el = root.querySelector(".ch9-plotly");
+      return Plotly.newPlot(el, fig.data, fig.layout, { responsive: true, displaylogo: false });
+    }).then(function () {
+      root.querySelector(".ch9-figure-fallback").style.display = "none";
+    }, function (e) {
+      note.textContent = "The interactive figure could not be drawn: plotly.js did not load (" +
+        (e && e.message || e) + "). Run this cell again to restore it; below, a static picture.";
+    });
   }
   draw();
 })();</script>`;
-  const title = figure.layout.title?.text ?? "figure";
-  const traces = figure.data.map((t) => t.name ?? t.type).join(", ");
   return {
     [PLOTLY_MIME]: fig,
     "text/html": html,
@@ -94,21 +131,41 @@ export function figureBundle(figure: PlotlyFigure, options: FigureBundleOptions 
   };
 }
 
-let plotlyEmbedded = false;
-
-/**
- * Shows a figure. The first figure shown in a kernel session carries the plotly.js bundle
- * (2.7 MB packed, once per notebook); later figures reuse `window.Plotly`.
- */
-export async function showFigure(figure: PlotlyFigure): Promise<void> {
-  const source = plotlyEmbedded ? undefined : await plotlyJs();
-  await display(figureBundle(figure, { plotlyJs: source }));
-  plotlyEmbedded = true;
+/** Options of {@link notebookFigureBundle}. */
+export interface NotebookFigureBundleOptions {
+  /** The notebook's folder, where plotly.js is kept (default: the working directory, which is
+   * the notebook's folder in a Jupyter kernel). */
+  dir?: string;
 }
 
-/** Makes the next {@link showFigure} embed plotly.js again (e.g. after clearing all outputs). */
-export function resetPlotlyEmbedding(): void {
-  plotlyEmbedded = false;
+/**
+ * The bundle {@link showFigure} shows: {@link figureBundle} linking to the packed plotly.js in
+ * the notebook's folder, written there first if it is missing. When it cannot be written (a
+ * read-only folder), the figure carries the packed library itself (2.7 MB) instead.
+ */
+export async function notebookFigureBundle(
+  figure: PlotlyFigure,
+  options: NotebookFigureBundleOptions = {},
+): Promise<MediaBundle> {
+  let plotlySrc: string;
+  try {
+    plotlySrc = await writePlotlyAsset(options.dir ?? Deno.cwd());
+  } catch {
+    return figureBundle(figure, { plotlyTag: await plotlyScriptTag() });
+  }
+  return figureBundle(figure, { plotlySrc });
+}
+
+/**
+ * Shows a figure as a notebook output (see the module doc); outside a kernel, prints its
+ * `text/plain` summary.
+ */
+export async function showFigure(figure: PlotlyFigure): Promise<void> {
+  if (!inJupyter()) {
+    await display(figureBundle(figure));
+    return;
+  }
+  await display(await notebookFigureBundle(figure));
 }
 
 /** Per-epoch curves as Keras's `history.history` names them (any subset). */

@@ -1,13 +1,15 @@
 /**
  * What the notebooks use to show their work: rich outputs in Deno's Jupyter kernel
- * (`display.ts`: `print`, tables, model summaries), plotly figures carrying plotly.js for
- * offline pages (`figures.ts`), the training progress (`progress.ts`: the live line of a
- * notebook, the terminal bar of a script), the assertions of the book's printed outputs
- * (`assertions.ts`), and the results each notebook saves for the comparison in 9-4
- * (`results.ts`).
+ * (`display.ts`: `print`, tables, model summaries), plotly figures that draw on their own in any
+ * front end, with a static picture where no script runs (`figures.ts`), the training progress
+ * (`progress.ts`: a bar and a compact line in a notebook, Keras's bar in a terminal), the
+ * assertions of the book's printed outputs (`assertions.ts`), the results each notebook saves
+ * for the comparison in 9-4 (`results.ts`), the stop of a notebook at a cell the rest depends on
+ * (`stop.ts`), and the banner and notes of a quick run (`run_mode.ts`).
  *
- * Private files: `_npm_assets.ts` (plotly.js and other npm files the pages carry), `_text.ts`
- * (ANSI and HTML escapes).
+ * Private files: `_npm_assets.ts` (plotly.js and other npm files the pages carry, and the
+ * in-page loader of plotly.js), `_static_svg.ts` (a figure's static picture), `_text.ts` (ANSI
+ * and HTML escapes).
  * @module
  */
 export { print, showModelSummary, showTable, showText, type Summarizable } from "./display.ts";
@@ -25,6 +27,8 @@ export {
   TrainingProgress,
   type TrainingProgressOptions,
 } from "./progress.ts";
+export { NotebookStopped, stopOnError } from "./stop.ts";
+export { besideBook, type RunModeOptions, showRunMode } from "./run_mode.ts";
 export { assertBetween, assertClose, assertEqual, assertShape, numpyStr } from "./assertions.ts";
 export {
   loadModelResults,

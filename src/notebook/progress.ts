@@ -3,9 +3,11 @@
  * `onBatchEnd(logs)` after every batch and `onEpochEnd(logs)` after every epoch, whose logs carry
  * a 0-based `epoch` and `batch` and Keras's names `loss`, `acc`, `val_loss`, `val_acc`:
  *
- * - {@link TrainingProgress}: one live line in a notebook, updated in place through a Jupyter
- *   display id (`SimpleRNN  epoch 3/10  batch 120/625  loss 0.5123 ...  remaining 29.0s`);
- *   outside a kernel it prints one line per epoch.
+ * - {@link TrainingProgress}: one live output in a notebook, updated in place through a Jupyter
+ *   display id: a progress bar and a compact line of items that wrap between items, never inside
+ *   one, so that it fits an 800 px wide notebook ({@link progressHtml}); as text,
+ *   `SimpleRNN  epoch 3/10  batch 120/625  loss 0.5123 ...  remaining 29.0s`
+ *   ({@link progressLine}); outside a kernel it prints one line per epoch.
  * - {@link terminalProgressBar}: Keras's progress bar in a terminal
  *   (`625/625 [==============================] - 9s 14ms/step - loss: 0.5312 - acc: 0.7281`).
  *
@@ -91,6 +93,47 @@ export function progressLine(label: string, s: ProgressState): string {
   return parts.filter((p) => p !== "").join("  ");
 }
 
+/**
+ * The compact items of the HTML display: `epoch 3/10`, `batch 120/625`, `loss 0.5123`, `acc`,
+ * `val_loss`, `val_acc` (those known), and the time, `12.3s, 29.0s left`.
+ */
+export function progressItems(s: ProgressState): string[] {
+  const f = progressFraction(s);
+  const items = [`epoch ${s.epoch}/${s.epochs}`];
+  if (s.batches > 0) items.push(`batch ${s.batch}/${s.batches}`);
+  if (s.loss !== undefined) items.push(`loss ${s.loss.toFixed(4)}`);
+  if (s.acc !== undefined) items.push(`acc ${s.acc.toFixed(4)}`);
+  if (s.valLoss !== undefined) items.push(`val_loss ${s.valLoss.toFixed(4)}`);
+  if (s.valAcc !== undefined) items.push(`val_acc ${s.valAcc.toFixed(4)}`);
+  const left = f >= 1 ? "done" : f > 0 ? `${formatDuration(s.elapsed / f - s.elapsed)} left` : "";
+  items.push([formatDuration(s.elapsed), left].filter((t) => t !== "").join(", "));
+  return items;
+}
+
+/**
+ * The notebook's progress display as HTML: the label, a `<progress>` bar with the percentage,
+ * then the {@link progressItems}. Each item is one unbreakable piece (`white-space: nowrap`) in a
+ * wrapping flex row, so a narrow output wraps between items, never inside a word or a number.
+ */
+export function progressHtml(label: string, s: ProgressState): string {
+  const f = progressFraction(s);
+  const item = (html: string) =>
+    `<span class="ch9-progress-item" style="white-space:nowrap">${html}</span>`;
+  const parts = [
+    `<b class="ch9-progress-item" style="white-space:nowrap">${escapeHtml(label)}</b>`,
+    item(
+      `<progress value="${
+        f.toFixed(4)
+      }" max="1" style="width:8em;vertical-align:middle"></progress>` +
+        ` ${Math.floor(f * 100)}%`,
+    ),
+    ...progressItems(s).map((t) => item(escapeHtml(t))),
+  ];
+  return `<div class="ch9-progress" style="display:flex;flex-wrap:wrap;align-items:center;` +
+    `column-gap:1.2em;row-gap:0.2em;font-family:monospace;font-size:12px;line-height:1.5">` +
+    `${parts.join("")}</div>`;
+}
+
 /** Options of {@link TrainingProgress}. */
 export interface TrainingProgressOptions {
   /** Name shown at the start of the line, e.g. `"SimpleRNN (one-hot)"`. */
@@ -133,8 +176,9 @@ export interface ProgressEpochLogs {
 }
 
 /**
- * A live one-line progress display for a training run, updated in place through a Jupyter
- * display id (one output, not thousands of lines). Give `model.fit` its tfjs callback
+ * A live progress display for a training run, updated in place through a Jupyter display id
+ * (one output, not thousands of lines): a bar and a compact line ({@link progressHtml}), or the
+ * text of {@link progressLine} where HTML is not shown. Give `model.fit` its tfjs callback
  * (`callbacks: progress.callbacks()`), or feed it by hand (the hand-written network does):
  * `onBatchEnd(logs)` / `onEpochEnd(logs)`, whose logs carry 0-based `epoch` and `batch`,
  * `loss`, `acc`, `val_loss`, `val_acc`; then call `finish()`.
@@ -266,6 +310,7 @@ export class TrainingProgress {
 
   #show(epochEnd: boolean): Promise<void> {
     const line = this.line();
+    const state = this.state;
     const first = !this.#shown;
     this.#shown = true;
     const send = async () => {
@@ -277,7 +322,7 @@ export class TrainingProgress {
       }
       await display({
         "text/plain": line,
-        "text/html": `<pre class="ch9-progress" style="margin:0">${escapeHtml(line)}</pre>`,
+        "text/html": progressHtml(this.label, state),
       }, { displayId: this.displayId, update: !first });
     };
     this.#pending = this.#pending.then(send);

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { downloadFile, type FileHash, resolveDataFile } from "../../src/data/_download.ts";
+import {
+  dataFolders,
+  downloadFile,
+  type FileHash,
+  locateDataFile,
+  resolveDataFile,
+} from "../../src/data/_download.ts";
+import { DataSetError } from "../../src/data/data_set_error.ts";
 
 const BODY = new TextEncoder().encode("0123456789".repeat(5000)); // 50,000 bytes
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -166,10 +173,63 @@ Deno.test("resolveDataFile", async (t) => {
           downloadDir: `${dir}/downloads`,
           download: { offline: true },
         }),
-        /not found and downloads are off/,
+        (err) => {
+          assert.ok(err instanceof DataSetError);
+          assert.equal(err.missing[0].fileName, name);
+          assert.equal(err.missing[0].folders.at(-1)?.dir, `${dir}/downloads`);
+          assert.match(
+            err.message,
+            /downloads are off \(offline\); its URL is http:\/\/127\.0\.0\.1:9\/x/,
+          );
+          return true;
+        },
       );
     });
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("locateDataFile: where a file was looked for and why it was not downloaded", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const saved = { data: Deno.env.get("IMDB_DATA_DIR"), keras: Deno.env.get("KERAS_HOME") };
+  try {
+    Deno.env.set("IMDB_DATA_DIR", `${dir}/env`);
+    Deno.env.set("KERAS_HOME", `${dir}/keras`);
+    await t.step("the folders in order, each with where it comes from", () => {
+      assert.deepEqual(dataFolders(`${dir}/mine`, `${dir}/downloads`), [
+        { dir: `${dir}/mine`, source: "dataDir" },
+        { dir: `${dir}/env`, source: "IMDB_DATA_DIR" },
+        { dir: `${dir}/keras/datasets`, source: "Keras cache" },
+        { dir: `${dir}/downloads`, source: "download folder" },
+      ]);
+    });
+    await t.step("a failed download: the server's answer, nothing left behind", async () => {
+      await withServer(async (base) => {
+        const found = await locateDataFile({
+          fileName: "gone.bin",
+          url: `${base}/gone.bin`,
+          hash: GOOD,
+          size: "50 kB",
+          dataDir: `${dir}/mine`,
+          downloadDir: `${dir}/downloads`,
+          download: quiet,
+        });
+        assert.equal(found.path, undefined);
+        assert.equal(found.missing?.size, "50 kB");
+        assert.equal(found.missing?.folders.length, 4);
+        assert.equal(
+          found.missing?.notDownloaded,
+          `cannot download ${base}/gone.bin: HTTP 404 Not Found`,
+        );
+        assert.deepEqual(await listDir(`${dir}/downloads`), []);
+      });
+    });
+  } finally {
+    if (saved.data !== undefined) Deno.env.set("IMDB_DATA_DIR", saved.data);
+    else Deno.env.delete("IMDB_DATA_DIR");
+    if (saved.keras !== undefined) Deno.env.set("KERAS_HOME", saved.keras);
+    else Deno.env.delete("KERAS_HOME");
     await Deno.remove(dir, { recursive: true });
   }
 });

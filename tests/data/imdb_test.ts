@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { DataFileError } from "../../src/data/data_file_error.ts";
+import { DataSetError } from "../../src/data/data_set_error.ts";
 import {
+  checkImdbFiles,
   decodeReview,
   getWordIndex,
   loadImdb,
@@ -75,11 +77,19 @@ Deno.test("loadImdb: no file while offline is an error saying how to supply it",
     Deno.env.set("KERAS_HOME", empty);
     await assert.rejects(
       loadImdb({ downloadDir: empty, download: { offline: true } }),
-      /imdb\.npz not found and downloads are off \(offline\).*storage\.googleapis\.com.*IMDB_DATA_DIR/,
+      (err) => {
+        assert.ok(err instanceof DataSetError);
+        assert.deepEqual(err.files, ["imdb.npz"]);
+        const m = err.message;
+        assert.match(m, /^The IMDB data set cannot be used: imdb\.npz is missing\./);
+        assert.match(m, /downloads are off \(offline\); its URL is https:\/\/storage\.googleapis/);
+        assert.match(m, /\$IMDB_DATA_DIR works too, but only if it is set before Jupyter starts/);
+        return true;
+      },
     );
     await assert.rejects(
       getWordIndex({ downloadDir: empty, download: { offline: true } }),
-      /imdb_word_index\.json not found/,
+      /imdb_word_index\.json is missing/,
     );
     assert.deepEqual([...Deno.readDirSync(empty)], []);
   } finally {
@@ -183,6 +193,126 @@ Deno.test("loadImdb: the tiny imdb.npz (Keras's layout, 300 + 60 reviews) equals
     assert.equal(wordIndex.__proto__, 22);
     assert.equal(wordIndex["日本"], 26);
   });
+});
+
+Deno.test("checkImdbFiles: one message for the whole data set, naming every file", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const saved = { data: Deno.env.get("IMDB_DATA_DIR"), keras: Deno.env.get("KERAS_HOME") };
+  // Only the folders of this test: no $IMDB_DATA_DIR, an empty Keras cache, downloads off.
+  const source = { dataDir: `${dir}/mine`, downloadDir: `${dir}/downloads` };
+  const offline = { ...source, download: { offline: true } };
+  const fixes = [
+    /\nFix it in one of three ways, then run again:\n/,
+    /\n1\. Download: with an internet connection, running again downloads the files? into .*\/downloads\//,
+    /\n2\. The Keras cache: copy the files? into .*\/keras\/datasets\//,
+    /\n3\. Your own folder: .*dataDir: "\/path\/to\/folder" in the config cell/,
+  ];
+  try {
+    Deno.env.delete("IMDB_DATA_DIR");
+    Deno.env.set("KERAS_HOME", `${dir}/keras`);
+    await Deno.mkdir(`${dir}/mine`);
+
+    await t.step(
+      "both missing: both named, every folder, why not downloaded, 3 fixes",
+      async () => {
+        await assert.rejects(checkImdbFiles(offline), (err) => {
+          assert.ok(err instanceof DataSetError);
+          assert.deepEqual(err.files, ["imdb.npz", "imdb_word_index.json"]);
+          const m = err.message;
+          assert.match(
+            m,
+            /^The IMDB data set cannot be used: imdb\.npz and imdb_word_index\.json are missing\.\n/,
+          );
+          for (const [file, size] of [["imdb.npz", "17 MB"], ["imdb_word_index.json", "1.6 MB"]]) {
+            const part = m.slice(m.indexOf(`${file} (${size}) is in none of these folders:`));
+            assert.ok(part.length < m.length, `${file} has its own paragraph`);
+            assert.match(
+              part,
+              new RegExp(`^.*\n {2}${dir}/mine +\\(dataDir: config.dataDir in the notebooks\\)\n`),
+            );
+            assert.match(part, new RegExp(`\n {2}${dir}/keras/datasets +\\(the Keras cache\\)\n`));
+            assert.match(part, new RegExp(`\n {2}${dir}/downloads +\\(where downloads land\\)\n`));
+            assert.match(
+              part,
+              /\nNot downloaded: downloads are off \(offline\); its URL is https:\/\/storage/,
+            );
+          }
+          for (const fix of fixes) assert.match(m, fix);
+          assert.match(m, /\$IMDB_DATA_DIR works too, but only if it is set before Jupyter starts/);
+          return true;
+        });
+        assert.deepEqual([...Deno.readDirSync(`${dir}/mine`)], [], "nothing written");
+      },
+    );
+
+    await t.step("the files a notebook needs only: 9-3 reads no word index", async () => {
+      await assert.rejects(checkImdbFiles({ ...offline, files: ["imdb.npz"] }), (err) => {
+        assert.ok(err instanceof DataSetError);
+        assert.deepEqual(err.files, ["imdb.npz"]);
+        assert.doesNotMatch(err.message, /word_index/);
+        for (const fix of fixes) assert.match(err.message, fix);
+        return true;
+      });
+    });
+
+    await t.step("a missing file and an unreadable one, in one message", async () => {
+      await Deno.writeTextFile(`${dir}/mine/imdb_word_index.json`, '{"the": 1, "movie": ');
+      await assert.rejects(checkImdbFiles(offline), (err) => {
+        assert.ok(err instanceof DataSetError);
+        assert.deepEqual(err.files, ["imdb.npz", `${dir}/mine/imdb_word_index.json`]);
+        assert.equal(err.unreadable[0].file, `${dir}/mine/imdb_word_index.json`);
+        assert.match(
+          err.message,
+          /^The IMDB data set cannot be used: imdb\.npz is missing and imdb_word_index\.json is unreadable\./,
+        );
+        assert.match(
+          err.message,
+          /\/mine\/imdb_word_index\.json: not valid JSON .*\n {2}\(a damaged or partial copy: delete it/,
+        );
+        for (const fix of fixes) assert.match(err.message, fix);
+        return true;
+      });
+    });
+
+    await t.step("a download that fails says how, for each file", async () => {
+      const server = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+        () => new Response("no", { status: 503 }),
+      );
+      try {
+        const url = `http://127.0.0.1:${server.addr.port}/imdb`;
+        await Deno.remove(`${dir}/mine/imdb_word_index.json`);
+        await assert.rejects(
+          checkImdbFiles({ ...source, download: { url, onProgress: () => {} } }),
+          (err) => {
+            assert.ok(err instanceof DataSetError);
+            assert.equal(err.missing.length, 2);
+            for (const m of err.missing) {
+              assert.equal(m.notDownloaded, `cannot download ${url}: HTTP 503 Service Unavailable`);
+            }
+            return true;
+          },
+        );
+      } finally {
+        await server.shutdown();
+      }
+      assert.deepEqual([...Deno.readDirSync(`${dir}/downloads`)], [], "no partial download left");
+    });
+
+    await t.step("both there and readable: their paths", async () => {
+      await Deno.copyFile(tinyPath, `${dir}/mine/imdb.npz`);
+      await Deno.copyFile(tinyWordIndex, `${dir}/mine/imdb_word_index.json`);
+      assert.deepEqual(await checkImdbFiles(offline), {
+        "imdb.npz": `${dir}/mine/imdb.npz`,
+        "imdb_word_index.json": `${dir}/mine/imdb_word_index.json`,
+      });
+    });
+  } finally {
+    if (saved.data !== undefined) Deno.env.set("IMDB_DATA_DIR", saved.data);
+    if (saved.keras !== undefined) Deno.env.set("KERAS_HOME", saved.keras);
+    else Deno.env.delete("KERAS_HOME");
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 /** Writes `bytes` to a temporary file `name`, runs `fn` on its path, removes it. */

@@ -1,19 +1,61 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "fflate";
-import { plotlyJs, plotlyScriptTag, readNpmFile } from "../../src/notebook/_npm_assets.ts";
+import {
+  plotlyAssetPath,
+  plotlyGzip,
+  plotlyJs,
+  plotlyScriptTag,
+  plotlyVersion,
+  readNpmFile,
+  writePlotlyAsset,
+} from "../../src/notebook/_npm_assets.ts";
 
 Deno.test("the plotly.js bundle comes from the pinned npm package, packed", async () => {
   const js = await plotlyJs();
   assert.match(js.slice(0, 200), /plotly\.js v3\.7\.0/);
+  assert.equal(await plotlyVersion(), "3.7.0");
   assert.ok(js.length > 1_000_000);
   assert.equal(await plotlyJs(), js, "cached");
-  const tag = plotlyScriptTag(js);
-  assert.ok(tag.length < 3_500_000, `packed size ${tag.length}`);
+  const gz = await plotlyGzip();
+  assert.equal(new TextDecoder().decode(gunzipSync(gz)), js);
+  assert.ok(gz.length < 2_200_000, `packed size ${gz.length}`);
+  const tag = await plotlyScriptTag();
+  assert.ok(tag.length < 3_000_000, `packed size ${tag.length}`);
   assert.equal(tag.match(/<\/script/gi)?.length, 1, "only the closing tag");
   // The packed string unpacks to exactly the library.
-  const packed = tag.match(/var packed = "([A-Za-z0-9+/=]+)";/)![1];
+  const packed = tag.match(/\.packed\("([A-Za-z0-9+/=]+)"\)/)![1];
   const bytes = Uint8Array.from(atob(packed), (c) => c.charCodeAt(0));
   assert.equal(new TextDecoder().decode(gunzipSync(bytes)), js);
+});
+
+Deno.test("writePlotlyAsset: the packed library beside the notebook, once, whole", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const relative = await plotlyAssetPath();
+    assert.equal(relative, "_plotly/plotly-3.7.0.js.gz");
+    await t.step("written where the figures' links point, the same bytes every run", async () => {
+      assert.equal(await writePlotlyAsset(`${dir}/`), relative);
+      assert.deepEqual(await Deno.readFile(`${dir}/${relative}`), await plotlyGzip());
+      assert.deepEqual([...Deno.readDirSync(`${dir}/_plotly`)].map((e) => e.name), [
+        "plotly-3.7.0.js.gz",
+      ]);
+    });
+    await t.step("a whole copy is left alone; a cut-short one is replaced", async () => {
+      const before = (await Deno.stat(`${dir}/${relative}`)).mtime!.getTime();
+      await writePlotlyAsset(dir);
+      assert.equal((await Deno.stat(`${dir}/${relative}`)).mtime!.getTime(), before);
+      await Deno.writeFile(`${dir}/${relative}`, new Uint8Array(10));
+      await writePlotlyAsset(dir);
+      assert.deepEqual(await Deno.readFile(`${dir}/${relative}`), await plotlyGzip());
+    });
+    await t.step("a folder that cannot be written is an error, and leaves nothing", async () => {
+      await Deno.writeTextFile(`${dir}/file`, "not a folder");
+      await assert.rejects(writePlotlyAsset(`${dir}/file`));
+      assert.equal((await Deno.stat(`${dir}/file`)).isFile, true);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("readNpmFile reads a file of a package in deno.json's imports", async () => {

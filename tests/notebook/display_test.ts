@@ -17,6 +17,13 @@ Deno.test("tableBundle aligns columns and escapes HTML", () => {
   );
   assert.match(b["text/html"] as string, /<td style="text-align:left">LSTM &#60;8&#62;<\/td>/);
   assert.match(b["text/html"] as string, /<td style="text-align:right">0.8274<\/td>/);
+  // Headers aligned as their columns: text left, numbers right.
+  assert.match(
+    b["text/html"] as string,
+    /<thead><tr><th style="text-align:left">model<\/th><th style="text-align:right">acc<\/th>/,
+  );
+  const mixed = tableBundle(["a", "b"], [[1, "x"], [2, 3]])["text/html"] as string;
+  assert.match(mixed, /<th style="text-align:right">a<\/th><th style="text-align:left">b<\/th>/);
 });
 
 Deno.test("display outside a kernel prints the text/plain part", async () => {

@@ -3,28 +3,46 @@ import {
   comparisonFigure,
   figureBundle,
   historyFigure,
+  notebookFigureBundle,
   PLOTLY_MIME,
 } from "../../src/notebook/figures.ts";
-import { plotlyJs } from "../../src/notebook/_npm_assets.ts";
+import { plotlyAssetPath, plotlyGzip } from "../../src/notebook/_npm_assets.ts";
+import { figureSvg } from "../../src/notebook/_static_svg.ts";
+
+/** The SVG inside a bundle's static picture. */
+function staticPicture(html: string): string {
+  const m = html.match(/<img class="ch9-figure-static" src="data:image\/svg\+xml;base64,([^"]+)"/);
+  assert.ok(m, "a static picture");
+  return new TextDecoder().decode(Uint8Array.from(atob(m[1]), (c) => c.charCodeAt(0)));
+}
 
 Deno.test("figure bundles", async (t) => {
   const fig = historyFigure({ loss: [0.7, 0.6, 0.5], val_loss: [0.72, 0.66, 0.64] }, "loss");
 
-  await t.step("one bundle: plotly JSON, offline HTML and a text summary", () => {
-    const b = figureBundle(fig, { id: "fig-1" });
+  await t.step("one bundle: plotly JSON, HTML drawing it or showing a picture, a summary", () => {
+    const b = figureBundle(fig, { id: "fig-1", plotlySrc: "_plotly/plotly-3.7.0.js.gz" });
     assert.deepEqual(Object.keys(b).sort(), [PLOTLY_MIME, "text/html", "text/plain"].sort());
-    const json = b[PLOTLY_MIME] as { data: unknown[]; layout: { height: number } };
+    const json = b[PLOTLY_MIME] as typeof fig & { layout: { height: number } };
     assert.deepEqual(json.data, fig.data);
     assert.equal(json.layout.height, 380);
     const html = b["text/html"] as string;
-    assert.match(html, /<div id="fig-1" class="ch9-plotly" data-traces="2"/);
-    assert.ok(html.includes("window.Plotly.newPlot"));
+    assert.match(html, /^<div id="fig-1" class="ch9-figure">/);
+    assert.match(html, /<div id="fig-1-plot" class="ch9-plotly" data-traces="2"><\/div>/);
+    assert.match(html, /<a class="ch9-plotly-src" href="_plotly\/plotly-3\.7\.0\.js\.gz"><\/a>/);
+    assert.ok(html.includes("window.__ch9PlotlyLoader1.load("), "the loader");
     assert.ok(!html.includes("plotly.js v"), "no library unless asked");
     assert.equal(b["text/plain"], "<plotly figure: Loss by epoch (loss, val_loss)>");
     // The figure JSON embedded in the script parses back to the same figure.
     const m = html.match(/var fig = (.*);\n/);
     assert.ok(m);
     assert.deepEqual(JSON.parse(m[1]), json);
+    // With no script: a note saying why and what to do, and the static picture of the figure.
+    assert.match(
+      html,
+      /<p class="ch9-figure-note"><b>A static picture of the figure:<\/b> .*trust/,
+    );
+    assert.equal(staticPicture(html), figureSvg(json));
+    assert.ok(html.length < 20_000, `${html.length} characters`);
   });
 
   await t.step("strings in the figure cannot close the script element", () => {
@@ -32,6 +50,7 @@ Deno.test("figure bundles", async (t) => {
     const html = figureBundle(evil, { id: "e" })["text/html"] as string;
     assert.equal(html.match(/<\/script>/g)?.length, 1);
     assert.ok(html.includes("\\u003c/script>\\u003cscript>alert(1)"));
+    assert.ok(staticPicture(html).includes("&#60;/script&#62;&#60;script&#62;alert(1)"));
   });
 
   await t.step("fresh ids for each figure", () => {
@@ -40,11 +59,29 @@ Deno.test("figure bundles", async (t) => {
     assert.notEqual(a.match(/id="([^"]+)"/)![1], b.match(/id="([^"]+)"/)![1]);
   });
 
-  await t.step("with plotlyJs, the figure carries the packed library", async () => {
-    const js = await plotlyJs();
-    const b = figureBundle(fig, { plotlyJs: js })["text/html"] as string;
-    assert.match(b, /var packed = "[A-Za-z0-9+/=]{1000000,}";/);
-    assert.ok(b.indexOf("var packed") < b.indexOf("var fig ="), "library before the figure");
+  await t.step("in a notebook: plotly.js kept beside it, the output small", async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const b = await notebookFigureBundle(fig, { dir });
+      const src = await plotlyAssetPath();
+      assert.ok((b["text/html"] as string).includes(`<a class="ch9-plotly-src" href="${src}">`));
+      assert.deepEqual(await Deno.readFile(`${dir}/${src}`), await plotlyGzip());
+      assert.ok(JSON.stringify(b).length < 30_000, "no library in the output");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  await t.step("a folder that cannot be written: the output carries plotly.js", async () => {
+    const file = await Deno.makeTempFile();
+    try {
+      const html = (await notebookFigureBundle(fig, { dir: file }))["text/html"] as string;
+      assert.match(html, /\.packed\("[A-Za-z0-9+/=]{1000000,}"\)/);
+      assert.ok(html.indexOf(".packed(") < html.indexOf("var fig ="), "library before the figure");
+      assert.ok(!html.includes('<a class="ch9-plotly-src"'), "no link to a file that is not there");
+    } finally {
+      await Deno.remove(file);
+    }
   });
 });
 

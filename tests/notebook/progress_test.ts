@@ -4,6 +4,8 @@ import {
   formatDuration,
   formatEpochLine,
   progressFraction,
+  progressHtml,
+  progressItems,
   progressLine,
   terminalProgressBar,
   TrainingProgress,
@@ -100,6 +102,49 @@ Deno.test("progress line", async (t) => {
     assert.throws(
       () => new TrainingProgress({ epochs: 1.5 }),
       /epochs must be a positive integer, got 1.5/,
+    );
+  });
+});
+
+Deno.test("the notebook's display: a bar and a compact line that wraps between items", async (t) => {
+  const s = { epoch: 2, epochs: 4, batch: 50, batches: 100, elapsed: 30, loss: 0.5, acc: 0.75 };
+
+  await t.step("the items: what is known, and the time", () => {
+    assert.deepEqual(progressItems(s), [
+      "epoch 2/4",
+      "batch 50/100",
+      "loss 0.5000",
+      "acc 0.7500",
+      "30.0s, 50.0s left",
+    ]);
+    const done = { ...s, epoch: 4, batch: 100, valLoss: 0.4, valAcc: 0.8 };
+    assert.deepEqual(progressItems(done).slice(-3), [
+      "val_loss 0.4000",
+      "val_acc 0.8000",
+      "30.0s, done",
+    ]);
+    assert.deepEqual(progressItems({ epoch: 1, epochs: 2, batch: 0, batches: 0, elapsed: 0 }), [
+      "epoch 1/2",
+      "0.0s",
+    ]);
+  });
+
+  await t.step("HTML: a <progress> bar, each item unbreakable, the label escaped", () => {
+    const html = progressHtml("Embedding <8>", s);
+    assert.match(html, /^<div class="ch9-progress" style="display:flex;flex-wrap:wrap;/);
+    assert.match(html, /<progress value="0\.3750" max="1" [^>]*><\/progress> 37%/);
+    const items = [
+      ...html.matchAll(
+        /<(b|span) class="ch9-progress-item" style="white-space:nowrap">(.*?)<\/\1>/g,
+      ),
+    ]
+      .map((m) => m[2]);
+    assert.equal(items.length, 2 + progressItems(s).length);
+    assert.equal(items[0], "Embedding &#60;8&#62;");
+    assert.deepEqual(items.slice(2), progressItems(s));
+    assert.match(
+      progressHtml("x", { ...s, epoch: 4, batch: 100 }),
+      /value="1\.0000" [^>]*><\/progress> 100%/,
     );
   });
 });

@@ -141,6 +141,7 @@ interface PageState {
     id: string;
     expected: number;
     svg: boolean;
+    fallback: number;
     traces: number;
     names: string[];
     legend: string[];
@@ -159,6 +160,8 @@ const INSPECT = `(() => {
     id: el.id,
     expected: Number(el.dataset.traces),
     svg: el.querySelector("svg.main-svg") !== null,
+    // The static picture and its note, shown only until the figure is drawn.
+    fallback: el.closest(".ch9-figure")?.querySelector(".ch9-figure-fallback")?.offsetHeight ?? -1,
     traces: el.querySelectorAll(".cartesianlayer g.trace").length,
     names: (el.data || []).map((t) => t.name || ""),
     legend: [...el.querySelectorAll(".legend .legendtext")].map((t) => t.textContent),
@@ -204,7 +207,7 @@ async function inspectPage(
         returnByValue: true,
       }, sessionId);
       state = r.result.value;
-      const plotsDone = state.plots.every((p) => p.svg && p.traces >= p.expected);
+      const plotsDone = state.plots.every((p) => p.svg && p.traces >= p.expected && !p.fallback);
       const mathDone = state.mathSource === 0 || state.mathTypeset > 0;
       if (plotsDone && mathDone) break;
     }
@@ -248,6 +251,7 @@ Deno.test({
           if (state.plots.length > 0) assert.equal(state.plotlyVersion, "3.7.0");
           for (const p of state.plots) {
             assert.ok(p.svg, `${page} #${p.id}: no plotly SVG`);
+            assert.equal(p.fallback, 0, `${page} #${p.id}: the static picture still shows`);
             assert.equal(p.traces, p.expected, `${page} #${p.id}: traces drawn`);
             assert.equal(p.names.length, p.expected, `${page} #${p.id}: traces in the figure`);
             assert.deepEqual(p.legend, p.names, `${page} #${p.id}: legend entries`);
