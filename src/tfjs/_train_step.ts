@@ -17,7 +17,8 @@
  * false) -> dense(units 1, sigmoid)`, compiled with loss `binaryCrossentropy` and metrics
  * `["accuracy"]` or none, without regularisers, constraints or frozen layers, with any optimizer
  * (SGD as `tf.train.sgd` rounds it, Adam in one loop per variable, others through their
- * `applyGradients`); any other model goes through tfjs's own step (see {@link canTrainFast}).
+ * `applyGradients`); any other model goes through tfjs's own step (see {@link planFor};
+ * `canTrainFast` in `fast_road.ts` says which road a model takes).
  * `fast_road.ts` makes it what `model.fit`, `evaluate` and `trainOnBatch` run
  * ({@link trainStep}, {@link testStep}).
  * Results equal `model.trainOnBatch`'s to float32 rounding (~1e-7 relative; tested over several
@@ -220,26 +221,6 @@ export function planFor(model: LayersModel): FastPlan | string {
   };
 }
 
-/**
- * Whether {@link trainOnBatchFast} trains `model` in its own loops (true) or hands it to
- * `model.trainOnBatch` (false), and why not.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { buildModel } from "./models.ts";
- * import { canTrainFast } from "./_train_step.ts";
- *
- * assert.deepEqual(canTrainFast(buildModel("embedding_lstm", { seed: 42 })), { fast: true });
- * const stock = buildModel("embedding_lstm", { seed: 42, fused: false }); // tf.layers.lstm
- * assert.equal(canTrainFast(stock).fast, false);
- * assert.match(canTrainFast(stock).reason!, /^layer "lstm_LSTM\d+" \(LSTM\) is not a fused/);
- * ```
- */
-export function canTrainFast(model: LayersModel): { fast: boolean; reason?: string } {
-  const plan = planFor(model);
-  return typeof plan === "string" ? { fast: false, reason: plan } : { fast: true };
-}
-
 /** The float32 values of a tensor (the cpu backend's own array: read, never written). */
 function values(t: Tensor): Float32Array {
   return t.dataSync() as Float32Array;
@@ -315,6 +296,7 @@ let gatherBuffer = new Float32Array(0);
 /** Embedding lookup: ids [rows] -> [rows, width], checking every id. */
 function gatherRows(
   ids: ArrayLike<number>,
+  steps: number,
   table: Float32Array,
   inputDim: number,
   width: number,
@@ -325,8 +307,10 @@ function gatherRows(
   for (let r = 0; r < rows; r++) {
     const id = Math.trunc(ids[r]); // tfjs casts float ids to int32 by truncation
     if (!(id >= 0 && id < inputDim)) {
+      const row = Math.floor(r / steps);
       throw new Error(
-        `trainOnBatchFast: word id ${ids[r]} at position ${r} is not in [0, ${inputDim})`,
+        `word id ${ids[r]} at [${row}, ${r - row * steps}] of the batch is not in ` +
+          `[0, ${inputDim}) (the embedding's inputDim)`,
       );
     }
     out.set(table.subarray(id * width, (id + 1) * width), r * width);
@@ -529,7 +513,7 @@ function batchInput(plan: FastPlan, data: Batch, who: string): BatchInput {
     }
     steps = data.shape[1];
     inputDim = embedding.outputDim;
-    x = gatherRows(data.x, values(embedding.table), embedding.inputDim, inputDim);
+    x = gatherRows(data.x, steps, values(embedding.table), embedding.inputDim, inputDim);
   } else {
     if (rank !== 3) {
       throw new Error(`${who}: input must be [batch, steps, features], got [${data.shape}]`);

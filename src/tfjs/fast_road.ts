@@ -143,6 +143,17 @@ function announce(model: LayersModel, planReason: string): void {
 /**
  * Whether `model.fit` / `evaluate` / `trainOnBatch` run `model` on the fast typed-array step
  * (true) or through tfjs's own ops (false, with the reason).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildModel } from "./models.ts";
+ * import { canTrainFast } from "./fast_road.ts";
+ *
+ * assert.deepEqual(canTrainFast(buildModel("embedding_lstm", { seed: 42 })), { fast: true });
+ * const stock = buildModel("embedding_lstm", { seed: 42, fused: false }); // tf.layers.lstm
+ * assert.equal(canTrainFast(stock).fast, false);
+ * assert.match(canTrainFast(stock).reason!, /^layer "lstm_LSTM\d+" \(LSTM\) is not a fused/);
+ * ```
  */
 export function canTrainFast(model: LayersModel): { fast: boolean; reason?: string } {
   const plan = planFor(innerModelOf(model));

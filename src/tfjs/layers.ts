@@ -42,7 +42,7 @@
  * ```
  * @module
  */
-import type { Tensor } from "@tensorflow/tfjs";
+import type { layers as tfLayers, Tensor } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
 import {
   backwardLayerOf,
@@ -77,7 +77,7 @@ export type DropoutConfig = LayerArgs<typeof tf.layers.dropout>;
 export type BidirectionalConfig = LayerArgs<typeof tf.layers.bidirectional>;
 
 /** A layer, as `tf.layers.*` returns them. */
-export type Layer = import("@tensorflow/tfjs").layers.Layer;
+export type Layer = tfLayers.Layer;
 /** A recurrent layer, as `tf.layers.lstm` returns them. */
 export type RNNLayer = ReturnType<typeof tf.layers.lstm>;
 

@@ -3,7 +3,8 @@ import type { LayersModel, Tensor } from "@tensorflow/tfjs";
 import { tf } from "../../src/tfjs/tf.ts";
 import { fusedLSTM, fusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
 import { fusedAdam } from "../../src/tfjs/fused_adam.ts";
-import { canTrainFast, sigmoidBce, trainOnBatchFast } from "../../src/tfjs/_train_step.ts";
+import { sigmoidBce, trainOnBatchFast } from "../../src/tfjs/_train_step.ts";
+import { canTrainFast } from "../../src/tfjs/fast_road.ts";
 import { withTfjsOwnTraining } from "../../src/tfjs/_internals.ts";
 
 type Kind = "onehot_simple_rnn" | "embedding_simple_rnn" | "embedding_lstm" | "stock_lstm";

@@ -308,6 +308,10 @@ Deno.test("fit and evaluate: clear errors naming the value", async (t) => {
       fit(embedding, tf.tensor2d(ids, [12, STEPS], "int32"), y),
       /model\.fit: x\[3, 4\] = 30 is not a word id in \[0, 30\) \(the embedding "embedding(_\d+)?" has inputDim 30\)/,
     );
+    await assert.rejects(
+      embedding.trainOnBatch(tf.tensor2d(ids, [12, STEPS], "int32"), y),
+      /word id 30 at \[3, 4\] of the batch is not in \[0, 30\) \(the embedding's inputDim\)/,
+    );
     ids[3][4] = -1;
     assert.throws(
       () => embedding.evaluate(tf.tensor2d(ids, [12, STEPS], "int32"), y),
