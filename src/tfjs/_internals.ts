@@ -99,7 +99,8 @@ export function tfjsVersionMismatch(
   if (other.length === 0) return undefined;
   return `src/tfjs/_internals.ts: written for TensorFlow.js ${TFJS_VERSION}.x, found ` +
     other.map((name) => `${name} ${versions[name] ?? "(missing)"}`).join(", ") +
-    ": the fused RNN layers, FusedAdam, the fast training step and the replaced cpu kernels " +
+    ": the fused RNN layers, FusedAdam, the fast training step and road (model.fit), the seeded " +
+    "shuffle and the replaced cpu kernels " +
     "use tfjs internals and may fail or compute wrong results; pin 4.22.0 in deno.json or " +
     "run the tests";
 }

@@ -128,3 +128,35 @@ Deno.test("layers: the book's layers with Keras 2's defaults and names", async (
     setRandomSeed(undefined);
   });
 });
+
+Deno.test("layers: a recurrent layer's dropout masks are seeded too (tfjs's own layer)", async () => {
+  const x = tf.tensor2d(
+    Int32Array.from({ length: 24 * 5 }, (_, i) => (i * 7) % 20),
+    [24, 5],
+    "int32",
+  );
+  const y = tf.tensor2d(Float32Array.from({ length: 24 }, (_, i) => i % 2), [24, 1]);
+  const run = async (seed: number) => {
+    setRandomSeed(seed);
+    const model = tf.sequential();
+    model.add(layers.embedding({ inputDim: 20, outputDim: 4 }));
+    model.add(layers.lstm({ units: 4, dropout: 0.3, recurrentDropout: 0.3 }));
+    model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    model.compile({ optimizer: "adam", loss: "binaryCrossentropy" });
+    const warn = console.warn;
+    console.warn = () => {}; // the slow road's line
+    try {
+      const history = await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+      // the seeded dropout function is not part of the saved configuration
+      assert.ok(!JSON.stringify(model.toJSON(undefined, false)).includes("dropoutFunc"));
+      return history.history.loss;
+    } finally {
+      console.warn = warn;
+    }
+  };
+  const first = await run(4);
+  assert.deepEqual(await run(4), first);
+  assert.notDeepEqual(await run(5), first);
+  tf.dispose([x, y]);
+  setRandomSeed(undefined);
+});
