@@ -3,25 +3,36 @@
  * form of `../shared/bench/peers.py` (the PyTorch and numpy references), one line per model:
  *
  * ```
- * {"model":"embedding_lstm","impl":"tfjs-fused","batches":60,"threads":1,"ms_per_batch":4.2}
+ * {"model":"embedding_lstm","impl":"tfjs-fused","road":"model.fit","batches":60,"threads":1,"ms_per_batch":4.2}
  * ```
  *
- * Each model trains on consecutive real batches of 32 from the seed-42 training split (the
- * one-hot model's batches are one-hot encoded inside the timed step, as peers.py does); the
- * figure is the median over `--batches` after `--warmup` untimed batches. With `--epochs N` it
- * instead trains N full epochs (shuffled, seed 42) and prints `epoch_s` (mean training seconds
- * per epoch, validation excluded, as peers.py), `val_accuracy` and `test_accuracy`.
+ * Each tfjs model is built and trained as notebooks 9-3 and 9-4 do it: `tf.sequential()` with
+ * `layers.*` after `setRandomSeed(42)`, `model.compile` with the book's optimizer, loss and
+ * metric, and `model.fit(x, y, { batchSize: 32 })` on tensors of the seed-42 training split (the
+ * one-hot model on the one-hot array, as the book's `x_train_onehot`). The figure is the median,
+ * over `--batches` consecutive batches after `--warmup` untimed ones, of the time between two
+ * `onBatchEnd` callbacks: one batch of `fit`'s own loop (cutting the batch, the training step,
+ * the callbacks). With `--epochs N` it instead trains N full epochs (shuffled, seed 42) and
+ * prints `epoch_s` (mean training seconds per epoch, validation excluded, as peers.py),
+ * `val_accuracy` and `test_accuracy` (`model.evaluate`).
  *
  * Flags: `--models a,b` (default all four), `--batches 60`, `--warmup 5`, `--epochs N`,
- * `--impl fused|stock` (default fused), `--data DIR` (default $IMDB_DATA_DIR).
- * tfjs' cpu backend runs on one thread: `threads` is 1.
+ * `--impl fused|stock` (default fused: the project's layers; stock: `tf.layers.simpleRNN` /
+ * `tf.layers.lstm`, which train through tfjs's own ops), `--road fit|fitModel` (default
+ * `fit`: `model.fit`, the notebooks' road; `fitModel`: the earlier typed-array loop over the
+ * same models, `src/tfjs/training.ts`), `--data DIR` (default $IMDB_DATA_DIR).
+ * tfjs' cpu backend runs on one thread: `threads` is 1. `scratch_rnn` is the hand-written
+ * `RecurrentNetwork` (`bench/scratch_rnn.ts`).
  * @module
  */
+import type { LayersModel, Tensor } from "@tensorflow/tfjs";
 import { tf } from "../src/tfjs/tf.ts";
-import { type NDArray, ndarray } from "../src/data/ndarray.ts";
-import { prepareImdb } from "../src/data/preprocessing.ts";
-import { buildModel, MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
-import { evaluateModel, fitModel } from "../src/tfjs/training.ts";
+import { firstRows, type NDArray } from "../src/data/ndarray.ts";
+import { prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
+import { MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
+import { layers } from "../src/tfjs/layers.ts";
+import { setRandomSeed } from "../src/tfjs/random_seed.ts";
+import { fitModel } from "../src/tfjs/training.ts";
 import { benchScratchRnn } from "./scratch_rnn.ts";
 import { median } from "./stats.ts";
 
@@ -31,6 +42,8 @@ const ALL_MODELS = ["scratch_rnn", ...MODEL_KINDS] as const;
 const BATCH_SIZE = 32;
 /** Seed of the weights and of the shuffling in `--epochs` mode. */
 const SEED = 42;
+/** Time steps per review. */
+const MAXLEN = 100;
 
 interface BenchArgs {
   models: string[];
@@ -38,6 +51,7 @@ interface BenchArgs {
   warmup: number;
   epochs: number;
   impl: "fused" | "stock";
+  road: "fit" | "fitModel";
   dataDir?: string;
 }
 
@@ -48,6 +62,7 @@ function parseArgs(argv: readonly string[]): BenchArgs {
     warmup: 5,
     epochs: 0,
     impl: "fused",
+    road: "fit",
     dataDir: Deno.env.get("IMDB_DATA_DIR"),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -70,6 +85,12 @@ function parseArgs(argv: readonly string[]): BenchArgs {
         throw new Error(`--impl must be fused or stock, got ${impl}`);
       }
       args.impl = impl;
+    } else if (flag === "--road") {
+      const road = value();
+      if (road !== "fit" && road !== "fitModel") {
+        throw new Error(`--road must be fit or fitModel, got ${road}`);
+      }
+      args.road = road;
     } else throw new Error(`Unknown flag ${argv[i]}`);
   }
   for (const model of args.models) {
@@ -81,17 +102,75 @@ function parseArgs(argv: readonly string[]): BenchArgs {
   return args;
 }
 
-/** The first `rows` rows of `x` [n, ...] as a view (no copy). */
-function firstRows(x: NDArray<"int32">, rows: number): NDArray<"int32"> {
-  const rowSize = x.data.length / x.shape[0];
-  return ndarray({
-    shape: [rows, ...x.shape.slice(1)],
-    dtype: "int32",
-    data: x.data.subarray(0, rows * rowSize),
+type Prepared = Awaited<ReturnType<typeof prepareImdb>>;
+
+/**
+ * The book's model `kind` as the notebooks build and compile it: `layers.*` (or, `stock`,
+ * `tf.layers.*` with Keras 2's options) after `setRandomSeed(SEED)`.
+ */
+function bookModel(kind: ModelKind, impl: "fused" | "stock"): LayersModel {
+  setRandomSeed(SEED);
+  const model = tf.sequential();
+  const { units } = MODEL_SPECS[kind];
+  const inputShape = kind === "simple_rnn_onehot" ? { inputShape: [MAXLEN, 100] } : {};
+  if (kind !== "simple_rnn_onehot") model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
+  if (impl === "fused") {
+    model.add(
+      kind === "embedding_lstm"
+        ? layers.lstm({ units, ...inputShape })
+        : layers.simpleRNN({ units, ...inputShape }),
+    );
+  } else {
+    const keras = {
+      units,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: SEED + 1 }),
+      ...inputShape,
+    };
+    model.add(
+      kind === "embedding_lstm"
+        ? tf.layers.lstm({ ...keras, recurrentActivation: "sigmoid" })
+        : tf.layers.simpleRNN(keras),
+    );
+  }
+  model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+  model.compile({
+    optimizer: kind === "simple_rnn_onehot" ? "sgd" : "adam",
+    loss: "binaryCrossentropy",
+    metrics: ["accuracy"],
   });
+  return model;
 }
 
-type Prepared = Awaited<ReturnType<typeof prepareImdb>>;
+/** `x` as the model's input tensor: the one-hot array [n, 100, 100] or the ids [n, 100]. */
+function inputTensor(kind: ModelKind, x: NDArray<"int32">): Tensor {
+  if (kind !== "simple_rnn_onehot") return tf.tensor(x.data, [...x.shape], "int32");
+  const onehot = toCategorical(x, MODEL_SPECS[kind].numWords); // x_train_onehot
+  return tf.tensor(onehot.data, [...onehot.shape], "float32");
+}
+
+/** Labels as `model.fit` takes them: float32 [n]. */
+function labelTensor(y: Int32Array): Tensor {
+  return tf.tensor1d(y, "float32");
+}
+
+/** Accuracy of `model` on (x, y) by `model.evaluate`, 5,000 rows at a time (one-hot: 200 MB). */
+function accuracy(kind: ModelKind, model: LayersModel, x: NDArray<"int32">, y: Int32Array) {
+  let correct = 0;
+  for (let from = 0; from < x.shape[0]; from += 5000) {
+    const rows = Math.min(5000, x.shape[0] - from);
+    const slice = {
+      ...x,
+      shape: [rows, MAXLEN],
+      data: x.data.subarray(from * MAXLEN, (from + rows) * MAXLEN),
+    };
+    const xs = inputTensor(kind, slice as NDArray<"int32">);
+    const ys = labelTensor(y.subarray(from, from + rows));
+    const result = model.evaluate(xs, ys, { batchSize: 500 }) as Tensor[];
+    correct += rows * result[1].dataSync()[0];
+    tf.dispose([xs, ys, ...result]);
+  }
+  return correct / x.shape[0];
+}
 
 /** ms per batch (or epoch figures) of one tfjs model. */
 async function benchModel(
@@ -99,31 +178,61 @@ async function benchModel(
   data: Prepared,
   args: BenchArgs,
 ): Promise<Record<string, number>> {
-  const model = buildModel(kind, { seed: SEED, fused: args.impl === "fused" });
+  const model = bookModel(kind, args.impl);
   try {
     if (args.epochs > 0) {
       const trainSeconds: number[] = [];
-      const history = await fitModel(model, data.xTrain, data.yTrain, {
-        epochs: args.epochs,
-        batchSize: BATCH_SIZE,
-        validationData: [data.xVal, data.yVal],
-        seed: SEED,
-        onBatchEnd: (logs) => {
-          if (logs.batch === logs.batches - 1) trainSeconds.push(logs.seconds);
-        },
-      });
-      const test = evaluateModel(model, data.xTest, data.yTest);
+      let epochStart = 0;
+      let lastBatch = 0;
+      const x = inputTensor(kind, data.xTrain);
+      const y = labelTensor(data.yTrain);
+      if (args.road === "fit") {
+        await model.fit(x, y, {
+          epochs: args.epochs,
+          batchSize: BATCH_SIZE,
+          verbose: 0,
+          callbacks: {
+            onEpochBegin: () => void (epochStart = performance.now()),
+            onBatchEnd: () => void (lastBatch = performance.now()),
+            onEpochEnd: () => void trainSeconds.push((lastBatch - epochStart) / 1000),
+          },
+        });
+      } else {
+        await fitModel(model, data.xTrain, data.yTrain, {
+          epochs: args.epochs,
+          batchSize: BATCH_SIZE,
+          seed: SEED,
+          onBatchEnd: (logs) => {
+            if (logs.batch === logs.batches - 1) trainSeconds.push(logs.seconds);
+          },
+        });
+      }
+      tf.dispose([x, y]);
       return {
         epoch_s: trainSeconds.reduce((a, b) => a + b, 0) / trainSeconds.length,
-        val_accuracy: history.val_acc[history.val_acc.length - 1],
-        test_accuracy: test.accuracy,
+        val_accuracy: accuracy(kind, model, data.xVal, data.yVal),
+        test_accuracy: accuracy(kind, model, data.xTest, data.yTest),
       };
     }
     // Consecutive batches 0, 1, 2, ... of the unshuffled training split, timed one by one
-    // through the same path as training (batch tensors cut from typed arrays, trainOnBatch).
+    // between fit's onBatchEnd callbacks (or fitModel's).
     const rows = (args.warmup + args.batches) * BATCH_SIZE;
     const ends: number[] = [];
     const start = performance.now();
+    if (args.road === "fit") {
+      const x = inputTensor(kind, firstRows(data.xTrain, rows));
+      const y = labelTensor(data.yTrain.subarray(0, rows));
+      const started = performance.now();
+      await model.fit(x, y, {
+        batchSize: BATCH_SIZE,
+        shuffle: false,
+        verbose: 0,
+        callbacks: { onBatchEnd: () => void ends.push(performance.now()) },
+      });
+      tf.dispose([x, y]);
+      const times = ends.map((end, i) => end - (i === 0 ? started : ends[i - 1]));
+      return { ms_per_batch: median(times.slice(args.warmup)) };
+    }
     await fitModel(model, firstRows(data.xTrain, rows), data.yTrain.subarray(0, rows), {
       batchSize: BATCH_SIZE,
       seed: SEED,
@@ -134,6 +243,7 @@ async function benchModel(
     return { ms_per_batch: median(times.slice(args.warmup)) };
   } finally {
     model.dispose();
+    setRandomSeed(undefined);
   }
 }
 
@@ -162,7 +272,10 @@ if (import.meta.main) {
       impl = `tfjs-${args.impl}`;
       result = await benchModel(kind, await dataFor(MODEL_SPECS[kind].numWords), args);
     }
-    const line = { model, impl, batches: args.batches, threads: 1, ...result };
+    const road = model === "scratch_rnn"
+      ? {}
+      : { road: args.road === "fit" ? "model.fit" : "fitModel" };
+    const line = { model, impl, ...road, batches: args.batches, threads: 1, ...result };
     console.log(JSON.stringify(line));
   }
   tf.disposeVariables();

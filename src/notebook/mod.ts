@@ -2,7 +2,8 @@
  * What the notebooks use to show their work: rich outputs in Deno's Jupyter kernel
  * (`display.ts`: `print`, tables, model summaries), plotly figures that draw on their own in any
  * front end, with a static picture where no script runs (`figures.ts`), the training progress
- * (`progress.ts`: a bar and a compact line in a notebook, Keras's bar in a terminal), the
+ * (`progress.ts`: a bar and a compact line in a notebook, fed by `model.fit` as a tfjs callback,
+ * Keras's bar in a terminal), the
  * assertions of the book's printed outputs (`assertions.ts`), the results each notebook saves
  * for the comparison in 9-4 (`results.ts`), the stop of a notebook at a cell the rest depends on
  * (`stop.ts`), and the banner and notes of a quick run (`run_mode.ts`).
@@ -22,6 +23,7 @@ export {
   showFigure,
 } from "./figures.ts";
 export {
+  type FitProgressCallback,
   type ProgressState,
   terminalProgressBar,
   TrainingProgress,

@@ -32,6 +32,7 @@
  */
 
 import type { BatchLogs, EpochLogs } from "../tfjs/training.ts";
+import { tf } from "../tfjs/tf.ts";
 import { display, inJupyter } from "./display.ts";
 import { escapeHtml } from "./_text.ts";
 
@@ -177,29 +178,31 @@ export interface ProgressEpochLogs {
 /**
  * A live progress display for a training run, updated in place through a Jupyter display id
  * (one output, not thousands of lines): a bar and a compact line ({@link progressHtml}), or the
- * text of {@link progressLine} where HTML is not shown. Feed it from the training callbacks
- * (`fitModel`'s `onBatchEnd` / `onEpochEnd`, whose logs carry 0-based `epoch` and `batch`,
- * `loss`, `acc`, `val_loss`, `val_acc`), then call `finish()`.
+ * text of {@link progressLine} where HTML is not shown. Give `model.fit` its tfjs callback
+ * (`callbacks: progress.callbacks()`), or feed it by hand (the hand-written network does):
+ * `onBatchEnd(logs)` / `onEpochEnd(logs)`, whose logs carry 0-based `epoch` and `batch`,
+ * `loss`, `acc`, `val_loss`, `val_acc`; then call `finish()`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ndarray } from "../data/ndarray.ts";
- * import { buildModel } from "../tfjs/models.ts";
- * import { fitModel } from "../tfjs/training.ts";
+ * import { tf } from "../tfjs/tf.ts";
+ * import { layers } from "../tfjs/layers.ts";
  * import { TrainingProgress } from "./progress.ts";
  *
- * const ids = Int32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 8, 7);
- * const x = ndarray({ shape: [4, 3], dtype: "int32", data: ids }); // 4 reviews of 3 words
- * const y = Int32Array.of(1, 0, 1, 0);
+ * const x = tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9], [9, 8, 7]], [4, 3], "int32");
+ * const y = tf.tensor2d([[1], [0], [1], [0]]); // 4 reviews of 3 words, their labels
  * const finished: string[] = [];
  * const progress = new TrainingProgress({
  *   label: "LSTM",
- *   epochs: 2,
  *   sink: (line, epochEnd) => void (epochEnd && finished.push(line)), // a notebook: one output
  * });
- * const model = buildModel("embedding_lstm", { seed: 42 });
- * await fitModel(model, x, y, { epochs: 2, batchSize: 2, seed: 42, ...progress.callbacks() });
+ * const model = tf.sequential();
+ * model.add(layers.embedding({ inputDim: 10, outputDim: 4 }));
+ * model.add(layers.lstm({ units: 4 }));
+ * model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+ * model.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
+ * await model.fit(x, y, { epochs: 2, batchSize: 2, callbacks: progress.callbacks() });
  * await progress.finish();
  * assert.equal(finished.length, 3); // after each epoch, and the final line
  * assert.match(finished[2], /^LSTM {2}epoch 2\/2 {2}batch 2\/2 {2}loss \d\.\d{4} {2}acc /);
@@ -280,9 +283,15 @@ export class TrainingProgress {
     return this.#maybeShow(true);
   };
 
-  /** Both callbacks, to spread into training options. */
-  callbacks(): Pick<TrainingProgress, "onBatchEnd" | "onEpochEnd"> {
-    return { onBatchEnd: this.onBatchEnd, onEpochEnd: this.onEpochEnd };
+  /**
+   * The live line as a tfjs callback: `model.fit(x, y, { callbacks: progress.callbacks() })`.
+   * tfjs calls its `onBatchEnd(batch, logs)` and `onEpochEnd(epoch, logs)`; it shows the running
+   * means of the epoch's batch losses and accuracies (as Keras's progress bar does), takes the
+   * number of epochs and of batches per epoch from `fit`'s own parameters, and yields to the
+   * event loop as tfjs's callbacks do (`yieldEvery`, default every 125 ms).
+   */
+  callbacks(yieldEvery?: "auto" | "batch" | "epoch" | "never" | number): FitProgressCallback {
+    return new FitProgressCallback(this, yieldEvery);
   }
 
   /** Shows the final line (always) and waits for pending display messages; see `line()`. */
@@ -319,6 +328,72 @@ export class TrainingProgress {
     this.#pending = this.#pending.then(send);
     return this.#pending;
   }
+}
+
+/** The parameters tfjs's `fit` gives its callbacks (`setParams`, tfjs-layers `base_callbacks`). */
+interface FitParams {
+  epochs?: number;
+  samples?: number;
+  batchSize?: number;
+}
+
+/**
+ * A {@link TrainingProgress} as tfjs's `CustomCallback`: `fit`'s per-batch logs (each batch's
+ * loss and accuracy) become the epoch's running means, weighted by batch size.
+ */
+export class FitProgressCallback extends tf.CustomCallback {
+  #batches = 0;
+  #sums = { loss: 0, acc: 0, size: 0 };
+
+  constructor(
+    progress: TrainingProgress,
+    yieldEvery?: "auto" | "batch" | "epoch" | "never" | number,
+  ) {
+    let epochNow = 0;
+    super({
+      onEpochBegin: (epoch) => {
+        epochNow = epoch;
+        this.#sums = { loss: 0, acc: 0, size: 0 };
+      },
+      onBatchEnd: (batch, logs) => {
+        const size = Number(logs?.size ?? 1);
+        const sums = this.#sums;
+        sums.size += size;
+        sums.loss += Number(logs?.loss ?? NaN) * size;
+        sums.acc += Number(logs?.acc ?? NaN) * size;
+        return progress.onBatchEnd({
+          epoch: epochNow,
+          epochs: this.epochs,
+          batch,
+          batches: this.#batches || undefined,
+          loss: logs?.loss === undefined ? undefined : sums.loss / sums.size,
+          acc: logs?.acc === undefined ? undefined : sums.acc / sums.size,
+        });
+      },
+      onEpochEnd: (epoch, logs) =>
+        progress.onEpochEnd({
+          epoch,
+          epochs: this.epochs,
+          batches: this.#batches || undefined,
+          loss: logs?.loss,
+          acc: logs?.acc,
+          val_loss: logs?.val_loss,
+          val_acc: logs?.val_acc,
+        }),
+    }, yieldEvery);
+  }
+
+  override setParams(params: FitParams): void {
+    super.setParams(params as Record<string, number>);
+    const { epochs, samples, batchSize } = params;
+    if (samples !== undefined && batchSize !== undefined && batchSize > 0) {
+      this.#batches = Math.ceil(samples / batchSize);
+    }
+    this.epochs = epochs;
+  }
+
+  /** Epochs of the `fit` call, from its parameters (undefined before it starts). */
+  epochs: number | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,16 @@
  * - optimizer state (tfjs-core `optimizers/*.ts`: Adam's private moments and accumulated betas,
  *   SGD's protected `learningRate` and `incrementIterations()`): `fused_adam.ts`,
  *   `_train_step.ts`;
+ * - the training road (tfjs-layers `engine/training.ts`): `LayersModel.prototype.fit`,
+ *   `fitLoop` (its positional arguments), `makeTrainFunction` and `makeTestFunction`, which
+ *   `fit`, `evaluate` and `trainOnBatch` call (a `Sequential` delegates to the `LayersModel` in
+ *   its `model` field), and the model's `history` field `fit` sets: `fast_road.ts` installs its
+ *   typed-array step and loop there ({@link installTrainingHooks});
+ * - `util.shuffle` (tfjs-core `util_base.ts`), which `fit` calls at run time to shuffle its
+ *   sample order every epoch with `Math.random`: `random_seed.ts` seeds it
+ *   ({@link replaceShuffle});
+ * - the `seed` field of a `Dropout` layer and the `backwardLayer` of a `Bidirectional`
+ *   (tfjs-layers `layers/core.ts`, `layers/wrappers.ts`): `layers.ts` seeds their randomness;
  * - the backend (tfjs-core `backends/backend.ts`, tfjs-backend-cpu `backend_cpu.ts`):
  *   `refCount`, for the batch buffers `training.ts` reuses; `readSync` and `makeTensorInfo`, the
  *   kernel registry and `collectGatherOpShapeInfo` (tfjs-core `ops/segment_util.ts`), for the
@@ -23,7 +33,8 @@
  *
  * Behaviours relied on, not only names: the cpu backend keeps the typed array a tensor is made
  * from and `dataSync()` returns the backend's own array (no copies: the training step reads
- * weights that way and never writes them); an optimizer's `applyGradients` takes gradients by
+ * weights that way and never writes them; the Adam update writes the optimizer's moments in
+ * place in those arrays, which no other tensor shares); an optimizer's `applyGradients` takes gradients by
  * variable name; the layers keep their weights as `LayerVariable`s whose `read()` is the
  * `tf.Variable` the optimizer updates.
  *
@@ -48,11 +59,14 @@ import "@tensorflow/tfjs-backend-cpu"; // the stock cpu kernels, registered befo
 import {
   backend,
   engine,
+  type layers,
+  LayersModel,
   type Optimizer,
   type RNN,
   serialization,
   SGDOptimizer,
   type Tensor,
+  util,
   type Variable,
   version,
 } from "@tensorflow/tfjs";
@@ -85,7 +99,8 @@ export function tfjsVersionMismatch(
   if (other.length === 0) return undefined;
   return `src/tfjs/_internals.ts: written for TensorFlow.js ${TFJS_VERSION}.x, found ` +
     other.map((name) => `${name} ${versions[name] ?? "(missing)"}`).join(", ") +
-    ": the fused RNN layers, FusedAdam, the fast training step and the replaced cpu kernels " +
+    ": the fused RNN layers, FusedAdam, the fast training step and road (model.fit), the seeded " +
+    "shuffle and the replaced cpu kernels " +
     "use tfjs internals and may fail or compute wrong results; pin 4.22.0 in deno.json or " +
     "run the tests";
 }
@@ -349,4 +364,201 @@ export function gatherShapeInfo(
   batchDims: number,
 ): backend_util.segment_util.GatherOpShapeInfo {
   return backend_util.segment_util.collectGatherOpShapeInfo(x, indices, axis, batchDims);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The training road: fit, its train and test functions, its shuffle
+
+/** What `fit`'s loop calls per batch: [inputs..., targets...] -> [loss, metrics...] scalars. */
+export type BatchFunction = (data: Tensor[]) => Tensor[];
+
+/** The hooks `fast_road.ts` installs on every `LayersModel` of this tfjs instance. */
+export interface TrainingHooks {
+  /**
+   * Called by `LayersModel.makeTrainFunction` (once per `fit`, once per `trainOnBatch`): a train
+   * function for `model`, or undefined for tfjs's own.
+   */
+  trainFunction(model: LayersModel, stock: () => BatchFunction): BatchFunction | undefined;
+  /** Called by `LayersModel.makeTestFunction` (`evaluate`, `fit`'s validation): the same. */
+  testFunction(model: LayersModel): BatchFunction | undefined;
+  /**
+   * Called by `fit` in place of `LayersModel.fitLoop` (the epochs and batches, once `fit` has
+   * checked and prepared the data and made the train function): a promise of the `History`,
+   * or undefined for tfjs's own loop.
+   */
+  fitLoop(model: LayersModel, args: FitLoopArgs): Promise<unknown> | undefined;
+  /** Called first by `LayersModel.fit(x, y, args)`, with its arguments: may throw. */
+  beforeFit(model: LayersModel, x: unknown, y: unknown, args: Record<string, unknown>): void;
+  /** Called first by `LayersModel.evaluate(x, y, args)`, with its arguments: may throw. */
+  beforeEvaluate(model: LayersModel, x: unknown, y: unknown, args: Record<string, unknown>): void;
+}
+
+/**
+ * The arguments of `LayersModel.fitLoop` (tfjs-layers `engine/training.ts`), by name: the
+ * train function `f` from `makeTrainFunction`, `ins` = [inputs..., targets..., sample weights
+ * (null without class weights)], the callbacks already standardised (`CustomCallback`s carrying
+ * `yieldEvery`), the validation function and data, the labels tfjs's callbacks know.
+ */
+export interface FitLoopArgs {
+  f: BatchFunction;
+  ins: Array<Tensor | null>;
+  outLabels: string[];
+  batchSize?: number;
+  epochs?: number;
+  verbose?: number;
+  callbacks?: unknown[];
+  valF?: BatchFunction | null;
+  valIns?: Tensor[] | null;
+  shuffle?: boolean | string;
+  callbackMetrics: string[];
+  initialEpoch?: number;
+  stepsPerEpoch?: number | null;
+  validationSteps?: number | null;
+}
+
+/** The prototype methods the hooks wrap (tfjs-layers `engine/training.ts`). */
+interface TrainingMethods {
+  fitLoop(...args: unknown[]): Promise<unknown>;
+  makeTrainFunction(): BatchFunction;
+  makeTestFunction(): void;
+  testFunction: BatchFunction;
+  fit(x: unknown, y: unknown, args?: Record<string, unknown>): Promise<unknown>;
+  evaluate(x: unknown, y: unknown, args?: Record<string, unknown>): unknown;
+}
+
+let installedHooks: TrainingHooks | undefined;
+/** While above 0, the hooks stand aside ({@link withTfjsOwnTraining}). */
+let hooksOff = 0;
+
+/** The installed hooks, unless {@link withTfjsOwnTraining} is running. */
+function activeHooks(): TrainingHooks | undefined {
+  return hooksOff > 0 ? undefined : installedHooks;
+}
+
+/**
+ * Runs `run` with tfjs's own `fit`, `evaluate`, `trainOnBatch` (no hooks, no checks): what the
+ * tests compare the fast road against.
+ */
+export async function withTfjsOwnTraining<T>(run: () => Promise<T> | T): Promise<T> {
+  hooksOff++;
+  try {
+    return await run();
+  } finally {
+    hooksOff--;
+  }
+}
+
+/**
+ * Installs `hooks` on `LayersModel.prototype` (once; a second call replaces the hooks, not the
+ * wrappers): `makeTrainFunction` and `makeTestFunction` return the hooks' functions where they
+ * give one, else tfjs's own; `fit` and `evaluate` call the checks first. tfjs's `fit` loop,
+ * callbacks, `History`, `yieldEvery` and validation are untouched.
+ */
+export function installTrainingHooks(hooks: TrainingHooks): void {
+  const first = installedHooks === undefined;
+  installedHooks = hooks;
+  if (!first) return;
+  const proto = LayersModel.prototype as unknown as TrainingMethods;
+  const stock = {
+    fitLoop: proto.fitLoop,
+    makeTrainFunction: proto.makeTrainFunction,
+    makeTestFunction: proto.makeTestFunction,
+    fit: proto.fit,
+    evaluate: proto.evaluate,
+  };
+  const asModel = (self: TrainingMethods) => self as unknown as LayersModel;
+  proto.fitLoop = function (this: TrainingMethods, ...args: unknown[]) {
+    const names = [
+      "f",
+      "ins",
+      "outLabels",
+      "batchSize",
+      "epochs",
+      "verbose",
+      "callbacks",
+      "valF",
+      "valIns",
+      "shuffle",
+      "callbackMetrics",
+      "initialEpoch",
+      "stepsPerEpoch",
+      "validationSteps",
+    ];
+    const named = Object.fromEntries(names.map((name, i) => [name, args[i]]));
+    const own = activeHooks()?.fitLoop(asModel(this), named as unknown as FitLoopArgs);
+    return own ?? stock.fitLoop.apply(this, args);
+  };
+  proto.makeTrainFunction = function (this: TrainingMethods) {
+    const tfjsOwn = () => stock.makeTrainFunction.call(this);
+    return activeHooks()?.trainFunction(asModel(this), tfjsOwn) ?? tfjsOwn();
+  };
+  proto.makeTestFunction = function (this: TrainingMethods) {
+    const fast = activeHooks()?.testFunction(asModel(this));
+    if (fast === undefined) stock.makeTestFunction.call(this);
+    else this.testFunction = fast;
+  };
+  proto.fit = function (this: TrainingMethods, x, y, args = {}) {
+    try {
+      activeHooks()?.beforeFit(asModel(this), x, y, args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return stock.fit.call(this, x, y, args);
+  };
+  proto.evaluate = function (this: TrainingMethods, x, y, args = {}) {
+    activeHooks()?.beforeEvaluate(asModel(this), x, y, args);
+    return stock.evaluate.call(this, x, y, args);
+  };
+}
+
+/** The `LayersModel` a `Sequential` delegates `fit` / `evaluate` to (itself for other models). */
+export function innerModelOf(model: LayersModel): LayersModel {
+  return (model as unknown as { model?: LayersModel }).model ?? model;
+}
+
+/** tfjs's own `util.shuffle` (Fisher-Yates with `Math.random`). */
+const stockShuffle = util.shuffle;
+
+/**
+ * Makes `tf.util.shuffle(array)` (what `fit` calls to shuffle its samples every epoch) call
+ * `shuffle` instead, or tfjs's own again when `shuffle` is undefined. tfjs-layers reads
+ * `util.shuffle` at call time from tfjs-core's `util` object, the one this instance exports.
+ */
+export function replaceShuffle(
+  shuffle: (<T>(array: T[] | Uint32Array | Int32Array | Float32Array) => void) | undefined,
+): void {
+  (util as { shuffle: typeof util.shuffle }).shuffle = shuffle ?? stockShuffle;
+}
+
+/** The `seed` a `Dropout` layer passes to `tf.dropout` on each call (undefined: Math.random). */
+export interface DropoutFields {
+  seed?: number;
+}
+
+/** A `Dropout` layer's seed field, to set before and restore after a call. */
+export function dropoutFieldsOf(layer: layers.Layer): DropoutFields {
+  return layer as unknown as DropoutFields;
+}
+
+/** The layer a `Bidirectional` runs backwards (a copy of the one it was given). */
+export function backwardLayerOf(bidirectional: layers.Layer): RNN {
+  const backward = (bidirectional as unknown as { backwardLayer?: RNN }).backwardLayer;
+  if (backward == null) throw new Error("_internals.ts: the Bidirectional has no backwardLayer");
+  return backward;
+}
+
+/** The initialisers of a recurrent cell, replaced before it is built. */
+export interface CellInitializers {
+  kernelInitializer: unknown;
+  recurrentInitializer: unknown;
+}
+
+/** The initialisers of `layer`'s cell (a SimpleRNN, LSTM or GRU), writable until it is built. */
+export function cellInitializersOf(layer: RNN): CellInitializers {
+  return (layer as unknown as { cell: CellInitializers }).cell;
+}
+
+/** Sets `model.history` as tfjs's `fitLoop` does (the `History` of the latest `fit`). */
+export function setModelHistory(model: LayersModel, history: unknown): void {
+  (model as unknown as { history: unknown }).history = history;
 }

@@ -13,10 +13,14 @@
  *   update    SGD as `tf.train.sgd` rounds it, anything else through `optimizer.applyGradients`
  *             (one loop per variable for `fusedAdam`)
  *
- * It handles `tf.Sequential` models of the form `[embedding] -> fusedSimpleRNN | fusedLSTM
- * (last step, goBackwards false) -> dense(units 1, sigmoid)`, compiled with loss
- * `binaryCrossentropy` and metrics `["accuracy"]`, without regularisers, constraints or frozen
- * layers; any other model goes through `model.trainOnBatch` (see {@link canTrainFast}).
+ * It handles models of the form `[embedding] -> fused SimpleRNN | LSTM (last step, goBackwards
+ * false) -> dense(units 1, sigmoid)`, compiled with loss `binaryCrossentropy` and metrics
+ * `["accuracy"]` or none, without regularisers, constraints or frozen layers, with any optimizer
+ * (SGD as `tf.train.sgd` rounds it, Adam in one loop per variable, others through their
+ * `applyGradients`); any other model goes through tfjs's own step (see {@link planFor};
+ * `canTrainFast` in `fast_road.ts` says which road a model takes).
+ * `fast_road.ts` makes it what `model.fit`, `evaluate` and `trainOnBatch` run
+ * ({@link trainStep}, {@link testStep}).
  * Results equal `model.trainOnBatch`'s to float32 rounding (~1e-7 relative; tested over several
  * steps for the three models of the chapter).
  *
@@ -26,6 +30,7 @@
  * import { tf } from "./tf.ts";
  * import { buildModel } from "./models.ts";
  * import { trainOnBatchFast } from "./_train_step.ts";
+ * import { withTfjsOwnTraining } from "./_internals.ts";
  *
  * // Two copies of the 9-4 model, one batch of 4 reviews of 6 word ids
  * const fast = buildModel("embedding_lstm", { seed: 42 });
@@ -34,7 +39,9 @@
  *   [0, 0, 0, 0, 99, 3]], [4, 6], "int32");
  * const ys = tf.tensor2d([[1], [0], [1], [0]]);
  * const [loss, acc] = await trainOnBatchFast(fast, xs, ys);
- * const [stockLoss, stockAcc] = await stock.trainOnBatch(xs, ys) as number[];
+ * // tfjs's own trainOnBatch (model.trainOnBatch itself runs this step: fast_road.ts)
+ * const stockStep = withTfjsOwnTraining(() => stock.trainOnBatch(xs, ys));
+ * const [stockLoss, stockAcc] = await stockStep as number[];
  * assert.ok(Math.abs(loss - stockLoss) < 1e-6);
  * assert.equal(acc, stockAcc);
  * // ...and the weights after the step agree to float32 rounding
@@ -47,6 +54,7 @@
 import type { LayersModel, NamedTensorMap, Optimizer, Tensor, Variable } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
 import { compiledFieldsOf, type LayerWeight, sgdFieldsOf } from "./_internals.ts";
+import { adamUpdate } from "./fused_adam.ts";
 import { binaryAccuracy, KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 import { FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
 import {
@@ -64,7 +72,11 @@ import { scatterAdd } from "../kernels/segment_sum.ts";
 const f32 = Math.fround;
 
 /** A model the fast step can train, taken apart. */
-interface FastPlan {
+export interface FastPlan {
+  /** The compiled model (a `Sequential`'s inner `LayersModel` when planned from `fit`). */
+  optimizer: Optimizer;
+  /** Whether the model's metrics are ["accuracy"] (the step returns [loss, acc]) or none. */
+  accuracy: boolean;
   /** [vocabulary, width] table, or null when the RNN reads the input directly */
   embedding: { table: Variable; inputDim: number; outputDim: number } | null;
   rnn: {
@@ -92,24 +104,38 @@ function unset(...values: unknown[]): boolean {
   return values.every((v) => v == null || v === 0);
 }
 
-/** Takes a model apart for the fast step, or returns a reason it cannot. */
-function planFor(model: LayersModel): FastPlan | string {
+/** How a layer is named in a reason: `"lstm" (LSTM)`. */
+function describe(layer: { name: string; getClassName(): string }): string {
+  return `${JSON.stringify(layer.name)} (${layer.getClassName()})`;
+}
+
+/**
+ * Takes a model apart for the fast step, or returns the reason it cannot (a sentence naming
+ * the layer or setting outside the fast set).
+ */
+export function planFor(model: LayersModel): FastPlan | string {
   const compiled = compiledFieldsOf(model);
   if (compiled.optimizer === undefined) return "the model is not compiled";
   if (compiled.loss !== "binaryCrossentropy" && compiled.loss !== "binary_crossentropy") {
-    return `loss ${JSON.stringify(compiled.loss)} is not "binaryCrossentropy"`;
+    return `its loss ${JSON.stringify(compiled.loss)} is not "binaryCrossentropy"`;
   }
   const names = compiled.metricsNames;
   const metrics = compiled.metricFunctions;
-  if (
-    names.length !== 2 || names[0] !== "loss" || metrics.length !== 1 ||
-    !metrics[0].startsWith("binaryAccuracy")
-  ) {
-    return `metrics ${JSON.stringify(names)} are not ["loss", "acc"] (binary accuracy)`;
+  const accuracy = names.length === 2 && metrics.length === 1 &&
+    metrics[0].startsWith("binaryAccuracy");
+  if (names[0] !== "loss" || !(names.length === 1 || accuracy)) {
+    return `its metrics ${JSON.stringify(names.slice(1))} are not ["accuracy"] or none`;
   }
   if (!compiled.built) return "the model is not built yet";
-  const layers = compiled.layers;
-  if (layers.length !== 2 && layers.length !== 3) return `${layers.length} layers`;
+  const layers = compiled.layers.filter((layer) => layer.getClassName() !== "InputLayer");
+  const shape = "[embedding] -> SimpleRNN | LSTM -> dense(1, sigmoid)";
+  if (layers.length !== 2 && layers.length !== 3) {
+    const extra = layers.find((layer, i) =>
+      i > 0 && !["SimpleRNN", "LSTM", "Dense"].includes(layer.getClassName())
+    ) ?? layers[1];
+    return `its ${layers.length} layers are not ${shape}` +
+      (extra ? ` (layer ${describe(extra)})` : "");
+  }
   const [embeddingLayer, rnnLayer, denseLayer] = layers.length === 3
     ? layers
     : [null, layers[0], layers[1]];
@@ -120,7 +146,7 @@ function planFor(model: LayersModel): FastPlan | string {
     if (
       e.getClassName() !== "Embedding" || e.maskZero === true ||
       !unset(e.embeddingsRegularizer, e.embeddingsConstraint, e.activityRegularizer)
-    ) return "the first layer is not a plain Embedding";
+    ) return `layer ${describe(e)} is not a plain Embedding (no maskZero, regularisers)`;
     embedding = { table: e.embeddings!.read(), inputDim: e.inputDim!, outputDim: e.outputDim! };
   }
 
@@ -139,7 +165,12 @@ function planFor(model: LayersModel): FastPlan | string {
       cell.recurrentConstraint,
       cell.biasConstraint,
     )
-  ) return "the recurrent layer is not a plain fused SimpleRNN / LSTM returning its last step";
+  ) {
+    return `layer ${describe(rnnLayer)} is not ` +
+      (isFused
+        ? "returning its last step without regularisers or constraints"
+        : "a fused SimpleRNN / LSTM (layers.simpleRNN / layers.lstm without dropout)");
+  }
   const lstm = rnnLayer instanceof FusedLSTM;
 
   const d = denseLayer;
@@ -153,7 +184,7 @@ function planFor(model: LayersModel): FastPlan | string {
       d.kernelConstraint,
       d.biasConstraint,
     )
-  ) return "the last layer is not a plain dense(1, sigmoid)";
+  ) return `layer ${describe(d)} is not a plain dense(1, sigmoid)`;
 
   const weights: LayerWeight[] = [];
   if (embeddingLayer !== null) weights.push(embeddingLayer.embeddings!);
@@ -166,9 +197,11 @@ function planFor(model: LayersModel): FastPlan | string {
   if (
     weights.some((w) => !w.trainable) || trainable.length !== gradientOrder.length ||
     trainable.some((v) => !gradientOrder.includes(v))
-  ) return "some weights are frozen or not covered";
+  ) return "some of its weights are frozen";
 
   return {
+    optimizer: compiled.optimizer,
+    accuracy,
     embedding,
     rnn: {
       lstm,
@@ -186,28 +219,6 @@ function planFor(model: LayersModel): FastPlan | string {
     variables: trainable,
     gradientOrder,
   };
-}
-
-/**
- * Whether {@link trainOnBatchFast} trains `model` in its own loops (true) or hands it to
- * `model.trainOnBatch` (false), and why not.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { buildModel } from "./models.ts";
- * import { canTrainFast } from "./_train_step.ts";
- *
- * assert.deepEqual(canTrainFast(buildModel("embedding_lstm", { seed: 42 })), { fast: true });
- * const stock = buildModel("embedding_lstm", { seed: 42, fused: false }); // tf.layers.lstm
- * assert.deepEqual(canTrainFast(stock), {
- *   fast: false,
- *   reason: "the recurrent layer is not a plain fused SimpleRNN / LSTM returning its last step",
- * });
- * ```
- */
-export function canTrainFast(model: LayersModel): { fast: boolean; reason?: string } {
-  const plan = planFor(model);
-  return typeof plan === "string" ? { fast: false, reason: plan } : { fast: true };
 }
 
 /** The float32 values of a tensor (the cpu backend's own array: read, never written). */
@@ -273,12 +284,19 @@ export function sigmoidBce(logits: ArrayLike<number>, labels: ArrayLike<number>)
   return { loss: loss / n, accuracy: binaryAccuracy(probabilities, labels), dLogits };
 }
 
+/**
+ * Reusable buffer for d loss / d embedding table [inputDim, width] (overwritten every step; the
+ * optimizer's update reads it, a tensor never wraps it).
+ */
+let tableGradient = new Float32Array(0);
+
 /** Reusable buffer for the gathered embeddings [batch, steps, width] (overwritten every call). */
 let gatherBuffer = new Float32Array(0);
 
 /** Embedding lookup: ids [rows] -> [rows, width], checking every id. */
 function gatherRows(
   ids: ArrayLike<number>,
+  steps: number,
   table: Float32Array,
   inputDim: number,
   width: number,
@@ -289,8 +307,10 @@ function gatherRows(
   for (let r = 0; r < rows; r++) {
     const id = Math.trunc(ids[r]); // tfjs casts float ids to int32 by truncation
     if (!(id >= 0 && id < inputDim)) {
+      const row = Math.floor(r / steps);
       throw new Error(
-        `trainOnBatchFast: word id ${ids[r]} at position ${r} is not in [0, ${inputDim})`,
+        `word id ${ids[r]} at [${row}, ${r - row * steps}] of the batch is not in ` +
+          `[0, ${inputDim}) (the embedding's inputDim)`,
       );
     }
     out.set(table.subarray(id * width, (id + 1) * width), r * width);
@@ -318,11 +338,25 @@ function applyGradients(optimizer: Optimizer, variables: Variable[], grads: Floa
     sgd.incrementIterations();
     return;
   }
+  if (optimizer instanceof tf.AdamOptimizer) {
+    // tf.train.adam's update (or FusedAdam's: the same), one loop per variable
+    adamUpdate(optimizer, variables, grads);
+    return;
+  }
   tf.tidy(() => {
     const named: NamedTensorMap = {};
-    variables.forEach((v, i) => named[v.name] = tf.tensor(grads[i], v.shape));
+    // copies: a gradient array may be a buffer the next step reuses
+    variables.forEach((v, i) => named[v.name] = tf.tensor(grads[i].slice(), v.shape));
     optimizer.applyGradients(named);
   });
+}
+
+/** Loss and accuracy of one batch (accuracy NaN when the model has no accuracy metric). */
+export interface StepResult {
+  /** Mean binary cross-entropy of the batch, float32 as tfjs computes it. */
+  loss: number;
+  /** Binary accuracy of the batch, float32. */
+  accuracy: number;
 }
 
 /**
@@ -359,7 +393,7 @@ export async function trainOnBatchFast(
   ys: Tensor,
 ): Promise<[number, number]> {
   const plan = planFor(model);
-  if (typeof plan === "string") {
+  if (typeof plan === "string" || !plan.accuracy) {
     const result = await model.trainOnBatch(xs, ys);
     if (!Array.isArray(result) || result.length !== 2) {
       throw new Error(
@@ -369,70 +403,153 @@ export async function trainOnBatchFast(
     }
     return [result[0], result[1]];
   }
-  return trainPlanned(model, plan, xs, ys);
+  const { loss, accuracy } = trainStep(plan, xs, ys);
+  return [loss, accuracy];
 }
 
-/** The fast step itself (see {@link trainOnBatchFast}). */
-function trainPlanned(
-  model: LayersModel,
-  plan: FastPlan,
-  xs: Tensor,
-  ys: Tensor,
-): [number, number] {
-  const batch = xs.shape[0];
-  if (ys.size !== batch || (ys.rank === 2 && ys.shape[1] !== 1) || ys.rank > 2) {
+/**
+ * One batch as the step reads it: the model's input rows, contiguous, and their labels.
+ * `x` is word ids [size, steps] (a model with an embedding; int32, or float32 ids that tfjs
+ * truncates) or features [size, steps, features] float32 (one-hot).
+ */
+export interface Batch {
+  size: number;
+  /** [size, steps] ids or [size, steps, features] values, row-major */
+  x: Float32Array | Int32Array | Uint8Array;
+  /** [size, steps] or [size, steps, features] */
+  shape: readonly number[];
+  /** [size] labels 0 / 1 */
+  labels: ArrayLike<number>;
+}
+
+/** A batch of tensors as the step reads it (their own arrays, not copies). */
+export function tensorBatch(xs: Tensor, ys: Tensor, who: string): Batch {
+  const size = xs.shape[0];
+  if (ys.size !== size || (ys.rank === 2 && ys.shape[1] !== 1) || ys.rank > 2) {
     throw new Error(
-      `trainOnBatchFast: labels of shape [${ys.shape}] for ${batch} samples (expected [${batch}, 1])`,
+      `${who}: labels of shape [${ys.shape}] for ${size} samples (expected [${size}, 1])`,
     );
   }
-  const { embedding, rnn, dense } = plan;
+  return { size, x: xs.dataSync() as Batch["x"], shape: xs.shape, labels: ys.dataSync() };
+}
+
+/**
+ * Batches of rows of whole data sets, cut into buffers reused from one batch to the next (the
+ * training loop's shuffled batches) or taken as views (consecutive rows): `fit` on the fast
+ * road reads its batches here instead of gathering tensors.
+ */
+export class RowBatches {
+  readonly n: number;
+  readonly #x: Batch["x"];
+  readonly #labels: ArrayLike<number>;
+  readonly #rowShape: readonly number[];
+  readonly #rowSize: number;
+  #xBuffer: Batch["x"] | undefined;
+  #labelBuffer = new Float32Array(0);
+
+  /**
+   * @param xs [n, steps] ids or [n, steps, features] (its data is read, never written)
+   * @param ys [n] or [n, 1] labels
+   */
+  constructor(xs: Tensor, ys: Tensor) {
+    const whole = tensorBatch(xs, ys, "fit");
+    this.n = whole.size;
+    this.#x = whole.x;
+    this.#labels = whole.labels;
+    this.#rowShape = xs.shape.slice(1);
+    this.#rowSize = xs.size / Math.max(1, this.n);
+  }
+
+  /** Rows `order[start..end)` copied into the reused buffers. */
+  gather(order: ArrayLike<number>, start: number, end: number): Batch {
+    const size = end - start;
+    const rowSize = this.#rowSize;
+    const length = size * rowSize;
+    if (this.#xBuffer === undefined || this.#xBuffer.length < length) {
+      this.#xBuffer = new (this.#x.constructor as new (n: number) => Batch["x"])(length);
+      this.#labelBuffer = new Float32Array(size);
+    }
+    const x = this.#xBuffer.subarray(0, length);
+    const labels = this.#labelBuffer.subarray(0, size);
+    for (let i = 0; i < size; i++) {
+      const row = order[start + i];
+      x.set(this.#x.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+      labels[i] = this.#labels[row];
+    }
+    return { size, x, shape: [size, ...this.#rowShape], labels };
+  }
+
+  /** Rows `start..end` as views of the data (no copy). */
+  slice(start: number, end: number): Batch {
+    const size = end - start;
+    const rowSize = this.#rowSize;
+    return {
+      size,
+      x: this.#x.subarray(start * rowSize, end * rowSize),
+      shape: [size, ...this.#rowShape],
+      labels: (this.#labels as Float32Array).subarray(start, end),
+    };
+  }
+}
+
+/** The recurrent layer's input of a batch, checked against the plan. */
+interface BatchInput {
+  args: RnnForwardArgs;
+  /** [batch] labels */
+  labels: ArrayLike<number>;
+}
+
+/** Reads a batch: the embedding lookup or the one-hot rows, the labels, the checks. */
+function batchInput(plan: FastPlan, data: Batch, who: string): BatchInput {
+  const { embedding, rnn } = plan;
+  const batch = data.size;
+  const rank = data.shape.length;
   let x: ArrayLike<number>;
   let steps: number;
   let inputDim: number;
   if (embedding !== null) {
-    if (xs.rank !== 2) {
-      throw new Error(`trainOnBatchFast: word ids must be [batch, steps], got [${xs.shape}]`);
+    if (rank !== 2) {
+      throw new Error(`${who}: word ids must be [batch, steps], got [${data.shape}]`);
     }
-    steps = xs.shape[1]!;
+    steps = data.shape[1];
     inputDim = embedding.outputDim;
-    x = gatherRows(xs.dataSync(), values(embedding.table), embedding.inputDim, inputDim);
+    x = gatherRows(data.x, steps, values(embedding.table), embedding.inputDim, inputDim);
   } else {
-    if (xs.rank !== 3) {
-      throw new Error(
-        `trainOnBatchFast: input must be [batch, steps, features], got [${xs.shape}]`,
-      );
+    if (rank !== 3) {
+      throw new Error(`${who}: input must be [batch, steps, features], got [${data.shape}]`);
     }
-    steps = xs.shape[1]!;
-    inputDim = xs.shape[2]!;
+    steps = data.shape[1];
+    inputDim = data.shape[2];
     // float32 tensors may hold an Int32Array (tfjs's cast of int32 one-hot data shares it): the
     // kernels' loops stay fast when they only ever see Float32Array
-    const data = xs.dataSync();
-    x = data instanceof Float32Array ? data : Float32Array.from(data);
+    x = data.x instanceof Float32Array ? data.x : Float32Array.from(data.x);
   }
   const expectedKernel = rnn.kernel.shape;
   if (expectedKernel[0] !== inputDim) {
     throw new Error(
-      `trainOnBatchFast: input width ${inputDim} does not match the recurrent kernel [${expectedKernel}]`,
+      `${who}: input width ${inputDim} does not match the recurrent kernel [${expectedKernel}]`,
     );
   }
-  const { units } = rnn;
-  const args: RnnForwardArgs = {
-    batch,
-    steps,
-    inputDim,
-    units,
-    x,
-    kernel: values(rnn.kernel),
-    recurrentKernel: values(rnn.recurrentKernel),
-    bias: rnn.bias === null ? null : values(rnn.bias),
+  return {
+    args: {
+      batch,
+      steps,
+      inputDim,
+      units: rnn.units,
+      x,
+      kernel: values(rnn.kernel),
+      recurrentKernel: values(rnn.recurrentKernel),
+      bias: rnn.bias === null ? null : values(rnn.bias),
+    },
+    labels: data.labels,
   };
+}
 
-  // forward: recurrent layer (every step's state is cached), then dense(1) on the last step
-  const lstmCache = rnn.lstm ? lstmForward(args, rnn.activation, rnn.recurrentActivation) : null;
-  const simpleCache = rnn.lstm ? null : simpleRnnForward(args, rnn.activation);
-  const h = (lstmCache ?? simpleCache)!.h; // [batch, steps, units]
-  const w = values(dense.kernel); // [units, 1]
-  const b0 = dense.bias === null ? 0 : values(dense.bias)[0];
+/** dense(1) on the last step of every sequence: logits [batch]. */
+function denseLogits(plan: FastPlan, h: Float32Array, args: RnnForwardArgs): Float64Array {
+  const { batch, steps, units } = args;
+  const w = values(plan.dense.kernel); // [units, 1]
+  const b0 = plan.dense.bias === null ? 0 : values(plan.dense.bias)[0];
   const logits = new Float64Array(batch);
   for (let b = 0; b < batch; b++) {
     const last = ((b + 1) * steps - 1) * units;
@@ -440,7 +557,64 @@ function trainPlanned(
     for (let u = 0; u < units; u++) z += h[last + u] * w[u];
     logits[b] = z;
   }
-  const { loss, accuracy, dLogits } = sigmoidBce(logits, ys.dataSync());
+  return logits;
+}
+
+/**
+ * Loss and accuracy of a batch without training: the forward half of {@link trainStep}, what
+ * `model.evaluate` and `fit`'s validation compute per batch.
+ *
+ * @param xs float32 [batch, steps, features] or word ids [batch, steps]
+ * @param ys [batch, 1] labels 0 / 1
+ */
+export function testStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
+  return testBatch(plan, tensorBatch(xs, ys, "evaluate"));
+}
+
+/** {@link testStep} on a {@link Batch}. */
+export function testBatch(plan: FastPlan, batch: Batch): StepResult {
+  const { args, labels } = batchInput(plan, batch, "evaluate");
+  const { rnn } = plan;
+  let logits: Float64Array;
+  if (rnn.lstm) {
+    const cache = lstmForward(args, rnn.activation, rnn.recurrentActivation);
+    logits = denseLogits(plan, cache.h, args);
+    releaseScratch(cache.gates, cache.c, cache.actC, cache.h);
+  } else {
+    const cache = simpleRnnForward(args, rnn.activation);
+    logits = denseLogits(plan, cache.h, args);
+    releaseScratch(cache.h);
+  }
+  const { loss, accuracy } = sigmoidBce(logits, labels);
+  return { loss: f32(loss), accuracy: f32(accuracy) };
+}
+
+/**
+ * One training step of a planned model on a batch: what `model.trainOnBatch(xs, ys)` computes,
+ * in typed arrays. Updates the weights (and the optimizer's state) and returns the batch's loss
+ * and accuracy measured BEFORE the update, rounded to float32 as tfjs's scalars are.
+ *
+ * @param xs float32 [batch, steps, features] (one-hot) or int32/float32 word ids [batch, steps]
+ * @param ys float32 [batch, 1] (or [batch]) labels 0 / 1
+ * @throws Error when the batch sizes differ or a word id is outside the embedding
+ */
+export function trainStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
+  return trainBatch(plan, tensorBatch(xs, ys, "trainStep"));
+}
+
+/** {@link trainStep} on a {@link Batch} (its arrays are read, not kept). */
+export function trainBatch(plan: FastPlan, data: Batch): StepResult {
+  const { args, labels } = batchInput(plan, data, "trainStep");
+  const { embedding, rnn, dense } = plan;
+  const { batch, steps, units, inputDim } = args;
+
+  // forward: recurrent layer (every step's state is cached), then dense(1) on the last step
+  const lstmCache = rnn.lstm ? lstmForward(args, rnn.activation, rnn.recurrentActivation) : null;
+  const simpleCache = rnn.lstm ? null : simpleRnnForward(args, rnn.activation);
+  const h = (lstmCache ?? simpleCache)!.h; // [batch, steps, units]
+  const w = values(dense.kernel); // [units, 1]
+  const logits = denseLogits(plan, h, args);
+  const { loss, accuracy, dLogits } = sigmoidBce(logits, labels);
 
   // backward: dense, then the recurrent layer from d loss / d h_last
   const dW = new Float64Array(units);
@@ -469,8 +643,11 @@ function trainPlanned(
     // d loss / d table: scatter-add of dx [rows, width] by id (ids checked by gatherRows;
     // Int32Array truncates float ids as tfjs's cast does)
     const dx = inputGrad(grads, args);
-    const ids = Int32Array.from(xs.dataSync());
-    gradients.push(Float32Array.from(scatterAdd(dx, ids, embedding.inputDim, inputDim)));
+    const ids = data.x instanceof Int32Array ? data.x : Int32Array.from(data.x);
+    const sums = scatterAdd(dx, ids, embedding.inputDim, inputDim); // float64 sums
+    if (tableGradient.length !== sums.length) tableGradient = new Float32Array(sums.length);
+    tableGradient.set(sums); // rounded to float32, into the array reused from batch to batch
+    gradients.push(tableGradient);
   }
   releaseScratch(grads.dZ);
   gradients.push(grads.dKernel, grads.dRecurrentKernel);
@@ -480,7 +657,7 @@ function trainPlanned(
 
   // the gradients' order -> the optimizer's (trainableWeights) order
   const ordered = plan.variables.map((v) => gradients[plan.gradientOrder.indexOf(v)]);
-  applyGradients(model.optimizer, plan.variables, ordered);
+  applyGradients(plan.optimizer, plan.variables, ordered);
   // float32, as trainOnBatch reads them from tensors (an accuracy of 1/3 is 0.3333333432674408)
-  return [f32(loss), f32(accuracy)];
+  return { loss: f32(loss), accuracy: f32(accuracy) };
 }

@@ -30,7 +30,7 @@
  * ```
  * @module
  */
-import type { NamedTensorMap, Tensor } from "@tensorflow/tfjs";
+import type { NamedTensorMap, Tensor, Variable } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
 import { adamMomentsOf, registeredVariable } from "./_internals.ts";
 import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
@@ -44,9 +44,11 @@ const f32 = Math.fround;
  * One Adam step for one variable, on typed arrays, rounding like tfjs's float32 ops.
  *
  * @param state `value` [n] the current weights, `gradient` [n], `m` [n] the first moment and
- *   `v` [n] the second (not modified)
+ *   `v` [n] the second (not modified, unless `out` names them)
  * @param hyper beta1, beta2, epsilon, learningRate, and 1 - beta1^t, 1 - beta2^t (float32)
- * @returns new arrays: value, m, v
+ * @param out where to write the results (default: new arrays); `out.m` may be `state.m` and
+ *   `out.v` may be `state.v` (each element is read before it is written)
+ * @returns value, m, v: the arrays of `out`
  */
 export function adamStep(
   state: {
@@ -63,6 +65,7 @@ export function adamStep(
     oneMinusAccBeta1: number;
     oneMinusAccBeta2: number;
   },
+  out?: { value: Float32Array; m: Float32Array; v: Float32Array },
 ): { value: Float32Array; m: Float32Array; v: Float32Array } {
   const { value, gradient, m, v } = state;
   const n = value.length;
@@ -74,9 +77,9 @@ export function adamStep(
   const minusLr = f32(-hyper.learningRate);
   const bias1 = hyper.oneMinusAccBeta1;
   const bias2 = hyper.oneMinusAccBeta2;
-  const newValue = new Float32Array(n);
-  const newM = new Float32Array(n);
-  const newV = new Float32Array(n);
+  const newValue = out?.value ?? new Float32Array(n);
+  const newM = out?.m ?? new Float32Array(n);
+  const newV = out?.v ?? new Float32Array(n);
   for (let k = 0; k < n; k++) {
     const g = gradient[k];
     const mk = f32(f32(m[k] * b1) + f32(g * c1));
@@ -99,60 +102,87 @@ export class FusedAdam extends tf.AdamOptimizer {
   }
 
   override applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
-    // beta1, beta2, epsilon, learningRate: protected fields of tf.AdamOptimizer; the moments
-    // and accumulated betas are private ones (see _internals.ts).
-    const state = adamMomentsOf(this);
     const names = Array.isArray(variableGradients)
       ? variableGradients.map((v) => v.name)
       : Object.keys(variableGradients);
-    const accBeta1 = state.accBeta1.dataSync()[0];
-    const accBeta2 = state.accBeta2.dataSync()[0];
-    const hyper = {
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      learningRate: this.learningRate,
-      oneMinusAccBeta1: f32(1 - accBeta1),
-      oneMinusAccBeta2: f32(1 - accBeta2),
-    };
-    names.forEach((name, i) => {
-      const value = registeredVariable(name);
-      if (state.accumulatedFirstMoment[i] == null) {
-        state.accumulatedFirstMoment[i] = {
-          originalName: `${name}/m`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-      }
-      if (state.accumulatedSecondMoment[i] == null) {
-        state.accumulatedSecondMoment[i] = {
-          originalName: `${name}/v`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-      }
+    const gradients = names.map((name, i) => {
       const gradient: Tensor | undefined = Array.isArray(variableGradients)
         ? variableGradients[i].tensor
         : variableGradients[name];
-      if (gradient == null) return;
-      const m = state.accumulatedFirstMoment[i].variable;
-      const v = state.accumulatedSecondMoment[i].variable;
-      const next = adamStep({
-        value: value.dataSync(),
-        gradient: gradient.dataSync(),
-        m: m.dataSync(),
-        v: v.dataSync(),
-      }, hyper);
-      tf.tidy(() => {
-        m.assign(tf.tensor(next.m, value.shape));
-        v.assign(tf.tensor(next.v, value.shape));
-        value.assign(tf.tensor(next.value, value.shape));
-      });
+      return gradient == null ? undefined : gradient.dataSync();
     });
-    tf.tidy(() => {
-      state.accBeta1.assign(tf.scalar(f32(accBeta1 * f32(this.beta1))));
-      state.accBeta2.assign(tf.scalar(f32(accBeta2 * f32(this.beta2))));
-    });
-    this.incrementIterations();
+    adamUpdate(this, names.map(registeredVariable), gradients);
   }
+}
+
+/**
+ * What `optimizer.applyGradients` does for a `tf.AdamOptimizer` (stock or {@link FusedAdam}),
+ * one typed-array loop per variable ({@link adamStep}): the same float32 numbers, the same
+ * moments and step count in the optimizer. The fast training step calls it with the gradients
+ * it computed in typed arrays, without making tensors of them.
+ *
+ * @param variables in the order of the optimizer's moments (the order its gradients come in)
+ * @param gradients one per variable, [variable.size]; undefined: that variable is left alone
+ */
+export function adamUpdate(
+  optimizer: InstanceType<typeof tf.AdamOptimizer>,
+  variables: Variable[],
+  gradients: Array<ArrayLike<number> | undefined>,
+): void {
+  // beta1, beta2, epsilon, learningRate: protected fields of tf.AdamOptimizer; the moments
+  // and accumulated betas are private ones (see _internals.ts).
+  const fields = optimizer as unknown as {
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+    learningRate: number;
+    incrementIterations(): void;
+  };
+  const state = adamMomentsOf(optimizer);
+  const accBeta1 = state.accBeta1.dataSync()[0];
+  const accBeta2 = state.accBeta2.dataSync()[0];
+  const hyper = {
+    beta1: fields.beta1,
+    beta2: fields.beta2,
+    epsilon: fields.epsilon,
+    learningRate: fields.learningRate,
+    oneMinusAccBeta1: f32(1 - accBeta1),
+    oneMinusAccBeta2: f32(1 - accBeta2),
+  };
+  const updated: Array<[Variable, Float32Array]> = [];
+  variables.forEach((value, i) => {
+    const name = value.name;
+    if (state.accumulatedFirstMoment[i] == null) {
+      state.accumulatedFirstMoment[i] = {
+        originalName: `${name}/m`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
+    }
+    if (state.accumulatedSecondMoment[i] == null) {
+      state.accumulatedSecondMoment[i] = {
+        originalName: `${name}/v`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
+    }
+    const gradient = gradients[i];
+    if (gradient == null) return;
+    // The moments are updated in place, in the arrays the backend holds for them: nothing but
+    // the optimizer reads them, and no other tensor shares their data (see _internals.ts).
+    const m = state.accumulatedFirstMoment[i].variable.dataSync() as Float32Array;
+    const v = state.accumulatedSecondMoment[i].variable.dataSync() as Float32Array;
+    const next = adamStep(
+      { value: value.dataSync(), gradient, m, v },
+      hyper,
+      { value: new Float32Array(value.size), m, v },
+    );
+    updated.push([value, next.value]);
+  });
+  tf.tidy(() => {
+    for (const [value, next] of updated) value.assign(tf.tensor(next, value.shape));
+    state.accBeta1.assign(tf.scalar(f32(accBeta1 * f32(fields.beta1))));
+    state.accBeta2.assign(tf.scalar(f32(accBeta2 * f32(fields.beta2))));
+  });
+  fields.incrementIterations();
 }
 tf.serialization.registerClass(FusedAdam);
 

@@ -11,8 +11,12 @@
  * `recurrentActivation: "sigmoid"` instead of `"hardSigmoid"`, `kernelInitializer: "glorotUniform"`
  * instead of `"glorotNormal"`, LSTM `unitForgetBias: true`), the same weights in the same order
  * and layout (`kernel` [inputDim, units (x4)], `recurrentKernel` [units, units (x4)], `bias`;
- * LSTM gate blocks i, f, c, o), and serialisation as registered classes `FusedSimpleRNN` and
- * `FusedLSTM` (the layers extend the stock classes and replace only `call`).
+ * LSTM gate blocks i, f, c, o). The layers extend the stock classes and replace only `call`, and
+ * they are saved under the stock class names `SimpleRNN` and `LSTM`: a saved model is a plain
+ * tfjs model that a stock `@tensorflow/tfjs` loads with none of this project's code. Registered
+ * under those names in this project's tfjs, they are also what `tf.loadLayersModel` builds from a
+ * model saved with stock layers (a configuration outside the fused set, e.g. `dropout: 0.2`,
+ * loads as the stock class: {@link fusedSupports}).
  *
  * Supported: `returnSequences`, `goBackwards`, `useBias`, activations linear, tanh, sigmoid,
  * hardSigmoid, relu, initialisers, regularisers and constraints. Not supported (a clear `Error`
@@ -312,22 +316,60 @@ function stockLayerClass<A>(className: string): new (args: A) => RNN {
   return registeredClass<new (args: A) => RNN>(className).cls;
 }
 
-/** Throws for the stock options the fused kernels do not implement. */
-function rejectUnsupported(layer: string, config: SimpleRNNLayerArgs | LSTMLayerArgs): void {
+/**
+ * The first option of `config` the fused kernels do not implement, as `name=value`, or
+ * undefined when the fused layer can take the configuration (see {@link fusedSupports}).
+ */
+export function unsupportedOption(
+  config: SimpleRNNLayerArgs | LSTMLayerArgs | serialization.ConfigDict,
+): string | undefined {
+  const c = config as SimpleRNNLayerArgs;
   const unsupported: Array<[string, boolean]> = [
-    ["dropout", (config.dropout ?? 0) > 0],
-    ["recurrentDropout", (config.recurrentDropout ?? 0) > 0],
-    ["stateful", config.stateful === true],
-    ["returnState", config.returnState === true],
+    ["dropout", (c.dropout ?? 0) > 0],
+    ["recurrentDropout", (c.recurrentDropout ?? 0) > 0],
+    ["stateful", c.stateful === true],
+    ["returnState", c.returnState === true],
   ];
   for (const [option, set] of unsupported) {
-    if (set) {
-      throw new Error(
-        `${layer}: option ${option}=${
-          JSON.stringify(config[option as keyof typeof config])
-        } is not supported by the fused kernels; use the stock tf.layers layer`,
-      );
+    if (set) return `${option}=${JSON.stringify(c[option as keyof typeof c])}`;
+  }
+  for (const key of ["activation", "recurrentActivation"] as const) {
+    const value = (c as LSTMLayerArgs)[key] as unknown;
+    const name = typeof value === "string" ? value : undefined;
+    if (name !== undefined && !(ACTIVATIONS as readonly string[]).includes(name)) {
+      return `${key}=${JSON.stringify(name)}`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * Whether a SimpleRNN / LSTM configuration runs on the fused kernels: no dropout,
+ * recurrentDropout, stateful or returnState, and activations among the kernels' (`linear`,
+ * `tanh`, `sigmoid`, `hardSigmoid`, `relu`).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fusedSupports } from "./fused_rnn.ts";
+ *
+ * assert.equal(fusedSupports({ units: 8 }), true);
+ * assert.equal(fusedSupports({ units: 8, dropout: 0.2 }), false); // the stock layer runs it
+ * ```
+ */
+export function fusedSupports(
+  config: SimpleRNNLayerArgs | LSTMLayerArgs | serialization.ConfigDict,
+): boolean {
+  return unsupportedOption(config) === undefined;
+}
+
+/** Throws for the stock options the fused kernels do not implement. */
+function rejectUnsupported(layer: string, config: SimpleRNNLayerArgs | LSTMLayerArgs): void {
+  const option = unsupportedOption(config);
+  if (option !== undefined) {
+    throw new Error(
+      `${layer}: option ${option} is not supported by the fused kernels; use the stock layer ` +
+        `(layers.simpleRNN / layers.lstm choose it by themselves)`,
+    );
   }
 }
 
@@ -372,8 +414,10 @@ export type FusedSimpleRNNConfig = SimpleRNNLayerArgs;
 /** Configuration of {@link FusedLSTM}: the names of `tf.layers.lstm`. */
 export type FusedLSTMConfig = LSTMLayerArgs;
 
-const StockSimpleRNN = stockLayerClass<SimpleRNNLayerArgs>("SimpleRNN");
-const StockLSTM = stockLayerClass<LSTMLayerArgs>("LSTM");
+/** tfjs's own SimpleRNN class (`tf.layers.simpleRNN` builds it). */
+export const StockSimpleRNN = stockLayerClass<SimpleRNNLayerArgs>("SimpleRNN");
+/** tfjs's own LSTM class (`tf.layers.lstm` builds it). */
+export const StockLSTM = stockLayerClass<LSTMLayerArgs>("LSTM");
 
 /** TF2 Keras defaults of SimpleRNN. */
 const SIMPLE_RNN_DEFAULTS: Partial<SimpleRNNLayerArgs> = {
@@ -403,12 +447,16 @@ function layerArgs<A extends SimpleRNNLayerArgs | LSTMLayerArgs>(
   return { ...defaults, ...config };
 }
 
-/** Rebuilds a fused layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
+/**
+ * Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` and `Bidirectional` call
+ * for a `SimpleRNN` / `LSTM`): the fused layer when the kernels support the configuration, else
+ * the stock class.
+ */
 function rebuildFromConfig<T extends serialization.Serializable>(
-  cls: serialization.SerializableConstructor<T>,
-  config: serialization.ConfigDict,
-): T {
-  return new cls(config);
+  stock: new (config: serialization.ConfigDict) => RNN,
+): (cls: serialization.SerializableConstructor<T>, config: serialization.ConfigDict) => T {
+  return (cls, config) =>
+    (fusedSupports(config) ? new cls(config) : new stock(config)) as unknown as T;
 }
 
 /**
@@ -416,21 +464,24 @@ function rebuildFromConfig<T extends serialization.Serializable>(
  * (activation "tanh", kernel "glorotUniform", recurrent "orthogonal", bias "zeros").
  */
 export class FusedSimpleRNN extends StockSimpleRNN {
-  /** The name the class is serialised under. */
-  static className = "FusedSimpleRNN";
+  /** The name the class is serialised under: the stock one (a saved model is a plain one). */
+  static className = "SimpleRNN";
 
   /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
-  static fromConfig = rebuildFromConfig;
+  static fromConfig = rebuildFromConfig(
+    StockSimpleRNN as unknown as new (config: serialization.ConfigDict) => RNN,
+  );
 
   constructor(config: FusedSimpleRNNConfig) {
-    super(layerArgs("FusedSimpleRNN", SIMPLE_RNN_DEFAULTS, config));
-    checkActivations("FusedSimpleRNN", rnnFieldsOf(this).cell);
+    super(layerArgs("SimpleRNN (fused)", SIMPLE_RNN_DEFAULTS, config));
+    checkActivations("SimpleRNN (fused)", rnnFieldsOf(this).cell);
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
     return callLayer(rnnFieldsOf(this), inputs, kwargs, simpleRnnOp);
   }
 }
+// Registered under "SimpleRNN" in place of the stock class: loading builds the fused layer.
 tf.serialization.registerClass(FusedSimpleRNN);
 
 /**
@@ -438,21 +489,24 @@ tf.serialization.registerClass(FusedSimpleRNN);
  * (recurrentActivation "sigmoid", unitForgetBias true, kernel "glorotUniform").
  */
 export class FusedLSTM extends StockLSTM {
-  /** The name the class is serialised under. */
-  static className = "FusedLSTM";
+  /** The name the class is serialised under: the stock one (a saved model is a plain one). */
+  static className = "LSTM";
 
   /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
-  static fromConfig = rebuildFromConfig;
+  static fromConfig = rebuildFromConfig(
+    StockLSTM as unknown as new (config: serialization.ConfigDict) => RNN,
+  );
 
   constructor(config: FusedLSTMConfig) {
-    super(layerArgs("FusedLSTM", LSTM_DEFAULTS, config));
-    checkActivations("FusedLSTM", rnnFieldsOf(this).cell);
+    super(layerArgs("LSTM (fused)", LSTM_DEFAULTS, config));
+    checkActivations("LSTM (fused)", rnnFieldsOf(this).cell);
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
     return callLayer(rnnFieldsOf(this), inputs, kwargs, lstmOp);
   }
 }
+// Registered under "LSTM" in place of the stock class: loading builds the fused layer.
 tf.serialization.registerClass(FusedLSTM);
 
 /** Fails at construction, not at the first batch, for an activation the kernels lack. */

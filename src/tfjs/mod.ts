@@ -1,14 +1,33 @@
 /**
- * The TensorFlow.js side of chapters 9-3 and 9-4: the one tfjs instance (`tf`), the chapter's
- * three models, training (`fitModel`, `evaluateModel`), saving and loading, `predictReview`,
- * and the fused SimpleRNN and LSTM layers and Adam the models are built from (drop-in for
- * `tf.layers.simpleRNN`, `tf.layers.lstm`, `tf.train.adam`).
+ * The TensorFlow.js side of chapters 9-3 and 9-4: the one tfjs instance (`tf`), the book's
+ * layers with Keras's defaults and names (`layers`), one seed for a reproducible run
+ * (`setRandomSeed`), and the fast road that `model.fit`, `evaluate` and `trainOnBatch` take for
+ * the chapter's models (`fast_road.ts`, installed on import); saving and loading,
+ * `predictReview`; the fused SimpleRNN and LSTM layers and Adam underneath; and, for scripts
+ * and benchmarks, the chapter's three models ready-made (`buildModel`) and the earlier training
+ * loop over typed arrays (`fitModel`, `evaluateModel`).
  *
  * Private files: `_train_step.ts` (one training step of the chapter's models in typed arrays),
  * `_internals.ts` (every use of tfjs internals, with a check of the tfjs version).
  * @module
  */
 export { tf } from "./tf.ts";
+/** tfjs's tensor types, for annotations (`tf` is a value: `model.evaluate(x, y) as Scalar[]`). */
+export type { Scalar, Tensor } from "@tensorflow/tfjs";
+export {
+  type BidirectionalConfig,
+  type DenseConfig,
+  type DropoutConfig,
+  type EmbeddingConfig,
+  type GRUConfig,
+  type Layer,
+  layers,
+  type LSTMConfig,
+  type RNNLayer,
+  type SimpleRNNConfig,
+} from "./layers.ts";
+export { randomSeed, setRandomSeed } from "./random_seed.ts";
+export { canTrainFast } from "./fast_road.ts";
 export {
   buildModel,
   type BuildModelOptions,

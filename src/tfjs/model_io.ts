@@ -2,7 +2,9 @@
  * Save a trained model to a directory and load it back: `model.json` (topology and weight
  * manifest, the format of tfjs' `file://` handler and `tensorflowjs_converter`) plus
  * `weights.bin` (the float32 weights, in manifest order). Works for stock and fused layers alike:
- * importing this module registers the fused layer and optimizer classes for deserialisation.
+ * the fused layers are saved as tfjs's `SimpleRNN` / `LSTM` (a stock `@tensorflow/tfjs` loads
+ * them), and importing this module registers them under those names, so that loading here builds
+ * the fused layers, also from a model saved with stock layers.
  *
  * @example
  * ```ts
@@ -16,7 +18,7 @@
  * const { modelJson, weightsBin } = await saveModel(model, dir);
  * assert.equal(weightsBin, `${dir}/weights.bin`);
  * assert.equal((await Deno.stat(weightsBin)).size, 33321 * 4); // float32 weights
- * assert.ok((await Deno.readTextFile(modelJson)).includes('"class_name":"FusedLSTM"'));
+ * assert.ok((await Deno.readTextFile(modelJson)).includes('"class_name":"LSTM"')); // tfjs's name
  *
  * const again = await loadModel(dir);
  * const x = tf.tensor2d([[4, 8, 15, 16, 23, 42]], [1, 6], "int32");

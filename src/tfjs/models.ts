@@ -25,7 +25,7 @@
  * assert.equal(model.countParams(), MODEL_SPECS.embedding_lstm.params);
  * assert.deepEqual(model.layers.map((layer) => layer.getClassName()), [
  *   "Embedding",
- *   "FusedLSTM",
+ *   "LSTM", // the fused layer, saved as tfjs's LSTM
  *   "Dense",
  * ]);
  * // the same seed, the same initial weights
@@ -37,6 +37,7 @@
 import { tf } from "./tf.ts";
 import { fusedLSTM, fusedSimpleRNN } from "./fused_rnn.ts";
 import { fusedAdam } from "./fused_adam.ts";
+import "./fast_road.ts"; // model.fit, evaluate and trainOnBatch of these models: the fast step
 import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 
 /** A tfjs `Sequential` model (the type of `tf.sequential()`). */

@@ -25,7 +25,7 @@ import { realData } from "../_real_data.ts";
 const ROOT = new URL("../../", import.meta.url);
 const NOTEBOOK = "9-4_lstm.ipynb";
 /** The cell of 9-4 re-run alone after the reload: the loss curves. */
-const FIGURE_CELL = 'historyFigure(history, "loss"';
+const FIGURE_CELL = 'historyFigure(history.history as HistoryCurves, "loss"';
 
 function onPath(name: string): string | undefined {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {

@@ -12,6 +12,9 @@ import {
 } from "../../src/notebook/progress.ts";
 import type { BatchLogs, EpochLogs } from "../../src/tfjs/training.ts";
 import { stripAnsi } from "../../src/notebook/_text.ts";
+import { tf } from "../../src/tfjs/tf.ts";
+import { layers } from "../../src/tfjs/layers.ts";
+import { setRandomSeed } from "../../src/tfjs/random_seed.ts";
 
 Deno.test("formatDuration", () => {
   assert.equal(formatDuration(3.25), "3.3s");
@@ -47,7 +50,7 @@ Deno.test("progress line", async (t) => {
         shown.push([line, final]);
       },
     });
-    const cb = p.callbacks();
+    const cb = p; // the logs-style callbacks the hand-written network feeds
     for (let e = 0; e < 2; e++) {
       for (let b = 0; b < 3; b++) {
         now += 40;
@@ -181,4 +184,55 @@ Deno.test("terminal progress bar", () => {
   bar.onBatchEnd(batch);
   bar.onEpochEnd(epoch);
   assert.equal(text, `Epoch 1/10\n${formatEpochLine(epoch)}\n`);
+});
+
+Deno.test("TrainingProgress.callbacks(): the live line through tfjs's own callbacks", async () => {
+  const x = tf.tensor2d(
+    Int32Array.from({ length: 40 * 6 }, (_, i) => (i * 7) % 20),
+    [40, 6],
+    "int32",
+  );
+  const y = tf.tensor2d(Float32Array.from({ length: 40 }, (_, i) => i % 2), [40, 1]);
+  setRandomSeed(1);
+  const model = tf.sequential();
+  model.add(layers.embedding({ inputDim: 20, outputDim: 4 }));
+  model.add(layers.lstm({ units: 4 }));
+  model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+  model.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
+  const lines: [string, boolean][] = [];
+  const progress = new TrainingProgress({
+    label: "LSTM",
+    minIntervalMs: 0, // every batch shown: each update is checked
+    sink: (line, epochEnd) => void lines.push([line, epochEnd]),
+  });
+  // the batch losses tfjs reports, next to the progress
+  const batchLosses: number[][] = [[], []];
+  const history = await model.fit(x, y, {
+    epochs: 2,
+    batchSize: 16, // 3 batches: 16, 16, 8
+    validationData: [x, y],
+    verbose: 0,
+    callbacks: [
+      progress.callbacks(),
+      new tf.CustomCallback({
+        onBatchEnd: (_batch, logs) =>
+          void batchLosses[batchLosses[0].length < 3 ? 0 : 1].push(logs!.loss),
+      }),
+    ],
+  });
+  await progress.finish();
+  // epochs and batches per epoch come from fit's own parameters
+  assert.match(lines[0][0], /^LSTM {2}epoch 1\/2 {2}batch 1\/3 {2}loss \d\.\d{4}/);
+  assert.equal(lines.filter(([, end]) => end).length, 3); // two epoch ends and the finish
+  // during an epoch: the running mean of the batch losses, weighted by batch size
+  const running = (16 * batchLosses[0][0] + 16 * batchLosses[0][1]) / 32;
+  assert.match(lines[1][0], new RegExp(`batch 2/3 {2}loss ${running.toFixed(4)} `));
+  // at an epoch's end: tfjs's own epoch logs
+  const h = history.history as Record<string, number[]>;
+  const last = progress.line();
+  assert.match(last, /^LSTM {2}epoch 2\/2 {2}batch 3\/3 /);
+  assert.ok(last.includes(`loss ${h.loss[1].toFixed(4)}`), last);
+  assert.ok(last.includes(`val_acc ${h.val_acc[1].toFixed(4)}`), last);
+  tf.dispose([x, y]);
+  setRandomSeed(undefined);
 });

@@ -105,7 +105,7 @@ Deno.test("layer, model and optimizer fields", async (t) => {
     assert.equal(fields.built, true);
     assert.deepEqual(fields.layers.map((l) => l.getClassName()), [
       "Embedding",
-      "FusedLSTM",
+      "LSTM",
       "Dense",
     ]);
     assert.deepEqual(

@@ -3,6 +3,7 @@ import type { Tensor } from "@tensorflow/tfjs";
 import { tf } from "../../src/tfjs/tf.ts";
 import { type NDArray, ndarray } from "../../src/data/ndarray.ts";
 import { RandomState } from "../../src/data/random_state.ts";
+import { withTfjsOwnTraining } from "../../src/tfjs/_internals.ts";
 import { toCategorical } from "../../src/data/preprocessing.ts";
 import { buildModel, type ModelKind } from "../../src/tfjs/models.ts";
 import {
@@ -85,7 +86,9 @@ Deno.test("fitModel", async (t) => {
     const model = fresh("embedding_lstm");
     const xs = tf.tensor(train.x.data, [...train.x.shape], "int32");
     const ys = tf.tensor2d(Float32Array.from(train.y), [train.y.length, 1]);
-    const [loss, acc] = (model.evaluate(xs, ys) as ReturnType<typeof tf.scalar>[])
+    const [loss, acc] = (await withTfjsOwnTraining(() =>
+      model.evaluate(xs, ys)
+    ) as ReturnType<typeof tf.scalar>[])
       .map((s) => s.dataSync()[0]);
     const history = await fitModel(model, train.x, train.y, {
       batchSize: train.y.length,
@@ -236,13 +239,14 @@ Deno.test("evaluateModel: the shared logistic loss gives the former loss, bit fo
   model.dispose();
 });
 
-Deno.test("evaluateModel matches tfjs' model.evaluate", () => {
+Deno.test("evaluateModel matches tfjs' model.evaluate", async () => {
   const { x, y } = toyReviews(50, 30, 1000, 8);
   const model = fresh("embedding_simple_rnn");
   const xs = tf.tensor(x.data, [...x.shape], "int32");
   const ys = tf.tensor2d(Float32Array.from(y), [y.length, 1]);
-  const [loss, accuracy] = (model.evaluate(xs, ys) as ReturnType<typeof tf.scalar>[])
-    .map((s) => s.dataSync()[0]);
+  const [loss, accuracy] =
+    (await withTfjsOwnTraining(() => model.evaluate(xs, ys)) as ReturnType<typeof tf.scalar>[])
+      .map((s) => s.dataSync()[0]);
   const ours = evaluateModel(model, x, y, { batchSize: 16 });
   assert.ok(Math.abs(ours.loss - loss) < 1e-6, `${ours.loss} vs ${loss}`);
   assert.ok(Math.abs(ours.accuracy - accuracy) < 1e-6);

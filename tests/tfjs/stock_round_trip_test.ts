@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import type { Tensor } from "@tensorflow/tfjs";
+import { tf } from "../../src/tfjs/tf.ts";
+import { layers } from "../../src/tfjs/layers.ts";
+import { setRandomSeed } from "../../src/tfjs/random_seed.ts";
+import { loadModel, saveModel } from "../../src/tfjs/model_io.ts";
+import { FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
+
+const STOCK = new URL("./_stock_tfjs.ts", import.meta.url).pathname;
+
+/** Runs `_stock_tfjs.ts` (a stock tfjs, none of our code) in its own process. */
+async function stockTfjs(
+  mode: "load" | "save",
+  dir: string,
+): Promise<{ classes: string[]; predictions: number[] }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", STOCK, mode, dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (out.code !== 0) {
+    throw new Error(`_stock_tfjs.ts ${mode} failed:\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  return JSON.parse(text.trim().split("\n").at(-1)!);
+}
+
+async function writeInputs(dir: string, x: Tensor): Promise<void> {
+  await Deno.writeTextFile(
+    `${dir}/inputs.json`,
+    JSON.stringify({ shape: x.shape, dtype: x.dtype, data: Array.from(x.dataSync()) }),
+  );
+}
+
+function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tolerance: number): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    assert.ok(Math.abs(a[i] - b[i]) < tolerance, `[${i}]: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "stock_round_trip_" });
+  try {
+    const cases = [
+      {
+        name: "Embedding + LSTM",
+        build: () => [
+          layers.embedding({ inputDim: 50, outputDim: 6 }),
+          layers.lstm({ units: 4 }),
+          layers.dense({ units: 1, activation: "sigmoid" }),
+        ],
+        x: tf.randomUniform([5, 9], 0, 50, "int32", 3),
+        classes: ["Embedding", "LSTM", "Dense"],
+        weights: [
+          /^embedding(_\d+)?\/embeddings$/,
+          /^lstm(_\d+)?\/kernel$/,
+          /^lstm(_\d+)?\/recurrent_kernel$/,
+          /^lstm(_\d+)?\/bias$/,
+          /^dense(_\d+)?\/kernel$/,
+          /^dense(_\d+)?\/bias$/,
+        ],
+      },
+      {
+        name: "one-hot SimpleRNN",
+        build: () => [
+          layers.simpleRNN({ units: 4, inputShape: [7, 10] }),
+          layers.dense({ units: 1, activation: "sigmoid" }),
+        ],
+        x: tf.oneHot(tf.randomUniform([5, 7], 0, 10, "int32", 4), 10, 1, 0, "float32"),
+        classes: ["SimpleRNN", "Dense"],
+        weights: [
+          /^simple_rnn(_\d+)?\/kernel$/,
+          /^simple_rnn(_\d+)?\/recurrent_kernel$/,
+          /^simple_rnn(_\d+)?\/bias$/,
+          /^dense(_\d+)?\/kernel$/,
+          /^dense(_\d+)?\/bias$/,
+        ],
+      },
+    ];
+    for (const c of cases) {
+      await t.step(`${c.name}: saved here, predicts the same in stock tfjs`, async () => {
+        setRandomSeed(21);
+        const model = tf.sequential({ layers: c.build() });
+        model.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
+        // a few steps, so that the weights are trained ones
+        const y = tf.tensor2d([[1], [0], [1], [1], [0]]);
+        await model.fit(c.x, y, { epochs: 3, batchSize: 2, verbose: 0 });
+        const path = `${dir}/${c.classes.join("_")}`;
+        await saveModel(model, path);
+        await writeInputs(path, c.x);
+        const json = JSON.parse(await Deno.readTextFile(`${path}/model.json`));
+        const names: string[] = json.weightsManifest[0].weights.map((w: { name: string }) =>
+          w.name
+        );
+        names.forEach((name, i) => assert.match(name, c.weights[i])); // Keras's order and names
+        const stock = await stockTfjs("load", path);
+        assert.deepEqual(stock.classes, c.classes);
+        const ours = (model.predict(c.x) as Tensor).dataSync();
+        assertClose(stock.predictions, ours, 1e-6); // stock ops vs the fused kernels
+        setRandomSeed(undefined);
+      });
+    }
+
+    await t.step("saved by stock tfjs, loads here into the fused layers", async () => {
+      const path = `${dir}/stock_saved`;
+      await Deno.mkdir(path);
+      const x = tf.randomUniform([4, 8], 0, 50, "int32", 5);
+      await writeInputs(path, x);
+      const stock = await stockTfjs("save", path);
+      assert.deepEqual(stock.classes, ["Embedding", "LSTM", "Dense"]);
+      const loaded = await loadModel(path);
+      assert.ok(loaded.layers[1] instanceof FusedLSTM);
+      assert.equal(loaded.layers[1].getConfig().recurrentActivation, "hardSigmoid"); // tfjs's
+      assertClose((loaded.predict(x) as Tensor).dataSync(), stock.predictions, 1e-6);
+    });
+
+    await t.step("a stock configuration outside the fused set loads as the stock class", () => {
+      const config = tf.layers.simpleRNN({ units: 3, dropout: 0.3, inputShape: [4, 2] });
+      const json = tf.sequential({ layers: [config] }).toJSON(undefined, false);
+      const rebuilt = tf.models.modelFromJSON(json as never);
+      return rebuilt.then((model) => {
+        assert.equal(model.layers[0].getClassName(), "SimpleRNN");
+        assert.ok(!(model.layers[0] instanceof FusedSimpleRNN)); // dropout: the stock layer
+      });
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
