@@ -279,24 +279,28 @@ class EpochMeans extends tf.Callback {
   #seen = 0;
   #totals: Record<string, number> = {};
 
-  override async onEpochBegin(): Promise<void> {
+  override onEpochBegin(): Promise<void> {
     this.#seen = 0;
     this.#totals = {};
+    return Promise.resolve();
   }
 
-  override async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
+  override onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
     const size = Number(logs?.size ?? 0);
     this.#seen += size;
     for (const [key, value] of Object.entries(logs ?? {})) {
       this.#totals[key] = (this.#totals[key] ?? 0) + (value as number) * size;
     }
+    return Promise.resolve();
   }
 
-  override async onEpochEnd(_epoch: number, logs?: Logs): Promise<void> {
-    if (logs == null) return;
+  override onEpochEnd(_epoch: number, logs?: Logs): Promise<void> {
     for (const key of (this.params as { metrics: string[] }).metrics) {
-      if (this.#totals[key] !== undefined) logs[key] = this.#totals[key] / this.#seen;
+      if (logs != null && this.#totals[key] !== undefined) {
+        logs[key] = this.#totals[key] / this.#seen;
+      }
     }
+    return Promise.resolve();
   }
 }
 
