@@ -236,6 +236,7 @@ export class RecurrentNetwork {
   #hpT = new Float64Array(0); // [cells, m] Hpᵀ
   #deltaT = new Float64Array(0); // [cells, m] (∂L/∂Z1)ᵀ
   #stepSum = new Float64Array(0); // [cells]
+  #stepW1x = new Float64Array(0); // [features, cells] Xᵀ·∂L/∂Z1 of one step
   #kernels: WasmKernels | null; // the SIMD kernels, or null for the plain loops
   #batchX: NDArray["data"] = new Float32Array(0); // [batch, steps, features] genBatch's buffer
   #batchY = new Float64Array(0); // [batch]
@@ -479,24 +480,29 @@ export class RecurrentNetwork {
           }
         }
       }
-      // ∂L/∂W1x += Xᵀ·∂L/∂Z1 [features, cells]: a one-hot row adds ∂L/∂Z1's row to one row.
+      // ∂L/∂W1x += Xᵀ·∂L/∂Z1 [features, cells], the step's product formed first and then added
+      // (the book's `w1x_grad += np.dot(x.T, err_to_cell)`): a one-hot row adds ∂L/∂Z1's row
+      // to one row of the product.
+      const stepW1x = this.#stepW1x;
+      stepW1x.fill(0);
       for (let i = 0; i < m; i++) {
         const key = keys[i * steps + t];
         if (key === features) continue; // a zero row adds nothing
         const di = i * n;
         if (key >= 0) {
           const go = key * n;
-          for (let c = 0; c < n; c++) grads.w1x[go + c] += delta[di + c];
+          for (let c = 0; c < n; c++) stepW1x[go + c] += delta[di + c];
         } else {
           const xo = (i * steps + t) * features;
           for (let k = 0; k < features; k++) {
             const xv = xData[xo + k];
             if (xv === 0) continue;
             const go = k * n;
-            for (let c = 0; c < n; c++) grads.w1x[go + c] += xv * delta[di + c];
+            for (let c = 0; c < n; c++) stepW1x[go + c] += xv * delta[di + c];
           }
         }
       }
+      for (let j = 0; j < features * n; j++) grads.w1x[j] += stepW1x[j];
       // ∂L/∂b1 += Σ ∂L/∂Z1 over samples [cells]
       stepSum.fill(0);
       for (let i = 0; i < m; i++) {
@@ -817,6 +823,7 @@ export class RecurrentNetwork {
       this.#table = new Float64Array((features + 1 + m) * n);
     }
     if (this.#w1hT.length !== n * n) this.#w1hT = new Float64Array(n * n);
+    if (this.#stepW1x.length !== features * n) this.#stepW1x = new Float64Array(features * n);
     if (this.#rep.length < m) {
       this.#rep = new Int32Array(m);
       this.#prevRep = new Int32Array(m);
