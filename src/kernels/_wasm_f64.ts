@@ -72,6 +72,7 @@ import {
   LOCAL_TEE,
   LOOP,
   set,
+  sleb,
   uleb,
   V128,
   V128_AND,
@@ -137,9 +138,11 @@ const times8 = [I32_CONST, 3, I32_SHL];
 /**
  * Instructions replacing each v128 local in `xs` by {@linkcode tanh} of its two lanes,
  * branch-free, the values interleaved operation by operation (independent chains in flight).
- * Uses 7 v128 temporaries per value from local `temps` on.
+ * Uses 7 v128 temporaries per value from local `temps` on. `smallOnly`: every lane is known to
+ * have |x| <= 0.625 (or NaN), where tanh takes the rational function: only that is computed
+ * (the same operations, so the same result).
  */
-function tanhOf(xs: number[], temps: number): number[] {
+function tanhOf(xs: number[], temps: number, smallOnly = false): number[] {
   const code: number[] = [];
   const f64x2 = f64x2Const;
   const each = (step: (x: number, t: (k: number) => number) => Bytes[]) => {
@@ -166,6 +169,10 @@ function tanhOf(xs: number[], temps: number): number[] {
     F64X2_ADD,
     set(t(SMALL)),
   ]);
+  if (smallOnly) {
+    each((x, t) => [get(t(SMALL)), get(x), f64x2(-0), V128_AND, V128_OR, set(x)]); // x's sign
+    return code;
+  }
   each((_, t) => [f64x2(2), get(t(A)), F64X2_MUL, f64x2(44), F64X2_MIN, set(t(Y))]); // y
   each((_, t) => [get(t(Y)), f64x2(INV_LN2), F64X2_MUL, F64X2_NEAREST, set(t(KF))]); // k
   // r = (y − k·LN2_HI) − k·LN2_LO
@@ -219,40 +226,34 @@ function tanh2Body(): number[] {
   return assemble(tanhOf([0], 1), get(0), END);
 }
 
-/** tanh(ptr, count): tanh of `count` (even) float64 values at byte address ptr, in place. */
+/**
+ * tanh(ptr, count): tanh of `count` (even) float64 values at byte address ptr, in place: eight
+ * at a time (four v128 values interleaved, as independent chains; only the rational function
+ * when all eight have |x| <= 0.625, as the pre-activations of a recurrent layer mostly do), then
+ * the last pairs.
+ */
 function tanhBody(): number[] {
-  const PTR = 0, COUNT = 1, I = 2; // i32
-  return assemble(
-    LOOP,
-    VOID,
-    get(PTR),
-    get(PTR),
-    V128_LOAD,
-    3,
-    0,
-    CALL,
-    FN_TANH2,
-    V128_STORE,
-    3,
-    0,
-    get(PTR),
-    I32_CONST,
-    16,
-    I32_ADD,
-    set(PTR),
-    get(I),
-    I32_CONST,
-    2,
-    I32_ADD,
-    LOCAL_TEE,
-    I,
-    get(COUNT),
-    I32_LT_U,
-    BR_IF,
-    0,
-    END,
-    END,
-  );
+  const PTR = 0, COUNT = 1, I = 2, N8 = 3; // i32
+  const X = 4, TEMPS = 8; // v128: the four values X..X + 3, then 28 temporaries
+  const { code, emit } = codeBuilder();
+  emit(get(COUNT), I32_CONST, sleb(-8), I32_AND, set(N8)); // count rounded down to eights
+  emit(get(N8), IF, VOID, LOOP, VOID);
+  for (let j = 0; j < 4; j++) emit(get(PTR), V128_LOAD, 3, uleb(16 * j), set(X + j));
+  for (let j = 0; j < 4; j++) {
+    emit(get(X + j), F64X2_ABS, f64x2Const(SWITCH), F64X2_GT, j > 0 ? V128_OR : []);
+  }
+  emit(V128_ANY_TRUE, IF, VOID); // a value above 0.625 among the eight
+  emit(tanhOf([X, X + 1, X + 2, X + 3], TEMPS), ELSE);
+  emit(tanhOf([X, X + 1, X + 2, X + 3], TEMPS, true), END);
+  for (let j = 0; j < 4; j++) emit(get(PTR), get(X + j), V128_STORE, 3, uleb(16 * j));
+  emit(get(PTR), I32_CONST, sleb(64), I32_ADD, set(PTR));
+  emit(get(I), I32_CONST, 8, I32_ADD, LOCAL_TEE, I, get(N8), I32_LT_U, BR_IF, 0, END, END);
+  emit(get(I), get(COUNT), I32_LT_U, IF, VOID, LOOP, VOID); // the last pairs
+  emit(get(PTR), get(PTR), V128_LOAD, 3, 0, CALL, FN_TANH2, V128_STORE, 3, 0);
+  emit(get(PTR), I32_CONST, 16, I32_ADD, set(PTR));
+  emit(get(I), I32_CONST, 2, I32_ADD, LOCAL_TEE, I, get(COUNT), I32_LT_U, BR_IF, 0, END, END);
+  emit(END);
+  return code;
 }
 
 /**
@@ -390,7 +391,7 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
         locals: [[7, I32], [11, V128]],
         body: gemmBody(),
       },
-      { name: "tanh", params: [I32, I32], locals: [[1, I32]], body: tanhBody() },
+      { name: "tanh", params: [I32, I32], locals: [[2, I32], [4 + 28, V128]], body: tanhBody() },
       {
         name: "step",
         params: [I32, I32, I32, I32, I32],

@@ -61,20 +61,37 @@ Deno.test("tanh is within 2 ulp of Math.tanh", () => {
   assert.ok(worst <= 2, `worst ${worst} ulp`);
 });
 
-Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", () => {
+Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", async (t) => {
   const kernels = WasmKernels.create()!;
   const rand = lcg(3);
-  const n = 100_000;
-  const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 60 * rand() ** 4);
-  xs.set([0, -0, 0.625, -0.625, 44, -44, 50, Infinity, -Infinity, NaN, 1e-300, -5e-324]);
-  const { s } = kernels.reserve({ a: 2, w: 8, s: n });
-  s.set(xs);
-  kernels.tanh(n);
-  for (let i = 0; i < n; i++) {
-    if (!Object.is(s[i], tanh(xs[i]))) {
-      assert.fail(`tanh(${xs[i]}): wasm ${s[i]}, ts ${tanh(xs[i])}`);
+  const check = (xs: Float64Array) => {
+    const n = xs.length;
+    const { s } = kernels.reserve({ s: n + 2 });
+    s.set(xs);
+    s.set([123, 5], n); // past the end: untouched
+    kernels.tanh(n);
+    for (let i = 0; i < n; i++) {
+      if (!Object.is(s[i], tanh(xs[i]))) {
+        assert.fail(`tanh(${xs[i]}) at ${i} of ${n}: wasm ${s[i]}, ts ${tanh(xs[i])}`);
+      }
     }
-  }
+    assert.deepEqual([s[n], s[n + 1]], [123, 5]);
+  };
+  await t.step("wide values, specials", () => {
+    const n = 100_000;
+    const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 60 * rand() ** 4);
+    xs.set([0, -0, 0.625, -0.625, 44, -44, 50, Infinity, -Infinity, NaN, 1e-300, -5e-324]);
+    check(xs);
+  });
+  await t.step("groups of eight all within ±0.625 (the rational function only) and mixed", () => {
+    for (const n of [2, 8, 10, 16, 24, 1000]) {
+      // mostly small values, one large value in some groups of eight, NaN and ±0.625 among them
+      const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 1.2);
+      for (let i = 3; i < n; i += 19) xs[i] = (rand() - 0.5) * 8;
+      if (n >= 16) xs.set([NaN, -0.625, 0.625, -0, 0.6250000000000001], 8);
+      check(xs);
+    }
+  });
   assert.throws(() => kernels.tanh(3), /even count/);
 });
 
