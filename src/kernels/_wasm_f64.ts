@@ -1,45 +1,39 @@
 /**
- * The hand-written RNN's hot loops in WebAssembly SIMD (two float64 lanes per instruction),
- * each bit-identical to its plain TypeScript twin:
+ * The float64 WebAssembly SIMD kernels beneath `../scratch/np.ts` (two float64 lanes per
+ * instruction), each bit-identical to its plain TypeScript twin:
  *
  *   multiply   S = A · W   A [rows, inner], W [inner, cols], S [rows, cols], row-major float64.
  *              Every S[r, c] is summed as `s = 0; for k: s += A[r, k] * W[k, c]` sums it
  *              (k ascending, a multiply then an add, no fused multiply-add), eight independent
  *              sums (2 rows × 8 columns) in flight. Needs `rows` even, `cols` a multiple of 8.
- *   step       one time step of the recurrent layer for listed rows:
- *              H = tanh((X·W1x + Hp·W1h) + b1), Hp·W1h summed as in multiply.
  *   tanh       in place, the same operations as {@linkcode tanh} below, branch-free.
  *
  * The module is assembled below from its instructions (no toolchain needed).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { WasmKernels } from "./_wasm_f64.ts";
+ *
  * const kernels = WasmKernels.create();
- * if (kernels) {
- *   const { a, w, s } = kernels.reserve({ a: 2 * 3, w: 3 * 8, s: 2 * 8 });
- *   a.set([1, 2, 3, 4, 5, 6]);
- *   w.fill(1);
- *   kernels.multiply(2, 3, 8); // s = a · w: row 0 is [6, ..., 6], row 1 [15, ..., 15]
- * }
+ * assert.ok(kernels !== null); // Deno's V8 has WebAssembly SIMD
+ * const { a, w, s } = kernels.reserve({ a: 2 * 3, w: 3 * 8, s: 2 * 8 });
+ * a.set([1, 2, 3, 4, 5, 6]); // A [2, 3]
+ * w.fill(1, 0, 3 * 8); // W [3, 8] of ones
+ * kernels.multiply(2, 3, 8); // S = A · W
+ * assert.deepEqual(Array.from(s.subarray(0, 16)), [...Array(8).fill(6), ...Array(8).fill(15)]);
  * ```
  * @module
  */
 
 import {
   assemble,
-  BLOCK,
   BR_IF,
   type Bytes,
   CALL,
   codeBuilder,
   ELSE,
   END,
-  F32,
-  F32_EQ,
-  F32_LOAD,
-  F32_NE,
-  f32Const,
-  F32X4_NE,
   F64_LOAD,
   F64X2_ABS,
   F64X2_ADD,
@@ -56,12 +50,9 @@ import {
   I32_ADD,
   I32_AND,
   I32_CONST,
-  I32_EQ,
-  I32_LOAD,
   I32_LT_U,
   I32_MUL,
   I32_SHL,
-  I32_STORE,
   I32X4_TRUNC_SAT_F64X2_S_ZERO,
   I64X2_ADD,
   I64X2_EXTEND_LOW_I32X4_S,
@@ -131,7 +122,7 @@ export function tanh(x: number): number {
 }
 
 /** The index of tanh2 in the module (its place in `kernelsModule`'s list), for CALL. */
-const FN_TANH2 = 3;
+const FN_TANH2 = 2;
 
 const times8 = [I32_CONST, 3, I32_SHL];
 
@@ -256,58 +247,6 @@ function tanhBody(): number[] {
   return code;
 }
 
-/**
- * step(list, count, w, b, n): one time step of the recurrent layer for `count` (even) rows,
- * each given by three byte addresses in `list` — Hp [n], X·W1x [n], out [n]:
- * out = tanh((X·W1x + Hp·W) + b), W [n, n] and b [n] float64, n a multiple of 8. Hp·W is summed
- * as in gemm; two rows at a time.
- */
-function stepBody(): number[] {
-  const LIST = 0, COUNT = 1, W = 2, B = 3, N = 4; // parameters
-  const Q = 5, C = 6, K = 7, WK = 8, H0 = 9, H1 = 10, X0 = 11, X1 = 12, O0 = 13, O1 = 14;
-  const E = 15; // address of row q's entry in the list
-  const ACC = 16, AV0 = 24, AV1 = 25, WV = 26, TEMPS = 27; // v128 (TEMPS: 28 of them)
-  const { code, emit } = codeBuilder();
-  const load32 = (offset: number, into: number) =>
-    emit(get(E), I32_LOAD, 2, uleb(offset), set(into));
-  emit(LOOP, VOID); // rows q, q + 1
-  emit(get(LIST), get(Q), I32_CONST, 12, I32_MUL, I32_ADD, set(E));
-  load32(0, H0), load32(4, X0), load32(8, O0), load32(12, H1), load32(16, X1), load32(20, O1);
-  emit(I32_CONST, 0, set(C));
-  emit(LOOP, VOID); // columns c .. c + 7
-  for (let j = 0; j < 8; j++) emit(V128_CONST_ZERO, set(ACC + j));
-  emit(get(W), get(C), times8, I32_ADD, set(WK));
-  emit(I32_CONST, 0, set(K));
-  emit(LOOP, VOID); // k = 0 .. n − 1
-  emit(get(H0), get(K), times8, I32_ADD, F64_LOAD, 3, 0, F64X2_SPLAT, set(AV0));
-  emit(get(H1), get(K), times8, I32_ADD, F64_LOAD, 3, 0, F64X2_SPLAT, set(AV1));
-  for (let j = 0; j < 4; j++) {
-    emit(get(WK), V128_LOAD, 3, uleb(16 * j), set(WV));
-    emit(get(ACC + j), get(AV0), get(WV), F64X2_MUL, F64X2_ADD, set(ACC + j));
-    emit(get(ACC + 4 + j), get(AV1), get(WV), F64X2_MUL, F64X2_ADD, set(ACC + 4 + j));
-  }
-  emit(get(WK), get(N), times8, I32_ADD, set(WK));
-  emit(get(K), I32_CONST, 1, I32_ADD, LOCAL_TEE, K, get(N), I32_LT_U, BR_IF, 0, END);
-  // z = (xw[c..] + sums) + b[c..] into the sums; out[c..] = tanh(z), four at a time
-  for (const [x, acc] of [[X0, ACC], [X1, ACC + 4]]) {
-    for (let j = 0; j < 4; j++) {
-      emit(get(x), get(C), times8, I32_ADD, V128_LOAD, 3, uleb(16 * j), get(acc + j), F64X2_ADD);
-      emit(get(B), get(C), times8, I32_ADD, V128_LOAD, 3, uleb(16 * j), F64X2_ADD, set(acc + j));
-    }
-  }
-  emit(tanhOf([ACC, ACC + 1, ACC + 2, ACC + 3], TEMPS));
-  emit(tanhOf([ACC + 4, ACC + 5, ACC + 6, ACC + 7], TEMPS));
-  for (const [o, acc] of [[O0, ACC], [O1, ACC + 4]]) {
-    for (let j = 0; j < 4; j++) {
-      emit(get(o), get(C), times8, I32_ADD, get(acc + j), V128_STORE, 3, uleb(16 * j));
-    }
-  }
-  emit(get(C), I32_CONST, 8, I32_ADD, LOCAL_TEE, C, get(N), I32_LT_U, BR_IF, 0, END);
-  emit(get(Q), I32_CONST, 2, I32_ADD, LOCAL_TEE, Q, get(COUNT), I32_LT_U, BR_IF, 0, END);
-  emit(END);
-  return code;
-}
-
 /** gemm(a, w, s, rows, inner, cols): S = A · W; see the module documentation. */
 function gemmBody(): number[] {
   // Locals: the parameters (byte addresses and sizes), then the loop state, then the sums.
@@ -346,43 +285,9 @@ function gemmBody(): number[] {
   return code;
 }
 
-/**
- * keys(x, rows, features, out): for each row of float32 x [rows, features] (features a multiple
- * of 4), out[row] = the column of its single non-zero value when that value is 1, `features`
- * for a zero row, −1 otherwise — what the plain loop of `RecurrentNetwork` computes. Four
- * values at a time are tested for zero; only non-zero groups are looked at value by value.
- */
-function keysBody(): number[] {
-  const X = 0, ROWS = 1, F = 2, OUT = 3, R = 4, J = 5, ADDR = 6, KEY = 7, VAL = 8;
-  const f32 = f32Const;
-  const { code, emit } = codeBuilder();
-  emit(get(X), set(ADDR));
-  emit(LOOP, VOID); // rows
-  emit(get(F), set(KEY), I32_CONST, 0, set(J));
-  emit(BLOCK, VOID, LOOP, VOID); // groups of four values; the block is left on a dense row
-  emit(get(ADDR), V128_LOAD, 2, 0, V128_CONST_ZERO, F32X4_NE, V128_ANY_TRUE);
-  emit(IF, VOID);
-  for (let lane = 0; lane < 4; lane++) {
-    emit(get(ADDR), F32_LOAD, 2, 4 * lane, LOCAL_TEE, VAL, f32(0), F32_NE, IF, VOID);
-    emit(get(KEY), get(F), I32_EQ, get(VAL), f32(1), F32_EQ, I32_AND, IF, VOID);
-    emit(get(J), I32_CONST, lane, I32_ADD, set(KEY), ELSE, I32_CONST, 0x7f, set(KEY), END); // −1
-    emit(END);
-  }
-  emit(get(KEY), I32_CONST, 0x7f, I32_EQ, BR_IF, 2, END); // dense: leave the block
-  emit(get(ADDR), I32_CONST, 16, I32_ADD, set(ADDR));
-  emit(get(J), I32_CONST, 4, I32_ADD, LOCAL_TEE, J, get(F), I32_LT_U, BR_IF, 0, END, END);
-  // out[r] = key; the next row starts at x + (r + 1)·features·4
-  emit(get(OUT), get(R), I32_CONST, 2, I32_SHL, I32_ADD, get(KEY), I32_STORE, 2, 0);
-  emit(get(X), get(R), I32_CONST, 1, I32_ADD, LOCAL_TEE, R, get(F), I32_MUL, I32_CONST, 2);
-  emit(I32_SHL, I32_ADD, set(ADDR));
-  emit(get(R), get(ROWS), I32_LT_U, BR_IF, 0, END);
-  emit(END);
-  return code;
-}
-
-/** The whole module: gemm, tanh, step, keys (exported), tanh2 (internal), and the memory. */
+/** The whole module: gemm, tanh (exported), tanh2 (internal), and the memory. */
 function kernelsModule(): Uint8Array<ArrayBuffer> {
-  // gemm, tanh, step, tanh2 (FN_TANH2), keys: function i has index i
+  // gemm, tanh, tanh2 (FN_TANH2): function i has index i
   return wasmModule({
     functions: [
       {
@@ -392,70 +297,32 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
         body: gemmBody(),
       },
       { name: "tanh", params: [I32, I32], locals: [[2, I32], [4 + 28, V128]], body: tanhBody() },
-      {
-        name: "step",
-        params: [I32, I32, I32, I32, I32],
-        locals: [[11, I32], [11 + 28, V128]],
-        body: stepBody(),
-      },
       { params: [V128], results: [V128], locals: [[7, V128]], body: tanh2Body() },
-      {
-        name: "keys",
-        params: [I32, I32, I32, I32],
-        locals: [[4, I32], [1, F32]],
-        body: keysBody(),
-      },
     ],
   });
 }
 
-/** Sizes of the regions of the kernels' memory, in elements. */
+/** Sizes of the regions of the kernels' memory, in float64 elements. */
 export interface KernelSizes {
-  /** gemm's A (float64). */
+  /** gemm's A. */
   a?: number;
-  /** gemm's W, step's W (float64). */
+  /** gemm's W. */
   w?: number;
-  /** gemm's S, tanh's values (float64). */
+  /** gemm's S, tanh's values. */
   s?: number;
-  /** Hidden states read and written by step (float64). */
-  h?: number;
-  /** X·W1x rows read by step (float64). */
-  table?: number;
-  /** step's bias (float64). */
-  bias?: number;
-  /** step's row list, three byte addresses per row (int32). */
-  list?: number;
-  /** keys' input (float32). */
-  x?: number;
-  /** keys' output (int32). */
-  keys?: number;
 }
 
 /** Views of the regions of the kernels' memory (valid until a `reserve` that grows them). */
 export interface KernelBuffers {
   /** A [rows, inner] of gemm. */
   a: Float64Array;
-  /** W [inner, cols] of gemm; W [n, n] of step. */
+  /** W [inner, cols] of gemm. */
   w: Float64Array;
   /** S [rows, cols] of gemm; tanh's values. */
   s: Float64Array;
-  /** Hidden states for step. */
-  h: Float64Array;
-  /** X·W1x rows for step. */
-  table: Float64Array;
-  /** b [n] of step. */
-  bias: Float64Array;
-  /** step's rows: Hp, X·W1x and out byte addresses per row. */
-  list: Int32Array;
-  /** float32 rows for keys. */
-  x: Float32Array;
-  /** keys' output. */
-  keys: Int32Array;
 }
 
-const REGIONS = ["a", "w", "s", "h", "table", "bias", "list", "x", "keys"] as const;
-/** Bytes per element of each region. */
-const ELEMENT_BYTES = { a: 8, w: 8, s: 8, h: 8, table: 8, bias: 8, list: 4, x: 4, keys: 4 };
+const REGIONS = ["a", "w", "s"] as const;
 
 type GemmFunction = (
   a: number,
@@ -466,33 +333,21 @@ type GemmFunction = (
   cols: number,
 ) => void;
 type TanhFunction = (ptr: number, count: number) => void;
-type StepFunction = (list: number, count: number, w: number, b: number, n: number) => void;
-type KeysFunction = (x: number, rows: number, features: number, out: number) => void;
 
 /** The compiled kernels with their memory; see the module documentation. */
 export class WasmKernels {
   readonly #gemm: GemmFunction;
   readonly #tanh: TanhFunction;
-  readonly #step: StepFunction;
-  readonly #keys: KeysFunction;
   readonly #memory: WebAssembly.Memory;
   #buffers: KernelBuffers = {
     a: new Float64Array(0),
     w: new Float64Array(0),
     s: new Float64Array(0),
-    h: new Float64Array(0),
-    table: new Float64Array(0),
-    bias: new Float64Array(0),
-    list: new Int32Array(0),
-    x: new Float32Array(0),
-    keys: new Int32Array(0),
   };
 
   private constructor(instance: WebAssembly.Instance) {
     this.#gemm = instance.exports.gemm as GemmFunction;
     this.#tanh = instance.exports.tanh as TanhFunction;
-    this.#step = instance.exports.step as StepFunction;
-    this.#keys = instance.exports.keys as KeysFunction;
     this.#memory = instance.exports.memory as WebAssembly.Memory;
   }
 
@@ -508,24 +363,12 @@ export class WasmKernels {
    */
   reserve(sizes: KernelSizes): KernelBuffers {
     const current = this.#buffers;
-    if (REGIONS.every((r) => (sizes[r] ?? 0) <= current[r].length)) return current;
+    const { a = 0, w = 0, s = 0 } = sizes;
+    if (a <= current.a.length && w <= current.w.length && s <= current.s.length) return current;
     const lengths = REGIONS.map((r) => Math.max(sizes[r] ?? 0, current[r].length));
-    const { buffer, offsets } = layoutRegions(
-      this.#memory,
-      REGIONS.map((r, i) => lengths[i] * ELEMENT_BYTES[r]),
-    );
+    const { buffer, offsets } = layoutRegions(this.#memory, lengths.map((n) => 8 * n));
     const f64 = (i: number) => new Float64Array(buffer, offsets[i], lengths[i]);
-    this.#buffers = {
-      a: f64(0),
-      w: f64(1),
-      s: f64(2),
-      h: f64(3),
-      table: f64(4),
-      bias: f64(5),
-      list: new Int32Array(buffer, offsets[6], lengths[6]),
-      x: new Float32Array(buffer, offsets[7], lengths[7]),
-      keys: new Int32Array(buffer, offsets[8], lengths[8]),
-    };
+    this.#buffers = { a: f64(0), w: f64(1), s: f64(2) };
     return this.#buffers;
   }
 
@@ -554,42 +397,5 @@ export class WasmKernels {
       );
     }
     this.#tanh(s.byteOffset, count);
-  }
-
-  /**
-   * One recurrent step for `count` rows listed in `list` (count even; repeat the last row for
-   * an odd number), each as the byte addresses (see `address`) of its Hp [n] and X·W1x [n]
-   * rows and of its output row [n]: out = tanh((X·W1x + Hp·w) + bias), w [n, n] and bias [n]
-   * from their regions, n a multiple of 8.
-   */
-  step(count: number, n: number): void {
-    const { list, w, bias } = this.#buffers;
-    if (
-      count % 2 !== 0 || count < 2 || 3 * count > list.length || n % 8 !== 0 || n * n > w.length
-    ) {
-      throw new Error(
-        `step needs an even count within the list and n a multiple of 8: ${count}, ${n}`,
-      );
-    }
-    this.#step(list.byteOffset, count, w.byteOffset, bias.byteOffset, n);
-  }
-
-  /**
-   * Row keys of float32 rows [rows, features] in `x` (features a multiple of 4) into `keys`:
-   * the column of a row's single 1, `features` for a zero row, −1 for anything else.
-   */
-  keys(rows: number, features: number): void {
-    const { x, keys } = this.#buffers;
-    if (features % 4 !== 0 || rows < 1 || rows * features > x.length || rows > keys.length) {
-      throw new Error(
-        `keys needs features a multiple of 4 within the reserved memory: ${rows}, ${features}`,
-      );
-    }
-    this.#keys(x.byteOffset, rows, features, keys.byteOffset);
-  }
-
-  /** The byte address of element `i` of region h or table, for step's list. */
-  address(region: "h" | "table", i: number): number {
-    return this.#buffers[region].byteOffset + 8 * i;
   }
 }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { RecurrentNetwork, type RecurrentNetworkWeights } from "../../src/scratch/mod.ts";
 import { type NDArray, ndarray } from "../../src/data/ndarray.ts";
+import { useSimd } from "../../src/scratch/np.ts";
 
 interface Case {
   name: string;
@@ -119,40 +120,50 @@ function rows(x: NDArray, start: number, end: number): NDArray {
 }
 
 Deno.test("RecurrentNetwork reproduces the class before the rewrite bit for bit", async (t) => {
-  for (const c of fixture.cases) {
-    await t.step(c.name, () => {
-      const options = { ...c.options, tbpttSteps: Number(c.options.tbpttSteps) };
-      const initial = weights(c.initial);
-      const x = input(c, "x"), xVal = input(c, "xVal");
-      const make = () => {
-        const net = new RecurrentNetwork(options);
-        net.setWeights(initial);
-        return net;
-      };
-
-      const net = make();
-      const z2 = net.forpass(x);
-      assertBits(z2, decode(c.z2), "forpass Z2");
-      const a = net.sigmoid(z2);
-      const err = Float64Array.from(a, (ai, i) => ai - c.y[i]);
-      assertWeightBits(net.backprop(x, err), c.grads, "backprop");
-
-      const trained = make();
-      const third = Math.ceil(c.m / 3);
-      for (let b = 0; b < 3; b++) {
-        const start = b * third, end = Math.min(c.m, start + third);
-        const activations = trained.training(rows(x, start, end), c.y.slice(start, end));
-        assertBits(activations, decode(c.training.activations[b]), `training step ${b}`);
+  for (const [c, simd] of fixture.cases.flatMap((c) => [[c, true], [c, false]] as const)) {
+    await t.step(`${c.name}, ${simd ? "WebAssembly SIMD" : "plain loops"}`, () => {
+      const previous = useSimd(simd);
+      try {
+        check(c);
+      } finally {
+        useSimd(previous);
       }
-      assertWeightBits(trained.getWeights(), c.training.weights, "weights after training");
-
-      const fitted = make();
-      fitted.fit(x, c.y, { epochs: 2, xVal, yVal: c.yVal });
-      assertBits(fitted.losses, decode(c.fit.losses), "fit losses");
-      assertBits(fitted.valLosses, decode(c.fit.valLosses), "fit valLosses");
-      assertWeightBits(fitted.getWeights(), c.fit.weights, "weights after fit");
-      assert.deepEqual(Array.from(fitted.predict(xVal)), c.fit.predict);
-      assert.equal(fitted.score(xVal, c.yVal), c.fit.score);
     });
   }
 });
+
+/** Every recorded value of case c, computed again. */
+function check(c: Case) {
+  const options = { ...c.options, tbpttSteps: Number(c.options.tbpttSteps) };
+  const initial = weights(c.initial);
+  const x = input(c, "x"), xVal = input(c, "xVal");
+  const make = () => {
+    const net = new RecurrentNetwork(options);
+    net.setWeights(initial);
+    return net;
+  };
+
+  const net = make();
+  const z2 = net.forpass(x);
+  assertBits(z2, decode(c.z2), "forpass Z2");
+  const a = net.sigmoid(z2);
+  const err = Float64Array.from(a, (ai, i) => ai - c.y[i]);
+  assertWeightBits(net.backprop(x, err), c.grads, "backprop");
+
+  const trained = make();
+  const third = Math.ceil(c.m / 3);
+  for (let b = 0; b < 3; b++) {
+    const start = b * third, end = Math.min(c.m, start + third);
+    const activations = trained.training(rows(x, start, end), c.y.slice(start, end));
+    assertBits(activations, decode(c.training.activations[b]), `training step ${b}`);
+  }
+  assertWeightBits(trained.getWeights(), c.training.weights, "weights after training");
+
+  const fitted = make();
+  fitted.fit(x, c.y, { epochs: 2, xVal, yVal: c.yVal });
+  assertBits(fitted.losses, decode(c.fit.losses), "fit losses");
+  assertBits(fitted.valLosses, decode(c.fit.valLosses), "fit valLosses");
+  assertWeightBits(fitted.getWeights(), c.fit.weights, "weights after fit");
+  assert.deepEqual(Array.from(fitted.predict(xVal)), c.fit.predict);
+  assert.equal(fitted.score(xVal, c.yVal), c.fit.score);
+}
