@@ -32,7 +32,6 @@ import {
   type Bytes,
   CALL,
   codeBuilder,
-  ELSE,
   END,
   F64_LOAD,
   F64X2_ABS,
@@ -50,9 +49,11 @@ import {
   I32_ADD,
   I32_AND,
   I32_CONST,
+  I32_LOAD,
   I32_LT_U,
   I32_MUL,
   I32_SHL,
+  I32_STORE,
   I32X4_TRUNC_SAT_F64X2_S_ZERO,
   I64X2_ADD,
   I64X2_EXTEND_LOW_I32X4_S,
@@ -218,31 +219,70 @@ function tanh2Body(): number[] {
 }
 
 /**
- * tanh(ptr, count): tanh of `count` (even) float64 values at byte address ptr, in place: eight
- * at a time (four v128 values interleaved, as independent chains; only the rational function
- * when all eight have |x| <= 0.625, as the pre-activations of a recurrent layer mostly do), then
- * the last pairs.
+ * tanh(ptr, count, scratch): tanh of `count` (even) float64 values at byte address ptr, in
+ * place. Most pre-activations of a recurrent layer have |x| <= 0.625, where tanh is the
+ * rational function alone, so: (1) eight values at a time (four v128 interleaved, independent
+ * chains), every value gets the rational function, and the few with |x| > 0.625 are copied
+ * aside (with their places) into `scratch`; (2) those get the whole computation, eight at a
+ * time; (3) they are copied back. Each value goes through exactly the operations of
+ * {@linkcode tanh}, so the results are its bits. The last pairs (count not a multiple of 8)
+ * take the whole computation directly. `scratch` has room for {@linkcode tanhScratch}(count)
+ * float64 values.
  */
 function tanhBody(): number[] {
-  const PTR = 0, COUNT = 1, I = 2, N8 = 3; // i32
-  const X = 4, TEMPS = 8; // v128: the four values X..X + 3, then 28 temporaries
+  const PTR = 0, COUNT = 1, SCRATCH = 2; // parameters
+  const I = 3, N8 = 4, NB = 5, L = 6, ADDR = 7, BIG = 8, IDX = 9, P0 = 10, NB8 = 11, TMP = 12;
+  const X = 13, M = 17, TEMPS = 21; // v128: the values, their |x| > 0.625 masks, 28 temporaries
   const { code, emit } = codeBuilder();
+  const times = (k: number) => [I32_CONST, k, I32_SHL]; // · 2^k
+  emit(get(PTR), set(P0), I32_CONST, 0, set(NB));
+  emit(get(SCRATCH), I32_CONST, sleb(64), I32_ADD, set(BIG)); // the values set aside
+  emit(get(BIG), get(COUNT), I32_CONST, 16, I32_ADD, times(3), I32_ADD, set(IDX)); // their places
   emit(get(COUNT), I32_CONST, sleb(-8), I32_AND, set(N8)); // count rounded down to eights
   emit(get(N8), IF, VOID, LOOP, VOID);
   for (let j = 0; j < 4; j++) emit(get(PTR), V128_LOAD, 3, uleb(16 * j), set(X + j));
-  for (let j = 0; j < 4; j++) {
-    emit(get(X + j), F64X2_ABS, f64x2Const(SWITCH), F64X2_GT, j > 0 ? V128_OR : []);
-  }
-  emit(V128_ANY_TRUE, IF, VOID); // a value above 0.625 among the eight
-  emit(tanhOf([X, X + 1, X + 2, X + 3], TEMPS), ELSE);
-  emit(tanhOf([X, X + 1, X + 2, X + 3], TEMPS, true), END);
+  for (let j = 0; j < 4; j++) emit(get(X + j), F64X2_ABS, f64x2Const(SWITCH), F64X2_GT, set(M + j));
+  emit(get(M), get(M + 1), V128_OR, get(M + 2), V128_OR, get(M + 3), V128_OR, V128_ANY_TRUE);
+  emit(IF, VOID); // values above 0.625 among the eight: set them aside
+  for (let j = 0; j < 4; j++) emit(get(SCRATCH), get(M + j), V128_STORE, 3, uleb(16 * j));
+  emit(I32_CONST, 0, set(L), LOOP, VOID);
+  emit(get(SCRATCH), get(L), times(3), I32_ADD, I32_LOAD, 2, 0, IF, VOID); // lane L's mask
+  emit(get(BIG), get(NB), times(3), I32_ADD, set(ADDR));
+  emit(get(PTR), get(L), times(3), I32_ADD, set(TMP)); // the value's address
+  emit(get(ADDR), get(TMP), I32_LOAD, 2, 0, I32_STORE, 2, 0);
+  emit(get(ADDR), get(TMP), I32_LOAD, 2, 4, I32_STORE, 2, 4);
+  emit(get(IDX), get(NB), times(2), I32_ADD, get(I), get(L), I32_ADD, I32_STORE, 2, 0);
+  emit(get(NB), I32_CONST, 1, I32_ADD, set(NB), END);
+  emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, I32_CONST, 8, I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  emit(tanhOf([X, X + 1, X + 2, X + 3], TEMPS, true)); // the rational function for all eight
   for (let j = 0; j < 4; j++) emit(get(PTR), get(X + j), V128_STORE, 3, uleb(16 * j));
   emit(get(PTR), I32_CONST, sleb(64), I32_ADD, set(PTR));
   emit(get(I), I32_CONST, 8, I32_ADD, LOCAL_TEE, I, get(N8), I32_LT_U, BR_IF, 0, END, END);
-  emit(get(I), get(COUNT), I32_LT_U, IF, VOID, LOOP, VOID); // the last pairs
+  emit(get(I), get(COUNT), I32_LT_U, IF, VOID, LOOP, VOID); // the last pairs: all of tanh
   emit(get(PTR), get(PTR), V128_LOAD, 3, 0, CALL, FN_TANH2, V128_STORE, 3, 0);
   emit(get(PTR), I32_CONST, 16, I32_ADD, set(PTR));
   emit(get(I), I32_CONST, 2, I32_ADD, LOCAL_TEE, I, get(COUNT), I32_LT_U, BR_IF, 0, END, END);
+  // (2) the values set aside, padded with zeros to eights: all of tanh
+  emit(get(NB), IF, VOID);
+  emit(get(NB), I32_CONST, 7, I32_ADD, I32_CONST, sleb(-8), I32_AND, set(NB8));
+  emit(get(NB), set(L), get(L), get(NB8), I32_LT_U, IF, VOID, LOOP, VOID);
+  emit(get(BIG), get(L), times(3), I32_ADD, V128_CONST_ZERO, V128_STORE, 3, 0); // 16 bytes: ok
+  emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, get(NB8), I32_LT_U, BR_IF, 0, END, END);
+  emit(get(BIG), set(ADDR), I32_CONST, 0, set(L), LOOP, VOID);
+  for (let j = 0; j < 4; j++) emit(get(ADDR), V128_LOAD, 3, uleb(16 * j), set(X + j));
+  emit(tanhOf([X, X + 1, X + 2, X + 3], TEMPS));
+  for (let j = 0; j < 4; j++) emit(get(ADDR), get(X + j), V128_STORE, 3, uleb(16 * j));
+  emit(get(ADDR), I32_CONST, sleb(64), I32_ADD, set(ADDR));
+  emit(get(L), I32_CONST, 8, I32_ADD, LOCAL_TEE, L, get(NB8), I32_LT_U, BR_IF, 0, END);
+  // (3) back to their places
+  emit(I32_CONST, 0, set(L), LOOP, VOID);
+  emit(get(P0), get(IDX), get(L), times(2), I32_ADD, I32_LOAD, 2, 0, times(3), I32_ADD, set(ADDR));
+  emit(get(BIG), get(L), times(3), I32_ADD, set(TMP));
+  emit(get(ADDR), get(TMP), I32_LOAD, 2, 0, I32_STORE, 2, 0);
+  emit(get(ADDR), get(TMP), I32_LOAD, 2, 4, I32_STORE, 2, 4);
+  emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, get(NB), I32_LT_U, BR_IF, 0, END);
+  emit(END);
   emit(END);
   return code;
 }
@@ -296,7 +336,12 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
         locals: [[7, I32], [11, V128]],
         body: gemmBody(),
       },
-      { name: "tanh", params: [I32, I32], locals: [[2, I32], [4 + 28, V128]], body: tanhBody() },
+      {
+        name: "tanh",
+        params: [I32, I32, I32],
+        locals: [[10, I32], [8 + 28, V128]],
+        body: tanhBody(),
+      },
       { params: [V128], results: [V128], locals: [[7, V128]], body: tanh2Body() },
     ],
   });
@@ -332,7 +377,12 @@ type GemmFunction = (
   inner: number,
   cols: number,
 ) => void;
-type TanhFunction = (ptr: number, count: number) => void;
+type TanhFunction = (ptr: number, count: number, scratch: number) => void;
+
+/** The float64 values of scratch memory (region a) that `tanh` of `count` values needs. */
+export function tanhScratch(count: number): number {
+  return 8 + (count + 16) + Math.ceil(count / 2);
+}
 
 /** The compiled kernels with their memory; see the module documentation. */
 export class WasmKernels {
@@ -388,14 +438,18 @@ export class WasmKernels {
     this.#gemm(a.byteOffset, w.byteOffset, s.byteOffset, rows, inner, cols);
   }
 
-  /** s[:count] = tanh(s[:count]) in place, as {@linkcode tanh} computes it (count even). */
+  /**
+   * s[:count] = tanh(s[:count]) in place, as {@linkcode tanh} computes it (count even), using
+   * region a as scratch: reserve `a: tanhScratch(count)` with s.
+   */
   tanh(count: number): void {
-    const { s } = this.#buffers;
-    if (count % 2 !== 0 || count < 2 || count > s.length) {
+    const { s, a } = this.#buffers;
+    if (count % 2 !== 0 || count < 2 || count > s.length || tanhScratch(count) > a.length) {
       throw new Error(
-        `tanh needs an even count of at least 2 within the reserved memory: ${count}`,
+        `tanh needs an even count of at least 2 within the reserved memory (s, and a for ` +
+          `tanhScratch(count)): ${count}`,
       );
     }
-    this.#tanh(s.byteOffset, count);
+    this.#tanh(s.byteOffset, count, a.byteOffset);
   }
 }

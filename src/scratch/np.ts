@@ -38,7 +38,7 @@
  * @module
  */
 import type { NDArray } from "../data/ndarray.ts";
-import { tanh as tanhScalar, WasmKernels } from "../kernels/_wasm_f64.ts";
+import { tanh as tanhScalar, tanhScratch, WasmKernels } from "../kernels/_wasm_f64.ts";
 
 /** A 1-D array of numbers, broadcast along the rows of a matrix (numpy's shape `(cols,)`). */
 export type Vector = ArrayLike<number>;
@@ -100,8 +100,12 @@ export class Matrix {
   toArray(): Float64Array {
     const { rows, cols, data, index } = this;
     const out = new Float64Array(rows * cols);
-    for (let i = 0; i < rows; i++) {
-      out.set(data.subarray(index[i] * cols, (index[i] + 1) * cols), i * cols);
+    let i = 0;
+    while (i < rows && index[i] === i) i++; // rows stored in order: one copy
+    if (i > 0) out.set(data.subarray(0, i * cols));
+    for (; i < rows; i++) {
+      const from = index[i] * cols, to = i * cols;
+      for (let c = 0; c < cols; c++) out[to + c] = data[from + c];
     }
     return out;
   }
@@ -313,10 +317,19 @@ export function take(x: NDArray, indices: ArrayLike<number>): NDArray {
   };
 }
 
-/** a as numpy's a.astype(dtype): float32 rounds every value to the nearest float32. */
+/**
+ * a with numpy's a.astype(dtype) values: "float32" rounds every value to the nearest float32
+ * (kept in float64 storage, which holds every float32 exactly: the operations stay on one
+ * array type), "float64" leaves them.
+ */
 export function astype(a: Matrix, dtype: "float32" | "float64"): Matrix {
   if (dtype === "float64" && a.data instanceof Float64Array) return a;
-  const data = dtype === "float32" ? Float32Array.from(a.data) : Float64Array.from(a.data);
+  const data = f64(a.data.length);
+  if (dtype === "float32") {
+    for (let i = 0; i < data.length; i++) {
+      data[i] = Math.fround(a.data[i]);
+    }
+  } else data.set(a.data);
   return new Matrix(a.rows, a.cols, data, a.index);
 }
 
@@ -473,7 +486,8 @@ function inOrder(list: Int32Array, n: number): boolean {
 /** out[j, :] = (stored row rows[j] of a) · b for j < n (out has room). */
 function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64Array): void {
   const inner = a.cols, cols = b.cols;
-  const kernels = cols % 8 === 0 ? simd() : null;
+  // WebAssembly pays for copying b in: worth it from a few rows on
+  const kernels = cols % 8 === 0 && n >= 4 ? simd() : null;
   if (kernels !== null) {
     const padded = n + (n & 1);
     const buffers = kernels.reserve({ a: padded * inner, w: inner * cols, s: padded * cols });
@@ -579,7 +593,8 @@ function transposeDense(a: Matrix): Matrix {
   const out = f64((count + zeros) * rows);
   for (let i = 0; i < rows; i++) {
     const o = index[i] * cols;
-    for (let c = 0; c < cols; c++) if (slot[c] < count) out[slot[c] * rows + i] = data[o + c];
+    if (zeros === 0) { for (let c = 0; c < cols; c++) out[c * rows + i] = data[o + c]; }
+    else for (let c = 0; c < cols; c++) if (slot[c] < count) out[slot[c] * rows + i] = data[o + c];
   }
   return new Matrix(cols, rows, out, slot);
 }
@@ -588,7 +603,7 @@ function transposeDense(a: Matrix): Matrix {
 export function sum(a: Matrix, axis: 0): Float64Array {
   if (axis !== 0) throw new Error(`np.sum: only axis 0, got ${axis}`);
   const { rows, cols, data, index } = a;
-  const out = new Float64Array(cols);
+  const out = f64(cols);
   for (let i = 0; i < rows; i++) {
     const o = index[i] * cols;
     for (let c = 0; c < cols; c++) out[c] += data[o + c];
@@ -688,19 +703,22 @@ function binary(
   out.fill(v, o, o + cols); // two numbers
 }
 
-/** out[o + c] = (x + y) + z for c < cols, the values at xv[xo + c], yv[yo + c], zv[zo + c]. */
+/**
+ * out = (x + y) + z, the three operands' `values` read in pass g (of `passes` passes of `len`
+ * values, pass g written at g·len) from offsets[k·passes + g].
+ */
 function add3(
   out: Float64Array,
-  o: number,
-  xv: ArrayLike<number>,
-  xo: number,
-  yv: ArrayLike<number>,
-  yo: number,
-  zv: ArrayLike<number>,
-  zo: number,
-  cols: number,
+  values: ArrayLike<number>[],
+  offsets: Int32Array,
+  passes: number,
+  len: number,
 ): void {
-  for (let c = 0; c < cols; c++) out[o + c] = xv[xo + c] + yv[yo + c] + zv[zo + c];
+  const [x, y, z] = values;
+  for (let g = 0; g < passes; g++) {
+    const o = g * len, xo = offsets[g], yo = offsets[passes + g], zo = offsets[2 * passes + g];
+    for (let c = 0; c < len; c++) out[o + c] = x[xo + c] + y[yo + c] + z[zo + c];
+  }
 }
 
 /** out[o + c] = op(x) for c < cols, x's values at xv[xo + c] (Clip with bounds lo, hi). */
@@ -757,17 +775,21 @@ function broadcast(name: string, operands: Operand[]) {
       throw new Error(`np.${name}: a vector of ${x.length} values against ${cols} columns`);
     }
   }
-  return { matrices, rows, cols };
+  return { matrices, rows, cols, vectors: operands.length - matrices.length - numbers(operands) };
 }
 
-/** One-element holders of number operands (operand k uses holder k). */
-const holders = Array.from({ length: 8 }, () => new Float64Array(1));
-let offsets: Int32Array = new Int32Array(64);
+/** How many of the operands are numbers. */
+function numbers(operands: Operand[]): number {
+  let count = 0;
+  for (const x of operands) if (typeof x === "number") count++;
+  return count;
+}
 
 /**
  * op over the operands (binary ones folded left to right); a Matrix or a Float64Array. Matrices
  * with one and the same index (and no more stored rows than rows) are computed on their stored
- * rows, keeping the index; otherwise the rows are grouped by the stored rows they have in each.
+ * rows, keeping the index (in one pass when no vector is among the operands); otherwise the
+ * rows are grouped by the stored rows they have in each.
  */
 function elementwise(
   name: string,
@@ -776,92 +798,90 @@ function elementwise(
   lo = 0,
   hi = 0,
 ): Matrix | Float64Array {
-  const { matrices, rows, cols } = broadcast(name, operands);
-  const n = operands.length;
+  const { matrices, rows, cols, vectors } = broadcast(name, operands);
+  const n = operands.length, m0 = matrices.length > 0 ? matrices[0] : null;
+  // the result's rows: m0's stored rows (or a vector's one row), or groups of rows
   let index: Int32Array | null = null, count = 1, first: Int32Array | null = null;
-  if (matrices.length > 0) {
-    const m0 = matrices[0];
-    if (m0.stored <= rows && matrices.every((m) => m.index === m0.index)) {
-      [index, count] = [m0.index, m0.stored];
-    } else {
-      const grouped = groupRows(matrices, rows);
-      [index, count, first] = [grouped.groups, grouped.count, grouped.firsts];
-    }
+  if (m0 !== null && m0.stored <= rows && matrices.every((m) => sameRows(m, m0))) {
+    [index, count] = [m0.index, m0.stored];
+  } else if (m0 !== null) {
+    const grouped = groupRows(matrices, rows);
+    [index, count, first] = [grouped.groups, grouped.count, grouped.firsts];
   }
-  // where each operand's values are for each result row
-  offsets = grown(offsets, n * count);
+  const out = f64(count * cols);
+  // passes of `len` values: the rows one after another in one pass, or row by row
+  const [passes, len] = first === null && vectors === 0 ? [1, count * cols] : [count, cols];
+  // operand k's values, step (0: a number, repeated) and offset in pass g, offsets[k·passes + g]
+  offsets = grown(offsets, n * passes);
   const values: ArrayLike<number>[] = [], steps: number[] = [];
-  let perRow = first !== null;
   for (let k = 0; k < n; k++) {
     const x = operands[k];
-    if (x instanceof Matrix) {
-      values.push(x.data);
-      steps.push(1);
-      for (let g = 0; g < count; g++) {
-        offsets[k * count + g] = (first === null ? g : x.index[first[g]]) * cols;
-      }
-    } else {
-      if (typeof x === "number") holders[k % holders.length][0] = x;
-      values.push(typeof x === "number" ? holders[k % holders.length] : x);
-      steps.push(typeof x === "number" ? 0 : 1);
-      if (typeof x !== "number" && index !== null) perRow = true;
-      offsets.fill(0, k * count, (k + 1) * count);
+    values.push(valuesOf(x, k));
+    steps.push(typeof x === "number" ? 0 : 1);
+    for (let g = 0; g < passes; g++) {
+      offsets[k * passes + g] = !(x instanceof Matrix)
+        ? 0
+        : first !== null
+        ? x.index[first[g]] * cols
+        : g * len;
     }
   }
-  const out = index !== null ? f64(count * cols) : new Float64Array(cols);
-  if (op === Op.Tanh && index !== null && tanhSimd(values[0], offsets, count, cols, out)) {
-    return new Matrix(rows, cols, out, index);
-  }
-  // stored rows one after another, no vector: one pass over all of them
-  const [len, rowsOf] = perRow ? [cols, count] : [count * cols, 1];
-  if (op === Op.Add && n === 3 && steps[0] + steps[1] + steps[2] === 3) {
-    for (let g = 0; g < rowsOf; g++) {
-      add3(
-        out,
-        g * len,
-        values[0],
-        offsets[g],
-        values[1],
-        offsets[count + g],
-        values[2],
-        offsets[2 * count + g],
-        len,
-      );
+  if (op === Op.Tanh && index !== null) {
+    const contiguous = first === null;
+    if (tanhSimd(values[0], contiguous ? null : offsets, count, cols, out)) {
+      return new Matrix(rows, cols, out, index);
     }
-    return index !== null ? new Matrix(rows, cols, out, index) : out;
   }
-  for (let g = 0; g < rowsOf; g++) {
+  const add3Case = op === Op.Add && n === 3 && steps[0] + steps[1] + steps[2] === 3;
+  for (let g = 0; g < passes; g++) {
     const o = g * len;
-    if (n === 1) {
-      unary(op, out, o, values[0], offsets[g], len, lo, hi);
-      continue;
-    }
-    binary(
-      op,
-      out,
-      o,
-      values[0],
-      offsets[g],
-      steps[0],
-      values[1],
-      offsets[count + g],
-      steps[1],
-      len,
-    );
-    for (let k = 2; k < n; k++) {
-      binary(op, out, o, out, o, 1, values[k], offsets[k * count + g], steps[k], len);
+    if (n === 1) unary(op, out, o, values[0], offsets[g], len, lo, hi);
+    else if (add3Case) {
+      add3(out, values, offsets, passes, len);
+      break;
+    } else {
+      const [x, y] = values;
+      binary(op, out, o, x, offsets[g], steps[0], y, offsets[passes + g], steps[1], len);
+      for (let k = 2; k < n; k++) {
+        binary(op, out, o, out, o, 1, values[k], offsets[k * passes + g], steps[k], len);
+      }
     }
   }
   return index !== null ? new Matrix(rows, cols, out, index) : out;
 }
 
 /**
- * tanh in WebAssembly of `count` rows of `cols` values, row g at values[offsets[g]], into out;
- * false without the kernels.
+ * Whether m's row i is its stored row i wherever m0's is (one index, or both the identity), so
+ * that the two can be computed stored row by stored row.
+ */
+function sameRows(m: Matrix, m0: Matrix): boolean {
+  if (m.index === m0.index) return true;
+  if (m.stored !== m0.stored || m.stored !== m.rows) return false;
+  const a = m.index, b = m0.index;
+  for (let i = 0; i < a.length; i++) if (a[i] !== i || b[i] !== i) return false;
+  return true;
+}
+
+/** One-element holders of number operands (operand k uses holder k). */
+const holders = Array.from({ length: 8 }, () => new Float64Array(1));
+let offsets: Int32Array = new Int32Array(64);
+
+/** Operand k's values: a matrix's data, a vector, or a holder of a number. */
+function valuesOf(x: Operand, k: number): ArrayLike<number> {
+  if (x instanceof Matrix) return x.data;
+  if (typeof x !== "number") return x;
+  const holder = holders[k % holders.length];
+  holder[0] = x;
+  return holder;
+}
+
+/**
+ * tanh in WebAssembly of `count` rows of `cols` values, row g at values[offsets[g]] (offsets
+ * null: the rows one after another from 0), into out; false without the kernels.
  */
 function tanhSimd(
   values: ArrayLike<number>,
-  offsets: Int32Array,
+  offsets: Int32Array | null,
   count: number,
   cols: number,
   out: Float64Array,
@@ -870,10 +890,8 @@ function tanhSimd(
   const n = count * cols;
   if (kernels === null || n < 2 || !(values instanceof Float64Array)) return false;
   const padded = n + (n & 1);
-  const { s } = kernels.reserve({ s: padded });
-  let contiguous = true;
-  for (let g = 0; g < count; g++) if (offsets[g] !== g * cols) contiguous = false;
-  if (contiguous) s.set(values.subarray(0, n));
+  const { s } = kernels.reserve({ s: padded, a: tanhScratch(padded) });
+  if (offsets === null) s.set(values.subarray(0, n));
   else {
     for (let g = 0; g < count; g++) s.set(values.subarray(offsets[g], offsets[g] + cols), g * cols);
   }

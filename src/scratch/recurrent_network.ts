@@ -172,10 +172,12 @@ export class RecurrentNetwork extends MiniBatchNetwork {
     let errToCell = np.multiply(np.dot(e, np.transpose(w2)), np.subtract(1, np.square(h[steps])));
     const w = this.bookBackprop ? w1h : np.transpose(w1h); // book: self.w1h; the gradient: W1hᵀ
     // back through the last tbpttSteps steps: zip(seq[::-1][:10], self.h[:-1][::-1][:10])
-    for (let t = steps - 1; t >= Math.max(0, steps - this.tbpttSteps); t--) {
+    const first = Math.max(0, steps - this.tbpttSteps);
+    for (let t = steps - 1; t >= first; t--) {
       w1hGrad = np.add(w1hGrad, np.dot(np.transpose(h[t]), errToCell));
       w1xGrad = np.add(w1xGrad, np.dot(np.transpose(seq[t]), errToCell));
       b1Grad = np.add(b1Grad, np.sum(errToCell, 0));
+      if (t === first) break; // the book computes one more err_to_cell, which nothing uses
       // the gradient up to the previous step's cells
       errToCell = np.multiply(np.dot(errToCell, w), np.subtract(1, np.square(h[t])));
     }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tanh, WasmKernels } from "../../src/kernels/_wasm_f64.ts";
+import { tanh, tanhScratch, WasmKernels } from "../../src/kernels/_wasm_f64.ts";
 
 /** A small deterministic generator for test data. */
 function lcg(seed: number): () => number {
@@ -66,7 +66,7 @@ Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", async (t) => {
   const rand = lcg(3);
   const check = (xs: Float64Array) => {
     const n = xs.length;
-    const { s } = kernels.reserve({ s: n + 2 });
+    const { s } = kernels.reserve({ s: n + 2, a: tanhScratch(n) });
     s.set(xs);
     s.set([123, 5], n); // past the end: untouched
     kernels.tanh(n);
@@ -83,6 +83,16 @@ Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", async (t) => {
     xs.set([0, -0, 0.625, -0.625, 44, -44, 50, Infinity, -Infinity, NaN, 1e-300, -5e-324]);
     check(xs);
   });
+  await t.step("values beyond ±0.625 set aside: none, some, all, in every place", () => {
+    for (const n of [8, 16, 64]) {
+      for (let big = 0; big <= n; big += 3) {
+        const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 1.2);
+        for (let i = 0; i < big; i++) xs[Math.floor(rand() * n)] = (rand() - 0.5) * 40;
+        check(xs);
+      }
+      check(Float64Array.from({ length: n }, () => 3 + rand())); // all of them
+    }
+  });
   await t.step("groups of eight all within ±0.625 (the rational function only) and mixed", () => {
     for (const n of [2, 8, 10, 16, 24, 1000]) {
       // mostly small values, one large value in some groups of eight, NaN and ±0.625 among them
@@ -93,4 +103,6 @@ Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", async (t) => {
     }
   });
   assert.throws(() => kernels.tanh(3), /even count/);
+  kernels.reserve({ s: 64 });
+  assert.throws(() => kernels.tanh(1e6), /within the reserved memory/);
 });
