@@ -59,26 +59,34 @@ export class Matrix {
    * {@linkcode swapaxes}, {@linkcode astype}).
    */
   readonly data: Float64Array | Float32Array;
-  /** [rows] int32: which stored row each row is, each in [0, stored). */
+  /** [rows] int32: which stored row each row is, each in [0, stored) ([cols] when transposed). */
   readonly index: Int32Array;
+  /**
+   * Whether the matrix is the transpose of its stored rows (as numpy's `a.T` is a view of a):
+   * then column j is stored row index[j], of `rows` values.
+   */
+  readonly transposed: boolean;
 
-  /** A matrix of rows `index` of `data` [stored, cols] (not copied). */
+  /** A matrix of rows `index` of `data` [stored, cols] (not copied), or its transpose. */
   constructor(
     rows: number,
     cols: number,
     data: Float64Array | Float32Array,
     index: Int32Array,
+    transposed = false,
   ) {
-    if (!(cols >= 1) || data.length % cols !== 0 || index.length !== rows) {
+    const [width, count] = transposed ? [rows, cols] : [cols, rows];
+    if (!(width >= 1) || data.length % width !== 0 || index.length !== count) {
       throw new Error(
         `np.ts Matrix: ${data.length} stored values and ${index.length} row indices do not make ` +
-          `a matrix [${rows}, ${cols}]`,
+          `a matrix [${rows}, ${cols}]${transposed ? " (transposed)" : ""}`,
       );
     }
     this.rows = rows;
     this.cols = cols;
     this.data = data;
     this.index = index;
+    this.transposed = transposed;
   }
 
   /** [rows, cols]. */
@@ -86,18 +94,20 @@ export class Matrix {
     return [this.rows, this.cols];
   }
 
-  /** Rows held in `data` (fewer than `rows` when rows are shared). */
+  /** Rows held in `data` (fewer than `rows` when rows are shared; columns when transposed). */
   get stored(): number {
-    return this.data.length / this.cols;
+    return this.data.length / (this.transposed ? this.rows : this.cols);
   }
 
   /** Element [i, j]. */
   get(i: number, j: number): number {
+    if (this.transposed) return this.data[this.index[j] * this.rows + i];
     return this.data[this.index[i] * this.cols + j];
   }
 
   /** All elements, row-major [rows, cols] float64: a new array. */
   toArray(): Float64Array {
+    if (this.transposed) return flat(this).toArray();
     const { rows, cols, data, index } = this;
     const out = new Float64Array(rows * cols);
     let i = 0;
@@ -323,6 +333,7 @@ export function take(x: NDArray, indices: ArrayLike<number>): NDArray {
  * array type), "float64" leaves them.
  */
 export function astype(a: Matrix, dtype: "float32" | "float64"): Matrix {
+  a = flat(a);
   if (dtype === "float64" && a.data instanceof Float64Array) return a;
   const data = f64(a.data.length);
   if (dtype === "float32") {
@@ -423,10 +434,13 @@ let sources: Int32Array = new Int32Array(64);
  * multiple of 8.
  */
 export function dot(a: Matrix, b: Matrix): Matrix {
-  const [rows, inner] = a.shape, cols = b.cols;
-  if (b.rows !== inner) {
+  if (b.rows !== a.cols) {
     throw new Error(`np.dot: shapes [${a.shape}] and [${b.shape}] do not align`);
   }
+  b = flat(b);
+  if (a.transposed && a.data instanceof Float32Array) return scatterDot(transpose(a), b);
+  a = flat(a);
+  const [rows, inner] = a.shape, cols = b.cols;
   // 1. What each distinct row of a is: a one-hot column, zero (inner) or dense (−1).
   const { groups, count, source } = distinctRows(a);
   kinds = grown(kinds, count);
@@ -477,6 +491,48 @@ export function dot(a: Matrix, b: Matrix): Matrix {
   return new Matrix(rows, cols, out, index);
 }
 
+/**
+ * xᵀ · b for x [m, f] with float32 rows (a step of an input) and b [m, cols]: [f, cols], row k
+ * summed over the rows of x with a non-zero in column k, in order (`s = 0; s += x[i, k]·b[i, j]`
+ * for i ascending, as dot sums). A one-hot row of x adds a row of b to one row of the result;
+ * rows of the result that nothing adds to are one stored zero row.
+ */
+function scatterDot(x: Matrix, b: Matrix): Matrix {
+  const [m, f] = x.shape, cols = b.cols, data = x.data, bits = float32Bits(data);
+  kinds = grown(kinds, m);
+  const slot = i32(f).fill(-1); // −1: nothing added to row k
+  for (let i = 0; i < m; i++) {
+    const o = x.index[i] * f, kind = kinds[i] = rowKind(data, bits, o, f);
+    if (kind >= 0 && kind < f) slot[kind] = 0;
+    else if (kind < 0) { for (let k = 0; k < f; k++) if (data[o + k] !== 0) slot[k] = 0; }
+  }
+  let count = 0;
+  for (let k = 0; k < f; k++) if (slot[k] === 0) slot[k] = count++;
+  let zeros = 0;
+  for (let k = 0; k < f; k++) {
+    if (slot[k] >= 0) continue;
+    slot[k] = count;
+    zeros = 1;
+  }
+  const out = f64((count + zeros) * cols), bd = b.data;
+  for (let i = 0; i < m; i++) {
+    const kind = kinds[i], bo = b.index[i] * cols;
+    if (kind >= 0 && kind < f) {
+      const to = slot[kind] * cols;
+      for (let c = 0; c < cols; c++) out[to + c] += bd[bo + c]; // 1·b exactly
+    } else if (kind < 0) {
+      const o = x.index[i] * f;
+      for (let k = 0; k < f; k++) {
+        const v = data[o + k];
+        if (v === 0) continue;
+        const to = slot[k] * cols;
+        for (let c = 0; c < cols; c++) out[to + c] += v * bd[bo + c];
+      }
+    }
+  }
+  return new Matrix(f, cols, out, slot);
+}
+
 /** Whether the n stored rows listed are 0 .. n − 1 in order (rows null: b's index). */
 function inOrder(list: Int32Array, n: number): boolean {
   for (let j = 0; j < n; j++) if (list[j] !== j) return false;
@@ -520,11 +576,22 @@ function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64
   }
 }
 
-/**
- * a.T: [cols, rows] float64. Rows of the result that are all zero (columns of a with no
- * non-zero value; a −0 there becomes 0) are stored once.
- */
+/** a.T [cols, rows]: a view of a, as numpy's (the operations that need rows copy it, `flat`). */
 export function transpose(a: Matrix): Matrix {
+  return new Matrix(a.cols, a.rows, a.data, a.index, !a.transposed);
+}
+
+/**
+ * a with its rows stored (a itself, or for a transposed view the transpose computed): float64
+ * for a transpose, whose rows that are all zero (columns of the stored rows with no non-zero
+ * value; a −0 there becomes 0) are stored once.
+ */
+function flat(a: Matrix): Matrix {
+  return a.transposed ? transposed(transpose(a)) : a;
+}
+
+/** The transpose [cols, rows] of a (not transposed) with its rows stored; see `flat`. */
+function transposed(a: Matrix): Matrix {
   const [rows, cols] = a.shape, data = a.data, index = a.index, bits = float32Bits(data);
   if (bits === null) return transposeDense(a);
   // the non-zero values: (row, column) pairs
@@ -602,7 +669,7 @@ function transposeDense(a: Matrix): Matrix {
 /** np.sum(a, axis=0): the column sums [cols] of a [rows, cols], rows added in order. */
 export function sum(a: Matrix, axis: 0): Float64Array {
   if (axis !== 0) throw new Error(`np.sum: only axis 0, got ${axis}`);
-  const { rows, cols, data, index } = a;
+  const { rows, cols, data, index } = flat(a);
   const out = f64(cols);
   for (let i = 0; i < rows; i++) {
     const o = index[i] * cols;
@@ -704,6 +771,37 @@ function binary(
 }
 
 /**
+ * out = x op y for two operands read in pass g (of `passes` passes of `len` values, pass g
+ * written at g·len) from offsets[g] and offsets[passes + g].
+ */
+function rowsBinary(
+  op: Op,
+  out: Float64Array,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  offsets: Int32Array,
+  passes: number,
+  len: number,
+): void {
+  for (let g = 0; g < passes; g++) {
+    const o = g * len, xo = offsets[g], yo = offsets[passes + g];
+    switch (op) {
+      case Op.Add:
+        for (let c = 0; c < len; c++) out[o + c] = x[xo + c] + y[yo + c];
+        break;
+      case Op.Subtract:
+        for (let c = 0; c < len; c++) out[o + c] = x[xo + c] - y[yo + c];
+        break;
+      case Op.Multiply:
+        for (let c = 0; c < len; c++) out[o + c] = x[xo + c] * y[yo + c];
+        break;
+      default:
+        for (let c = 0; c < len; c++) out[o + c] = x[xo + c] / y[yo + c];
+    }
+  }
+}
+
+/**
  * out = (x + y) + z, the three operands' `values` read in pass g (of `passes` passes of `len`
  * values, pass g written at g·len) from offsets[k·passes + g].
  */
@@ -798,6 +896,7 @@ function elementwise(
   lo = 0,
   hi = 0,
 ): Matrix | Float64Array {
+  operands = operands.map((x) => x instanceof Matrix && x.transposed ? flat(x) : x);
   const { matrices, rows, cols, vectors } = broadcast(name, operands);
   const n = operands.length, m0 = matrices.length > 0 ? matrices[0] : null;
   // the result's rows: m0's stored rows (or a vector's one row), or groups of rows
@@ -838,6 +937,9 @@ function elementwise(
     if (n === 1) unary(op, out, o, values[0], offsets[g], len, lo, hi);
     else if (add3Case) {
       add3(out, values, offsets, passes, len);
+      break;
+    } else if (n === 2 && steps[0] + steps[1] === 2) {
+      rowsBinary(op, out, values[0], values[1], offsets, passes, len);
       break;
     } else {
       const [x, y] = values;

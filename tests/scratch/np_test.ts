@@ -230,7 +230,7 @@ Deno.test("dot equals the plain product bit for bit", async (t) => {
   });
 });
 
-Deno.test("transpose equals the plain transpose; zero rows of the result stored once", async (t) => {
+Deno.test("transpose is a view; operations on it see the plain transpose", async (t) => {
   const rand = lcg(2);
   for (const [rows, cols] of [[1, 1], [4, 7], [32, 32], [9, 100]]) {
     for (const float32 of [false, true]) {
@@ -238,22 +238,45 @@ Deno.test("transpose equals the plain transpose; zero rows of the result stored 
         const a = randomMatrix(rand, rows, cols, { stored: Math.max(1, rows - 2), float32 });
         const at = np.transpose(a);
         assert.deepEqual(at.shape, [cols, rows]);
+        assert.ok(at.transposed && at.data === a.data && at.index === a.index);
         const ar = rowsOf(a);
         const expected = Array.from(
           { length: cols * rows },
           (_, e) => ar[e % rows][Math.floor(e / rows)],
         );
-        assertBits(at.toArray(), expected, "transpose");
+        assertBits(at.toArray(), expected, "toArray");
+        assert.equal(at.get(cols - 1, rows - 1), ar[rows - 1][cols - 1]);
+        // an operation computes the rows of the transpose: the zero ones stored once
+        const copy = np.multiply(at, 1);
+        assertBits(copy.toArray(), expected, "a.T · 1");
         const zeroColumns = Array.from({ length: cols }, (_, c) => ar.every((r) => r[c] === 0))
           .filter(Boolean).length;
-        assert.equal(at.stored, cols - zeroColumns + (zeroColumns > 0 ? 1 : 0));
+        assert.equal(copy.stored, cols - zeroColumns + (zeroColumns > 0 ? 1 : 0));
+        assert.deepEqual(np.transpose(at).toArray(), a.toArray());
+        assert.ok(!np.transpose(at).transposed);
       });
     }
   }
   await t.step("−0 in an all-zero column becomes 0 (documented)", () => {
-    const at = np.transpose(np.matrix([-0, 1, 0, 2], 2, 2));
+    const at = np.multiply(np.transpose(np.matrix([-0, 1, 0, 2], 2, 2)), 1);
     assert.ok(Object.is(at.get(0, 0), 0));
     assert.equal(at.get(1, 1), 2);
+  });
+  await t.step("dot with a transposed one-hot input scatters its rows: the plain product", () => {
+    for (const float32 of [true, false]) {
+      const x = randomMatrix(rand, 20, 11, { stored: 60, float32 }); // a step of an input
+      const b = randomMatrix(rand, 20, 8, { kinds: ["dense"] });
+      const xr = rowsOf(x), xt = xr[0].map((_, k) => xr.map((r) => r[k]));
+      const [simd, plain] = bothWays(() => np.dot(np.transpose(x), b));
+      assertBits(simd.toArray(), plainDot(xt, rowsOf(b)), "xᵀ·b");
+      assertBits(plain.toArray(), plainDot(xt, rowsOf(b)), "xᵀ·b plain loops");
+    }
+  });
+  await t.step("a transposed right operand", () => {
+    const a = randomMatrix(rand, 6, 5, { kinds: ["dense"] });
+    const b = randomMatrix(rand, 16, 5, { kinds: ["dense"] });
+    const bt = rowsOf(b)[0].map((_, k) => rowsOf(b).map((r) => r[k]));
+    assertBits(np.dot(a, np.transpose(b)).toArray(), plainDot(rowsOf(a), bt), "a·bᵀ");
   });
 });
 
