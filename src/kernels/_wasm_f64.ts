@@ -6,7 +6,9 @@
  *              Every S[r, c] is summed as `s = 0; for k: s += A[r, k] * W[k, c]` sums it
  *              (k ascending, a multiply then an add, no fused multiply-add), eight independent
  *              sums (2 rows × 8 columns) in flight. Needs `rows` even, `cols` a multiple of 8.
- *   tanh       in place, the same operations as {@linkcode tanh} below, branch-free.
+ *   tanh       in place, the same operations as {@linkcode tanh} below (the rational function
+ *              for every value; the whole computation again for the few beyond ±0.625).
+ *   addRows    z[g] = (z[g] + S[list[g]]) + b for rows g: the sum of a recurrent step.
  *
  * The module is assembled below from its instructions (no toolchain needed).
  *
@@ -325,9 +327,33 @@ function gemmBody(): number[] {
   return code;
 }
 
-/** The whole module: gemm, tanh (exported), tanh2 (internal), and the memory. */
+/**
+ * addRows(z, list, count, n, b): for each of `count` rows of n float64 values at z (n even),
+ * z[g] = (z[g] + s_g) + b, s_g the row at byte address list[g] and b [n] at byte address b:
+ * one float64 add, then another, per value (two lanes at a time).
+ */
+function addRowsBody(): number[] {
+  const Z = 0, LIST = 1, COUNT = 2, N = 3, B = 4; // parameters
+  const G = 5, C = 6, ZP = 7, SP = 8; // i32
+  const { code, emit } = codeBuilder();
+  emit(get(Z), set(ZP));
+  emit(LOOP, VOID); // rows
+  emit(get(LIST), get(G), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0, set(SP));
+  emit(I32_CONST, 0, set(C), LOOP, VOID); // values, two at a time
+  emit(get(ZP), get(C), times8, I32_ADD);
+  emit(get(ZP), get(C), times8, I32_ADD, V128_LOAD, 3, 0);
+  emit(get(SP), get(C), times8, I32_ADD, V128_LOAD, 3, 0, F64X2_ADD);
+  emit(get(B), get(C), times8, I32_ADD, V128_LOAD, 3, 0, F64X2_ADD, V128_STORE, 3, 0);
+  emit(get(C), I32_CONST, 2, I32_ADD, LOCAL_TEE, C, get(N), I32_LT_U, BR_IF, 0, END);
+  emit(get(ZP), get(N), times8, I32_ADD, set(ZP));
+  emit(get(G), I32_CONST, 1, I32_ADD, LOCAL_TEE, G, get(COUNT), I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  return code;
+}
+
+/** The whole module: gemm, tanh, addRows (exported), tanh2 (internal), and the memory. */
 function kernelsModule(): Uint8Array<ArrayBuffer> {
-  // gemm, tanh, tanh2 (FN_TANH2): function i has index i
+  // gemm, tanh, tanh2 (FN_TANH2), addRows: function i has index i
   return wasmModule({
     functions: [
       {
@@ -343,31 +369,51 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
         body: tanhBody(),
       },
       { params: [V128], results: [V128], locals: [[7, V128]], body: tanh2Body() },
+      {
+        name: "addRows",
+        params: [I32, I32, I32, I32, I32],
+        locals: [[4, I32]],
+        body: addRowsBody(),
+      },
     ],
   });
 }
 
-/** Sizes of the regions of the kernels' memory, in float64 elements. */
+/** Sizes of the regions of the kernels' memory, in elements. */
 export interface KernelSizes {
-  /** gemm's A. */
+  /** gemm's A; tanh's scratch (float64). */
   a?: number;
-  /** gemm's W. */
+  /** gemm's W (float64). */
   w?: number;
-  /** gemm's S, tanh's values. */
+  /** gemm's S, tanh's values (float64). */
   s?: number;
+  /** addRows' rows z, and tanh's values (float64). */
+  z?: number;
+  /** addRows' b (float64). */
+  bias?: number;
+  /** addRows' row addresses (int32). */
+  list?: number;
 }
 
 /** Views of the regions of the kernels' memory (valid until a `reserve` that grows them). */
 export interface KernelBuffers {
-  /** A [rows, inner] of gemm. */
+  /** A [rows, inner] of gemm; tanh's scratch. */
   a: Float64Array;
   /** W [inner, cols] of gemm. */
   w: Float64Array;
   /** S [rows, cols] of gemm; tanh's values. */
   s: Float64Array;
+  /** addRows' rows, then tanh's values. */
+  z: Float64Array;
+  /** addRows' b. */
+  bias: Float64Array;
+  /** addRows' row addresses. */
+  list: Int32Array;
 }
 
-const REGIONS = ["a", "w", "s"] as const;
+const REGIONS = ["a", "w", "s", "z", "bias", "list"] as const;
+/** Bytes per element of each region. */
+const ELEMENT_BYTES = { a: 8, w: 8, s: 8, z: 8, bias: 8, list: 4 };
 
 type GemmFunction = (
   a: number,
@@ -378,6 +424,7 @@ type GemmFunction = (
   cols: number,
 ) => void;
 type TanhFunction = (ptr: number, count: number, scratch: number) => void;
+type AddRowsFunction = (z: number, list: number, count: number, n: number, b: number) => void;
 
 /** The float64 values of scratch memory (region a) that `tanh` of `count` values needs. */
 export function tanhScratch(count: number): number {
@@ -388,16 +435,21 @@ export function tanhScratch(count: number): number {
 export class WasmKernels {
   readonly #gemm: GemmFunction;
   readonly #tanh: TanhFunction;
+  readonly #addRows: AddRowsFunction;
   readonly #memory: WebAssembly.Memory;
   #buffers: KernelBuffers = {
     a: new Float64Array(0),
     w: new Float64Array(0),
     s: new Float64Array(0),
+    z: new Float64Array(0),
+    bias: new Float64Array(0),
+    list: new Int32Array(0),
   };
 
   private constructor(instance: WebAssembly.Instance) {
     this.#gemm = instance.exports.gemm as GemmFunction;
     this.#tanh = instance.exports.tanh as TanhFunction;
+    this.#addRows = instance.exports.addRows as AddRowsFunction;
     this.#memory = instance.exports.memory as WebAssembly.Memory;
   }
 
@@ -413,12 +465,23 @@ export class WasmKernels {
    */
   reserve(sizes: KernelSizes): KernelBuffers {
     const current = this.#buffers;
-    const { a = 0, w = 0, s = 0 } = sizes;
-    if (a <= current.a.length && w <= current.w.length && s <= current.s.length) return current;
+    let fits = true;
+    for (const r of REGIONS) if ((sizes[r] ?? 0) > current[r].length) fits = false;
+    if (fits) return current;
     const lengths = REGIONS.map((r) => Math.max(sizes[r] ?? 0, current[r].length));
-    const { buffer, offsets } = layoutRegions(this.#memory, lengths.map((n) => 8 * n));
+    const { buffer, offsets } = layoutRegions(
+      this.#memory,
+      REGIONS.map((r, i) => lengths[i] * ELEMENT_BYTES[r]),
+    );
     const f64 = (i: number) => new Float64Array(buffer, offsets[i], lengths[i]);
-    this.#buffers = { a: f64(0), w: f64(1), s: f64(2) };
+    this.#buffers = {
+      a: f64(0),
+      w: f64(1),
+      s: f64(2),
+      z: f64(3),
+      bias: f64(4),
+      list: new Int32Array(buffer, offsets[5], lengths[5]),
+    };
     return this.#buffers;
   }
 
@@ -439,17 +502,40 @@ export class WasmKernels {
   }
 
   /**
-   * s[:count] = tanh(s[:count]) in place, as {@linkcode tanh} computes it (count even), using
-   * region a as scratch: reserve `a: tanhScratch(count)` with s.
+   * values[:count] = tanh(values[:count]) in place for region s or z (default s), as
+   * {@linkcode tanh} computes it (count even), using region a as scratch: reserve
+   * `a: tanhScratch(count)` with them.
    */
-  tanh(count: number): void {
-    const { s, a } = this.#buffers;
-    if (count % 2 !== 0 || count < 2 || count > s.length || tanhScratch(count) > a.length) {
+  tanh(count: number, region: "s" | "z" = "s"): void {
+    const values = this.#buffers[region], { a } = this.#buffers;
+    if (
+      count % 2 !== 0 || count < 2 || count > values.length || tanhScratch(count) > a.length
+    ) {
       throw new Error(
-        `tanh needs an even count of at least 2 within the reserved memory (s, and a for ` +
-          `tanhScratch(count)): ${count}`,
+        `tanh needs an even count of at least 2 within the reserved memory (${region}, and a ` +
+          `for tanhScratch(count)): ${count}`,
       );
     }
-    this.#tanh(s.byteOffset, count, a.byteOffset);
+    this.#tanh(values.byteOffset, count, a.byteOffset);
+  }
+
+  /**
+   * z[g] = (z[g] + s_g) + bias for g < count, rows of n values (n even), s_g the row at
+   * byte address list[g] (see `address`).
+   */
+  addRows(count: number, n: number): void {
+    const { z, list, bias } = this.#buffers;
+    if (
+      n % 2 !== 0 || n < 2 || count < 1 || count * n > z.length || count > list.length ||
+      n > bias.length
+    ) {
+      throw new Error(`addRows needs n even, within the reserved memory: ${count}, ${n}`);
+    }
+    this.#addRows(z.byteOffset, list.byteOffset, count, n, bias.byteOffset);
+  }
+
+  /** The byte address of element i of a float64 region. */
+  address(region: "a" | "w" | "s" | "z", i: number): number {
+    return this.#buffers[region].byteOffset + 8 * i;
   }
 }

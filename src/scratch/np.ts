@@ -45,9 +45,25 @@ export type Vector = ArrayLike<number>;
 /** What the elementwise operations take: matrices, vectors and numbers. */
 export type Operand = Matrix | Vector | number;
 
+// ---- matrices computed when first used ----
+
+/** How a matrix made by dot or add is computed (see Matrix). */
+type Recipe =
+  | { kind: "product"; a: Matrix; b: Matrix } // a · b, a's rows all dense
+  | { kind: "sum"; x: Matrix; p: Matrix; v: Vector }; // (x + p) + v, p a product
+
+let makingLazy = false;
+const NO_VALUES = new Float64Array(0), NO_INDEX = new Int32Array(0);
+/** The recipe of a matrix not computed yet, else null (set in Matrix's static block). */
+let recipeOf: (m: Matrix) => Recipe | null;
+/** A matrix [rows, cols] computed from `recipe` when first used (set in Matrix's static block). */
+let lazy: (rows: number, cols: number, recipe: Recipe) => Matrix;
+
 /**
  * A matrix [rows, cols] whose identical rows may be stored once: row i is row `index[i]` of
- * `data`. Treat it as a value: operations never write into one.
+ * `data`. Treat it as a value: operations never write into one. A matrix made by `dot` (of
+ * dense rows) or by `add` of such a product is computed when it is first used, by the
+ * operation that uses it (see {@linkcode tanh}) or when its `data` or `index` are first read.
  */
 export class Matrix {
   /** Rows of the matrix. */
@@ -55,17 +71,27 @@ export class Matrix {
   /** Columns. */
   readonly cols: number;
   /**
-   * The stored rows, row-major [stored, cols]: float64, or an input's float32 (see
-   * {@linkcode swapaxes}, {@linkcode astype}).
-   */
-  readonly data: Float64Array | Float32Array;
-  /** [rows] int32: which stored row each row is, each in [0, stored) ([cols] when transposed). */
-  readonly index: Int32Array;
-  /**
    * Whether the matrix is the transpose of its stored rows (as numpy's `a.T` is a view of a):
    * then column j is stored row index[j], of `rows` values.
    */
   readonly transposed: boolean;
+  #data: Float64Array | Float32Array | null = null;
+  #index: Int32Array | null = null;
+  #recipe: Recipe | null = null; // how a matrix made by dot or add is computed, until it is
+
+  static {
+    recipeOf = (m) => m.#recipe;
+    lazy = (rows, cols, recipe) => {
+      makingLazy = true;
+      try {
+        const m = new Matrix(rows, cols, NO_VALUES, NO_INDEX);
+        m.#recipe = recipe;
+        return m;
+      } finally {
+        makingLazy = false;
+      }
+    };
+  }
 
   /** A matrix of rows `index` of `data` [stored, cols] (not copied), or its transpose. */
   constructor(
@@ -75,6 +101,10 @@ export class Matrix {
     index: Int32Array,
     transposed = false,
   ) {
+    this.rows = rows;
+    this.cols = cols;
+    this.transposed = transposed;
+    if (makingLazy) return; // computed from its recipe when first used
     const [width, count] = transposed ? [rows, cols] : [cols, rows];
     if (!(width >= 1) || data.length % width !== 0 || index.length !== count) {
       throw new Error(
@@ -82,11 +112,29 @@ export class Matrix {
           `a matrix [${rows}, ${cols}]${transposed ? " (transposed)" : ""}`,
       );
     }
-    this.rows = rows;
-    this.cols = cols;
-    this.data = data;
-    this.index = index;
-    this.transposed = transposed;
+    this.#data = data;
+    this.#index = index;
+  }
+
+  /**
+   * The stored rows, row-major [stored, cols]: float64, or an input's float32 (see
+   * {@linkcode swapaxes}).
+   */
+  get data(): Float64Array | Float32Array {
+    if (this.#data === null) this.#compute();
+    return this.#data!;
+  }
+
+  /** [rows] int32: which stored row each row is, each in [0, stored) ([cols] when transposed). */
+  get index(): Int32Array {
+    if (this.#index === null) this.#compute();
+    return this.#index!;
+  }
+
+  /** Computes a matrix made by dot or add from its recipe (once: a value does not change). */
+  #compute(): void {
+    const done = compute(this.#recipe!);
+    [this.#data, this.#index, this.#recipe] = [done.data, done.index, null];
   }
 
   /** [rows, cols]. */
@@ -119,6 +167,12 @@ export class Matrix {
     }
     return out;
   }
+}
+
+/** The matrix a recipe makes, computed now as the operations compute it. */
+function compute(recipe: Recipe): Matrix {
+  if (recipe.kind === "product") return dotNow(recipe.a, recipe.b);
+  return elementwise("add", Op.Add, [recipe.x, recipe.p, recipe.v]) as Matrix;
 }
 
 // ---- memory: fresh zero-filled float64 and int32 arrays, cut from larger blocks ----
@@ -440,6 +494,24 @@ export function dot(a: Matrix, b: Matrix): Matrix {
   b = flat(b);
   if (a.transposed && a.data instanceof Float32Array) return scatterDot(transpose(a), b);
   a = flat(a);
+  // dense rows for the WebAssembly product: computed when used (see tanh)
+  if (b.cols % 8 === 0 && a.stored >= 4 && a.stored <= a.rows && simd() !== null && dense(a)) {
+    return lazy(a.rows, b.cols, { kind: "product", a, b });
+  }
+  return dotNow(a, b);
+}
+
+/** Whether every stored row of a (a float64 matrix) has a value other than 0 and 1. */
+function dense(a: Matrix): boolean {
+  if (!(a.data instanceof Float64Array)) return false;
+  for (let r = 0; r < a.stored; r++) {
+    if (rowKind(a.data, null, r * a.cols, a.cols) >= 0) return false;
+  }
+  return true;
+}
+
+/** dot(a, b) computed now, for a with its rows stored and b flat. */
+function dotNow(a: Matrix, b: Matrix): Matrix {
   const [rows, inner] = a.shape, cols = b.cols;
   // 1. What each distinct row of a is: a one-hot column, zero (inner) or dense (−1).
   const { groups, count, source } = distinctRows(a);
@@ -1008,6 +1080,14 @@ export function add(a: Matrix, ...rest: Operand[]): Matrix;
 export function add(a: Operand, b: Matrix, ...rest: Operand[]): Matrix;
 export function add(a: Vector | number, ...rest: Array<Vector | number>): Float64Array;
 export function add(...operands: Operand[]): Matrix | Float64Array {
+  const [x, p, v] = operands;
+  if (
+    operands.length === 3 && x instanceof Matrix && p instanceof Matrix && !x.transposed &&
+    recipeOf(p)?.kind === "product" && typeof v === "object" && !(v instanceof Matrix) &&
+    x.rows === p.rows && x.cols === p.cols && v.length === p.cols
+  ) {
+    return lazy(x.rows, x.cols, { kind: "sum", x, p, v }); // a recurrent step's sum: see tanh
+  }
   return elementwise("add", Op.Add, operands);
 }
 
@@ -1060,7 +1140,53 @@ export function exp(a: Matrix | Vector): Matrix | Float64Array {
 export function tanh(a: Matrix): Matrix;
 export function tanh(a: Vector): Float64Array;
 export function tanh(a: Matrix | Vector): Matrix | Float64Array {
+  const sum = a instanceof Matrix ? recipeOf(a) : null;
+  const product = sum?.kind === "sum" ? recipeOf(sum.p) : null;
+  const kernels = simd();
+  if (sum?.kind === "sum" && product?.kind === "product" && kernels !== null) {
+    return tanhOfStep(sum.x, product.a, product.b, sum.v, kernels);
+  }
   return elementwise("tanh", Op.Tanh, [a]);
+}
+
+/**
+ * tanh((x + h·w) + b) in one sequence of WebAssembly kernels, what tanh(add(x, dot(h, w), b))
+ * computes (the same operations): h·w for h's stored rows (gemm), then for each distinct pair
+ * of rows of x and h, the sum (addRows) and its tanh. x [m, n], h [m, k] (stored rows dense,
+ * at most m), w [k, n] (n a multiple of 8), b [n].
+ */
+function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: WasmKernels): Matrix {
+  const rows = x.rows, n = w.cols, inner = w.rows, u = h.stored, padded = u + (u & 1);
+  const { groups, count, firsts: first } = groupRows([x, h], rows);
+  const values = count * n; // n even: no padding for tanh
+  const memory = kernels.reserve({
+    a: Math.max(padded * inner, tanhScratch(values)),
+    w: inner * n,
+    s: padded * n,
+    z: values,
+    bias: n,
+    list: count,
+  });
+  // h·w for h's stored rows
+  memory.a.set(h.data.subarray(0, u * inner));
+  if (u & 1) memory.a.fill(0, u * inner, padded * inner);
+  const wd = w.data, wi = w.index;
+  if (inOrder(wi, inner)) memory.w.set(wd.subarray(0, inner * n));
+  else for (let k = 0; k < inner; k++) memory.w.set(wd.subarray(wi[k] * n, (wi[k] + 1) * n), k * n);
+  kernels.multiply(padded, inner, n);
+  // each distinct row: x's row, then (+ h·w's row) + b, then tanh
+  const z = memory.z, list = memory.list, xd = x.data, xi = x.index, hi = h.index;
+  for (let g = 0; g < count; g++) {
+    const row = first[g], from = xi[row] * n, to = g * n;
+    for (let c = 0; c < n; c++) z[to + c] = xd[from + c];
+    list[g] = kernels.address("s", hi[row] * n);
+  }
+  for (let c = 0; c < n; c++) memory.bias[c] = b[c];
+  kernels.addRows(count, n);
+  kernels.tanh(values, "z");
+  const out = f64(values);
+  out.set(z.subarray(0, values));
+  return new Matrix(rows, n, out, groups);
 }
 
 /** np.clip(a, lo, hi): values below lo become lo, above hi become hi (`None` is ±Infinity). */
