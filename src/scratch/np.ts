@@ -58,6 +58,8 @@ const NO_VALUES = new Float64Array(0), NO_INDEX = new Int32Array(0);
 let recipeOf: (m: Matrix) => Recipe | null;
 /** A matrix [rows, cols] computed from `recipe` when first used (set in Matrix's static block). */
 let lazy: (rows: number, cols: number, recipe: Recipe) => Matrix;
+/** A transposed view's rows, computed once (set in Matrix's static block). */
+let flatOf: (m: Matrix) => Matrix;
 
 /**
  * A matrix [rows, cols] whose identical rows may be stored once: row i is row `index[i]` of
@@ -78,9 +80,11 @@ export class Matrix {
   #data: Float64Array | Float32Array | null = null;
   #index: Int32Array | null = null;
   #recipe: Recipe | null = null; // how a matrix made by dot or add is computed, until it is
+  #flat: Matrix | null = null; // a transposed view's rows, once an operation needed them
 
   static {
     recipeOf = (m) => m.#recipe;
+    flatOf = (m) => m.#flat ??= transposed(transpose(m));
     lazy = (rows, cols, recipe) => {
       makingLazy = true;
       try {
@@ -659,7 +663,7 @@ export function transpose(a: Matrix): Matrix {
  * value; a −0 there becomes 0) are stored once.
  */
 function flat(a: Matrix): Matrix {
-  return a.transposed ? transposed(transpose(a)) : a;
+  return a.transposed ? flatOf(a) : a;
 }
 
 /** The transpose [cols, rows] of a (not transposed) with its rows stored; see `flat`. */
