@@ -49,8 +49,10 @@ export type Operand = Matrix | Vector | number;
 
 /** How a matrix made by dot or add is computed (see Matrix). */
 type Recipe =
-  | { kind: "product"; a: Matrix; b: Matrix } // a · b, a's rows all dense
-  | { kind: "sum"; x: Matrix; p: Matrix; v: Vector }; // (x + p) + v, p a product
+  | { kind: "product"; a: Matrix; b: Matrix } // a · b, a's rows all dense (see productRows)
+  | { kind: "sum"; x: Matrix; p: Matrix; v: Vector } // (x + p) + v, p a product
+  | { kind: "square"; a: Matrix } // a · a
+  | { kind: "rsub"; c: number; q: Matrix }; // c − q, q a square
 
 let makingLazy = false;
 const NO_VALUES = new Float64Array(0), NO_INDEX = new Int32Array(0);
@@ -175,8 +177,16 @@ export class Matrix {
 
 /** The matrix a recipe makes, computed now as the operations compute it. */
 function compute(recipe: Recipe): Matrix {
-  if (recipe.kind === "product") return dotNow(recipe.a, recipe.b);
-  return elementwise("add", Op.Add, [recipe.x, recipe.p, recipe.v]) as Matrix;
+  switch (recipe.kind) {
+    case "product":
+      return dotNow(flat(recipe.a), recipe.b);
+    case "sum":
+      return elementwise("add", Op.Add, [recipe.x, recipe.p, recipe.v]) as Matrix;
+    case "square":
+      return elementwise("square", Op.Square, [recipe.a]) as Matrix;
+    default:
+      return elementwise("subtract", Op.Subtract, [recipe.c, recipe.q]) as Matrix;
+  }
 }
 
 // ---- memory: fresh zero-filled float64 and int32 arrays, cut from larger blocks ----
@@ -497,12 +507,63 @@ export function dot(a: Matrix, b: Matrix): Matrix {
   }
   b = flat(b);
   if (a.transposed && a.data instanceof Float32Array) return scatterDot(transpose(a), b);
-  a = flat(a);
-  // dense rows for the WebAssembly product: computed when used (see tanh)
-  if (b.cols % 8 === 0 && a.stored >= 4 && a.stored <= a.rows && simd() !== null && dense(a)) {
+  // dense rows for the WebAssembly product: computed when used (see add, multiply, tanh)
+  if (b.cols % 8 === 0 && simd() !== null && productRows(a)) {
     return lazy(a.rows, b.cols, { kind: "product", a, b });
   }
-  return dotNow(a, b);
+  return dotNow(flat(a), b);
+}
+
+/**
+ * Whether a's rows, for a product, are its stored rows, at least 4, all dense (a value other
+ * than 0 and 1 in each): or, for a transposed a, its columns, all values non-zero.
+ */
+function productRows(a: Matrix): boolean {
+  if (!(a.data instanceof Float64Array)) return false;
+  if (!a.transposed) return a.stored >= 4 && a.stored <= a.rows && dense(a);
+  if (a.rows < 4 || a.cols < 2) return false;
+  const d = a.data, index = a.index, n = a.rows;
+  for (let k = 0; k < index.length; k++) {
+    for (let r = index[k] * n, end = r + n; r < end; r++) if (d[r] === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * The product of a recipe computed in WebAssembly: its rows, a's rows in order (a's stored
+ * rows, or a transposed a's columns), in the kernels' region s (a view valid until their next
+ * use), and the result's index.
+ */
+function gemmOf(
+  a: Matrix,
+  b: Matrix,
+  kernels: WasmKernels,
+): { values: Float64Array; index: Int32Array } {
+  const inner = a.cols, cols = b.cols, n = a.transposed ? a.rows : a.stored;
+  const padded = n + (n & 1), ad = a.data, ai = a.index;
+  const memory = kernels.reserve({ a: padded * inner, w: inner * cols, s: padded * cols });
+  if (!a.transposed) memory.a.set(ad.subarray(0, n * inner));
+  else { // row r of a is value r of each stored row
+    const rowsOf = memory.a;
+    for (let k = 0; k < inner; k++) {
+      const o = ai[k] * n;
+      for (let r = 0; r < n; r++) rowsOf[r * inner + k] = ad[o + r];
+    }
+  }
+  if (n & 1) memory.a.fill(0, n * inner, padded * inner);
+  if (inOrder(b.index, inner)) memory.w.set(b.data.subarray(0, inner * cols));
+  else {
+    for (let k = 0; k < inner; k++) {
+      memory.w.set(b.data.subarray(b.index[k] * cols, (b.index[k] + 1) * cols), k * cols);
+    }
+  }
+  kernels.multiply(padded, inner, cols);
+  let index = ai;
+  if (a.transposed) {
+    index = i32(n);
+    for (let r = 0; r < n; r++) index[r] = r;
+  }
+  return { values: memory.s, index };
 }
 
 /** Whether every stored row of a (a float64 matrix) has a value other than 0 and 1. */
@@ -1085,14 +1146,32 @@ export function add(a: Operand, b: Matrix, ...rest: Operand[]): Matrix;
 export function add(a: Vector | number, ...rest: Array<Vector | number>): Float64Array;
 export function add(...operands: Operand[]): Matrix | Float64Array {
   const [x, p, v] = operands;
+  const product = p instanceof Matrix ? recipeOf(p) : null;
   if (
     operands.length === 3 && x instanceof Matrix && p instanceof Matrix && !x.transposed &&
-    recipeOf(p)?.kind === "product" && typeof v === "object" && !(v instanceof Matrix) &&
-    x.rows === p.rows && x.cols === p.cols && v.length === p.cols
+    product?.kind === "product" && !product.a.transposed && typeof v === "object" &&
+    !(v instanceof Matrix) && x.rows === p.rows && x.cols === p.cols && v.length === p.cols
   ) {
     return lazy(x.rows, x.cols, { kind: "sum", x, p, v }); // a recurrent step's sum: see tanh
   }
+  if (operands.length === 2) return elementwise("add", Op.Add, withProducts(operands));
   return elementwise("add", Op.Add, operands);
+}
+
+/**
+ * The operands, a product among them replaced by its rows in the kernels' memory (read there
+ * by the operation, which makes nothing that uses the kernels): one copy fewer.
+ */
+function withProducts(operands: Operand[]): Operand[] {
+  const kernels = simd();
+  const k = operands.findIndex((x) => x instanceof Matrix && recipeOf(x)?.kind === "product");
+  if (kernels === null || k < 0) return operands;
+  operands.forEach((x) => x instanceof Matrix && k !== operands.indexOf(x) && x.data); // computed first
+  const p = operands[k] as Matrix, { a, b } = recipeOf(p) as { a: Matrix; b: Matrix };
+  const { values, index } = gemmOf(a, b, kernels);
+  const out = operands.slice(), stored = a.transposed ? a.rows : a.stored;
+  out[k] = new Matrix(p.rows, p.cols, values.subarray(0, stored * p.cols), index);
+  return out;
 }
 
 /** a − b. */
@@ -1100,7 +1179,10 @@ export function subtract(a: Matrix, b: Operand): Matrix;
 export function subtract(a: Operand, b: Matrix): Matrix;
 export function subtract(a: Vector | number, b: Vector | number): Float64Array;
 export function subtract(a: Operand, b: Operand): Matrix | Float64Array {
-  return elementwise("subtract", Op.Subtract, [a, b]);
+  if (typeof a === "number" && b instanceof Matrix && recipeOf(b)?.kind === "square") {
+    return lazy(b.rows, b.cols, { kind: "rsub", c: a, q: b }); // see multiply
+  }
+  return elementwise("subtract", Op.Subtract, withProducts([a, b]));
 }
 
 /** a · b elementwise (numpy's *). */
@@ -1108,7 +1190,43 @@ export function multiply(a: Matrix, b: Operand): Matrix;
 export function multiply(a: Operand, b: Matrix): Matrix;
 export function multiply(a: Vector | number, b: Vector | number): Float64Array;
 export function multiply(a: Operand, b: Operand): Matrix | Float64Array {
-  return elementwise("multiply", Op.Multiply, [a, b]);
+  const rsub = b instanceof Matrix ? recipeOf(b) : null;
+  const square = rsub?.kind === "rsub" ? recipeOf(rsub.q) : null;
+  const kernels = simd();
+  if (
+    a instanceof Matrix && recipeOf(a)?.kind === "product" && rsub?.kind === "rsub" &&
+    square?.kind === "square" && kernels !== null && !square.a.transposed &&
+    square.a.rows === a.rows && square.a.cols === a.cols
+  ) {
+    return productTimesRsubSquare(a, rsub.c, square.a, kernels);
+  }
+  return elementwise("multiply", Op.Multiply, withProducts([a, b]));
+}
+
+/**
+ * p · (c − h·h) for a product p (the gradient through tanh, (δ·w) ⊙ (1 − h²)): the product in
+ * WebAssembly, then one loop, the same operations as multiply(p, subtract(c, square(h))).
+ */
+function productTimesRsubSquare(p: Matrix, c: number, h: Matrix, kernels: WasmKernels): Matrix {
+  const hd = h.data, hi = h.index, { a, b } = recipeOf(p) as { a: Matrix; b: Matrix };
+  const { values: s, index } = gemmOf(a, b, kernels);
+  const rows = p.rows, cols = p.cols;
+  const sm = new Matrix(
+    rows,
+    cols,
+    s.subarray(0, (a.transposed ? a.rows : a.stored) * cols),
+    index,
+  );
+  const { groups, count, firsts: first } = groupRows([sm, h], rows);
+  const out = f64(count * cols);
+  for (let g = 0; g < count; g++) {
+    const so = index[first[g]] * cols, ho = hi[first[g]] * cols, o = g * cols;
+    for (let j = 0; j < cols; j++) {
+      const hv = hd[ho + j];
+      out[o + j] = s[so + j] * (c - hv * hv);
+    }
+  }
+  return new Matrix(rows, cols, out, groups);
 }
 
 /** a / b. */
@@ -1130,6 +1248,7 @@ export function negative(a: Matrix | Vector): Matrix | Float64Array {
 export function square(a: Matrix): Matrix;
 export function square(a: Vector): Float64Array;
 export function square(a: Matrix | Vector): Matrix | Float64Array {
+  if (a instanceof Matrix && !a.transposed) return lazy(a.rows, a.cols, { kind: "square", a }); // see multiply
   return elementwise("square", Op.Square, [a]);
 }
 
@@ -1147,7 +1266,7 @@ export function tanh(a: Matrix | Vector): Matrix | Float64Array {
   const sum = a instanceof Matrix ? recipeOf(a) : null;
   const product = sum?.kind === "sum" ? recipeOf(sum.p) : null;
   const kernels = simd();
-  if (sum?.kind === "sum" && product?.kind === "product" && kernels !== null) {
+  if (sum?.kind === "sum" && product?.kind === "product" && !product.a.transposed && kernels) {
     return tanhOfStep(sum.x, product.a, product.b, sum.v, kernels);
   }
   return elementwise("tanh", Op.Tanh, [a]);

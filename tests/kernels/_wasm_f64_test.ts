@@ -106,3 +106,26 @@ Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", async (t) => {
   kernels.reserve({ s: 64 });
   assert.throws(() => kernels.tanh(1e6), /within the reserved memory/);
 });
+
+Deno.test("WasmKernels.addRows: z[g] = (z[g] + s row) + b, bit for bit", () => {
+  const kernels = WasmKernels.create()!;
+  const rand = lcg(11);
+  const n = 16, count = 5, sRows = 3;
+  const m = kernels.reserve({ z: count * n, s: sRows * n, bias: n, list: count });
+  const z = Float64Array.from({ length: count * n }, () => rand() - 0.5);
+  const s = Float64Array.from({ length: sRows * n }, () => (rand() - 0.5) * 1e-3);
+  const b = Float64Array.from({ length: n }, () => rand() * 3);
+  const rowOf = [2, 0, 2, 1, 0];
+  m.z.set(z);
+  m.s.set(s);
+  m.bias.set(b);
+  rowOf.forEach((r, g) => m.list[g] = kernels.address("s", r * n));
+  kernels.addRows(count, n);
+  for (let g = 0; g < count; g++) {
+    for (let c = 0; c < n; c++) {
+      const expected = z[g * n + c] + s[rowOf[g] * n + c] + b[c];
+      assert.ok(Object.is(m.z[g * n + c], expected), `row ${g}, value ${c}`);
+    }
+  }
+  assert.throws(() => kernels.addRows(count, 3), /n even/);
+});

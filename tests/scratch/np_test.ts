@@ -376,3 +376,42 @@ Deno.test("useSimd returns the previous setting", () => {
   const before = np.useSimd(false);
   assert.equal(np.useSimd(before), false);
 });
+
+Deno.test("the chains RecurrentNetwork uses, computed together, equal them one by one", async (t) => {
+  const rand = lcg(6);
+  const m = 24, n = 16, f = 10;
+  // h: dense rows, some shared; x: one-hot and dense rows; w, v dense
+  const h = randomMatrix(rand, m, n, { stored: 9, kinds: ["dense"] });
+  const x = randomMatrix(rand, m, f, { stored: 60, kinds: ["one-hot", "dense"], float32: true });
+  const w1x = randomMatrix(rand, f, n, { kinds: ["dense"] }),
+    w = randomMatrix(rand, n, n, { kinds: ["dense"] });
+  const b = Float64Array.from({ length: n }, () => rand() - 0.5);
+  const delta = randomMatrix(rand, m, n, { kinds: ["dense"] });
+  const g = randomMatrix(rand, n, n, { kinds: ["dense"] });
+  const chains: [string, () => np.Matrix][] = [
+    [
+      "tanh(add(dot(x, w1x), dot(h, w), b))",
+      () => np.tanh(np.add(np.dot(x, w1x), np.dot(h, w), b)),
+    ],
+    ["add(g, dot(h.T, δ))", () => np.add(g, np.dot(np.transpose(h), delta))],
+    ["add(dot(h.T, δ), g)", () => np.add(np.dot(np.transpose(h), delta), g)],
+    [
+      "multiply(dot(δ, w.T), subtract(1, square(h)))",
+      () => np.multiply(np.dot(delta, np.transpose(w)), np.subtract(1, np.square(h))),
+    ],
+    ["subtract(dot(δ, w), h)", () => np.subtract(np.dot(delta, w), h)],
+  ];
+  for (const [name, chain] of chains) {
+    await t.step(name, () => {
+      const [together, oneByOne] = bothWays(chain); // plain loops: each operation on its own
+      assertBits(together.toArray(), oneByOne.toArray(), name);
+      assert.deepEqual(together.shape, oneByOne.shape);
+    });
+  }
+  await t.step("a product used twice, and its data read, gives the same values", () => {
+    const p = np.dot(h, w);
+    const once = np.add(np.multiply(h, 1), p, b).toArray();
+    assertBits(np.add(np.multiply(h, 1), p, b).toArray(), once, "again");
+    assertBits(p.toArray(), np.dot(np.multiply(h, 1), np.multiply(w, 1)).toArray(), "p itself");
+  });
+});
