@@ -99,7 +99,10 @@ export class Matrix {
     };
   }
 
-  /** A matrix of rows `index` of `data` [stored, cols] (not copied), or its transpose. */
+  /**
+   * A matrix of rows `index` of `data` [stored, cols] (not copied), or its transpose. Neither
+   * may change afterwards: a matrix is a value (the kernels' memory may still hold its rows).
+   */
   constructor(
     rows: number,
     cols: number,
@@ -551,12 +554,7 @@ function gemmOf(
     }
   }
   if (n & 1) memory.a.fill(0, n * inner, padded * inner);
-  if (inOrder(b.index, inner)) memory.w.set(b.data.subarray(0, inner * cols));
-  else {
-    for (let k = 0; k < inner; k++) {
-      memory.w.set(b.data.subarray(b.index[k] * cols, (b.index[k] + 1) * cols), k * cols);
-    }
-  }
+  putW(memory.w, b);
   kernels.multiply(padded, inner, cols);
   let index = ai;
   if (a.transposed) {
@@ -564,6 +562,25 @@ function gemmOf(
     for (let r = 0; r < n; r++) index[r] = r;
   }
   return { values: memory.s, index };
+}
+
+// The matrix whose rows region w of the kernels holds, and that region's view then.
+let wHeld: Matrix | null = null, wRegion: Float64Array | null = null;
+
+/**
+ * b [inner, cols] (not transposed) into the kernels' region w, row-major; nothing to do when
+ * the region holds it already (a float64 matrix is a value, so equal to what was copied).
+ */
+function putW(region: Float64Array, b: Matrix): void {
+  if (wHeld === b && wRegion === region) return;
+  const inner = b.rows, cols = b.cols, data = b.data, index = b.index;
+  if (inOrder(index, inner)) region.set(data.subarray(0, inner * cols));
+  else {
+    for (let k = 0; k < inner; k++) {
+      region.set(data.subarray(index[k] * cols, (index[k] + 1) * cols), k * cols);
+    }
+  }
+  [wHeld, wRegion] = data instanceof Float64Array ? [b, region] : [null, null];
 }
 
 /** Whether every stored row of a (a float64 matrix) has a value other than 0 and 1. */
@@ -691,12 +708,7 @@ function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64
       }
     }
     if (n & 1) buffers.a.fill(0, n * inner, padded * inner);
-    if (inOrder(b.index, inner)) buffers.w.set(b.data.subarray(0, inner * cols));
-    else {
-      for (let k = 0; k < inner; k++) {
-        buffers.w.set(b.data.subarray(b.index[k] * cols, (b.index[k] + 1) * cols), k * cols);
-      }
-    }
+    putW(buffers.w, b);
     kernels.multiply(padded, inner, cols);
     out.set(buffers.s.subarray(0, n * cols));
     return;
@@ -1293,9 +1305,7 @@ function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: WasmKer
   // h·w for h's stored rows
   memory.a.set(h.data.subarray(0, u * inner));
   if (u & 1) memory.a.fill(0, u * inner, padded * inner);
-  const wd = w.data, wi = w.index;
-  if (inOrder(wi, inner)) memory.w.set(wd.subarray(0, inner * n));
-  else for (let k = 0; k < inner; k++) memory.w.set(wd.subarray(wi[k] * n, (wi[k] + 1) * n), k * n);
+  putW(memory.w, w);
   kernels.multiply(padded, inner, n);
   // each distinct row: x's row, then (+ h·w's row) + b, then tanh
   const z = memory.z, list = memory.list, xd = x.data, xi = x.index, hi = h.index;

@@ -222,6 +222,24 @@ Deno.test("dot equals the plain product bit for bit", async (t) => {
     assert.equal(ab.stored, 3); // the dense row, e1 once, the zero row
     assert.deepEqual(rowsOf(ab), [[3, 4], [0, 0], [3, 4], [3.5, 4]]);
   });
+  await t.step("products by alternating right operands, the kernels' memory grown between", () => {
+    // the kernels keep the last right operand in their memory: each product must see its own
+    const a = randomMatrix(rand, 8, 16, { kinds: ["dense"] });
+    const big = randomMatrix(rand, 64, 16, { kinds: ["dense"] });
+    const [w1, w2] = [0, 1].map(() => randomMatrix(rand, 16, 8, { kinds: ["dense"] }));
+    const w3 = randomMatrix(rand, 16, 64, { kinds: ["dense"] });
+    for (const [left, w] of [[a, w1], [a, w2], [a, w1], [big, w3], [a, w1], [big, w1], [a, w2]]) {
+      const expected = plainDot(rowsOf(left), rowsOf(w));
+      const [simd] = bothWays(() => np.dot(left, w));
+      assertBits(simd.toArray(), expected, "SIMD");
+      assertBits(np.tanh(np.add(left, 0)).toArray(), np.tanh(left).toArray(), "in between");
+      assertBits(
+        np.tanh(np.add(np.dot(left, w), np.dot(left, w), 0.5)).toArray(),
+        np.tanh(np.add(Float64Array.from(expected), Float64Array.from(expected), 0.5)),
+        "a step",
+      );
+    }
+  });
   await t.step("shapes that do not align throw", () => {
     assert.throws(
       () => np.dot(np.zeros(2, 3), np.zeros(2, 3)),
