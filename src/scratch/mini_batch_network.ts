@@ -61,13 +61,21 @@ export abstract class MiniBatchNetwork {
    * mini-batches of `batchSize` in that order (the last one shorter), each of new arrays.
    */
   *genBatch(x: NDArray, y: ArrayLike<number>, random: RandomState): Generator<Batch> {
+    yield* this.#batches(x, y, random);
+  }
+
+  /**
+   * genBatch's batches; with `out`, each batch's x is written into it (np.take's out=): `fit`
+   * uses each batch once, and a new array per batch (1.3 MB for IMDB) made it about 4% slower.
+   */
+  *#batches(x: NDArray, y: ArrayLike<number>, random: RandomState, out?: NDArray["data"]) {
     const [length] = checkX(x, "x");
     checkY(y, length, "y");
     const bins = Math.ceil(length / this.batchSize); // mini-batches
     const indexes = random.permutation(length); // the shuffled order
     for (let i = 0; i < bins; i++) {
       const batch = indexes.slice(this.batchSize * i, this.batchSize * (i + 1));
-      yield { x: np.take(x, batch), y: Float64Array.from(batch, (s) => y[s]), indexes: batch };
+      yield { x: np.take(x, batch, out), y: Float64Array.from(batch, (s) => y[s]), indexes: batch };
     }
   }
 
@@ -115,9 +123,10 @@ export abstract class MiniBatchNetwork {
     const random = new RandomState(this.seed); // np.random.seed(42)
     if (!this.hasWeights) this.initWeights(features, 1);
     const batches = Math.ceil(m / this.batchSize);
+    const out = x.data.slice(0, Math.min(m, this.batchSize) * (x.data.length / m)); // batches' x
     for (let epoch = 0; epoch < epochs; epoch++) {
       let lossSum = 0, done = 0; // the book's batch_losses: their sum and count
-      for (const { x: xBatch, y: yBatch } of this.genBatch(x, y, random)) {
+      for (const { x: xBatch, y: yBatch } of this.#batches(x, y, random, out)) {
         const a = this.training(xBatch, yBatch);
         lossSum += meanLogisticLoss(a, yBatch, { epsilon: BOOK_EPSILON }); // a clipped
         done++;

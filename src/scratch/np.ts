@@ -378,11 +378,21 @@ export function sliceRows(x: NDArray, start: number, end: number): NDArray {
   };
 }
 
-/** Samples `indices` of x [m, ...] in that order (numpy's x[indices]): a new array. */
-export function take(x: NDArray, indices: ArrayLike<number>): NDArray {
+/**
+ * Samples `indices` of x [m, ...] in that order (numpy's np.take(x, indices, axis=0)): a new
+ * array [indices.length, ...] of x's dtype, or, with `out` (numpy's out=: an array of x's type
+ * with room for them), written into out's first values and returned as a view of out.
+ */
+export function take(x: NDArray, indices: ArrayLike<number>, out?: NDArray["data"]): NDArray {
   const m = x.shape[0], row = x.data.length / m;
   const Data = x.data.constructor as new (n: number) => NDArray["data"];
-  const data = new Data(indices.length * row);
+  if (out !== undefined && (out.constructor !== Data || out.length < indices.length * row)) {
+    throw new Error(
+      `np.take: out must be a ${Data.name} of at least ${indices.length * row} values, got a ` +
+        `${out.constructor.name} of ${out.length}`,
+    );
+  }
+  const data = out?.subarray(0, indices.length * row) ?? new Data(indices.length * row);
   for (let i = 0; i < indices.length; i++) {
     const s = indices[i];
     if (!(Number.isInteger(s) && s >= 0 && s < m)) {

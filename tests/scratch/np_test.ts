@@ -173,6 +173,18 @@ Deno.test("swapaxes, stack, sliceRows, take", async (t) => {
     assert.deepEqual(Array.from(taken.data.subarray(0, 6)), [6, 7, 8, 9, 10, 11]);
     assert.throws(() => np.take(x, [2]), /np.take: index 2 is outside the 2 samples/);
   });
+  await t.step("take with out writes into it and returns a view of it", () => {
+    const out = new Float32Array(20).fill(-1);
+    const taken = np.take(x, [1, 0], out);
+    assert.deepEqual(taken.shape, [2, 3, 2]);
+    assert.equal(taken.data.buffer, out.buffer);
+    assert.deepEqual(Array.from(out), [6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, ...Array(8).fill(-1)]);
+    assert.throws(
+      () => np.take(x, [1, 0], new Float32Array(11)),
+      /at least 12 values, got a Float32Array of 11/,
+    );
+    assert.throws(() => np.take(x, [1], new Float64Array(6)), /out must be a Float32Array/);
+  });
 });
 
 Deno.test("dot equals the plain product bit for bit", async (t) => {
