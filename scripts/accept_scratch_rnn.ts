@@ -55,11 +55,11 @@ rn.fit(xTrainOnehot, data.yTrain, {
   epochs,
   xVal: xValOnehot,
   yVal: data.yVal,
-  onEpoch: ({ epoch, loss, valLoss }) => {
+  onEpochEnd: ({ epoch, loss, val_loss }) => {
     const seconds = (performance.now() - epochStart) / 1000;
     console.log(
       `epoch ${String(epoch).padStart(2)}  loss ${loss.toFixed(4)}  val_loss ${
-        valLoss!.toFixed(4)
+        val_loss!.toFixed(4)
       }` +
         `  (${seconds.toFixed(1)} s)`,
     );

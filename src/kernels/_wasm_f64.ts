@@ -1,45 +1,40 @@
 /**
- * The hand-written RNN's hot loops in WebAssembly SIMD (two float64 lanes per instruction),
- * each bit-identical to its plain TypeScript twin:
+ * The float64 WebAssembly SIMD kernels beneath `../scratch/np.ts` (two float64 lanes per
+ * instruction), each bit-identical to its plain TypeScript twin:
  *
  *   multiply   S = A · W   A [rows, inner], W [inner, cols], S [rows, cols], row-major float64.
  *              Every S[r, c] is summed as `s = 0; for k: s += A[r, k] * W[k, c]` sums it
  *              (k ascending, a multiply then an add, no fused multiply-add), eight independent
  *              sums (2 rows × 8 columns) in flight. Needs `rows` even, `cols` a multiple of 8.
- *   step       one time step of the recurrent layer for listed rows:
- *              H = tanh((X·W1x + Hp·W1h) + b1), Hp·W1h summed as in multiply.
- *   tanh       in place, the same operations as {@linkcode tanh} below, branch-free.
+ *   tanh       in place, the same operations as {@linkcode tanh} below (the rational function
+ *              for every value; the whole computation again for the few beyond ±0.625).
+ *   addRows    z[g] = (z[g] + S[list[g]]) + b for rows g: the sum of a recurrent step.
  *
  * The module is assembled below from its instructions (no toolchain needed).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { WasmKernels } from "./_wasm_f64.ts";
+ *
  * const kernels = WasmKernels.create();
- * if (kernels) {
- *   const { a, w, s } = kernels.reserve({ a: 2 * 3, w: 3 * 8, s: 2 * 8 });
- *   a.set([1, 2, 3, 4, 5, 6]);
- *   w.fill(1);
- *   kernels.multiply(2, 3, 8); // s = a · w: row 0 is [6, ..., 6], row 1 [15, ..., 15]
- * }
+ * assert.ok(kernels !== null); // Deno's V8 has WebAssembly SIMD
+ * const { a, w, s } = kernels.reserve({ a: 2 * 3, w: 3 * 8, s: 2 * 8 });
+ * a.set([1, 2, 3, 4, 5, 6]); // A [2, 3]
+ * w.fill(1, 0, 3 * 8); // W [3, 8] of ones
+ * kernels.multiply(2, 3, 8); // S = A · W
+ * assert.deepEqual(Array.from(s.subarray(0, 16)), [...Array(8).fill(6), ...Array(8).fill(15)]);
  * ```
  * @module
  */
 
 import {
   assemble,
-  BLOCK,
   BR_IF,
   type Bytes,
   CALL,
   codeBuilder,
-  ELSE,
   END,
-  F32,
-  F32_EQ,
-  F32_LOAD,
-  F32_NE,
-  f32Const,
-  F32X4_NE,
   F64_LOAD,
   F64X2_ABS,
   F64X2_ADD,
@@ -56,7 +51,6 @@ import {
   I32_ADD,
   I32_AND,
   I32_CONST,
-  I32_EQ,
   I32_LOAD,
   I32_LT_U,
   I32_MUL,
@@ -72,6 +66,7 @@ import {
   LOCAL_TEE,
   LOOP,
   set,
+  sleb,
   uleb,
   V128,
   V128_AND,
@@ -130,16 +125,18 @@ export function tanh(x: number): number {
 }
 
 /** The index of tanh2 in the module (its place in `kernelsModule`'s list), for CALL. */
-const FN_TANH2 = 3;
+const FN_TANH2 = 2;
 
 const times8 = [I32_CONST, 3, I32_SHL];
 
 /**
  * Instructions replacing each v128 local in `xs` by {@linkcode tanh} of its two lanes,
  * branch-free, the values interleaved operation by operation (independent chains in flight).
- * Uses 7 v128 temporaries per value from local `temps` on.
+ * Uses 7 v128 temporaries per value from local `temps` on. `smallOnly`: every lane is known to
+ * have |x| <= 0.625 (or NaN), where tanh takes the rational function: only that is computed
+ * (the same operations, so the same result).
  */
-function tanhOf(xs: number[], temps: number): number[] {
+function tanhOf(xs: number[], temps: number, smallOnly = false): number[] {
   const code: number[] = [];
   const f64x2 = f64x2Const;
   const each = (step: (x: number, t: (k: number) => number) => Bytes[]) => {
@@ -166,6 +163,10 @@ function tanhOf(xs: number[], temps: number): number[] {
     F64X2_ADD,
     set(t(SMALL)),
   ]);
+  if (smallOnly) {
+    each((x, t) => [get(t(SMALL)), get(x), f64x2(-0), V128_AND, V128_OR, set(x)]); // x's sign
+    return code;
+  }
   each((_, t) => [f64x2(2), get(t(A)), F64X2_MUL, f64x2(44), F64X2_MIN, set(t(Y))]); // y
   each((_, t) => [get(t(Y)), f64x2(INV_LN2), F64X2_MUL, F64X2_NEAREST, set(t(KF))]); // k
   // r = (y − k·LN2_HI) − k·LN2_LO
@@ -219,90 +220,71 @@ function tanh2Body(): number[] {
   return assemble(tanhOf([0], 1), get(0), END);
 }
 
-/** tanh(ptr, count): tanh of `count` (even) float64 values at byte address ptr, in place. */
-function tanhBody(): number[] {
-  const PTR = 0, COUNT = 1, I = 2; // i32
-  return assemble(
-    LOOP,
-    VOID,
-    get(PTR),
-    get(PTR),
-    V128_LOAD,
-    3,
-    0,
-    CALL,
-    FN_TANH2,
-    V128_STORE,
-    3,
-    0,
-    get(PTR),
-    I32_CONST,
-    16,
-    I32_ADD,
-    set(PTR),
-    get(I),
-    I32_CONST,
-    2,
-    I32_ADD,
-    LOCAL_TEE,
-    I,
-    get(COUNT),
-    I32_LT_U,
-    BR_IF,
-    0,
-    END,
-    END,
-  );
-}
-
 /**
- * step(list, count, w, b, n): one time step of the recurrent layer for `count` (even) rows,
- * each given by three byte addresses in `list` — Hp [n], X·W1x [n], out [n]:
- * out = tanh((X·W1x + Hp·W) + b), W [n, n] and b [n] float64, n a multiple of 8. Hp·W is summed
- * as in gemm; two rows at a time.
+ * tanh(ptr, count, scratch): tanh of `count` (even) float64 values at byte address ptr, in
+ * place. Most pre-activations of a recurrent layer have |x| <= 0.625, where tanh is the
+ * rational function alone, so: (1) eight values at a time (four v128 interleaved, independent
+ * chains), every value gets the rational function, and the few with |x| > 0.625 are copied
+ * aside (with their places) into `scratch`; (2) those get the whole computation, eight at a
+ * time; (3) they are copied back. Each value goes through exactly the operations of
+ * {@linkcode tanh}, so the results are its bits. The last pairs (count not a multiple of 8)
+ * take the whole computation directly. `scratch` has room for {@linkcode tanhScratch}(count)
+ * float64 values.
  */
-function stepBody(): number[] {
-  const LIST = 0, COUNT = 1, W = 2, B = 3, N = 4; // parameters
-  const Q = 5, C = 6, K = 7, WK = 8, H0 = 9, H1 = 10, X0 = 11, X1 = 12, O0 = 13, O1 = 14;
-  const E = 15; // address of row q's entry in the list
-  const ACC = 16, AV0 = 24, AV1 = 25, WV = 26, TEMPS = 27; // v128 (TEMPS: 28 of them)
+function tanhBody(): number[] {
+  const PTR = 0, COUNT = 1, SCRATCH = 2; // parameters
+  const I = 3, N8 = 4, NB = 5, L = 6, ADDR = 7, BIG = 8, IDX = 9, P0 = 10, NB8 = 11, TMP = 12;
+  const X = 13, M = 17, TEMPS = 21; // v128: the values, their |x| > 0.625 masks, 28 temporaries
   const { code, emit } = codeBuilder();
-  const load32 = (offset: number, into: number) =>
-    emit(get(E), I32_LOAD, 2, uleb(offset), set(into));
-  emit(LOOP, VOID); // rows q, q + 1
-  emit(get(LIST), get(Q), I32_CONST, 12, I32_MUL, I32_ADD, set(E));
-  load32(0, H0), load32(4, X0), load32(8, O0), load32(12, H1), load32(16, X1), load32(20, O1);
-  emit(I32_CONST, 0, set(C));
-  emit(LOOP, VOID); // columns c .. c + 7
-  for (let j = 0; j < 8; j++) emit(V128_CONST_ZERO, set(ACC + j));
-  emit(get(W), get(C), times8, I32_ADD, set(WK));
-  emit(I32_CONST, 0, set(K));
-  emit(LOOP, VOID); // k = 0 .. n − 1
-  emit(get(H0), get(K), times8, I32_ADD, F64_LOAD, 3, 0, F64X2_SPLAT, set(AV0));
-  emit(get(H1), get(K), times8, I32_ADD, F64_LOAD, 3, 0, F64X2_SPLAT, set(AV1));
-  for (let j = 0; j < 4; j++) {
-    emit(get(WK), V128_LOAD, 3, uleb(16 * j), set(WV));
-    emit(get(ACC + j), get(AV0), get(WV), F64X2_MUL, F64X2_ADD, set(ACC + j));
-    emit(get(ACC + 4 + j), get(AV1), get(WV), F64X2_MUL, F64X2_ADD, set(ACC + 4 + j));
-  }
-  emit(get(WK), get(N), times8, I32_ADD, set(WK));
-  emit(get(K), I32_CONST, 1, I32_ADD, LOCAL_TEE, K, get(N), I32_LT_U, BR_IF, 0, END);
-  // z = (xw[c..] + sums) + b[c..] into the sums; out[c..] = tanh(z), four at a time
-  for (const [x, acc] of [[X0, ACC], [X1, ACC + 4]]) {
-    for (let j = 0; j < 4; j++) {
-      emit(get(x), get(C), times8, I32_ADD, V128_LOAD, 3, uleb(16 * j), get(acc + j), F64X2_ADD);
-      emit(get(B), get(C), times8, I32_ADD, V128_LOAD, 3, uleb(16 * j), F64X2_ADD, set(acc + j));
-    }
-  }
-  emit(tanhOf([ACC, ACC + 1, ACC + 2, ACC + 3], TEMPS));
-  emit(tanhOf([ACC + 4, ACC + 5, ACC + 6, ACC + 7], TEMPS));
-  for (const [o, acc] of [[O0, ACC], [O1, ACC + 4]]) {
-    for (let j = 0; j < 4; j++) {
-      emit(get(o), get(C), times8, I32_ADD, get(acc + j), V128_STORE, 3, uleb(16 * j));
-    }
-  }
-  emit(get(C), I32_CONST, 8, I32_ADD, LOCAL_TEE, C, get(N), I32_LT_U, BR_IF, 0, END);
-  emit(get(Q), I32_CONST, 2, I32_ADD, LOCAL_TEE, Q, get(COUNT), I32_LT_U, BR_IF, 0, END);
+  const times = (k: number) => [I32_CONST, k, I32_SHL]; // · 2^k
+  emit(get(PTR), set(P0), I32_CONST, 0, set(NB));
+  emit(get(SCRATCH), I32_CONST, sleb(64), I32_ADD, set(BIG)); // the values set aside
+  emit(get(BIG), get(COUNT), I32_CONST, 16, I32_ADD, times(3), I32_ADD, set(IDX)); // their places
+  emit(get(COUNT), I32_CONST, sleb(-8), I32_AND, set(N8)); // count rounded down to eights
+  emit(get(N8), IF, VOID, LOOP, VOID);
+  for (let j = 0; j < 4; j++) emit(get(PTR), V128_LOAD, 3, uleb(16 * j), set(X + j));
+  for (let j = 0; j < 4; j++) emit(get(X + j), F64X2_ABS, f64x2Const(SWITCH), F64X2_GT, set(M + j));
+  emit(get(M), get(M + 1), V128_OR, get(M + 2), V128_OR, get(M + 3), V128_OR, V128_ANY_TRUE);
+  emit(IF, VOID); // values above 0.625 among the eight: set them aside
+  for (let j = 0; j < 4; j++) emit(get(SCRATCH), get(M + j), V128_STORE, 3, uleb(16 * j));
+  emit(I32_CONST, 0, set(L), LOOP, VOID);
+  emit(get(SCRATCH), get(L), times(3), I32_ADD, I32_LOAD, 2, 0, IF, VOID); // lane L's mask
+  emit(get(BIG), get(NB), times(3), I32_ADD, set(ADDR));
+  emit(get(PTR), get(L), times(3), I32_ADD, set(TMP)); // the value's address
+  emit(get(ADDR), get(TMP), I32_LOAD, 2, 0, I32_STORE, 2, 0);
+  emit(get(ADDR), get(TMP), I32_LOAD, 2, 4, I32_STORE, 2, 4);
+  emit(get(IDX), get(NB), times(2), I32_ADD, get(I), get(L), I32_ADD, I32_STORE, 2, 0);
+  emit(get(NB), I32_CONST, 1, I32_ADD, set(NB), END);
+  emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, I32_CONST, 8, I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  emit(tanhOf([X, X + 1, X + 2, X + 3], TEMPS, true)); // the rational function for all eight
+  for (let j = 0; j < 4; j++) emit(get(PTR), get(X + j), V128_STORE, 3, uleb(16 * j));
+  emit(get(PTR), I32_CONST, sleb(64), I32_ADD, set(PTR));
+  emit(get(I), I32_CONST, 8, I32_ADD, LOCAL_TEE, I, get(N8), I32_LT_U, BR_IF, 0, END, END);
+  emit(get(I), get(COUNT), I32_LT_U, IF, VOID, LOOP, VOID); // the last pairs: all of tanh
+  emit(get(PTR), get(PTR), V128_LOAD, 3, 0, CALL, FN_TANH2, V128_STORE, 3, 0);
+  emit(get(PTR), I32_CONST, 16, I32_ADD, set(PTR));
+  emit(get(I), I32_CONST, 2, I32_ADD, LOCAL_TEE, I, get(COUNT), I32_LT_U, BR_IF, 0, END, END);
+  // (2) the values set aside, padded with zeros to eights: all of tanh
+  emit(get(NB), IF, VOID);
+  emit(get(NB), I32_CONST, 7, I32_ADD, I32_CONST, sleb(-8), I32_AND, set(NB8));
+  emit(get(NB), set(L), get(L), get(NB8), I32_LT_U, IF, VOID, LOOP, VOID);
+  emit(get(BIG), get(L), times(3), I32_ADD, V128_CONST_ZERO, V128_STORE, 3, 0); // 16 bytes: ok
+  emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, get(NB8), I32_LT_U, BR_IF, 0, END, END);
+  emit(get(BIG), set(ADDR), I32_CONST, 0, set(L), LOOP, VOID);
+  for (let j = 0; j < 4; j++) emit(get(ADDR), V128_LOAD, 3, uleb(16 * j), set(X + j));
+  emit(tanhOf([X, X + 1, X + 2, X + 3], TEMPS));
+  for (let j = 0; j < 4; j++) emit(get(ADDR), get(X + j), V128_STORE, 3, uleb(16 * j));
+  emit(get(ADDR), I32_CONST, sleb(64), I32_ADD, set(ADDR));
+  emit(get(L), I32_CONST, 8, I32_ADD, LOCAL_TEE, L, get(NB8), I32_LT_U, BR_IF, 0, END);
+  // (3) back to their places
+  emit(I32_CONST, 0, set(L), LOOP, VOID);
+  emit(get(P0), get(IDX), get(L), times(2), I32_ADD, I32_LOAD, 2, 0, times(3), I32_ADD, set(ADDR));
+  emit(get(BIG), get(L), times(3), I32_ADD, set(TMP));
+  emit(get(ADDR), get(TMP), I32_LOAD, 2, 0, I32_STORE, 2, 0);
+  emit(get(ADDR), get(TMP), I32_LOAD, 2, 4, I32_STORE, 2, 4);
+  emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, get(NB), I32_LT_U, BR_IF, 0, END);
+  emit(END);
   emit(END);
   return code;
 }
@@ -346,42 +328,32 @@ function gemmBody(): number[] {
 }
 
 /**
- * keys(x, rows, features, out): for each row of float32 x [rows, features] (features a multiple
- * of 4), out[row] = the column of its single non-zero value when that value is 1, `features`
- * for a zero row, −1 otherwise — what the plain loop of `RecurrentNetwork` computes. Four
- * values at a time are tested for zero; only non-zero groups are looked at value by value.
+ * addRows(z, list, count, n, b): for each of `count` rows of n float64 values at z (n even),
+ * z[g] = (z[g] + s_g) + b, s_g the row at byte address list[g] and b [n] at byte address b:
+ * one float64 add, then another, per value (two lanes at a time).
  */
-function keysBody(): number[] {
-  const X = 0, ROWS = 1, F = 2, OUT = 3, R = 4, J = 5, ADDR = 6, KEY = 7, VAL = 8;
-  const f32 = f32Const;
+function addRowsBody(): number[] {
+  const Z = 0, LIST = 1, COUNT = 2, N = 3, B = 4; // parameters
+  const G = 5, C = 6, ZP = 7, SP = 8; // i32
   const { code, emit } = codeBuilder();
-  emit(get(X), set(ADDR));
+  emit(get(Z), set(ZP));
   emit(LOOP, VOID); // rows
-  emit(get(F), set(KEY), I32_CONST, 0, set(J));
-  emit(BLOCK, VOID, LOOP, VOID); // groups of four values; the block is left on a dense row
-  emit(get(ADDR), V128_LOAD, 2, 0, V128_CONST_ZERO, F32X4_NE, V128_ANY_TRUE);
-  emit(IF, VOID);
-  for (let lane = 0; lane < 4; lane++) {
-    emit(get(ADDR), F32_LOAD, 2, 4 * lane, LOCAL_TEE, VAL, f32(0), F32_NE, IF, VOID);
-    emit(get(KEY), get(F), I32_EQ, get(VAL), f32(1), F32_EQ, I32_AND, IF, VOID);
-    emit(get(J), I32_CONST, lane, I32_ADD, set(KEY), ELSE, I32_CONST, 0x7f, set(KEY), END); // −1
-    emit(END);
-  }
-  emit(get(KEY), I32_CONST, 0x7f, I32_EQ, BR_IF, 2, END); // dense: leave the block
-  emit(get(ADDR), I32_CONST, 16, I32_ADD, set(ADDR));
-  emit(get(J), I32_CONST, 4, I32_ADD, LOCAL_TEE, J, get(F), I32_LT_U, BR_IF, 0, END, END);
-  // out[r] = key; the next row starts at x + (r + 1)·features·4
-  emit(get(OUT), get(R), I32_CONST, 2, I32_SHL, I32_ADD, get(KEY), I32_STORE, 2, 0);
-  emit(get(X), get(R), I32_CONST, 1, I32_ADD, LOCAL_TEE, R, get(F), I32_MUL, I32_CONST, 2);
-  emit(I32_SHL, I32_ADD, set(ADDR));
-  emit(get(R), get(ROWS), I32_LT_U, BR_IF, 0, END);
+  emit(get(LIST), get(G), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0, set(SP));
+  emit(I32_CONST, 0, set(C), LOOP, VOID); // values, two at a time
+  emit(get(ZP), get(C), times8, I32_ADD);
+  emit(get(ZP), get(C), times8, I32_ADD, V128_LOAD, 3, 0);
+  emit(get(SP), get(C), times8, I32_ADD, V128_LOAD, 3, 0, F64X2_ADD);
+  emit(get(B), get(C), times8, I32_ADD, V128_LOAD, 3, 0, F64X2_ADD, V128_STORE, 3, 0);
+  emit(get(C), I32_CONST, 2, I32_ADD, LOCAL_TEE, C, get(N), I32_LT_U, BR_IF, 0, END);
+  emit(get(ZP), get(N), times8, I32_ADD, set(ZP));
+  emit(get(G), I32_CONST, 1, I32_ADD, LOCAL_TEE, G, get(COUNT), I32_LT_U, BR_IF, 0, END);
   emit(END);
   return code;
 }
 
-/** The whole module: gemm, tanh, step, keys (exported), tanh2 (internal), and the memory. */
+/** The whole module: gemm, tanh, addRows (exported), tanh2 (internal), and the memory. */
 function kernelsModule(): Uint8Array<ArrayBuffer> {
-  // gemm, tanh, step, tanh2 (FN_TANH2), keys: function i has index i
+  // gemm, tanh, tanh2 (FN_TANH2), addRows: function i has index i
   return wasmModule({
     functions: [
       {
@@ -390,19 +362,18 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
         locals: [[7, I32], [11, V128]],
         body: gemmBody(),
       },
-      { name: "tanh", params: [I32, I32], locals: [[1, I32]], body: tanhBody() },
       {
-        name: "step",
-        params: [I32, I32, I32, I32, I32],
-        locals: [[11, I32], [11 + 28, V128]],
-        body: stepBody(),
+        name: "tanh",
+        params: [I32, I32, I32],
+        locals: [[10, I32], [8 + 28, V128]],
+        body: tanhBody(),
       },
       { params: [V128], results: [V128], locals: [[7, V128]], body: tanh2Body() },
       {
-        name: "keys",
-        params: [I32, I32, I32, I32],
-        locals: [[4, I32], [1, F32]],
-        body: keysBody(),
+        name: "addRows",
+        params: [I32, I32, I32, I32, I32],
+        locals: [[4, I32]],
+        body: addRowsBody(),
       },
     ],
   });
@@ -410,51 +381,39 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
 
 /** Sizes of the regions of the kernels' memory, in elements. */
 export interface KernelSizes {
-  /** gemm's A (float64). */
+  /** gemm's A; tanh's scratch (float64). */
   a?: number;
-  /** gemm's W, step's W (float64). */
+  /** gemm's W (float64). */
   w?: number;
   /** gemm's S, tanh's values (float64). */
   s?: number;
-  /** Hidden states read and written by step (float64). */
-  h?: number;
-  /** X·W1x rows read by step (float64). */
-  table?: number;
-  /** step's bias (float64). */
+  /** addRows' rows z, and tanh's values (float64). */
+  z?: number;
+  /** addRows' b (float64). */
   bias?: number;
-  /** step's row list, three byte addresses per row (int32). */
+  /** addRows' row addresses (int32). */
   list?: number;
-  /** keys' input (float32). */
-  x?: number;
-  /** keys' output (int32). */
-  keys?: number;
 }
 
 /** Views of the regions of the kernels' memory (valid until a `reserve` that grows them). */
 export interface KernelBuffers {
-  /** A [rows, inner] of gemm. */
+  /** A [rows, inner] of gemm; tanh's scratch. */
   a: Float64Array;
-  /** W [inner, cols] of gemm; W [n, n] of step. */
+  /** W [inner, cols] of gemm. */
   w: Float64Array;
   /** S [rows, cols] of gemm; tanh's values. */
   s: Float64Array;
-  /** Hidden states for step. */
-  h: Float64Array;
-  /** X·W1x rows for step. */
-  table: Float64Array;
-  /** b [n] of step. */
+  /** addRows' rows, then tanh's values. */
+  z: Float64Array;
+  /** addRows' b. */
   bias: Float64Array;
-  /** step's rows: Hp, X·W1x and out byte addresses per row. */
+  /** addRows' row addresses. */
   list: Int32Array;
-  /** float32 rows for keys. */
-  x: Float32Array;
-  /** keys' output. */
-  keys: Int32Array;
 }
 
-const REGIONS = ["a", "w", "s", "h", "table", "bias", "list", "x", "keys"] as const;
+const REGIONS = ["a", "w", "s", "z", "bias", "list"] as const;
 /** Bytes per element of each region. */
-const ELEMENT_BYTES = { a: 8, w: 8, s: 8, h: 8, table: 8, bias: 8, list: 4, x: 4, keys: 4 };
+const ELEMENT_BYTES = { a: 8, w: 8, s: 8, z: 8, bias: 8, list: 4 };
 
 type GemmFunction = (
   a: number,
@@ -464,34 +423,33 @@ type GemmFunction = (
   inner: number,
   cols: number,
 ) => void;
-type TanhFunction = (ptr: number, count: number) => void;
-type StepFunction = (list: number, count: number, w: number, b: number, n: number) => void;
-type KeysFunction = (x: number, rows: number, features: number, out: number) => void;
+type TanhFunction = (ptr: number, count: number, scratch: number) => void;
+type AddRowsFunction = (z: number, list: number, count: number, n: number, b: number) => void;
+
+/** The float64 values of scratch memory (region a) that `tanh` of `count` values needs. */
+export function tanhScratch(count: number): number {
+  return 8 + (count + 16) + Math.ceil(count / 2);
+}
 
 /** The compiled kernels with their memory; see the module documentation. */
 export class WasmKernels {
   readonly #gemm: GemmFunction;
   readonly #tanh: TanhFunction;
-  readonly #step: StepFunction;
-  readonly #keys: KeysFunction;
+  readonly #addRows: AddRowsFunction;
   readonly #memory: WebAssembly.Memory;
   #buffers: KernelBuffers = {
     a: new Float64Array(0),
     w: new Float64Array(0),
     s: new Float64Array(0),
-    h: new Float64Array(0),
-    table: new Float64Array(0),
+    z: new Float64Array(0),
     bias: new Float64Array(0),
     list: new Int32Array(0),
-    x: new Float32Array(0),
-    keys: new Int32Array(0),
   };
 
   private constructor(instance: WebAssembly.Instance) {
     this.#gemm = instance.exports.gemm as GemmFunction;
     this.#tanh = instance.exports.tanh as TanhFunction;
-    this.#step = instance.exports.step as StepFunction;
-    this.#keys = instance.exports.keys as KeysFunction;
+    this.#addRows = instance.exports.addRows as AddRowsFunction;
     this.#memory = instance.exports.memory as WebAssembly.Memory;
   }
 
@@ -507,7 +465,9 @@ export class WasmKernels {
    */
   reserve(sizes: KernelSizes): KernelBuffers {
     const current = this.#buffers;
-    if (REGIONS.every((r) => (sizes[r] ?? 0) <= current[r].length)) return current;
+    let fits = true;
+    for (const r of REGIONS) if ((sizes[r] ?? 0) > current[r].length) fits = false;
+    if (fits) return current;
     const lengths = REGIONS.map((r) => Math.max(sizes[r] ?? 0, current[r].length));
     const { buffer, offsets } = layoutRegions(
       this.#memory,
@@ -518,12 +478,9 @@ export class WasmKernels {
       a: f64(0),
       w: f64(1),
       s: f64(2),
-      h: f64(3),
-      table: f64(4),
-      bias: f64(5),
-      list: new Int32Array(buffer, offsets[6], lengths[6]),
-      x: new Float32Array(buffer, offsets[7], lengths[7]),
-      keys: new Int32Array(buffer, offsets[8], lengths[8]),
+      z: f64(3),
+      bias: f64(4),
+      list: new Int32Array(buffer, offsets[5], lengths[5]),
     };
     return this.#buffers;
   }
@@ -544,51 +501,41 @@ export class WasmKernels {
     this.#gemm(a.byteOffset, w.byteOffset, s.byteOffset, rows, inner, cols);
   }
 
-  /** s[:count] = tanh(s[:count]) in place, as {@linkcode tanh} computes it (count even). */
-  tanh(count: number): void {
-    const { s } = this.#buffers;
-    if (count % 2 !== 0 || count < 2 || count > s.length) {
-      throw new Error(
-        `tanh needs an even count of at least 2 within the reserved memory: ${count}`,
-      );
-    }
-    this.#tanh(s.byteOffset, count);
-  }
-
   /**
-   * One recurrent step for `count` rows listed in `list` (count even; repeat the last row for
-   * an odd number), each as the byte addresses (see `address`) of its Hp [n] and X·W1x [n]
-   * rows and of its output row [n]: out = tanh((X·W1x + Hp·w) + bias), w [n, n] and bias [n]
-   * from their regions, n a multiple of 8.
+   * values[:count] = tanh(values[:count]) in place for region s or z (default s), as
+   * {@linkcode tanh} computes it (count even), using region a as scratch: reserve
+   * `a: tanhScratch(count)` with them.
    */
-  step(count: number, n: number): void {
-    const { list, w, bias } = this.#buffers;
+  tanh(count: number, region: "s" | "z" = "s"): void {
+    const values = this.#buffers[region], { a } = this.#buffers;
     if (
-      count % 2 !== 0 || count < 2 || 3 * count > list.length || n % 8 !== 0 || n * n > w.length
+      count % 2 !== 0 || count < 2 || count > values.length || tanhScratch(count) > a.length
     ) {
       throw new Error(
-        `step needs an even count within the list and n a multiple of 8: ${count}, ${n}`,
+        `tanh needs an even count of at least 2 within the reserved memory (${region}, and a ` +
+          `for tanhScratch(count)): ${count}`,
       );
     }
-    this.#step(list.byteOffset, count, w.byteOffset, bias.byteOffset, n);
+    this.#tanh(values.byteOffset, count, a.byteOffset);
   }
 
   /**
-   * Row keys of float32 rows [rows, features] in `x` (features a multiple of 4) into `keys`:
-   * the column of a row's single 1, `features` for a zero row, −1 for anything else.
+   * z[g] = (z[g] + s_g) + bias for g < count, rows of n values (n even), s_g the row at
+   * byte address list[g] (see `address`).
    */
-  keys(rows: number, features: number): void {
-    const { x, keys } = this.#buffers;
-    if (features % 4 !== 0 || rows < 1 || rows * features > x.length || rows > keys.length) {
-      throw new Error(
-        `keys needs features a multiple of 4 within the reserved memory: ${rows}, ${features}`,
-      );
+  addRows(count: number, n: number): void {
+    const { z, list, bias } = this.#buffers;
+    if (
+      n % 2 !== 0 || n < 2 || count < 1 || count * n > z.length || count > list.length ||
+      n > bias.length
+    ) {
+      throw new Error(`addRows needs n even, within the reserved memory: ${count}, ${n}`);
     }
-    this.#keys(x.byteOffset, rows, features, keys.byteOffset);
+    this.#addRows(z.byteOffset, list.byteOffset, count, n, bias.byteOffset);
   }
 
-  /** The byte address of element `i` of region h or table, for step's list. */
-  address(region: "h" | "table", i: number): number {
+  /** The byte address of element i of a float64 region. */
+  address(region: "a" | "w" | "s" | "z", i: number): number {
     return this.#buffers[region].byteOffset + 8 * i;
   }
 }

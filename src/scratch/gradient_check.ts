@@ -5,7 +5,10 @@
  *
  * @example
  * ```ts
- * import { ndarray, numericalGradients, RecurrentNetwork } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { ndarray } from "../data/ndarray.ts";
+ * import { networkLoss, numericalGradients } from "./gradient_check.ts";
+ * import { RecurrentNetwork } from "./recurrent_network.ts";
  *
  * const x = ndarray({ shape: [2, 3, 2], dtype: "float32", data: new Float32Array([
  *   1, 0, 0, 1, 1, 0,
@@ -14,28 +17,33 @@
  * const y = [1, 0];
  * const rn = new RecurrentNetwork({ nCells: 4, tbpttSteps: Infinity, weightDtype: "float64" });
  * rn.initWeights(2, 1);
+ * assert.ok(networkLoss(rn, x, y) > 0);
  * const numeric = numericalGradients(rn, x, y); // { w1h, w1x, b1, w2, b2 }
  * const analytic = rn.backprop(x, rn.sigmoid(rn.forpass(x)).map((a, i) => a - y[i]));
- * Math.abs(numeric.w1h[0] - analytic.w1h[0]) < 1e-8; // true
+ * for (const name of ["w1h", "w1x", "b1", "w2", "b2"] as const) {
+ *   numeric[name].forEach((v, i) => assert.ok(Math.abs(v - analytic[name][i]) < 1e-8, name));
+ * }
  * ```
  * @module
  */
 import type { NDArray } from "../data/ndarray.ts";
-import type { RecurrentNetwork, RecurrentNetworkWeights } from "./recurrent_network.ts";
+import type { RecurrentNetwork } from "./recurrent_network.ts";
+import type { RecurrentNetworkWeights } from "./_types.ts";
 
 /** The weights' names, in the book's order. */
 const WEIGHT_NAMES = ["w1h", "w1x", "b1", "w2", "b2"] as const;
 
 /**
  * The mean logistic loss of the network's forward pass, unclipped: the function `backprop`
- * differentiates. Computed stably as softplus(z) − y·z = −(y log σ(z) + (1 − y) log(1 − σ(z))).
+ * differentiates (not `meanLogisticLoss` of `../kernels/logistic_loss.ts`, which clips the
+ * probabilities as training reports its loss). Computed stably as softplus(z) − y·z = −(y log σ(z) + (1 − y) log(1 − σ(z))).
  *
  * @param net the network, with weights set.
  * @param x input [m, steps, features].
  * @param y targets 0/1 [m].
  * @returns the mean over the m samples.
  */
-export function meanLogisticLoss(
+export function networkLoss(
   net: RecurrentNetwork,
   x: NDArray,
   y: ArrayLike<number>,
@@ -52,7 +60,7 @@ export function meanLogisticLoss(
 }
 
 /**
- * The gradient of {@linkcode meanLogisticLoss} by central finite differences,
+ * The gradient of {@linkcode networkLoss} by central finite differences,
  * (L(w + ε) − L(w − ε)) / 2ε for every element of every weight. The network's weights are
  * restored before it returns. Costs two forward passes per weight element: for small networks.
  *
@@ -78,10 +86,10 @@ export function numericalGradients(
         const changed = Float64Array.from(base[name]);
         changed[i] = base[name][i] + eps;
         net.setWeights({ ...base, [name]: changed });
-        const up = meanLogisticLoss(net, x, y);
+        const up = networkLoss(net, x, y);
         changed[i] = base[name][i] - eps;
         net.setWeights({ ...base, [name]: changed });
-        const down = meanLogisticLoss(net, x, y);
+        const down = networkLoss(net, x, y);
         numeric[name][i] = (up - down) / (2 * eps);
       }
     }

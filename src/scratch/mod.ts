@@ -1,17 +1,18 @@
 /**
  * The hand-written recurrent network of chapters 9-1 and 9-2: the book's numpy class
- * `RecurrentNetwork`, and the finite-difference check of its gradients.
+ * `RecurrentNetwork`, written in the numpy-like operations of `np` (`./np.ts`), and the
+ * finite-difference check of its gradients.
  * @module
  */
-export {
-  RecurrentNetwork,
-  type RecurrentNetworkBatch,
-  type RecurrentNetworkBatchLog,
-  type RecurrentNetworkEpochLog,
-  type RecurrentNetworkFitAsyncOptions,
-  type RecurrentNetworkFitOptions,
-  type RecurrentNetworkGradients,
-  type RecurrentNetworkOptions,
-  type RecurrentNetworkWeights,
-} from "./recurrent_network.ts";
-export { meanLogisticLoss, numericalGradients } from "./gradient_check.ts";
+export { RecurrentNetwork } from "./recurrent_network.ts";
+export type {
+  RecurrentNetworkBatch,
+  RecurrentNetworkBatchLogs,
+  RecurrentNetworkEpochLogs,
+  RecurrentNetworkFitOptions,
+  RecurrentNetworkGradients,
+  RecurrentNetworkOptions,
+  RecurrentNetworkWeights,
+} from "./_types.ts";
+export * as np from "./np.ts";
+export { networkLoss, numericalGradients } from "./gradient_check.ts";

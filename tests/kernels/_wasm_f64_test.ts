@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tanh, WasmKernels } from "../../src/kernels/_wasm_f64.ts";
+import { tanh, tanhScratch, WasmKernels } from "../../src/kernels/_wasm_f64.ts";
 
 /** A small deterministic generator for test data. */
 function lcg(seed: number): () => number {
@@ -61,99 +61,71 @@ Deno.test("tanh is within 2 ulp of Math.tanh", () => {
   assert.ok(worst <= 2, `worst ${worst} ulp`);
 });
 
-Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", () => {
+Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", async (t) => {
   const kernels = WasmKernels.create()!;
   const rand = lcg(3);
-  const n = 100_000;
-  const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 60 * rand() ** 4);
-  xs.set([0, -0, 0.625, -0.625, 44, -44, 50, Infinity, -Infinity, NaN, 1e-300, -5e-324]);
-  const { s } = kernels.reserve({ a: 2, w: 8, s: n });
-  s.set(xs);
-  kernels.tanh(n);
-  for (let i = 0; i < n; i++) {
-    if (!Object.is(s[i], tanh(xs[i]))) {
-      assert.fail(`tanh(${xs[i]}): wasm ${s[i]}, ts ${tanh(xs[i])}`);
+  const check = (xs: Float64Array) => {
+    const n = xs.length;
+    const { s } = kernels.reserve({ s: n + 2, a: tanhScratch(n) });
+    s.set(xs);
+    s.set([123, 5], n); // past the end: untouched
+    kernels.tanh(n);
+    for (let i = 0; i < n; i++) {
+      if (!Object.is(s[i], tanh(xs[i]))) {
+        assert.fail(`tanh(${xs[i]}) at ${i} of ${n}: wasm ${s[i]}, ts ${tanh(xs[i])}`);
+      }
     }
-  }
-  assert.throws(() => kernels.tanh(3), /even count/);
-});
-
-Deno.test("WasmKernels.step is one recurrent step, bit for bit", () => {
-  const kernels = WasmKernels.create()!;
-  const rand = lcg(9);
-  const n = 16, rows = 5, count = rows + 1; // an odd number of rows: the last one repeated
-  const b = kernels.reserve({
-    w: n * n,
-    h: 2 * rows * n,
-    table: rows * n,
-    bias: n,
-    list: 3 * count,
-  });
-  const fill = (v: Float64Array, len: number, scale: number) => {
-    for (let i = 0; i < len; i++) v[i] = (rand() - 0.5) * scale;
+    assert.deepEqual([s[n], s[n + 1]], [123, 5]);
   };
-  fill(b.w, n * n, 0.8);
-  fill(b.h, rows * n, 2);
-  fill(b.table, rows * n, 2);
-  fill(b.bias, n, 1);
-  // row q reads Hp from h row (q + 2) % rows, X·W1x from table row q, writes h row rows + q
-  for (let q = 0; q < count; q++) {
-    const r = Math.min(q, rows - 1);
-    b.list.set([
-      kernels.address("h", ((r + 2) % rows) * n),
-      kernels.address("table", r * n),
-      kernels.address("h", (rows + r) * n),
-    ], 3 * q);
-  }
-  kernels.step(count, n);
-  for (let q = 0; q < rows; q++) {
-    for (let c = 0; c < n; c++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += b.h[((q + 2) % rows) * n + k] * b.w[k * n + c];
-      const expected = tanh(b.table[q * n + c] + s + b.bias[c]);
-      assert.equal(b.h[(rows + q) * n + c], expected, `row ${q}, cell ${c}`);
+  await t.step("wide values, specials", () => {
+    const n = 100_000;
+    const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 60 * rand() ** 4);
+    xs.set([0, -0, 0.625, -0.625, 44, -44, 50, Infinity, -Infinity, NaN, 1e-300, -5e-324]);
+    check(xs);
+  });
+  await t.step("values beyond ±0.625 set aside: none, some, all, in every place", () => {
+    for (const n of [8, 16, 64]) {
+      for (let big = 0; big <= n; big += 3) {
+        const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 1.2);
+        for (let i = 0; i < big; i++) xs[Math.floor(rand() * n)] = (rand() - 0.5) * 40;
+        check(xs);
+      }
+      check(Float64Array.from({ length: n }, () => 3 + rand())); // all of them
     }
-  }
-  assert.throws(() => kernels.step(3, n), /even count/);
+  });
+  await t.step("groups of eight all within ±0.625 (the rational function only) and mixed", () => {
+    for (const n of [2, 8, 10, 16, 24, 1000]) {
+      // mostly small values, one large value in some groups of eight, NaN and ±0.625 among them
+      const xs = Float64Array.from({ length: n }, () => (rand() - 0.5) * 1.2);
+      for (let i = 3; i < n; i += 19) xs[i] = (rand() - 0.5) * 8;
+      if (n >= 16) xs.set([NaN, -0.625, 0.625, -0, 0.6250000000000001], 8);
+      check(xs);
+    }
+  });
+  assert.throws(() => kernels.tanh(3), /even count/);
+  kernels.reserve({ s: 64 });
+  assert.throws(() => kernels.tanh(1e6), /within the reserved memory/);
 });
 
-Deno.test("WasmKernels.keys finds the one-hot column, zero rows and other rows", () => {
+Deno.test("WasmKernels.addRows: z[g] = (z[g] + s row) + b, bit for bit", () => {
   const kernels = WasmKernels.create()!;
-  const rand = lcg(4);
-  const rows = 500, features = 12;
-  const b = kernels.reserve({ x: rows * features, keys: rows });
-  b.x.fill(0, 0, rows * features);
-  const expected: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    const o = r * features, k = Math.floor(rand() * features);
-    switch (r % 6) {
-      case 0: // a zero row
-        expected.push(features);
-        break;
-      case 1: // one-hot
-        b.x[o + k] = 1;
-        expected.push(k);
-        break;
-      case 2: // a single value that is not 1
-        b.x[o + k] = 0.5;
-        expected.push(-1);
-        break;
-      case 3: // two ones
-        b.x[o + k] = 1;
-        b.x[o + (k + 5) % features] = 1;
-        expected.push(-1);
-        break;
-      case 4: // −0 is a zero
-        b.x[o + k] = -0;
-        b.x[o + (k + 1) % features] = 1;
-        expected.push((k + 1) % features);
-        break;
-      default: // NaN is not
-        b.x[o + k] = NaN;
-        expected.push(-1);
+  const rand = lcg(11);
+  const n = 16, count = 5, sRows = 3;
+  const m = kernels.reserve({ z: count * n, s: sRows * n, bias: n, list: count });
+  const z = Float64Array.from({ length: count * n }, () => rand() - 0.5);
+  const s = Float64Array.from({ length: sRows * n }, () => (rand() - 0.5) * 1e-3);
+  const b = Float64Array.from({ length: n }, () => rand() * 3);
+  const rowOf = [2, 0, 2, 1, 0];
+  m.z.set(z);
+  m.s.set(s);
+  m.bias.set(b);
+  rowOf.forEach((r, g) => m.list[g] = kernels.address("s", r * n));
+  kernels.addRows(count, n);
+  for (let g = 0; g < count; g++) {
+    for (let c = 0; c < n; c++) {
+      const expected = z[g * n + c] + s[rowOf[g] * n + c] + b[c];
+      assert.ok(Object.is(m.z[g * n + c], expected), `row ${g}, value ${c}`);
     }
   }
-  kernels.keys(rows, features);
-  assert.deepEqual(Array.from(b.keys.subarray(0, rows)), expected);
-  assert.throws(() => kernels.keys(rows, 10), /multiple of 4/);
+  assert.throws(() => kernels.addRows(count, 3), /n even/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { meanLogisticLoss, numericalGradients } from "../../src/scratch/gradient_check.ts";
+import { networkLoss, numericalGradients } from "../../src/scratch/gradient_check.ts";
 import { ndarray } from "../../src/data/ndarray.ts";
 import { RandomState } from "../../src/data/random_state.ts";
 import { RecurrentNetwork } from "../../src/scratch/recurrent_network.ts";
@@ -18,7 +18,7 @@ function problem(m: number, steps: number, features: number, nCells: number) {
   return { x, y, net };
 }
 
-Deno.test("meanLogisticLoss is the book's logistic loss of the forward pass", () => {
+Deno.test("networkLoss is the book's logistic loss of the forward pass", () => {
   const { x, y, net } = problem(5, 4, 3, 4);
   const z = net.forpass(x);
   let expected = 0;
@@ -27,8 +27,8 @@ Deno.test("meanLogisticLoss is the book's logistic loss of the forward pass", ()
     expected -= y[i] * Math.log(a) + (1 - y[i]) * Math.log(1 - a);
   }
   expected /= z.length;
-  assert.ok(Math.abs(meanLogisticLoss(net, x, y) - expected) < 1e-14);
-  assert.throws(() => meanLogisticLoss(net, x, [1, 0]), /y has 2 targets, x has 5 samples/);
+  assert.ok(Math.abs(networkLoss(net, x, y) - expected) < 1e-14);
+  assert.throws(() => networkLoss(net, x, [1, 0]), /y has 2 targets, x has 5 samples/);
 });
 
 Deno.test("numericalGradients", async (t) => {
