@@ -1,23 +1,24 @@
 /**
  * The one family of matrix products in WebAssembly SIMD, built by one builder for a lane type:
- * {@linkcode F32X4} (four float32 lanes: the fused RNN kernels) or {@linkcode F64X2} (two
- * float64 lanes: ready for the hand-written RNN's float64 products). Row-major operands in the
- * memory of a {@link WasmArena}:
+ * {@linkcode F32X4} (four float32 lanes: the fused RNN kernels, `_wasm_f32.ts`) or
+ * {@linkcode F64X2} (two float64 lanes: the hand-written RNN's products, `_wasm_f64.ts`).
+ * Row-major operands in the memory of a {@link WasmArena}:
  *
  *   gemmAdd   out[r, :] = pre[r, :] + a[r, :n] · w[n, cols]    x · kernel + bias,
  *                                                            h_{t-1} · recurrentKernel
+ *   gemm      out[r, :] = a[r, :n] · w[n, cols]                the hand-written RNN's np.dot
  *   gemmT     out[r, j] = a[r, :cols] · w[j, :cols]            dZ · kernelᵀ, dz · recurrentKernelᵀ
  *   outerAdd  dst[i, :] += sum over r of a[r, i] * b[r, :]   xᵀ · dZ, hᵀ · dZ
  *
  * `cols` must be a multiple of the lane count. Every sum runs over its index in ascending order
  * in the lanes' precision, one multiply then one add (no fused multiply-add): gemmAdd's
- * out[r, c] is `s = pre[r, c]; for k: s += a[r, k] * w[k, c]`, bit for bit (with pre = 0, the
- * float64 sums of `s = 0; for k: s += ...` that the hand-written RNN needs); outerAdd adds the
- * rows in order. gemmT sums each lane's columns (c ≡ lane mod count) apart and adds the lane sums
+ * out[r, c] is `s = pre[r, c]; for k: s += a[r, k] * w[k, c]`, bit for bit, and gemm's
+ * `s = 0; for k: s += a[r, k] * w[k, c]` (numpy's float64 sums, which the hand-written RNN
+ * needs); outerAdd adds the rows in order. gemmT sums each lane's columns (c ≡ lane mod count) apart and adds the lane sums
  * as (l0 + l1) + (l2 + l3) for four lanes, l0 + l1 for two.
  *
- * Each product comes in variants that keep several independent sums in flight (gemmAdd: 1, 2 or
- * 4 vectors of columns; gemmT: 1 or 4 rows of w; outerAdd: 1 or 4 rows at a time); the variant
+ * Each product comes in variants that keep several independent sums in flight (gemmAdd, gemm: 1,
+ * 2 or 4 vectors of columns; gemmT: 1 or 4 rows of w; outerAdd: 1 or 4 rows at a time); the variant
  * changes the speed, never a result.
  *
  * @example
@@ -148,8 +149,9 @@ function helpers(lanes: Lanes) {
  * gemmAdd(out, pre, preStride, a, n, w, cols, rows), byte addresses; preStride in bytes (0 adds
  * the same row, e.g. a bias, to every output row); n >= 0, rows >= 1, cols a multiple of
  * count * blocks: `blocks` independent vectors of sums in flight (one load of a[r, k] for all).
+ * `fromZero`: the sums start from +0 instead of pre (gemm; pre and preStride are not read).
  */
-function gemmAddBody(lanes: Lanes, blocks: number): number[] {
+function gemmAddBody(lanes: Lanes, blocks: number, fromZero = false): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
   const [OUT, PRE, PRE_STRIDE, A, N, W, COLS, ROWS] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [COL_BYTES, GB, AP, WP, K, S, ACC] = [8, 9, 10, 11, 12, 13, 14];
@@ -159,7 +161,8 @@ function gemmAddBody(lanes: Lanes, blocks: number): number[] {
   emit(I32_CONST, 0, set(GB));
   emit(LOOP, VOID); // blocks vectors of columns at a time
   for (let q = 0; q < blocks; q++) {
-    emit(get(PRE), get(GB), I32_ADD, V128_LOAD, align, uleb(16 * q), set(ACC + q));
+    if (fromZero) emit(V128_CONST_ZERO, set(ACC + q));
+    else emit(get(PRE), get(GB), I32_ADD, V128_LOAD, align, uleb(16 * q), set(ACC + q));
   }
   emit(get(A), set(AP), get(W), get(GB), I32_ADD, set(WP), get(N), set(K));
   emit(BLOCK, VOID, get(K), I32_EQZ, BR_IF, 0);
@@ -303,18 +306,20 @@ const GEMM_T_ROWS = [1, 4];
 
 /**
  * The products for one lane type, as functions of a module: `<lanes>_gemmAdd1/2/4`,
- * `<lanes>_gemmT1/4`, `<lanes>_outerAdd`, `<lanes>_outerAdd4` (e.g. `f32x4_gemmAdd4`). A module
- * may hold the products of both lane types beside other kernels.
+ * `<lanes>_gemm1/2/4`, `<lanes>_gemmT1/4`, `<lanes>_outerAdd`, `<lanes>_outerAdd4` (e.g.
+ * `f32x4_gemmAdd4`). A module may hold the products of both lane types beside other kernels.
  */
 export function productFunctions(lanes: Lanes): WasmFunction[] {
   const i32s = (n: number) => new Array(n).fill(I32);
   return [
-    ...GEMM_ADD_BLOCKS.map((blocks): WasmFunction => ({
-      name: `${lanes.name}_gemmAdd${blocks}`,
-      params: i32s(8),
-      locals: [[5, I32], [1 + blocks, V128]],
-      body: gemmAddBody(lanes, blocks),
-    })),
+    ...[false, true].flatMap((fromZero) =>
+      GEMM_ADD_BLOCKS.map((blocks): WasmFunction => ({
+        name: `${lanes.name}_${fromZero ? "gemm" : "gemmAdd"}${blocks}`,
+        params: i32s(8),
+        locals: [[5, I32], [1 + blocks, V128]],
+        body: gemmAddBody(lanes, blocks, fromZero),
+      }))
+    ),
     ...GEMM_T_ROWS.map((js): WasmFunction => ({
       name: `${lanes.name}_gemmT${js}`,
       params: i32s(6),
@@ -391,10 +396,17 @@ export class MatrixProducts {
   readonly lanes: Lanes;
   readonly #exports: Record<string, unknown>;
 
-  private constructor(arena: WasmArena, lanes: Lanes) {
+  /**
+   * The products of `lanes` in `arena`, whose module holds {@linkcode productFunctions}(lanes)
+   * (beside other kernels, e.g. the activations of `_wasm_f32.ts`).
+   */
+  constructor(arena: WasmArena, lanes: Lanes) {
     this.arena = arena;
     this.lanes = lanes;
     this.#exports = arena.exports;
+    if (typeof this.#exports[`${lanes.name}_gemmAdd1`] !== "function") {
+      throw new Error(`MatrixProducts: the arena's module has no ${lanes.name} products`);
+    }
   }
 
   /** Compiles the products of `lanes` in an arena of their own; null without WebAssembly SIMD. */
@@ -423,8 +435,13 @@ export class MatrixProducts {
   /** The {@link GemmAddFn} for `cols` columns: the widest variant that divides them. */
   gemmAddFn(cols: number): GemmAddFn {
     this.#checkCols(cols, "gemmAddFn");
+    return this.#fn(`gemmAdd${this.#blocks(cols)}`);
+  }
+
+  /** Vectors of columns in flight for `cols` columns: 4, 2 or 1, whichever divides them. */
+  #blocks(cols: number): number {
     const vectors = cols / this.lanes.count;
-    return this.#fn(`gemmAdd${vectors % 4 === 0 ? 4 : vectors % 2 === 0 ? 2 : 1}`);
+    return vectors % 4 === 0 ? 4 : vectors % 2 === 0 ? 2 : 1;
   }
 
   /** The {@link GemmTFn} for `n` rows of w. */
@@ -483,6 +500,28 @@ export class MatrixProducts {
     );
   }
 
+  /**
+   * out [rows, cols] = a [rows, n] · w [n, cols], each sum `s = 0; for k: s += a[r, k] * w[k, c]`
+   * (numpy's, in the lanes' precision). Regions of the arena in the lanes' type.
+   */
+  gemm(
+    p: { out: LaneArray; a: LaneArray; w: LaneArray; rows: number; n: number; cols: number },
+  ): void {
+    const { rows, n, cols } = p;
+    this.#checkCols(cols, "gemm");
+    if (rows < 1) return;
+    this.#fn<GemmAddFn>(`gemm${this.#blocks(cols)}`)(
+      p.out.byteOffset,
+      0,
+      0,
+      p.a.byteOffset,
+      n,
+      p.w.byteOffset,
+      cols,
+      rows,
+    );
+  }
+
   /** out [rows, n] = a [rows, cols] · w [n, cols]ᵀ. */
   gemmT(
     p: { out: LaneArray; a: LaneArray; w: LaneArray; rows: number; n: number; cols: number },
@@ -503,6 +542,3 @@ export class MatrixProducts {
     this.outerAddFn(p.dst.byteOffset, p.a.byteOffset, n, p.b.byteOffset, cols, rows);
   }
 }
-
-/** The float32 products of the fused RNN kernels (null without WebAssembly SIMD). */
-export const f32Products: MatrixProducts | null = MatrixProducts.create(F32X4);

@@ -6,6 +6,9 @@
  *   c_t = f c_{t-1} + i g
  *   h_t = o act(c_t)
  *
+ * Every value is a float32 number, computed in float64 from float32 numbers and rounded once:
+ * the gates i, f, g, o; c_t from them and c_{t-1}; act(c_t) from c_t; h_t from o and act(c_t).
+ *
  * First the plain reference (forward, then its backward), then the fast path (WebAssembly SIMD
  * products, sparse one-hot rows), then {@link lstmForward} / {@link lstmBackward}, which run the
  * fast path where it can run (always with WebAssembly SIMD: 4 * units gates) and the reference
@@ -23,16 +26,18 @@ import {
 } from "./_projection.ts";
 import { scratchArray } from "./_scratch.ts";
 import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
-import { f32Products, type MatrixProducts } from "./_wasm_products.ts";
+import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
 import {
   addOutputGrad,
   checkArgs,
   checkBack,
-  fastProducts,
+  fastKernels,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
 } from "./rnn.ts";
+
+const f32 = Math.fround;
 
 /** What the LSTM forward pass keeps for its backward pass (all float32). */
 export interface LstmCache {
@@ -64,7 +69,8 @@ export interface LstmActivations {
 
 /**
  * Reference LSTM forward pass, the equations in plain loops: each pre-activation summed in
- * float64 (bias, then x_t, then h_{t-1}); gates, c_t, act(c_t), h_t stored in float32.
+ * float64 (bias, then x_t, then h_{t-1}); the gates, c_t, act(c_t), h_t float32 numbers, each
+ * computed in float64 from float32 numbers.
  * @param args x [batch, steps, inputDim], kernel [inputDim, 4 * units], recurrentKernel
  *   [units, 4 * units], bias [4 * units] or null
  * @returns the cache, whose `h` [batch, steps, units] float32 holds every step's output
@@ -98,10 +104,10 @@ export function lstmForwardReference(
         z[g] = s;
       }
       for (let u = 0; u < units; u++) {
-        const i = activate(rec, z[u]);
-        const f = activate(rec, z[units + u]);
-        const g = activate(act, z[2 * units + u]);
-        const o = activate(rec, z[3 * units + u]);
+        const i = f32(activate(rec, z[u]));
+        const f = f32(activate(rec, z[units + u]));
+        const g = f32(activate(act, z[2 * units + u]));
+        const o = f32(activate(rec, z[3 * units + u]));
         const cPrev = t > 0 ? c[(row - 1) * units + u] : 0;
         c[row * units + u] = f * cPrev + i * g;
         actC[row * units + u] = activate(act, c[row * units + u]);
@@ -186,23 +192,25 @@ export function lstmBackwardReference(cache: LstmCache, back: RnnBackwardArgs): 
 
 // ---- fast path ----------------------------------------------------------------------------
 
-function products(units: number, who: string): MatrixProducts {
-  if (f32Products === null || !f32Products.handles(4 * units)) {
+function kernels(units: number, who: string): F32Kernels {
+  if (f32Kernels === null || !f32Kernels.products.handles(4 * units)) {
     throw new Error(`${who}: the fast path needs WebAssembly SIMD, got units ${units}`);
   }
-  return f32Products;
+  return f32Kernels;
 }
 
 /**
  * Fast {@link lstmForwardReference}: the projection of every step at once (sparse rows or one
  * gemmAdd) into the gates' region, then per step one gemmAdd z_t += h_{t-1} · recurrentKernel
- * (float32 sums in the arena) and the gates, c_t, h_t from float64 locals.
+ * (float32 sums in the arena), the gates in place in WebAssembly, and c_t, act(c_t), h_t as the
+ * reference computes them.
  * @returns the cache; its arrays from the scratch pool
  */
 export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivations): LstmCache {
   checkArgs(args, 4 * args.units, "lstmForwardFast");
   const { batch, steps, inputDim, units } = args;
-  const wasm = products(units, "lstmForwardFast");
+  const f32 = kernels(units, "lstmForwardFast");
+  const wasm = f32.products;
   const act = activationCode(activations.activation);
   const rec = activationCode(activations.recurrentActivation);
   const n = 4 * units;
@@ -217,8 +225,9 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
   projectFast(wasm, { out: r.gates, regions: r, sparse, args, gates: n });
   r.recurrentKernel.set(args.recurrentKernel);
   const gemmAdd = wasm.gemmAddFn(n);
-  const { gates: z, h: hw } = r;
-  const [zAt, hAt, rkAt] = [z.byteOffset, hw.byteOffset, r.recurrentKernel.byteOffset]; // z: each row the pre-activations, then the activated gates
+  const activateAt = f32.activateFn;
+  const { gates: z, h: hw } = r; // z: each row the pre-activations, then the gates
+  const [zAt, hAt, rkAt] = [z.byteOffset, hw.byteOffset, r.recurrentKernel.byteOffset];
   const c = scratchArray(rows * units);
   const actC = scratchArray(rows * units);
   for (let b = 0; b < batch; b++) {
@@ -226,24 +235,18 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
       const zRow = (b * steps + t) * n;
       const row = (b * steps + t) * units;
       const prev = row - units;
-      if (t > 0) {
-        const at = zAt + 4 * zRow; // z_t += h_{t-1} · recurrentKernel
-        gemmAdd(at, at, 0, hAt + 4 * prev, units, rkAt, n, 1);
-      }
+      const at = zAt + 4 * zRow;
+      if (t > 0) gemmAdd(at, at, 0, hAt + 4 * prev, units, rkAt, n, 1); // z_t += h_{t-1} · rk
+      activateAt(rec, at, 2 * units); // i, f
+      activateAt(act, at + 8 * units, units); // g
+      activateAt(rec, at + 12 * units, units); // o
       for (let u = 0; u < units; u++) {
-        const i = activate(rec, z[zRow + u]);
-        const f = activate(rec, z[zRow + units + u]);
-        const g = activate(act, z[zRow + 2 * units + u]);
-        const o = activate(rec, z[zRow + 3 * units + u]);
-        z[zRow + u] = i;
-        z[zRow + units + u] = f;
-        z[zRow + 2 * units + u] = g;
-        z[zRow + 3 * units + u] = o;
+        const i = z[zRow + u], f = z[zRow + units + u];
+        const g = z[zRow + 2 * units + u], o = z[zRow + 3 * units + u];
         const cPrev = t > 0 ? c[prev + u] : 0;
         c[row + u] = f * cPrev + i * g;
-        const a = activate(act, c[row + u]);
-        actC[row + u] = a;
-        hw[row + u] = o * a;
+        actC[row + u] = activate(act, c[row + u]);
+        hw[row + u] = o * actC[row + u];
       }
     }
   }
@@ -264,7 +267,7 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
   checkBack(back, cache.args, "lstmBackwardFast");
   const { args, activation: act, recurrentActivation: rec, gates, c, actC, sparse } = cache;
   const { batch, steps, units } = args;
-  const wasm = products(units, "lstmBackwardFast");
+  const wasm = kernels(units, "lstmBackwardFast").products;
   const n = 4 * units;
   const rows = batch * steps;
   const r = wasm.arena.regions({
@@ -360,7 +363,7 @@ export function lstmForward(
   recurrentActivation: string,
 ): LstmCache {
   const activations = { activation, recurrentActivation };
-  return fastProducts(4 * args.units, `LSTM(${args.units})`) === null
+  return fastKernels(4 * args.units, `LSTM(${args.units})`) === null
     ? lstmForwardReference(args, activations)
     : lstmForwardFast(args, activations);
 }
@@ -383,7 +386,7 @@ export function lstmForward(
  * ```
  */
 export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
-  return fastProducts(4 * cache.args.units, `LSTM(${cache.args.units})`) === null
+  return fastKernels(4 * cache.args.units, `LSTM(${cache.args.units})`) === null
     ? lstmBackwardReference(cache, back)
     : lstmBackwardFast(cache, back);
 }

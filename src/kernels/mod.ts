@@ -6,10 +6,13 @@
  * ones (`gather.ts`, `transpose.ts`, `segment_sum.ts`; registered by `../tfjs/tf.ts`, reaching
  * the cpu backend through `../tfjs/_internals.ts`).
  *
- * Private files: `_wasm_assembler.ts` (a tiny WebAssembly assembler), `_wasm_arena.ts` (a
- * module's memory as named regions), `_wasm_products.ts` (the matrix products for float32 or
- * float64 lanes), `_wasm_f64.ts` (the hand-written RNN's float64 kernels), `_projection.ts`,
- * `_sparse_rows.ts`, `_scratch.ts` (the RNN kernels' helpers).
+ * Private files, the one WebAssembly stack: `_wasm_assembler.ts` (a tiny WebAssembly assembler),
+ * `_wasm_arena.ts` (a module's memory as named regions), `_wasm_products.ts` (the one family of
+ * matrix products, for float32 or float64 lanes), `_wasm_math.ts` (the one exp and tanh, as
+ * TypeScript and as instructions), and the two kernel sets built from them: `_wasm_f32.ts` (the
+ * fused layers': float32 products, activations) and `_wasm_f64.ts` (the hand-written RNN's:
+ * float64 products, tanh, addRows). The RNN kernels' helpers: `_projection.ts`,
+ * `_sparse_rows.ts`, `_scratch.ts`.
  * @module
  */
 export { type ActivationName, ACTIVATIONS } from "./activations.ts";

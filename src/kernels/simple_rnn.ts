@@ -21,12 +21,12 @@ import {
 } from "./_projection.ts";
 import { scratchArray } from "./_scratch.ts";
 import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
-import { f32Products, type MatrixProducts } from "./_wasm_products.ts";
+import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
 import {
   addOutputGrad,
   checkArgs,
   checkBack,
-  fastProducts,
+  fastKernels,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
@@ -131,25 +131,27 @@ export function simpleRnnBackwardReference(cache: SimpleRnnCache, back: RnnBackw
 
 // ---- fast path ----------------------------------------------------------------------------
 
-function products(units: number, who: string): MatrixProducts {
-  if (f32Products === null || !f32Products.handles(units)) {
+function kernels(units: number, who: string): F32Kernels {
+  if (f32Kernels === null || !f32Kernels.products.handles(units)) {
     throw new Error(
       `${who}: the fast path needs WebAssembly SIMD and units a multiple of 4, got units ${units}`,
     );
   }
-  return f32Products;
+  return f32Kernels;
 }
 
 /**
  * Fast {@link simpleRnnForwardReference}: the projection of every step at once (sparse rows or
  * one gemmAdd), then per step one gemmAdd h_t += h_{t-1} · recurrentKernel (float32 sums in the
- * arena) and the activation in place. Needs units a multiple of 4 and WebAssembly SIMD.
+ * arena) and the activation in place in WebAssembly (the reference's float32 numbers for the
+ * same z). Needs units a multiple of 4 and WebAssembly SIMD.
  * @returns the cache; `h` [batch, steps, units] from the scratch pool
  */
 export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): SimpleRnnCache {
   checkArgs(args, args.units, "simpleRnnForwardFast");
   const { batch, steps, inputDim, units } = args;
-  const wasm = products(units, "simpleRnnForwardFast");
+  const f32 = kernels(units, "simpleRnnForwardFast");
+  const wasm = f32.products;
   const act = activationCode(activation);
   const rows = batch * steps;
   const sparse = sparseRows(args.x, rows, inputDim);
@@ -161,21 +163,18 @@ export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): 
   projectFast(wasm, { out: r.h, regions: r, sparse, args, gates: units });
   r.recurrentKernel.set(args.recurrentKernel);
   const gemmAdd = wasm.gemmAddFn(units);
-  const hw = r.h;
-  const base = hw.byteOffset;
+  const activateAt = f32.activateFn;
+  const base = r.h.byteOffset;
   const rk = r.recurrentKernel.byteOffset;
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < steps; t++) {
-      const row = (b * steps + t) * units;
-      if (t > 0) {
-        const at = base + 4 * row; // h_t (holding z_t's projection) += h_{t-1} · recurrentKernel
-        gemmAdd(at, at, 0, at - 4 * units, units, rk, units, 1);
-      }
-      for (let u = 0; u < units; u++) hw[row + u] = activate(act, hw[row + u]);
+      const at = base + 4 * (b * steps + t) * units; // h_t, holding z_t's projection
+      if (t > 0) gemmAdd(at, at, 0, at - 4 * units, units, rk, units, 1); // += h_{t-1} · rk
+      activateAt(act, at, units); // h_t = act(z_t)
     }
   }
   const h = scratchArray(rows * units);
-  h.set(hw);
+  h.set(r.h);
   return { args, sparse, activation: act, h };
 }
 
@@ -189,7 +188,7 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
   checkBack(back, cache.args, "simpleRnnBackwardFast");
   const { args, activation: act, sparse } = cache;
   const { batch, steps, units } = args;
-  const wasm = products(units, "simpleRnnBackwardFast");
+  const wasm = kernels(units, "simpleRnnBackwardFast").products;
   const rows = batch * steps;
   const r = wasm.arena.regions({
     h: rows * units,
@@ -260,7 +259,7 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
  * ```
  */
 export function simpleRnnForward(args: RnnForwardArgs, activation: string): SimpleRnnCache {
-  return fastProducts(args.units, `SimpleRNN(${args.units})`) === null
+  return fastKernels(args.units, `SimpleRNN(${args.units})`) === null
     ? simpleRnnForwardReference(args, activation)
     : simpleRnnForwardFast(args, activation);
 }
@@ -281,7 +280,7 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
  * ```
  */
 export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
-  return fastProducts(cache.args.units, `SimpleRNN(${cache.args.units})`) === null
+  return fastKernels(cache.args.units, `SimpleRNN(${cache.args.units})`) === null
     ? simpleRnnBackwardReference(cache, back)
     : simpleRnnBackwardFast(cache, back);
 }

@@ -10,8 +10,9 @@
  *   padding at the start of pre-padded reviews) are one row per step, not one per sample.
  * - **One-hot rows as gathers.** `dot(a, b)` copies row k of b for a row of a whose only
  *   non-zero value is a 1 in column k (and stores equal such rows, and zero rows, once).
- * - **WebAssembly SIMD** (`../kernels/_wasm_f64.ts`) for the products of dense rows and for
- *   tanh, with the same operations in the same order as the plain loops (no fused multiply-add).
+ * - **WebAssembly SIMD** (`../kernels/_wasm_f64.ts`: the kernels' float64 products and their one
+ *   tanh) for the products of dense rows and for tanh, with the same operations in the same order
+ *   as the plain loops (no fused multiply-add).
  *
  * Each product element is summed as `s = 0; for k ascending: s += a[i, k] * b[k, j]`, each
  * elementwise operation is one float64 operation per element, folded left to right. Zero terms
@@ -38,7 +39,8 @@
  * @module
  */
 import type { NDArray } from "../data/ndarray.ts";
-import { tanh as tanhScalar, tanhScratch, WasmKernels } from "../kernels/_wasm_f64.ts";
+import { F64Kernels, tanhScratch } from "../kernels/_wasm_f64.ts";
+import { tanh as tanhScalar } from "../kernels/_wasm_math.ts";
 
 /** A 1-D array of numbers, broadcast along the rows of a matrix (numpy's shape `(cols,)`). */
 export type Vector = ArrayLike<number>;
@@ -215,14 +217,14 @@ function i32(n: number): Int32Array {
 
 // ---- the WebAssembly kernels ----
 
-let kernels: WasmKernels | null | undefined;
+let kernels: F64Kernels | null | undefined;
 let simdEnabled = true;
 
 /** The SIMD kernels, or null (plain loops): compiled on first use, a fallback announced once. */
-function simd(): WasmKernels | null {
+function simd(): F64Kernels | null {
   if (!simdEnabled) return null;
   if (kernels === undefined) {
-    kernels = WasmKernels.create();
+    kernels = F64Kernels.create();
     if (kernels === null) {
       console.warn(
         "np.ts: WebAssembly SIMD is not available here; dot and tanh run in plain loops " +
@@ -231,6 +233,38 @@ function simd(): WasmKernels | null {
     }
   }
   return kernels;
+}
+
+/** The lengths of the kernels' regions (float64 values; `rowAt` int32), grown when needed. */
+const capacity = { lhs: 0, w: 0, out: 0, sums: 0, bias: 0, rowAt: 0, scratch: 0 };
+type Region = keyof typeof capacity;
+let regions: ReturnType<typeof layOut> | null = null;
+
+/** The regions of `capacity` laid out in the kernels' memory. */
+function layOut(kernels: F64Kernels) {
+  const f64 = (region: Region) => ({ float64: capacity[region] });
+  return kernels.arena.regions({
+    lhs: f64("lhs"), // the left operand of a product, row by row
+    w: f64("w"), // its right operand (see putW)
+    out: f64("out"), // the product
+    sums: f64("sums"), // addRows' rows, then their tanh
+    bias: f64("bias"), // addRows' vector
+    rowAt: { int32: capacity.rowAt }, // addRows' rows of `out`, as byte addresses
+    scratch: f64("scratch"), // tanh's
+  });
+}
+
+/**
+ * The kernels' regions, with at least `need` values in each named one: the regions of the last
+ * call (their contents kept) unless one must grow, when all are laid out anew (contents lost).
+ */
+function memory(kernels: F64Kernels, need: Partial<Record<Region, number>>) {
+  let grow = regions === null;
+  for (const region of Object.keys(need) as Region[]) {
+    if (need[region]! > capacity[region]) [capacity[region], grow] = [need[region]!, true];
+  }
+  if (grow) regions = layOut(kernels);
+  return regions!;
 }
 
 /**
@@ -550,28 +584,27 @@ function productRows(a: Matrix): boolean {
 function gemmOf(
   a: Matrix,
   b: Matrix,
-  kernels: WasmKernels,
+  kernels: F64Kernels,
 ): { values: Float64Array; index: Int32Array } {
   const inner = a.cols, cols = b.cols, n = a.transposed ? a.rows : a.stored;
-  const padded = n + (n & 1), ad = a.data, ai = a.index;
-  const memory = kernels.reserve({ a: padded * inner, w: inner * cols, s: padded * cols });
-  if (!a.transposed) memory.a.set(ad.subarray(0, n * inner));
+  const ad = a.data, ai = a.index;
+  const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols });
+  if (!a.transposed) room.lhs.set(ad.subarray(0, n * inner));
   else { // row r of a is value r of each stored row
-    const rowsOf = memory.a;
+    const rowsOf = room.lhs;
     for (let k = 0; k < inner; k++) {
       const o = ai[k] * n;
       for (let r = 0; r < n; r++) rowsOf[r * inner + k] = ad[o + r];
     }
   }
-  if (n & 1) memory.a.fill(0, n * inner, padded * inner);
-  putW(memory.w, b);
-  kernels.multiply(padded, inner, cols);
+  putW(room.w, b);
+  kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
   let index = ai;
   if (a.transposed) {
     index = i32(n);
     for (let r = 0; r < n; r++) index[r] = r;
   }
-  return { values: memory.s, index };
+  return { values: room.out, index };
 }
 
 // The matrix whose rows region w of the kernels holds, and that region's view then.
@@ -709,18 +742,16 @@ function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64
   // WebAssembly pays for copying b in: worth it from a few rows on
   const kernels = cols % 8 === 0 && n >= 4 ? simd() : null;
   if (kernels !== null) {
-    const padded = n + (n & 1);
-    const buffers = kernels.reserve({ a: padded * inner, w: inner * cols, s: padded * cols });
-    if (inOrder(rows, n)) buffers.a.set(a.data.subarray(0, n * inner));
+    const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols });
+    if (inOrder(rows, n)) room.lhs.set(a.data.subarray(0, n * inner));
     else {
       for (let j = 0; j < n; j++) {
-        buffers.a.set(a.data.subarray(rows[j] * inner, (rows[j] + 1) * inner), j * inner);
+        room.lhs.set(a.data.subarray(rows[j] * inner, (rows[j] + 1) * inner), j * inner);
       }
     }
-    if (n & 1) buffers.a.fill(0, n * inner, padded * inner);
-    putW(buffers.w, b);
-    kernels.multiply(padded, inner, cols);
-    out.set(buffers.s.subarray(0, n * cols));
+    putW(room.w, b);
+    kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
+    out.set(room.out.subarray(0, n * cols));
     return;
   }
   const ad = a.data, bd = b.data, bi = b.index;
@@ -1151,13 +1182,13 @@ function tanhSimd(
   const n = count * cols;
   if (kernels === null || n < 2 || !(values instanceof Float64Array)) return false;
   const padded = n + (n & 1);
-  const { s } = kernels.reserve({ s: padded, a: tanhScratch(padded) });
+  const { out: s, scratch } = memory(kernels, { out: padded, scratch: tanhScratch(padded) });
   if (offsets === null) s.set(values.subarray(0, n));
   else {
     for (let g = 0; g < count; g++) s.set(values.subarray(offsets[g], offsets[g] + cols), g * cols);
   }
   if (n & 1) s[n] = 0;
-  kernels.tanh(padded);
+  kernels.tanh({ values: s, count: padded, scratch });
   out.set(s.subarray(0, n));
   return true;
 }
@@ -1229,7 +1260,7 @@ export function multiply(a: Operand, b: Operand): Matrix | Float64Array {
  * p · (c − h·h) for a product p (the gradient through tanh, (δ·w) ⊙ (1 − h²)): the product in
  * WebAssembly, then one loop, the same operations as multiply(p, subtract(c, square(h))).
  */
-function productTimesRsubSquare(p: Matrix, c: number, h: Matrix, kernels: WasmKernels): Matrix {
+function productTimesRsubSquare(p: Matrix, c: number, h: Matrix, kernels: F64Kernels): Matrix {
   const hd = h.data, hi = h.index, { a, b } = recipeOf(p) as { a: Matrix; b: Matrix };
   const { values: s, index } = gemmOf(a, b, kernels);
   const rows = p.rows, cols = p.cols;
@@ -1300,33 +1331,33 @@ export function tanh(a: Matrix | Vector): Matrix | Float64Array {
  * of rows of x and h, the sum (addRows) and its tanh. x [m, n], h [m, k] (stored rows dense,
  * at most m), w [k, n] (n a multiple of 8), b [n].
  */
-function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: WasmKernels): Matrix {
-  const rows = x.rows, n = w.cols, inner = w.rows, u = h.stored, padded = u + (u & 1);
+function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: F64Kernels): Matrix {
+  const rows = x.rows, n = w.cols, inner = w.rows, u = h.stored;
   const { groups, count, firsts: first } = groupRows([x, h], rows);
   const values = count * n; // n even: no padding for tanh
-  const memory = kernels.reserve({
-    a: Math.max(padded * inner, tanhScratch(values)),
+  const room = memory(kernels, {
+    lhs: u * inner,
     w: inner * n,
-    s: padded * n,
-    z: values,
+    out: u * n,
+    sums: values,
     bias: n,
-    list: count,
+    rowAt: count,
+    scratch: tanhScratch(values),
   });
   // h·w for h's stored rows
-  memory.a.set(h.data.subarray(0, u * inner));
-  if (u & 1) memory.a.fill(0, u * inner, padded * inner);
-  putW(memory.w, w);
-  kernels.multiply(padded, inner, n);
+  room.lhs.set(h.data.subarray(0, u * inner));
+  putW(room.w, w);
+  kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: u, n: inner, cols: n });
   // each distinct row: x's row, then (+ h·w's row) + b, then tanh
-  const z = memory.z, list = memory.list, xd = x.data, xi = x.index, hi = h.index;
+  const z = room.sums, rowAt = room.rowAt, xd = x.data, xi = x.index, hi = h.index;
   for (let g = 0; g < count; g++) {
     const row = first[g], from = xi[row] * n, to = g * n;
     for (let c = 0; c < n; c++) z[to + c] = xd[from + c];
-    list[g] = kernels.address("s", hi[row] * n);
+    rowAt[g] = kernels.address(room.out, hi[row] * n);
   }
-  for (let c = 0; c < n; c++) memory.bias[c] = b[c];
-  kernels.addRows(count, n);
-  kernels.tanh(values, "z");
+  for (let c = 0; c < n; c++) room.bias[c] = b[c];
+  kernels.addRows({ z, rowAt, bias: room.bias, count, n });
+  kernels.tanh({ values: z, count: values, scratch: room.scratch });
   const out = f64(values);
   out.set(z.subarray(0, values));
   return new Matrix(rows, n, out, groups);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import * as np from "../../src/scratch/np.ts";
 import { ndarray } from "../../src/data/ndarray.ts";
-import { tanh as tanhScalar } from "../../src/kernels/_wasm_f64.ts";
+import { tanh as tanhScalar } from "../../src/kernels/_wasm_math.ts";
 
 /** A small deterministic generator for test data (not the code under test). */
 function lcg(seed: number): () => number {
