@@ -18,7 +18,7 @@
  * as (l0 + l1) + (l2 + l3) for four lanes, l0 + l1 for two.
  *
  * Each product comes in variants that keep several independent sums in flight (gemmAdd, gemm: 1,
- * 2 or 4 vectors of columns; gemmT: 1 or 4 rows of w; outerAdd: 1 or 4 rows at a time); the variant
+ * 2 or 4 vectors of columns, of one or two rows; gemmT: 1 or 4 rows of w; outerAdd: 1 or 4 rows at a time); the variant
  * changes the speed, never a result.
  *
  * @example
@@ -146,42 +146,62 @@ function helpers(lanes: Lanes) {
 }
 
 /**
- * gemmAdd(out, pre, preStride, a, n, w, cols, rows), byte addresses; preStride in bytes (0 adds
- * the same row, e.g. a bias, to every output row); n >= 0, rows >= 1, cols a multiple of
- * count * blocks: `blocks` independent vectors of sums in flight (one load of a[r, k] for all).
- * `fromZero`: the sums start from +0 instead of pre (gemm; pre and preStride are not read).
+ * gemmAdd(out, pre, preStride, a, n, w, cols, count), byte addresses; preStride in bytes (0 adds
+ * the same row, e.g. a bias, to every output row); n >= 0, count >= 1 groups of `rows` rows,
+ * cols a multiple of count * blocks: `rows` × `blocks` independent vectors of sums in flight
+ * (each load of w shared by the rows, each load of a[r, k] by the blocks). `fromZero`: the sums
+ * start from +0 instead of pre (gemm; pre and preStride are not read).
  */
-function gemmAddBody(lanes: Lanes, blocks: number, fromZero = false): number[] {
+function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = false): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
-  const [OUT, PRE, PRE_STRIDE, A, N, W, COLS, ROWS] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [COL_BYTES, GB, AP, WP, K, S, ACC] = [8, 9, 10, 11, 12, 13, 14];
+  const [OUT, PRE, PRE_STRIDE, A, N, W, COLS, COUNT] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [COL_BYTES, A_BYTES, GB, AP, WP, K] = [8, 9, 10, 11, 12, 13];
+  const WV = 14, S = 15, ACC = S + rows; // v128: a vector of w, a[r, k] for each row, the sums
+  const acc = (r: number, q: number) => ACC + r * blocks + q;
   const { code, emit } = codeBuilder();
-  emit(get(COLS), toBytes, set(COL_BYTES));
-  emit(LOOP, VOID); // rows
+  emit(get(COLS), toBytes, set(COL_BYTES), get(N), toBytes, set(A_BYTES));
+  emit(LOOP, VOID); // groups of rows
   emit(I32_CONST, 0, set(GB));
   emit(LOOP, VOID); // blocks vectors of columns at a time
-  for (let q = 0; q < blocks; q++) {
-    if (fromZero) emit(V128_CONST_ZERO, set(ACC + q));
-    else emit(get(PRE), get(GB), I32_ADD, V128_LOAD, align, uleb(16 * q), set(ACC + q));
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < blocks; q++) {
+      if (fromZero) emit(V128_CONST_ZERO, set(acc(r, q)));
+      else {
+        emit(get(PRE), get(GB), I32_ADD);
+        for (let i = 0; i < r; i++) emit(get(PRE_STRIDE), I32_ADD);
+        emit(V128_LOAD, align, uleb(16 * q), set(acc(r, q)));
+      }
+    }
   }
   emit(get(A), set(AP), get(W), get(GB), I32_ADD, set(WP), get(N), set(K));
   emit(BLOCK, VOID, get(K), I32_EQZ, BR_IF, 0);
   emit(LOOP, VOID); // k = 0 .. n - 1
-  emit(get(AP), lanes.splat, align, 0, set(S));
+  for (let r = 0; r < rows; r++) {
+    emit(get(AP));
+    for (let i = 0; i < r; i++) emit(get(A_BYTES), I32_ADD);
+    emit(lanes.splat, align, 0, set(S + r));
+  }
   for (let q = 0; q < blocks; q++) {
-    emit(get(ACC + q), get(S), get(WP), V128_LOAD, align, uleb(16 * q), lanes.mul, lanes.add);
-    emit(set(ACC + q));
+    emit(get(WP), V128_LOAD, align, uleb(16 * q), set(WV));
+    for (let r = 0; r < rows; r++) {
+      emit(get(acc(r, q)), get(S + r), get(WV), lanes.mul, lanes.add, set(acc(r, q)));
+    }
   }
   emit(addConst(AP, bytes), addLocal(WP, COL_BYTES), countDown(K));
   emit(END); // block
-  for (let q = 0; q < blocks; q++) {
-    emit(get(OUT), get(GB), I32_ADD, get(ACC + q), V128_STORE, align, uleb(16 * q));
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < blocks; q++) {
+      emit(get(OUT), get(GB), I32_ADD);
+      for (let i = 0; i < r; i++) emit(get(COL_BYTES), I32_ADD);
+      emit(get(acc(r, q)), V128_STORE, align, uleb(16 * q));
+    }
   }
   emit(get(GB), I32_CONST, sleb(16 * blocks), I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U);
   emit(BR_IF, 0, END);
-  emit(addLocal(OUT, COL_BYTES), addLocal(PRE, PRE_STRIDE));
-  emit(get(A), get(N), toBytes, I32_ADD, set(A));
-  emit(countDown(ROWS));
+  for (let r = 0; r < rows; r++) {
+    emit(addLocal(OUT, COL_BYTES), addLocal(PRE, PRE_STRIDE), addLocal(A, A_BYTES));
+  }
+  emit(countDown(COUNT));
   emit(END); // function
   return code;
 }
@@ -301,24 +321,29 @@ function outerAdd4Body(lanes: Lanes): number[] {
 
 /** gemmAdd variants: vectors of columns in flight. */
 const GEMM_ADD_BLOCKS = [1, 2, 4];
+/** gemmAdd variants: rows in flight. */
+const GEMM_ADD_ROWS = [1, 2];
 /** gemmT variants: rows of w at a time. */
 const GEMM_T_ROWS = [1, 4];
 
 /**
- * The products for one lane type, as functions of a module: `<lanes>_gemmAdd1/2/4`,
- * `<lanes>_gemm1/2/4`, `<lanes>_gemmT1/4`, `<lanes>_outerAdd`, `<lanes>_outerAdd4` (e.g.
- * `f32x4_gemmAdd4`). A module may hold the products of both lane types beside other kernels.
+ * The products for one lane type, as functions of a module: `<lanes>_gemmAdd<blocks>x<rows>` and
+ * `<lanes>_gemm<blocks>x<rows>` (blocks 1, 2, 4; rows 1, 2), `<lanes>_gemmT1/4`,
+ * `<lanes>_outerAdd`, `<lanes>_outerAdd4` (e.g. `f32x4_gemmAdd4x2`). A module may hold the
+ * products of both lane types beside other kernels.
  */
 export function productFunctions(lanes: Lanes): WasmFunction[] {
   const i32s = (n: number) => new Array(n).fill(I32);
   return [
     ...[false, true].flatMap((fromZero) =>
-      GEMM_ADD_BLOCKS.map((blocks): WasmFunction => ({
-        name: `${lanes.name}_${fromZero ? "gemm" : "gemmAdd"}${blocks}`,
-        params: i32s(8),
-        locals: [[5, I32], [1 + blocks, V128]],
-        body: gemmAddBody(lanes, blocks, fromZero),
-      }))
+      GEMM_ADD_BLOCKS.flatMap((blocks) =>
+        GEMM_ADD_ROWS.map((rows): WasmFunction => ({
+          name: `${lanes.name}_${fromZero ? "gemm" : "gemmAdd"}${blocks}x${rows}`,
+          params: i32s(8),
+          locals: [[6, I32], [1 + rows + rows * blocks, V128]],
+          body: gemmAddBody(lanes, blocks, rows, fromZero),
+        }))
+      )
     ),
     ...GEMM_T_ROWS.map((js): WasmFunction => ({
       name: `${lanes.name}_gemmT${js}`,
@@ -404,7 +429,7 @@ export class MatrixProducts {
     this.arena = arena;
     this.lanes = lanes;
     this.#exports = arena.exports;
-    if (typeof this.#exports[`${lanes.name}_gemmAdd1`] !== "function") {
+    if (typeof this.#exports[`${lanes.name}_gemmAdd1x1`] !== "function") {
       throw new Error(`MatrixProducts: the arena's module has no ${lanes.name} products`);
     }
   }
@@ -432,10 +457,35 @@ export class MatrixProducts {
     return this.#exports[`${this.lanes.name}_${name}`] as F;
   }
 
-  /** The {@link GemmAddFn} for `cols` columns: the widest variant that divides them. */
+  /**
+   * The {@link GemmAddFn} for `cols` columns: the widest variant that divides them, two rows at
+   * a time, then the last row of an odd count.
+   */
   gemmAddFn(cols: number): GemmAddFn {
     this.#checkCols(cols, "gemmAddFn");
-    return this.#fn(`gemmAdd${this.#blocks(cols)}`);
+    return this.#rowPairs(`gemmAdd${this.#blocks(cols)}`);
+  }
+
+  /** The variants `<name>x2` for pairs of rows and `<name>x1` for the last, as one function. */
+  #rowPairs(name: string): GemmAddFn {
+    const pairs = this.#fn<GemmAddFn>(`${name}x2`), one = this.#fn<GemmAddFn>(`${name}x1`);
+    const log2Bytes = this.lanes.log2Bytes;
+    return (out, pre, preStride, a, n, w, cols, rows) => {
+      if (rows >= 2) pairs(out, pre, preStride, a, n, w, cols, rows >> 1);
+      if ((rows & 1) === 0) return;
+      const last = rows - 1;
+      const at = (last * cols) << log2Bytes;
+      one(
+        out + at,
+        pre + last * preStride,
+        preStride,
+        a + ((last * n) << log2Bytes),
+        n,
+        w,
+        cols,
+        1,
+      );
+    };
   }
 
   /** Vectors of columns in flight for `cols` columns: 4, 2 or 1, whichever divides them. */
@@ -510,7 +560,7 @@ export class MatrixProducts {
     const { rows, n, cols } = p;
     this.#checkCols(cols, "gemm");
     if (rows < 1) return;
-    this.#fn<GemmAddFn>(`gemm${this.#blocks(cols)}`)(
+    this.#rowPairs(`gemm${this.#blocks(cols)}`)(
       p.out.byteOffset,
       0,
       0,

@@ -20,6 +20,9 @@
  *
  * Matrices are values: no operation writes into an existing matrix, so a result may share
  * storage with an operand or another result (its `data` may be a view into a larger buffer).
+ * The one exception is {@linkcode addInPlace}, numpy's `+=` (the book's `w1h_grad += ...`),
+ * which writes the sum into the matrix it is given, in storage of its own: every array and
+ * matrix made from that matrix before keeps the values it had.
  * Vectors (1-D, `ArrayLike<number>`) broadcast along rows, as numpy's `(cols,)` arrays do;
  * vector-only operations return new standalone `Float64Array`s.
  *
@@ -49,12 +52,18 @@ export type Operand = Matrix | Vector | number;
 
 // ---- matrices computed when first used ----
 
-/** How a matrix made by dot or add is computed (see Matrix). */
+/**
+ * How a matrix made by dot or add is computed (see Matrix), from operands captured when it was
+ * made (`capture`); `done` holds the result once computed.
+ */
 type Recipe =
-  | { kind: "product"; a: Matrix; b: Matrix } // a · b, a's rows all dense (see productRows)
-  | { kind: "sum"; x: Matrix; p: Matrix; v: Vector } // (x + p) + v, p a product
-  | { kind: "square"; a: Matrix } // a · a
-  | { kind: "rsub"; c: number; q: Matrix }; // c − q, q a square
+  & (
+    | { kind: "product"; a: Matrix; b: Matrix } // a · b, a's rows all dense (see productRows)
+    | { kind: "sum"; x: Matrix; p: Matrix; v: Vector } // (x + p) + v, p a product
+    | { kind: "square"; a: Matrix } // a · a
+    | { kind: "rsub"; c: number; q: Matrix } // c − q, q a square
+  )
+  & { done?: Matrix };
 
 let makingLazy = false;
 const NO_VALUES = new Float64Array(0), NO_INDEX = new Int32Array(0);
@@ -64,12 +73,18 @@ let recipeOf: (m: Matrix) => Recipe | null;
 let lazy: (rows: number, cols: number, recipe: Recipe) => Matrix;
 /** A transposed view's rows, computed once (set in Matrix's static block). */
 let flatOf: (m: Matrix) => Matrix;
+/** m's values in storage of its own, to write into (set in Matrix's static block). */
+let ownStorage: (m: Matrix) => Float64Array;
+/** Another matrix object with m's values now (set in Matrix's static block). */
+let capture: (m: Matrix) => Matrix;
 
 /**
  * A matrix [rows, cols] whose identical rows may be stored once: row i is row `index[i]` of
- * `data`. Treat it as a value: operations never write into one. A matrix made by `dot` (of
- * dense rows) or by `add` of such a product is computed when it is first used, by the
- * operation that uses it (see {@linkcode tanh}) or when its `data` or `index` are first read.
+ * `data`. Treat it as a value: operations never write into one, except
+ * {@linkcode addInPlace} (numpy's `+=`) into the matrix it is given, which leaves every array and
+ * matrix obtained from that matrix before as it was. A matrix made by `dot` (of dense rows) or
+ * by `add` of such a product is computed when it is first used, by the operation that uses it
+ * (see {@linkcode tanh}) or when its `data` or `index` are first read.
  */
 export class Matrix {
   /** Rows of the matrix. */
@@ -85,10 +100,24 @@ export class Matrix {
   #index: Int32Array | null = null;
   #recipe: Recipe | null = null; // how a matrix made by dot or add is computed, until it is
   #flat: Matrix | null = null; // a transposed view's rows, once an operation needed them
+  #written: Float64Array | null = null; // its storage of its own, once addInPlace wrote into it
+  #read = false; // whether `data` or `index` were handed out since addInPlace last wrote
 
   static {
     recipeOf = (m) => m.#recipe;
+    capture = (m) => Matrix.#capture(m);
     flatOf = (m) => m.#flat ??= transposed(transpose(m));
+    ownStorage = (m) => {
+      // storage of its own: on the first write, and after its arrays were handed out (so that
+      // whatever was made from them keeps its values)
+      if (m.#written === null || m.#read) {
+        const values = m.toArray(), index = new Int32Array(m.rows);
+        for (let i = 0; i < m.rows; i++) index[i] = i;
+        [m.#data, m.#index, m.#written, m.#recipe] = [values, index, values, null];
+      }
+      m.#read = false;
+      return m.#written;
+    };
     lazy = (rows, cols, recipe) => {
       makingLazy = true;
       try {
@@ -133,19 +162,36 @@ export class Matrix {
    */
   get data(): Float64Array | Float32Array {
     if (this.#data === null) this.#compute();
+    this.#read = true;
     return this.#data!;
   }
 
   /** [rows] int32: which stored row each row is, each in [0, stored) ([cols] when transposed). */
   get index(): Int32Array {
     if (this.#index === null) this.#compute();
+    this.#read = true;
     return this.#index!;
   }
 
   /** Computes a matrix made by dot or add from its recipe (once: a value does not change). */
   #compute(): void {
-    const done = compute(this.#recipe!);
+    const recipe = this.#recipe!, done = recipe.done ??= compute(recipe);
     [this.#data, this.#index, this.#recipe] = [done.data, done.index, null];
+  }
+
+  /**
+   * Another matrix object with m's values now: its arrays (which addInPlace never writes once
+   * handed out), or its recipe (computed once for both).
+   */
+  static #capture(m: Matrix): Matrix {
+    makingLazy = true; // (no checks: m's arrays are a matrix already)
+    try {
+      const alias = new Matrix(m.rows, m.cols, NO_VALUES, NO_INDEX, m.transposed);
+      [alias.#data, alias.#index, alias.#recipe, m.#read] = [m.#data, m.#index, m.#recipe, true];
+      return alias;
+    } finally {
+      makingLazy = false;
+    }
   }
 
   /** [rows, cols]. */
@@ -489,7 +535,7 @@ const ABS = 0x7fffffff; // all bits but the sign
 
 /**
  * What row a[offset .. offset + n) is: the column of its only non-zero value when that value
- * is 1, n when all values are zero (±0), −1 otherwise. `bits`: float32Bits(data), to test four
+ * is 1, n when all values are zero (±0), −1 otherwise. `bits`: float32Bits(data), to test eight
  * values at a time.
  */
 function rowKind(
@@ -498,21 +544,36 @@ function rowKind(
   offset: number,
   n: number,
 ): number {
+  return bits !== null ? rowKind32(bits, offset, n) : rowKind64(data as Float64Array, offset, n);
+}
+
+/** rowKind of float32 values, by their bits. */
+function rowKind32(bits: Int32Array, offset: number, n: number): number {
   let key = n, k = 0;
-  if (bits !== null) {
-    for (; k + 8 <= n; k += 8) {
-      const o = offset + k;
-      const any = bits[o] | bits[o + 1] | bits[o + 2] | bits[o + 3] | bits[o + 4] |
-        bits[o + 5] | bits[o + 6] | bits[o + 7];
-      if ((any & ABS) === 0) continue;
-      for (let j = o; j < o + 8; j++) {
-        if ((bits[j] & ABS) === 0) continue;
-        if (bits[j] !== ONE_BITS || key !== n) return -1;
-        key = j - offset;
-      }
+  for (; k + 8 <= n; k += 8) {
+    const o = offset + k;
+    const any = bits[o] | bits[o + 1] | bits[o + 2] | bits[o + 3] | bits[o + 4] |
+      bits[o + 5] | bits[o + 6] | bits[o + 7];
+    if ((any & ABS) === 0) continue;
+    for (let j = o; j < o + 8; j++) {
+      if ((bits[j] & ABS) === 0) continue;
+      if (bits[j] !== ONE_BITS || key !== n) return -1;
+      key = j - offset;
     }
   }
   for (; k < n; k++) {
+    const b = bits[offset + k];
+    if ((b & ABS) === 0) continue;
+    if (b !== ONE_BITS || key !== n) return -1;
+    key = k;
+  }
+  return key;
+}
+
+/** rowKind of float64 values. */
+function rowKind64(data: Float64Array, offset: number, n: number): number {
+  let key = n;
+  for (let k = 0; k < n; k++) {
     const v = data[offset + k];
     if (v === 0) continue;
     if (v !== 1 || key !== n) return -1;
@@ -556,7 +617,7 @@ export function dot(a: Matrix, b: Matrix): Matrix {
   if (a.transposed && a.data instanceof Float32Array) return scatterDot(transpose(a), b);
   // dense rows for the WebAssembly product: computed when used (see add, multiply, tanh)
   if (b.cols % 8 === 0 && simd() !== null && productRows(a)) {
-    return lazy(a.rows, b.cols, { kind: "product", a, b });
+    return lazy(a.rows, b.cols, { kind: "product", a: capture(a), b: capture(b) });
   }
   return dotNow(flat(a), b);
 }
@@ -587,43 +648,47 @@ function gemmOf(
   kernels: F64Kernels,
 ): { values: Float64Array; index: Int32Array } {
   const inner = a.cols, cols = b.cols, n = a.transposed ? a.rows : a.stored;
-  const ad = a.data, ai = a.index;
+  const ad = a.data, ai = a.index, { products } = kernels;
   const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols });
-  if (!a.transposed) room.lhs.set(ad.subarray(0, n * inner));
-  else { // row r of a is value r of each stored row
-    const rowsOf = room.lhs;
-    for (let k = 0; k < inner; k++) {
-      const o = ai[k] * n;
-      for (let r = 0; r < n; r++) rowsOf[r * inner + k] = ad[o + r];
-    }
-  }
   putW(room.w, b);
-  kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
-  let index = ai;
-  if (a.transposed) {
-    index = i32(n);
-    for (let r = 0; r < n; r++) index[r] = r;
+  if (!a.transposed) {
+    room.lhs.set(ad.subarray(0, n * inner));
+    products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
+    return { values: room.out, index: ai };
   }
+  // a = sᵀ for rows s[k] (stored rows ai[k] of a): out[r, :] = Σ_k s[k, r] · b[k, :], k
+  // ascending from zeros, the sums of the product, as outerAdd adds
+  const rowsOfS = room.lhs; // [inner, n]
+  if (inOrder(ai, inner)) rowsOfS.set(ad.subarray(0, inner * n));
+  else for (let k = 0; k < inner; k++) rowsOfS.set(ad.subarray(ai[k] * n, (ai[k] + 1) * n), k * n);
+  room.out.fill(0, 0, n * cols);
+  products.outerAdd({ dst: room.out, a: rowsOfS, b: room.w, rows: inner, n, cols });
+  const index = i32(n);
+  for (let r = 0; r < n; r++) index[r] = r;
   return { values: room.out, index };
 }
 
-// The matrix whose rows region w of the kernels holds, and that region's view then.
-let wHeld: Matrix | null = null, wRegion: Float64Array | null = null;
+// The stored rows and index of the matrix that region w of the kernels holds, and the region.
+let wData: Float64Array | null = null, wIndex: Int32Array | null = null;
+let wRegion: Float64Array | null = null;
 
 /**
  * b [inner, cols] (not transposed) into the kernels' region w, row-major; nothing to do when
- * the region holds it already (a float64 matrix is a value, so equal to what was copied).
+ * the region holds its stored rows already (the arrays a matrix hands out never change, not
+ * even under addInPlace, so equal arrays mean equal values).
  */
 function putW(region: Float64Array, b: Matrix): void {
-  if (wHeld === b && wRegion === region) return;
   const inner = b.rows, cols = b.cols, data = b.data, index = b.index;
+  if (wData === data && wIndex === index && wRegion === region) return;
   if (inOrder(index, inner)) region.set(data.subarray(0, inner * cols));
   else {
     for (let k = 0; k < inner; k++) {
       region.set(data.subarray(index[k] * cols, (index[k] + 1) * cols), k * cols);
     }
   }
-  [wHeld, wRegion] = data instanceof Float64Array ? [b, region] : [null, null];
+  [wData, wIndex, wRegion] = data instanceof Float64Array
+    ? [data, index, region]
+    : [null, null, null];
 }
 
 /** Whether every stored row of a (a float64 matrix) has a value other than 0 and 1. */
@@ -1205,10 +1270,65 @@ export function add(...operands: Operand[]): Matrix | Float64Array {
     product?.kind === "product" && !product.a.transposed && typeof v === "object" &&
     !(v instanceof Matrix) && x.rows === p.rows && x.cols === p.cols && v.length === p.cols
   ) {
-    return lazy(x.rows, x.cols, { kind: "sum", x, p, v }); // a recurrent step's sum: see tanh
+    return lazy(x.rows, x.cols, {
+      kind: "sum",
+      x: capture(x),
+      p: capture(p),
+      v: copy(v),
+    }); // a recurrent step's sum: see tanh
   }
   if (operands.length === 2) return elementwise("add", Op.Add, withProducts(operands));
   return elementwise("add", Op.Add, operands);
+}
+
+/**
+ * numpy's `a += b` (`np.add(a, b, out=a)`): b [rows, cols] added into a, one float64 add per
+ * element (`a[i, j] + b[i, j]`), and a returned; for a vector a (a Float64Array, written in
+ * place), the vector b. A matrix a is written in storage of its own (made on its first write,
+ * and again after its `data` or `index` were handed out), so that nothing made from a before
+ * changes: only a itself holds the sum.
+ * @throws Error naming the shapes when they differ, or when a is a transposed view
+ */
+export function addInPlace(a: Matrix, b: Matrix): Matrix;
+export function addInPlace(a: Float64Array, b: Vector): Float64Array;
+export function addInPlace(a: Matrix | Float64Array, b: Matrix | Vector): Matrix | Float64Array {
+  if (!(a instanceof Matrix)) {
+    if (b instanceof Matrix || b.length !== a.length) {
+      throw new Error(`np.addInPlace: a vector of ${a.length} values and ${describe(b)}`);
+    }
+    for (let i = 0; i < a.length; i++) a[i] += b[i];
+    return a;
+  }
+  if (!(b instanceof Matrix) || b.rows !== a.rows || b.cols !== a.cols || a.transposed) {
+    throw new Error(
+      `np.addInPlace: a [${a.shape}]${a.transposed ? " (a transposed view)" : ""} and ` +
+        describe(b),
+    );
+  }
+  const out = ownStorage(a);
+  const product = recipeOf(b), kernels = simd();
+  if (product?.kind === "product" && kernels !== null) {
+    const { values, index } = gemmOf(product.a, product.b, kernels); // in the kernels' memory
+    addRowsInto(out, values, index, a.cols);
+  } else {
+    const { data, index } = flat(b);
+    if (data instanceof Float64Array) addRowsInto(out, data, index, a.cols);
+    else addRowsInto(out, Float64Array.from(data), index, a.cols);
+  }
+  return a;
+}
+
+/** out[i, :] += row index[i] of values, for the rows i of out [index.length, cols]. */
+function addRowsInto(out: Float64Array, values: Float64Array, index: Int32Array, cols: number) {
+  for (let i = 0; i < index.length; i++) {
+    const from = index[i] * cols, to = i * cols;
+    for (let c = 0; c < cols; c++) out[to + c] += values[from + c];
+  }
+}
+
+/** How an operand is named in an error: `a matrix [2, 3]`, `a vector of 3 values`. */
+function describe(x: Matrix | Vector): string {
+  return x instanceof Matrix ? `a matrix [${x.shape}]` : `a vector of ${x.length} values`;
 }
 
 /**
@@ -1227,13 +1347,20 @@ function withProducts(operands: Operand[]): Operand[] {
   return out;
 }
 
+/** A copy of a vector, float64. */
+function copy(v: Vector): Float64Array {
+  const out = f64(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i];
+  return out;
+}
+
 /** a − b. */
 export function subtract(a: Matrix, b: Operand): Matrix;
 export function subtract(a: Operand, b: Matrix): Matrix;
 export function subtract(a: Vector | number, b: Vector | number): Float64Array;
 export function subtract(a: Operand, b: Operand): Matrix | Float64Array {
   if (typeof a === "number" && b instanceof Matrix && recipeOf(b)?.kind === "square") {
-    return lazy(b.rows, b.cols, { kind: "rsub", c: a, q: b }); // see multiply
+    return lazy(b.rows, b.cols, { kind: "rsub", c: a, q: capture(b) }); // see multiply
   }
   return elementwise("subtract", Op.Subtract, withProducts([a, b]));
 }
@@ -1301,7 +1428,9 @@ export function negative(a: Matrix | Vector): Matrix | Float64Array {
 export function square(a: Matrix): Matrix;
 export function square(a: Vector): Float64Array;
 export function square(a: Matrix | Vector): Matrix | Float64Array {
-  if (a instanceof Matrix && !a.transposed) return lazy(a.rows, a.cols, { kind: "square", a }); // see multiply
+  if (a instanceof Matrix && !a.transposed) {
+    return lazy(a.rows, a.cols, { kind: "square", a: capture(a) }); // see multiply
+  }
   return elementwise("square", Op.Square, [a]);
 }
 
