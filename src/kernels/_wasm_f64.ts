@@ -111,7 +111,7 @@ function tanhBody(): number[] {
   emit(get(NB), I32_CONST, 1, I32_ADD, set(NB), END);
   emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, I32_CONST, 8, I32_LT_U, BR_IF, 0, END);
   emit(END);
-  emit(tanhOf(xs, temp, true)); // the rational function for all eight
+  emit(tanhOf(xs, temp, "small")); // the rational function for all eight
   for (let j = 0; j < 4; j++) emit(get(PTR), get(X + j), V128_STORE, 3, uleb(16 * j));
   emit(get(PTR), I32_CONST, sleb(64), I32_ADD, set(PTR));
   emit(get(I), I32_CONST, 8, I32_ADD, LOCAL_TEE, I, get(N8), I32_LT_U, BR_IF, 0, END, END);

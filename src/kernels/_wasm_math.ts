@@ -189,79 +189,79 @@ export function expOf(xs: number[], temp: Temp): number[] {
 }
 
 /**
- * Instructions replacing each v128 local in `xs` by {@linkcode tanh} of its two lanes,
- * branch-free. Uses {@linkcode TANH_TEMPS} temporaries per value. `smallOnly`: every lane is
- * known to have |x| <= 0.625 (or to be NaN), where tanh is the rational function: only that is
- * computed (the same operations, so the same result).
+ * Which of tanh's two computations {@linkcode tanhOf} emits: "both" (and selects by |x| > 0.625,
+ * branch-free), "small" (every lane is known to have |x| <= 0.625, or to be NaN: the rational
+ * function alone) or "big" (every lane is known to have |x| > 0.625: 1 − 2/(e^{2|x|} + 1)
+ * alone). Each gives {@linkcode tanh}'s result on the lanes it is meant for (the same
+ * operations).
  */
-export function tanhOf(xs: number[], temp: Temp, smallOnly = false): number[] {
+export type TanhBranch = "both" | "small" | "big";
+
+/**
+ * Instructions replacing each v128 local in `xs` by {@linkcode tanh} of its two lanes. Uses
+ * {@linkcode TANH_TEMPS} temporaries per value.
+ */
+export function tanhOf(xs: number[], temp: Temp, branch: TanhBranch = "both"): number[] {
   const code: number[] = [];
   const c = f64x2Const;
   const A = 0, S2 = 1, SMALL = 2, Y = 3; // Y: the denominator, then 2|x| and its exp
   const t = (g: number, k: number) => temp(g, k);
   const expTemp: Temp = (g, k) => temp(g, 4 + k);
   each(xs, code, (x, g) => [get(x), F64X2_ABS, set(t(g, A))]); // a = |x|
-  each(xs, code, (_, g) => [get(t(g, A)), get(t(g, A)), F64X2_MUL, set(t(g, S2))]); // s = a·a
-  // small = a + a·s·N/D, N = (P0·s + P1)·s + P2, D = ((s + Q0)·s + Q1)·s + Q2
-  each(xs, code, (_, g) => [c(P0), get(t(g, S2)), F64X2_MUL, c(P1), F64X2_ADD, set(t(g, SMALL))]);
-  each(xs, code, (_, g) => [
-    get(t(g, SMALL)),
-    get(t(g, S2)),
-    F64X2_MUL,
-    c(P2),
-    F64X2_ADD,
-    set(t(g, SMALL)),
-  ]);
-  each(
-    xs,
-    code,
-    (_, g) => [get(t(g, S2)), c(Q0), F64X2_ADD, get(t(g, S2)), F64X2_MUL, set(t(g, Y))],
-  );
-  each(
-    xs,
-    code,
-    (_, g) => [get(t(g, Y)), c(Q1), F64X2_ADD, get(t(g, S2)), F64X2_MUL, set(t(g, Y))],
-  );
-  each(xs, code, (_, g) => [get(t(g, Y)), c(Q2), F64X2_ADD, set(t(g, Y))]);
-  each(xs, code, (_, g) => [
-    get(t(g, A)),
-    get(t(g, A)),
-    get(t(g, S2)),
-    F64X2_MUL,
-    get(t(g, SMALL)),
-    F64X2_MUL,
-    get(t(g, Y)),
-    F64X2_DIV,
-    F64X2_ADD,
-    set(t(g, SMALL)),
-  ]);
-  if (smallOnly) {
+  if (branch !== "big") {
+    each(xs, code, (_, g) => [get(t(g, A)), get(t(g, A)), F64X2_MUL, set(t(g, S2))]); // s = a·a
+    // small = a + a·s·N/D, N = (P0·s + P1)·s + P2, D = ((s + Q0)·s + Q1)·s + Q2
+    each(xs, code, (_, g) => [c(P0), get(t(g, S2)), F64X2_MUL, c(P1), F64X2_ADD, set(t(g, SMALL))]);
+    each(xs, code, (_, g) => [
+      get(t(g, SMALL)),
+      get(t(g, S2)),
+      F64X2_MUL,
+      c(P2),
+      F64X2_ADD,
+      set(t(g, SMALL)),
+    ]);
+    each(
+      xs,
+      code,
+      (_, g) => [get(t(g, S2)), c(Q0), F64X2_ADD, get(t(g, S2)), F64X2_MUL, set(t(g, Y))],
+    );
+    each(
+      xs,
+      code,
+      (_, g) => [get(t(g, Y)), c(Q1), F64X2_ADD, get(t(g, S2)), F64X2_MUL, set(t(g, Y))],
+    );
+    each(xs, code, (_, g) => [get(t(g, Y)), c(Q2), F64X2_ADD, set(t(g, Y))]);
+    each(xs, code, (_, g) => [
+      get(t(g, A)),
+      get(t(g, A)),
+      get(t(g, S2)),
+      F64X2_MUL,
+      get(t(g, SMALL)),
+      F64X2_MUL,
+      get(t(g, Y)),
+      F64X2_DIV,
+      F64X2_ADD,
+      set(t(g, SMALL)),
+    ]);
+  }
+  if (branch === "small") {
     each(xs, code, (x, g) => [get(t(g, SMALL)), get(x), c(-0), V128_AND, V128_OR, set(x)]); // x's sign
     return code;
   }
   // big = 1 − 2/(exp(2a) + 1)
   each(xs, code, (_, g) => [c(2), get(t(g, A)), F64X2_MUL, set(t(g, Y))]);
   code.push(...expOf(xs.map((_, g) => t(g, Y)), expTemp));
+  each(
+    xs,
+    code,
+    (_, g) => [c(1), c(2), get(t(g, Y)), c(1), F64X2_ADD, F64X2_DIV, F64X2_SUB, set(t(g, Y))],
+  );
   // t = a > 0.625 ? big : small; the sign bit of x onto t
-  each(xs, code, (x, g) => [
-    c(1),
-    c(2),
-    get(t(g, Y)),
-    c(1),
-    F64X2_ADD,
-    F64X2_DIV,
-    F64X2_SUB,
-    get(t(g, SMALL)),
-    get(t(g, A)),
-    c(TANH_SWITCH),
-    F64X2_GT,
-    V128_BITSELECT,
-    get(x),
-    c(-0),
-    V128_AND,
-    V128_OR,
-    set(x),
-  ]);
+  const select = (g: number): Bytes[] =>
+    branch === "big"
+      ? [get(t(g, Y))]
+      : [get(t(g, Y)), get(t(g, SMALL)), get(t(g, A)), c(TANH_SWITCH), F64X2_GT, V128_BITSELECT];
+  each(xs, code, (x, g) => [...select(g), get(x), c(-0), V128_AND, V128_OR, set(x)]);
   return code;
 }
 

@@ -146,20 +146,39 @@ function helpers(lanes: Lanes) {
 }
 
 /**
- * gemmAdd(out, pre, preStride, a, n, w, cols, count), byte addresses; preStride in bytes (0 adds
- * the same row, e.g. a bias, to every output row); n >= 0, count >= 1 groups of `rows` rows,
- * cols a multiple of count * blocks: `rows` × `blocks` independent vectors of sums in flight
- * (each load of w shared by the rows, each load of a[r, k] by the blocks). `fromZero`: the sums
- * start from +0 instead of pre (gemm; pre and preStride are not read).
+ * gemmAdd(out, outStride, pre, preStride, a, aStride, n, w, cols, count), byte addresses and
+ * strides (the bytes from one row to the next: preStride 0 adds the same row, e.g. a bias, to
+ * every output row); n >= 0, count >= 1 groups of `rows` rows, cols a multiple of
+ * lanes × blocks: `rows` × `blocks` independent vectors of sums in flight (each load of w shared
+ * by the rows, each load of a[r, k] by the blocks). `fromZero`: the sums start from +0 instead
+ * of pre (gemm; pre and preStride are not read). out may be pre (each row and block is read
+ * before it is written).
  */
 function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = false): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
-  const [OUT, PRE, PRE_STRIDE, A, N, W, COLS, COUNT] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [COL_BYTES, A_BYTES, GB, AP, WP, K] = [8, 9, 10, 11, 12, 13];
-  const WV = 14, S = 15, ACC = S + rows; // v128: a vector of w, a[r, k] for each row, the sums
+  const [OUT, OUT_STRIDE, PRE, PRE_STRIDE, A, A_STRIDE, N, W, COLS, COUNT] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+  ];
+  const [COL_BYTES, GB, AP, WP, K] = [10, 11, 12, 13, 14];
+  const WV = 15, S = 16, ACC = S + rows; // v128: a vector of w, a[r, k] for each row, the sums
   const acc = (r: number, q: number) => ACC + r * blocks + q;
+  /** local + r · stride, on the stack */
+  const rowOf = (local: number, stride: number, r: number) => {
+    const code = [...get(local)];
+    for (let i = 0; i < r; i++) code.push(...get(stride), I32_ADD);
+    return code;
+  };
   const { code, emit } = codeBuilder();
-  emit(get(COLS), toBytes, set(COL_BYTES), get(N), toBytes, set(A_BYTES));
+  emit(get(COLS), toBytes, set(COL_BYTES));
   emit(LOOP, VOID); // groups of rows
   emit(I32_CONST, 0, set(GB));
   emit(LOOP, VOID); // blocks vectors of columns at a time
@@ -167,8 +186,7 @@ function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = fals
     for (let q = 0; q < blocks; q++) {
       if (fromZero) emit(V128_CONST_ZERO, set(acc(r, q)));
       else {
-        emit(get(PRE), get(GB), I32_ADD);
-        for (let i = 0; i < r; i++) emit(get(PRE_STRIDE), I32_ADD);
+        emit(rowOf(PRE, PRE_STRIDE, r), get(GB), I32_ADD);
         emit(V128_LOAD, align, uleb(16 * q), set(acc(r, q)));
       }
     }
@@ -176,11 +194,7 @@ function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = fals
   emit(get(A), set(AP), get(W), get(GB), I32_ADD, set(WP), get(N), set(K));
   emit(BLOCK, VOID, get(K), I32_EQZ, BR_IF, 0);
   emit(LOOP, VOID); // k = 0 .. n - 1
-  for (let r = 0; r < rows; r++) {
-    emit(get(AP));
-    for (let i = 0; i < r; i++) emit(get(A_BYTES), I32_ADD);
-    emit(lanes.splat, align, 0, set(S + r));
-  }
+  for (let r = 0; r < rows; r++) emit(rowOf(AP, A_STRIDE, r), lanes.splat, align, 0, set(S + r));
   for (let q = 0; q < blocks; q++) {
     emit(get(WP), V128_LOAD, align, uleb(16 * q), set(WV));
     for (let r = 0; r < rows; r++) {
@@ -191,15 +205,14 @@ function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = fals
   emit(END); // block
   for (let r = 0; r < rows; r++) {
     for (let q = 0; q < blocks; q++) {
-      emit(get(OUT), get(GB), I32_ADD);
-      for (let i = 0; i < r; i++) emit(get(COL_BYTES), I32_ADD);
+      emit(rowOf(OUT, OUT_STRIDE, r), get(GB), I32_ADD);
       emit(get(acc(r, q)), V128_STORE, align, uleb(16 * q));
     }
   }
   emit(get(GB), I32_CONST, sleb(16 * blocks), I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U);
   emit(BR_IF, 0, END);
   for (let r = 0; r < rows; r++) {
-    emit(addLocal(OUT, COL_BYTES), addLocal(PRE, PRE_STRIDE), addLocal(A, A_BYTES));
+    emit(addLocal(OUT, OUT_STRIDE), addLocal(PRE, PRE_STRIDE), addLocal(A, A_STRIDE));
   }
   emit(countDown(COUNT));
   emit(END); // function
@@ -207,14 +220,14 @@ function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = fals
 }
 
 /**
- * gemmT(out, a, cols, w, n, rows): out[r, j] = a[r, :] · w[j, :]; cols a multiple of the lane
- * count, n a positive multiple of `js`: `js` rows of w (independent sums) at a time, sharing each
- * load of a.
+ * gemmT(out, outStride, a, aStride, cols, w, n, rows): out[r, j] = a[r, :] · w[j, :], byte
+ * addresses and row strides of out and a; cols a multiple of the lane count, n a positive
+ * multiple of `js`: `js` rows of w (independent sums) at a time, sharing each load of a.
  */
 function gemmTBody(lanes: Lanes, js: number): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
-  const [OUT, A, COLS, W, N, ROWS] = [0, 1, 2, 3, 4, 5];
-  const [COL_BYTES, WP, J, GB, WQ] = [6, 7, 8, 9, 10]; // WQ .. WQ + js - 1: rows of w
+  const [OUT, OUT_STRIDE, A, A_STRIDE, COLS, W, N, ROWS] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [COL_BYTES, WP, J, GB, OP, WQ] = [8, 9, 10, 11, 12, 13]; // WQ .. WQ + js - 1: rows of w
   const AV = WQ + js, ACC = AV + 1; // v128 locals
   const { code, emit } = codeBuilder();
   const lane = (q: number, i: number) => [...get(ACC + q), ...lanes.extractLane, i];
@@ -233,6 +246,7 @@ function gemmTBody(lanes: Lanes, js: number): number[] {
       : [...lane(q, 0), ...lane(q, 1), lanes.scalarAdd];
   emit(get(COLS), toBytes, set(COL_BYTES));
   emit(LOOP, VOID); // rows
+  emit(get(OUT), set(OP));
   emit(get(W), set(WP), get(N), I32_CONST, js === 1 ? 0 : js === 2 ? 1 : 2, I32_SHR_U, set(J));
   emit(LOOP, VOID); // js rows of w
   for (let q = 0; q < js; q++) {
@@ -248,12 +262,12 @@ function gemmTBody(lanes: Lanes, js: number): number[] {
   }
   emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
   for (let q = 0; q < js; q++) {
-    emit(get(OUT), laneSum(q), lanes.scalarStore, align, uleb(bytes * q));
+    emit(get(OP), laneSum(q), lanes.scalarStore, align, uleb(bytes * q));
   }
-  emit(addConst(OUT, bytes * js));
+  emit(addConst(OP, bytes * js));
   emit(get(WP), get(COL_BYTES), I32_CONST, sleb(js), I32_MUL, I32_ADD, set(WP));
   emit(countDown(J));
-  emit(addLocal(A, COL_BYTES), countDown(ROWS));
+  emit(addLocal(A, A_STRIDE), addLocal(OUT, OUT_STRIDE), countDown(ROWS));
   emit(END); // function
   return code;
 }
@@ -339,16 +353,16 @@ export function productFunctions(lanes: Lanes): WasmFunction[] {
       GEMM_ADD_BLOCKS.flatMap((blocks) =>
         GEMM_ADD_ROWS.map((rows): WasmFunction => ({
           name: `${lanes.name}_${fromZero ? "gemm" : "gemmAdd"}${blocks}x${rows}`,
-          params: i32s(8),
-          locals: [[6, I32], [1 + rows + rows * blocks, V128]],
+          params: i32s(10),
+          locals: [[5, I32], [1 + rows + rows * blocks, V128]],
           body: gemmAddBody(lanes, blocks, rows, fromZero),
         }))
       )
     ),
     ...GEMM_T_ROWS.map((js): WasmFunction => ({
       name: `${lanes.name}_gemmT${js}`,
-      params: i32s(6),
-      locals: [[4 + js, I32], [1 + js, V128]],
+      params: i32s(8),
+      locals: [[5 + js, I32], [1 + js, V128]],
       body: gemmTBody(lanes, js),
     })),
     {
@@ -369,15 +383,18 @@ export function productFunctions(lanes: Lanes): WasmFunction[] {
 // ---- calling them -------------------------------------------------------------------------
 
 /**
- * The unchecked gemmAdd on BYTE addresses (`region.byteOffset + bytes * i`), for a loop that
- * calls it once per time step: out[r, :] = pre[r, :] + a[r, :n] · w[n, cols] for r < rows,
- * pre advancing `preStride` bytes a row (0: the same row for all). rows >= 1, n >= 0.
+ * The unchecked gemmAdd on BYTE addresses (`region.byteOffset + bytes * i`) and strides (bytes
+ * from one row to the next), for a loop that calls it once per time step: out[r, :] =
+ * pre[r, :] + a[r, :n] · w[n, cols] for r < rows (preStride 0: the same pre row for all; out
+ * may be pre). rows >= 1, n >= 0.
  */
 export type GemmAddFn = (
   out: number,
+  outStride: number,
   pre: number,
   preStride: number,
   a: number,
+  aStride: number,
   n: number,
   w: number,
   cols: number,
@@ -385,12 +402,14 @@ export type GemmAddFn = (
 ) => void;
 
 /**
- * The unchecked gemmT on byte addresses: out[r, j] = a[r, :cols] · w[j, :cols] for j < n,
- * r < rows; rows, n >= 1.
+ * The unchecked gemmT on byte addresses and row strides: out[r, j] = a[r, :cols] · w[j, :cols]
+ * for j < n, r < rows; rows, n >= 1.
  */
 export type GemmTFn = (
   out: number,
+  outStride: number,
   a: number,
+  aStride: number,
   cols: number,
   w: number,
   n: number,
@@ -469,17 +488,17 @@ export class MatrixProducts {
   /** The variants `<name>x2` for pairs of rows and `<name>x1` for the last, as one function. */
   #rowPairs(name: string): GemmAddFn {
     const pairs = this.#fn<GemmAddFn>(`${name}x2`), one = this.#fn<GemmAddFn>(`${name}x1`);
-    const log2Bytes = this.lanes.log2Bytes;
-    return (out, pre, preStride, a, n, w, cols, rows) => {
-      if (rows >= 2) pairs(out, pre, preStride, a, n, w, cols, rows >> 1);
+    return (out, outStride, pre, preStride, a, aStride, n, w, cols, rows) => {
+      if (rows >= 2) pairs(out, outStride, pre, preStride, a, aStride, n, w, cols, rows >> 1);
       if ((rows & 1) === 0) return;
       const last = rows - 1;
-      const at = (last * cols) << log2Bytes;
       one(
-        out + at,
+        out + last * outStride,
+        outStride,
         pre + last * preStride,
         preStride,
-        a + ((last * n) << log2Bytes),
+        a + last * aStride,
+        aStride,
         n,
         w,
         cols,
@@ -537,12 +556,14 @@ export class MatrixProducts {
     const { rows, n, cols } = p;
     this.#checkCols(cols, "gemmAdd");
     if (rows < 1) return;
-    const rowBytes = cols << this.lanes.log2Bytes;
+    const log2 = this.lanes.log2Bytes, rowBytes = cols << log2;
     this.gemmAddFn(cols)(
       p.out.byteOffset,
+      rowBytes,
       p.pre.byteOffset,
       p.preIsRow ? 0 : rowBytes,
       p.a.byteOffset,
+      n << log2,
       n,
       p.w.byteOffset,
       cols,
@@ -560,11 +581,14 @@ export class MatrixProducts {
     const { rows, n, cols } = p;
     this.#checkCols(cols, "gemm");
     if (rows < 1) return;
+    const log2 = this.lanes.log2Bytes;
     this.#rowPairs(`gemm${this.#blocks(cols)}`)(
       p.out.byteOffset,
+      cols << log2,
       0,
       0,
       p.a.byteOffset,
+      n << log2,
       n,
       p.w.byteOffset,
       cols,
@@ -579,7 +603,17 @@ export class MatrixProducts {
     const { rows, n, cols } = p;
     this.#checkCols(cols, "gemmT");
     if (rows < 1 || n < 1) return;
-    this.gemmTFn(n)(p.out.byteOffset, p.a.byteOffset, cols, p.w.byteOffset, n, rows);
+    const log2 = this.lanes.log2Bytes;
+    this.gemmTFn(n)(
+      p.out.byteOffset,
+      n << log2,
+      p.a.byteOffset,
+      cols << log2,
+      cols,
+      p.w.byteOffset,
+      n,
+      rows,
+    );
   }
 
   /** dst [n, cols] += a [rows, n]ᵀ · b [rows, cols], rows ascending. */

@@ -201,9 +201,9 @@ function kernels(units: number, who: string): F32Kernels {
 
 /**
  * Fast {@link lstmForwardReference}: the projection of every step at once (sparse rows or one
- * gemmAdd) into the gates' region, then per step one gemmAdd z_t += h_{t-1} · recurrentKernel
- * (float32 sums in the arena), the gates in place in WebAssembly, and c_t, act(c_t), h_t as the
- * reference computes them.
+ * gemmAdd) into the gates' region, then per step, for every sequence at once, one gemmAdd z_t +=
+ * h_{t-1} · recurrentKernel (float32 sums in the arena), the gates in place and c_t, act(c_t),
+ * h_t as the reference computes them, in WebAssembly.
  * @returns the cache; its arrays from the scratch pool
  */
 export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivations): LstmCache {
@@ -218,6 +218,8 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
   const sparse = sparseRows(args.x, rows, inputDim);
   const r = wasm.arena.regions({
     gates: rows * n,
+    c: rows * units,
+    actC: rows * units,
     h: rows * units,
     recurrentKernel: units * n,
     ...projectionRegions(sparse, args, n),
@@ -225,113 +227,122 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
   projectFast(wasm, { out: r.gates, regions: r, sparse, args, gates: n });
   r.recurrentKernel.set(args.recurrentKernel);
   const gemmAdd = wasm.gemmAddFn(n);
-  const activateAt = f32.activateFn;
-  const { gates: z, h: hw } = r; // z: each row the pre-activations, then the gates
-  const [zAt, hAt, rkAt] = [z.byteOffset, hw.byteOffset, r.recurrentKernel.byteOffset];
-  const c = scratchArray(rows * units);
-  const actC = scratchArray(rows * units);
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < steps; t++) {
-      const zRow = (b * steps + t) * n;
-      const row = (b * steps + t) * units;
-      const prev = row - units;
-      const at = zAt + 4 * zRow;
-      if (t > 0) gemmAdd(at, at, 0, hAt + 4 * prev, units, rkAt, n, 1); // z_t += h_{t-1} · rk
-      activateAt(rec, at, 2 * units); // i, f
-      activateAt(act, at + 8 * units, units); // g
-      activateAt(rec, at + 12 * units, units); // o
-      for (let u = 0; u < units; u++) {
-        const i = z[zRow + u], f = z[zRow + units + u];
-        const g = z[zRow + 2 * units + u], o = z[zRow + 3 * units + u];
-        const cPrev = t > 0 ? c[prev + u] : 0;
-        c[row + u] = f * cPrev + i * g;
-        actC[row + u] = activate(act, c[row + u]);
-        hw[row + u] = o * actC[row + u];
-      }
-    }
+  const { activate, lstmCell } = f32.fns;
+  // gates [batch, steps, n], states [batch, steps, units]: step t of every sequence is `batch`
+  // rows gateSeq (seq) bytes apart
+  const gateRow = 4 * n, gateSeq = steps * gateRow, row = 4 * units, seq = steps * row;
+  const [z0, c0, a0, h0] = [r.gates, r.c, r.actC, r.h].map((v) => v.byteOffset);
+  const rk = r.recurrentKernel.byteOffset;
+  for (let t = 0; t < steps; t++) {
+    const zt = z0 + t * gateRow, ht = h0 + t * row; // z_t holds its projection
+    if (t > 0) gemmAdd(zt, gateSeq, zt, gateSeq, ht - row, seq, units, rk, n, batch); // += h_{t-1} · rk
+    activate(rec, zt, 2 * units, batch, gateSeq); // i, f
+    activate(act, zt + 2 * row, units, batch, gateSeq); // g
+    activate(rec, zt + 3 * row, units, batch, gateSeq); // o
+    lstmCell(act, zt, gateSeq, c0 + t * row, a0 + t * row, ht, seq, batch, units, t === 0 ? 1 : 0);
   }
-  const gates = scratchArray(rows * n);
-  gates.set(z);
-  const h = scratchArray(rows * units);
-  h.set(hw);
+  const [gates, c, actC, h] = [r.gates, r.c, r.actC, r.h].map((v) => {
+    const copy = scratchArray(v.length);
+    copy.set(v);
+    return copy;
+  });
   return { args, sparse, activation: act, recurrentActivation: rec, gates, c, actC, h };
 }
 
 /**
- * Fast {@link lstmBackwardReference}: the step's gradients from float64 dh and dc; per step
- * dh_{t-1} = dz_t · recurrentKernelᵀ in one gemmT; per sequence d recurrentKernel +=
- * h_{t-1}ᵀ · dz_t in one outerAdd; d kernel from every step at once (`_projection.ts`).
+ * Fast {@link lstmBackwardReference}, per step for every sequence at once: the step's dz and
+ * the carried dc from float64 dh in WebAssembly, then dh_{t-1} = dz_t · recurrentKernelᵀ in one
+ * gemmT; per sequence d recurrentKernel += h_{t-1}ᵀ · dz_t in one outerAdd and d bias summed in
+ * float64, steps in reverse; d kernel from every step at once (`_projection.ts`).
  * @returns the gradients; dZ from the scratch pool
  */
 export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
   checkBack(back, cache.args, "lstmBackwardFast");
-  const { args, activation: act, recurrentActivation: rec, gates, c, actC, sparse } = cache;
+  const { args, activation: act, recurrentActivation: rec, sparse } = cache;
   const { batch, steps, units } = args;
-  const wasm = kernels(units, "lstmBackwardFast").products;
+  const f32 = kernels(units, "lstmBackwardFast");
+  const wasm = f32.products;
   const n = 4 * units;
   const rows = batch * steps;
   const r = wasm.arena.regions({
     dZ: rows * n,
-    recurrentKernel: units * n,
-    dhPrev: units,
+    gates: rows * n,
+    c: rows * units,
+    actC: rows * units,
     h: rows * units,
+    dy: back.dy.length,
+    zeros: batch * units,
+    recurrentKernel: units * n,
+    dhPrev: batch * units,
+    dc: { float64: batch * units },
     dRecurrentKernel: units * n,
+    dBias: { float64: n },
     ...kernelGradRegions(sparse, args, n),
   });
-  const { dZ: dz, dhPrev } = r;
+  for (const key of ["gates", "c", "actC", "h"] as const) r[key].set(cache[key]);
+  r.dy.set(back.dy);
+  r.zeros.fill(0);
   r.recurrentKernel.set(args.recurrentKernel);
-  r.h.set(cache.h);
+  r.dc.fill(0);
   r.dRecurrentKernel.fill(0);
-  const dBias = new Float64Array(n);
-  const dh = new Float64Array(units);
-  const dc = new Float64Array(units);
+  r.dBias.fill(0);
   const gemmT = wasm.gemmTFn(units);
-  const [dhAt, zAt, rkAt] = [dhPrev.byteOffset, dz.byteOffset, r.recurrentKernel.byteOffset];
-  for (let b = 0; b < batch; b++) {
-    dh.fill(0);
-    dc.fill(0);
-    for (let t = steps - 1; t >= 0; t--) {
-      const zRow = (b * steps + t) * n;
-      const row = (b * steps + t) * units;
-      addOutputGrad(dh, back, b, t, steps, units);
-      for (let u = 0; u < units; u++) {
-        const i = gates[zRow + u];
-        const f = gates[zRow + units + u];
-        const g = gates[zRow + 2 * units + u];
-        const o = gates[zRow + 3 * units + u];
-        const a = actC[row + u];
-        const cPrev = t > 0 ? c[row - units + u] : 0;
-        const dcu = dc[u] + dh[u] * o * slope(act, a);
-        dz[zRow + u] = dcu * g * slope(rec, i);
-        dz[zRow + units + u] = dcu * cPrev * slope(rec, f);
-        dz[zRow + 2 * units + u] = dcu * i * slope(act, g);
-        dz[zRow + 3 * units + u] = dh[u] * a * slope(rec, o);
-        dc[u] = dcu * f;
-      }
-      for (let k = 0; k < n; k++) dBias[k] += dz[zRow + k];
-      if (t === 0) break;
-      gemmT(dhAt, zAt + 4 * zRow, n, rkAt, units, 1); // dh_{t-1} = dz_t · recurrentKernelᵀ
-      for (let u = 0; u < units; u++) dh[u] = dhPrev[u];
-    }
+  const { lstmCellBack, sumRows64 } = f32.fns;
+  const gateRow = 4 * n, gateSeq = steps * gateRow, row = 4 * units, seq = steps * row;
+  const [z0, g0, c0, a0, h0, dy0] = [r.dZ, r.gates, r.c, r.actC, r.h, r.dy].map((v) =>
+    v.byteOffset
+  );
+  const [dhPrev, rk] = [r.dhPrev.byteOffset, r.recurrentKernel.byteOffset];
+  for (let t = steps - 1; t >= 0; t--) {
+    // dh_t = dh_{t-1} from step t + 1 (dy, or zeros, at the last) + dy_t with returnSequences
+    const [dh, dhStride] = t < steps - 1
+      ? [dhPrev, row]
+      : back.returnSequences
+      ? [r.zeros.byteOffset, row]
+      : [dy0, row];
+    const dyt = back.returnSequences ? dy0 + t * row : 0;
+    lstmCellBack(
+      act,
+      rec,
+      g0 + t * gateRow,
+      gateSeq,
+      c0 + t * row,
+      a0 + t * row,
+      seq,
+      z0 + t * gateRow,
+      gateSeq,
+      dh,
+      dhStride,
+      dyt,
+      seq,
+      r.dc.byteOffset,
+      batch,
+      units,
+      t === 0 ? 1 : 0,
+    );
+    if (t > 0) gemmT(dhPrev, row, z0 + t * gateRow, gateSeq, n, rk, units, batch); // dz_t · rkᵀ
+  }
+  for (let b = 0; b < batch; b++) { // d bias and d recurrentKernel, sequence by sequence
+    const last = (b * steps + steps - 1) * gateRow;
+    sumRows64(r.dBias.byteOffset, z0 + last, n, steps, -gateRow);
     if (steps > 1) { // over the steps t >= 1 of sequence b
-      const first = b * steps;
       wasm.outerAddFn(
         r.dRecurrentKernel.byteOffset,
-        r.h.byteOffset + 4 * first * units,
+        h0 + b * seq,
         units,
-        dz.byteOffset + 4 * (first + 1) * n,
+        z0 + b * gateSeq + gateRow,
         n,
         steps - 1,
       );
     }
   }
   const dZ = scratchArray(rows * n);
-  dZ.set(dz);
+  dZ.set(r.dZ);
   return {
     dZ,
-    dKernel: kernelGradFast(wasm, { dZ: dz, regions: r, sparse, args, gates: n }),
+    dKernel: kernelGradFast(wasm, { dZ: r.dZ, regions: r, sparse, args, gates: n }),
     dRecurrentKernel: r.dRecurrentKernel.slice(),
-    dBias: Float32Array.from(dBias),
+    dBias: Float32Array.from(r.dBias),
   };
 }
 

@@ -168,6 +168,30 @@ export function addOutputGrad(
   } else if (t === steps - 1) { for (let u = 0; u < units; u++) dh[u] = dy[b * units + u]; }
 }
 
+/**
+ * Adds the output's gradient at step t of every sequence to dh [batch, units] (float32, rounded
+ * as each float32 add): dy[:, t, :] at every step with `returnSequences` (onto zeros at the last
+ * step), else dh = dy at the last step only: {@link addOutputGrad} of each sequence.
+ */
+export function addOutputGrads(
+  dh: Float32Array,
+  back: RnnBackwardArgs,
+  t: number,
+  dims: RnnDims,
+): void {
+  const { batch, steps, units } = dims;
+  const { dy, returnSequences } = back;
+  if (!returnSequences) {
+    if (t === steps - 1) { for (let i = 0; i < batch * units; i++) dh[i] = dy[i]; }
+    return;
+  }
+  if (t === steps - 1) dh.fill(0, 0, batch * units);
+  for (let b = 0; b < batch; b++) {
+    const row = (b * steps + t) * units, to = b * units;
+    for (let u = 0; u < units; u++) dh[to + u] += dy[row + u];
+  }
+}
+
 // ---- d loss / d x = dZ · kernelᵀ --------------------------------------------------------------
 
 /**
