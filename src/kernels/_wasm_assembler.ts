@@ -92,7 +92,7 @@ export const I32_NE = 0x47, I32_GE_U = 0x4f;
 export const I32_CONST = 0x41, F32_CONST = 0x43;
 export const I32_EQZ = 0x45, I32_EQ = 0x46, I32_LT_U = 0x49, F32_EQ = 0x5b, F32_NE = 0x5c;
 export const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_SHL = 0x74;
-export const I32_SHR_U = 0x76, F32_ADD = 0x92;
+export const I32_SHR_U = 0x76, F32_SQRT = 0x91, F32_ADD = 0x92, F32_MUL = 0x94, F32_DIV = 0x95;
 export const F64_STORE = 0x39, F64_ADD = 0xa0;
 
 // ---- SIMD (the 0xfd prefix, then the opcode as unsigned LEB128) ----
@@ -111,7 +111,9 @@ export const V128_AND = [SIMD, 0x4e], V128_OR = [SIMD, 0x50], V128_BITSELECT = [
 export const V128_ANY_TRUE = [SIMD, 0x53], I32X4_ALL_TRUE = [SIMD, 0xa3, 0x01];
 export const F64X2_NEAREST = [SIMD, 0x94, 0x01], I64X2_EXTEND_LOW_I32X4_S = [SIMD, 0xc7, 0x01];
 export const I64X2_SHL = [SIMD, 0xcb, 0x01], I64X2_ADD = [SIMD, 0xce, 0x01];
-export const F32X4_ADD = [SIMD, 0xe4, 0x01], F32X4_MUL = [SIMD, 0xe6, 0x01];
+export const F32X4_SQRT = [SIMD, 0xe3, 0x01], F32X4_ADD = [SIMD, 0xe4, 0x01];
+export const F32X4_MUL = [SIMD, 0xe6, 0x01], F32X4_DIV = [SIMD, 0xe7, 0x01];
+export const F32X4_SPLAT = [SIMD, 0x13];
 export const F64X2_ABS = [SIMD, 0xec, 0x01], F64X2_ADD = [SIMD, 0xf0, 0x01];
 export const F64X2_NEG = [SIMD, 0xed, 0x01];
 export const F64X2_SUB = [SIMD, 0xf1, 0x01], F64X2_MUL = [SIMD, 0xf2, 0x01];

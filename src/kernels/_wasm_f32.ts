@@ -44,10 +44,20 @@ import {
   codeBuilder,
   ELSE,
   END,
+  F32,
+  F32_ADD,
   F32_DEMOTE_F64,
+  F32_DIV,
   F32_LOAD,
+  F32_MUL,
+  F32_SQRT,
   F32_STORE,
+  F32X4_ADD,
   F32X4_DEMOTE_F64X2_ZERO,
+  F32X4_DIV,
+  F32X4_MUL,
+  F32X4_SPLAT,
+  F32X4_SQRT,
   F64_LOAD,
   F64_PROMOTE_F32,
   F64_STORE,
@@ -547,6 +557,50 @@ function lstmCellBackBody(): number[] {
   return code;
 }
 
+/**
+ * adam(value, gradient, m, v, out, n, b1, c1, b2, c2, bias1, bias2, epsilon, minusLr): Adam's
+ * update of n float32 weights, each operation a float32 one (as `adamReference` of `adam.ts`
+ * rounds each), four at a time, then one by one; m and v in place, the new weights into out
+ * (which may be value). The hyperparameters are float32 numbers: c1 = 1 − b1, c2 = 1 − b2,
+ * bias1 = 1 − b1^t, bias2 = 1 − b2^t, minusLr = −learningRate.
+ */
+function adamBody(): number[] {
+  const [VALUE, GRAD, M, V, OUT, N] = [0, 1, 2, 3, 4, 5]; // i32 parameters
+  const [B1, C1, B2, C2, BIAS1, BIAS2, EPS, LR] = [6, 7, 8, 9, 10, 11, 12, 13]; // f32 parameters
+  const END4 = 14, END1 = 15, G = 16, MK = 17, VK = 18; // i32 locals, v128 locals
+  const { code, emit } = codeBuilder();
+  /** one update: of a v128 of four (vector) or of one float32 (scalar), at the pointers */
+  const update = (vector: boolean) => {
+    const [load, store, mul, add, div, sqrt] = vector
+      ? [[...V128_LOAD, 2, 0], [...V128_STORE, 2, 0], F32X4_MUL, F32X4_ADD, F32X4_DIV, F32X4_SQRT]
+      : [[F32_LOAD, 2, 0], [F32_STORE, 2, 0], [F32_MUL], [F32_ADD], [F32_DIV], [F32_SQRT]];
+    const h = (k: number) => vector ? assemble(get(k), F32X4_SPLAT) : get(k);
+    const [g, mk, vk] = vector ? [G, MK, VK] : [G + 3, MK + 3, VK + 3]; // (f32 locals for scalars)
+    emit(get(GRAD), load, set(g));
+    // m = m·b1 + g·c1;  v = v·b2 + (g·g)·c2
+    emit(get(M), load, h(B1), mul, get(g), h(C1), mul, add, set(mk), get(M), get(mk), store);
+    emit(get(V), load, h(B2), mul, get(g), get(g), mul, h(C2), mul, add, set(vk));
+    emit(get(V), get(vk), store);
+    // out = ((m / bias1) / (sqrt(v / bias2) + epsilon))·minusLr + value
+    emit(get(OUT), get(mk), h(BIAS1), div, get(vk), h(BIAS2), div, sqrt, h(EPS), add, div);
+    emit(h(LR), mul, get(VALUE), load, add, store);
+  };
+  const advance = (bytes: number) => {
+    for (const p of [VALUE, GRAD, M, V, OUT]) emit(get(p), I32_CONST, bytes, I32_ADD, set(p));
+  };
+  emit(get(VALUE), get(N), I32_CONST, 2, I32_SHL, I32_ADD, set(END1));
+  emit(get(VALUE), get(N), I32_CONST, sleb(-4), I32_AND, I32_CONST, 2, I32_SHL, I32_ADD, set(END4));
+  emit(BLOCK, VOID, LOOP, VOID, get(VALUE), get(END4), I32_GE_U, BR_IF, 1);
+  update(true);
+  advance(16);
+  emit(BR, 0, END, END);
+  emit(BLOCK, VOID, LOOP, VOID, get(VALUE), get(END1), I32_GE_U, BR_IF, 1);
+  update(false);
+  advance(4);
+  emit(BR, 0, END, END, END);
+  return code;
+}
+
 /** The float32 kernels of the module besides the products. */
 export function f32Functions(): WasmFunction[] {
   const i32s = (n: number) => new Array(n).fill(I32);
@@ -564,6 +618,12 @@ export function f32Functions(): WasmFunction[] {
       params: i32s(10),
       locals: [[3, I32], [6 + TANH_TEMPS, V128]],
       body: lstmCellBody(),
+    },
+    {
+      name: "f32_adam",
+      params: [...i32s(6), ...new Array(8).fill(F32)],
+      locals: [[2, I32], [3, V128], [3, F32]],
+      body: adamBody(),
     },
     {
       name: "f32_lstmCellBack",
@@ -594,6 +654,22 @@ export interface F32Fns {
     rows: number,
   ): void;
   sumRows64(dst: number, src: number, count: number, rows: number, stride: number): void;
+  adam(
+    value: number,
+    gradient: number,
+    m: number,
+    v: number,
+    out: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    bias1: number,
+    bias2: number,
+    epsilon: number,
+    minusLr: number,
+  ): void;
   lstmCell(
     act: number,
     z: number,
@@ -644,6 +720,7 @@ export class F32Kernels {
       activate: e.f32_activate as F32Fns["activate"],
       slopeMul: e.f32_slopeMul as F32Fns["slopeMul"],
       sumRows64: e.f32_sumRows64 as F32Fns["sumRows64"],
+      adam: e.f32_adam as F32Fns["adam"],
       lstmCell: e.f32_lstmCell as F32Fns["lstmCell"],
       lstmCellBack: e.f32_lstmCellBack as F32Fns["lstmCellBack"],
     };
