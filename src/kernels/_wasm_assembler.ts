@@ -1,9 +1,9 @@
 /**
  * A tiny WebAssembly assembler: just enough of the binary format (LEB128 numbers, the type,
  * function, memory, export and code sections, the opcodes used by the kernels) to build the
- * SIMD kernels of `_wasm_products.ts` (matrix products, float32 or float64 lanes) and
- * `_wasm_f64.ts` (the hand-written RNN's float64 kernels) from their
- * instructions, with no toolchain. Also instantiation and the 16-byte aligned layout of
+ * SIMD kernels of `_wasm_products.ts` (matrix products, float32 or float64 lanes),
+ * `_wasm_math.ts` (exp, tanh), `_wasm_f32.ts` and `_wasm_f64.ts` (the kernel sets of the fused
+ * layers and of the hand-written RNN) from their instructions, with no toolchain. Also instantiation and the 16-byte aligned layout of
  * regions in a module's memory.
  *
  * Instructions are written as numbers and arrays of numbers (an opcode, its immediates);
@@ -79,34 +79,46 @@ export const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
 export const VOID = 0x40;
 
 // ---- control and variables ----
-export const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b, BR_IF = 0x0d;
+export const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c;
+export const BR_IF = 0x0d, RETURN = 0x0f;
 export const CALL = 0x10;
 export const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
 
 // ---- scalar memory and arithmetic (memory immediates follow: alignment log2, offset) ----
 export const I32_LOAD = 0x28, F32_LOAD = 0x2a, F64_LOAD = 0x2b;
+export const F32_DEMOTE_F64 = 0xb6, F64_PROMOTE_F32 = 0xbb;
 export const I32_STORE = 0x36, F32_STORE = 0x38;
+export const I32_NE = 0x47, I32_GE_U = 0x4f;
 export const I32_CONST = 0x41, F32_CONST = 0x43;
 export const I32_EQZ = 0x45, I32_EQ = 0x46, I32_LT_U = 0x49, F32_EQ = 0x5b, F32_NE = 0x5c;
 export const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_SHL = 0x74;
-export const I32_SHR_U = 0x76, F32_ADD = 0x92;
+export const I32_SHR_U = 0x76, F32_SQRT = 0x91, F32_ADD = 0x92, F32_MUL = 0x94, F32_DIV = 0x95;
 export const F64_STORE = 0x39, F64_ADD = 0xa0;
 
 // ---- SIMD (the 0xfd prefix, then the opcode as unsigned LEB128) ----
 export const SIMD = 0xfd;
 export const V128_LOAD = [SIMD, 0x00], V128_LOAD32_SPLAT = [SIMD, 0x09];
 export const V128_LOAD64_SPLAT = [SIMD, 0x0a], F64X2_EXTRACT_LANE = [SIMD, 0x21];
+/** v128.load64_zero: two float32 (8 bytes) into the low half, zeros above. */
+export const V128_LOAD64_ZERO = [SIMD, 0x5d];
+/** v128.store64_lane (memory immediates, then the lane: 0 stores the low 8 bytes). */
+export const V128_STORE64_LANE = [SIMD, 0x5b];
+export const F32X4_DEMOTE_F64X2_ZERO = [SIMD, 0x5e], F64X2_PROMOTE_LOW_F32X4 = [SIMD, 0x5f];
 export const V128_STORE = [SIMD, 0x0b], V128_CONST = [SIMD, 0x0c];
 export const F64X2_SPLAT = [SIMD, 0x14], F32X4_EXTRACT_LANE = [SIMD, 0x1f];
-export const F32X4_NE = [SIMD, 0x42], F64X2_GT = [SIMD, 0x4a];
+export const F32X4_NE = [SIMD, 0x42], F64X2_LT = [SIMD, 0x49], F64X2_GT = [SIMD, 0x4a];
 export const V128_AND = [SIMD, 0x4e], V128_OR = [SIMD, 0x50], V128_BITSELECT = [SIMD, 0x52];
-export const V128_ANY_TRUE = [SIMD, 0x53];
+export const V128_ANY_TRUE = [SIMD, 0x53], I32X4_ALL_TRUE = [SIMD, 0xa3, 0x01];
 export const F64X2_NEAREST = [SIMD, 0x94, 0x01], I64X2_EXTEND_LOW_I32X4_S = [SIMD, 0xc7, 0x01];
 export const I64X2_SHL = [SIMD, 0xcb, 0x01], I64X2_ADD = [SIMD, 0xce, 0x01];
-export const F32X4_ADD = [SIMD, 0xe4, 0x01], F32X4_MUL = [SIMD, 0xe6, 0x01];
+export const F32X4_SQRT = [SIMD, 0xe3, 0x01], F32X4_ADD = [SIMD, 0xe4, 0x01];
+export const F32X4_MUL = [SIMD, 0xe6, 0x01], F32X4_DIV = [SIMD, 0xe7, 0x01];
+export const F32X4_SPLAT = [SIMD, 0x13];
 export const F64X2_ABS = [SIMD, 0xec, 0x01], F64X2_ADD = [SIMD, 0xf0, 0x01];
+export const F64X2_NEG = [SIMD, 0xed, 0x01];
 export const F64X2_SUB = [SIMD, 0xf1, 0x01], F64X2_MUL = [SIMD, 0xf2, 0x01];
 export const F64X2_DIV = [SIMD, 0xf3, 0x01], F64X2_MIN = [SIMD, 0xf4, 0x01];
+export const F64X2_MAX = [SIMD, 0xf5, 0x01];
 export const I32X4_TRUNC_SAT_F64X2_S_ZERO = [SIMD, 0xfc, 0x01];
 
 // ---- constants and locals ----

@@ -1,23 +1,24 @@
 /**
  * The one family of matrix products in WebAssembly SIMD, built by one builder for a lane type:
- * {@linkcode F32X4} (four float32 lanes: the fused RNN kernels) or {@linkcode F64X2} (two
- * float64 lanes: ready for the hand-written RNN's float64 products). Row-major operands in the
- * memory of a {@link WasmArena}:
+ * {@linkcode F32X4} (four float32 lanes: the fused RNN kernels, `_wasm_f32.ts`) or
+ * {@linkcode F64X2} (two float64 lanes: the hand-written RNN's products, `_wasm_f64.ts`).
+ * Row-major operands in the memory of a {@link WasmArena}:
  *
  *   gemmAdd   out[r, :] = pre[r, :] + a[r, :n] · w[n, cols]    x · kernel + bias,
  *                                                            h_{t-1} · recurrentKernel
+ *   gemm      out[r, :] = a[r, :n] · w[n, cols]                the hand-written RNN's np.dot
  *   gemmT     out[r, j] = a[r, :cols] · w[j, :cols]            dZ · kernelᵀ, dz · recurrentKernelᵀ
  *   outerAdd  dst[i, :] += sum over r of a[r, i] * b[r, :]   xᵀ · dZ, hᵀ · dZ
  *
  * `cols` must be a multiple of the lane count. Every sum runs over its index in ascending order
  * in the lanes' precision, one multiply then one add (no fused multiply-add): gemmAdd's
- * out[r, c] is `s = pre[r, c]; for k: s += a[r, k] * w[k, c]`, bit for bit (with pre = 0, the
- * float64 sums of `s = 0; for k: s += ...` that the hand-written RNN needs); outerAdd adds the
- * rows in order. gemmT sums each lane's columns (c ≡ lane mod count) apart and adds the lane sums
+ * out[r, c] is `s = pre[r, c]; for k: s += a[r, k] * w[k, c]`, bit for bit, and gemm's
+ * `s = 0; for k: s += a[r, k] * w[k, c]` (numpy's float64 sums, which the hand-written RNN
+ * needs); outerAdd adds the rows in order. gemmT sums each lane's columns (c ≡ lane mod count) apart and adds the lane sums
  * as (l0 + l1) + (l2 + l3) for four lanes, l0 + l1 for two.
  *
- * Each product comes in variants that keep several independent sums in flight (gemmAdd: 1, 2 or
- * 4 vectors of columns; gemmT: 1 or 4 rows of w; outerAdd: 1 or 4 rows at a time); the variant
+ * Each product comes in variants that keep several independent sums in flight (gemmAdd, gemm: 1,
+ * 2 or 4 vectors of columns, of one or two rows; gemmT: 1 or 4 rows of w; outerAdd: 1 or 4 rows at a time); the variant
  * changes the speed, never a result.
  *
  * @example
@@ -145,53 +146,88 @@ function helpers(lanes: Lanes) {
 }
 
 /**
- * gemmAdd(out, pre, preStride, a, n, w, cols, rows), byte addresses; preStride in bytes (0 adds
- * the same row, e.g. a bias, to every output row); n >= 0, rows >= 1, cols a multiple of
- * count * blocks: `blocks` independent vectors of sums in flight (one load of a[r, k] for all).
+ * gemmAdd(out, outStride, pre, preStride, a, aStride, n, w, cols, count), byte addresses and
+ * strides (the bytes from one row to the next: preStride 0 adds the same row, e.g. a bias, to
+ * every output row); n >= 0, count >= 1 groups of `rows` rows, cols a multiple of
+ * lanes × blocks: `rows` × `blocks` independent vectors of sums in flight (each load of w shared
+ * by the rows, each load of a[r, k] by the blocks). `fromZero`: the sums start from +0 instead
+ * of pre (gemm; pre and preStride are not read). out may be pre (each row and block is read
+ * before it is written).
  */
-function gemmAddBody(lanes: Lanes, blocks: number): number[] {
+function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = false): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
-  const [OUT, PRE, PRE_STRIDE, A, N, W, COLS, ROWS] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [COL_BYTES, GB, AP, WP, K, S, ACC] = [8, 9, 10, 11, 12, 13, 14];
+  const [OUT, OUT_STRIDE, PRE, PRE_STRIDE, A, A_STRIDE, N, W, COLS, COUNT] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+  ];
+  const [COL_BYTES, GB, AP, WP, K] = [10, 11, 12, 13, 14];
+  const WV = 15, S = 16, ACC = S + rows; // v128: a vector of w, a[r, k] for each row, the sums
+  const acc = (r: number, q: number) => ACC + r * blocks + q;
+  /** local + r · stride, on the stack */
+  const rowOf = (local: number, stride: number, r: number) => {
+    const code = [...get(local)];
+    for (let i = 0; i < r; i++) code.push(...get(stride), I32_ADD);
+    return code;
+  };
   const { code, emit } = codeBuilder();
   emit(get(COLS), toBytes, set(COL_BYTES));
-  emit(LOOP, VOID); // rows
+  emit(LOOP, VOID); // groups of rows
   emit(I32_CONST, 0, set(GB));
   emit(LOOP, VOID); // blocks vectors of columns at a time
-  for (let q = 0; q < blocks; q++) {
-    emit(get(PRE), get(GB), I32_ADD, V128_LOAD, align, uleb(16 * q), set(ACC + q));
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < blocks; q++) {
+      if (fromZero) emit(V128_CONST_ZERO, set(acc(r, q)));
+      else {
+        emit(rowOf(PRE, PRE_STRIDE, r), get(GB), I32_ADD);
+        emit(V128_LOAD, align, uleb(16 * q), set(acc(r, q)));
+      }
+    }
   }
   emit(get(A), set(AP), get(W), get(GB), I32_ADD, set(WP), get(N), set(K));
   emit(BLOCK, VOID, get(K), I32_EQZ, BR_IF, 0);
   emit(LOOP, VOID); // k = 0 .. n - 1
-  emit(get(AP), lanes.splat, align, 0, set(S));
+  for (let r = 0; r < rows; r++) emit(rowOf(AP, A_STRIDE, r), lanes.splat, align, 0, set(S + r));
   for (let q = 0; q < blocks; q++) {
-    emit(get(ACC + q), get(S), get(WP), V128_LOAD, align, uleb(16 * q), lanes.mul, lanes.add);
-    emit(set(ACC + q));
+    emit(get(WP), V128_LOAD, align, uleb(16 * q), set(WV));
+    for (let r = 0; r < rows; r++) {
+      emit(get(acc(r, q)), get(S + r), get(WV), lanes.mul, lanes.add, set(acc(r, q)));
+    }
   }
   emit(addConst(AP, bytes), addLocal(WP, COL_BYTES), countDown(K));
   emit(END); // block
-  for (let q = 0; q < blocks; q++) {
-    emit(get(OUT), get(GB), I32_ADD, get(ACC + q), V128_STORE, align, uleb(16 * q));
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < blocks; q++) {
+      emit(rowOf(OUT, OUT_STRIDE, r), get(GB), I32_ADD);
+      emit(get(acc(r, q)), V128_STORE, align, uleb(16 * q));
+    }
   }
   emit(get(GB), I32_CONST, sleb(16 * blocks), I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U);
   emit(BR_IF, 0, END);
-  emit(addLocal(OUT, COL_BYTES), addLocal(PRE, PRE_STRIDE));
-  emit(get(A), get(N), toBytes, I32_ADD, set(A));
-  emit(countDown(ROWS));
+  for (let r = 0; r < rows; r++) {
+    emit(addLocal(OUT, OUT_STRIDE), addLocal(PRE, PRE_STRIDE), addLocal(A, A_STRIDE));
+  }
+  emit(countDown(COUNT));
   emit(END); // function
   return code;
 }
 
 /**
- * gemmT(out, a, cols, w, n, rows): out[r, j] = a[r, :] · w[j, :]; cols a multiple of the lane
- * count, n a positive multiple of `js`: `js` rows of w (independent sums) at a time, sharing each
- * load of a.
+ * gemmT(out, outStride, a, aStride, cols, w, n, rows): out[r, j] = a[r, :] · w[j, :], byte
+ * addresses and row strides of out and a; cols a multiple of the lane count, n a positive
+ * multiple of `js`: `js` rows of w (independent sums) at a time, sharing each load of a.
  */
 function gemmTBody(lanes: Lanes, js: number): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
-  const [OUT, A, COLS, W, N, ROWS] = [0, 1, 2, 3, 4, 5];
-  const [COL_BYTES, WP, J, GB, WQ] = [6, 7, 8, 9, 10]; // WQ .. WQ + js - 1: rows of w
+  const [OUT, OUT_STRIDE, A, A_STRIDE, COLS, W, N, ROWS] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [COL_BYTES, WP, J, GB, OP, WQ] = [8, 9, 10, 11, 12, 13]; // WQ .. WQ + js - 1: rows of w
   const AV = WQ + js, ACC = AV + 1; // v128 locals
   const { code, emit } = codeBuilder();
   const lane = (q: number, i: number) => [...get(ACC + q), ...lanes.extractLane, i];
@@ -210,6 +246,7 @@ function gemmTBody(lanes: Lanes, js: number): number[] {
       : [...lane(q, 0), ...lane(q, 1), lanes.scalarAdd];
   emit(get(COLS), toBytes, set(COL_BYTES));
   emit(LOOP, VOID); // rows
+  emit(get(OUT), set(OP));
   emit(get(W), set(WP), get(N), I32_CONST, js === 1 ? 0 : js === 2 ? 1 : 2, I32_SHR_U, set(J));
   emit(LOOP, VOID); // js rows of w
   for (let q = 0; q < js; q++) {
@@ -225,12 +262,12 @@ function gemmTBody(lanes: Lanes, js: number): number[] {
   }
   emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
   for (let q = 0; q < js; q++) {
-    emit(get(OUT), laneSum(q), lanes.scalarStore, align, uleb(bytes * q));
+    emit(get(OP), laneSum(q), lanes.scalarStore, align, uleb(bytes * q));
   }
-  emit(addConst(OUT, bytes * js));
+  emit(addConst(OP, bytes * js));
   emit(get(WP), get(COL_BYTES), I32_CONST, sleb(js), I32_MUL, I32_ADD, set(WP));
   emit(countDown(J));
-  emit(addLocal(A, COL_BYTES), countDown(ROWS));
+  emit(addLocal(A, A_STRIDE), addLocal(OUT, OUT_STRIDE), countDown(ROWS));
   emit(END); // function
   return code;
 }
@@ -298,27 +335,34 @@ function outerAdd4Body(lanes: Lanes): number[] {
 
 /** gemmAdd variants: vectors of columns in flight. */
 const GEMM_ADD_BLOCKS = [1, 2, 4];
+/** gemmAdd variants: rows in flight. */
+const GEMM_ADD_ROWS = [1, 2];
 /** gemmT variants: rows of w at a time. */
 const GEMM_T_ROWS = [1, 4];
 
 /**
- * The products for one lane type, as functions of a module: `<lanes>_gemmAdd1/2/4`,
- * `<lanes>_gemmT1/4`, `<lanes>_outerAdd`, `<lanes>_outerAdd4` (e.g. `f32x4_gemmAdd4`). A module
- * may hold the products of both lane types beside other kernels.
+ * The products for one lane type, as functions of a module: `<lanes>_gemmAdd<blocks>x<rows>` and
+ * `<lanes>_gemm<blocks>x<rows>` (blocks 1, 2, 4; rows 1, 2), `<lanes>_gemmT1/4`,
+ * `<lanes>_outerAdd`, `<lanes>_outerAdd4` (e.g. `f32x4_gemmAdd4x2`). A module may hold the
+ * products of both lane types beside other kernels.
  */
 export function productFunctions(lanes: Lanes): WasmFunction[] {
   const i32s = (n: number) => new Array(n).fill(I32);
   return [
-    ...GEMM_ADD_BLOCKS.map((blocks): WasmFunction => ({
-      name: `${lanes.name}_gemmAdd${blocks}`,
-      params: i32s(8),
-      locals: [[5, I32], [1 + blocks, V128]],
-      body: gemmAddBody(lanes, blocks),
-    })),
+    ...[false, true].flatMap((fromZero) =>
+      GEMM_ADD_BLOCKS.flatMap((blocks) =>
+        GEMM_ADD_ROWS.map((rows): WasmFunction => ({
+          name: `${lanes.name}_${fromZero ? "gemm" : "gemmAdd"}${blocks}x${rows}`,
+          params: i32s(10),
+          locals: [[5, I32], [1 + rows + rows * blocks, V128]],
+          body: gemmAddBody(lanes, blocks, rows, fromZero),
+        }))
+      )
+    ),
     ...GEMM_T_ROWS.map((js): WasmFunction => ({
       name: `${lanes.name}_gemmT${js}`,
-      params: i32s(6),
-      locals: [[4 + js, I32], [1 + js, V128]],
+      params: i32s(8),
+      locals: [[5 + js, I32], [1 + js, V128]],
       body: gemmTBody(lanes, js),
     })),
     {
@@ -339,15 +383,18 @@ export function productFunctions(lanes: Lanes): WasmFunction[] {
 // ---- calling them -------------------------------------------------------------------------
 
 /**
- * The unchecked gemmAdd on BYTE addresses (`region.byteOffset + bytes * i`), for a loop that
- * calls it once per time step: out[r, :] = pre[r, :] + a[r, :n] · w[n, cols] for r < rows,
- * pre advancing `preStride` bytes a row (0: the same row for all). rows >= 1, n >= 0.
+ * The unchecked gemmAdd on BYTE addresses (`region.byteOffset + bytes * i`) and strides (bytes
+ * from one row to the next), for a loop that calls it once per time step: out[r, :] =
+ * pre[r, :] + a[r, :n] · w[n, cols] for r < rows (preStride 0: the same pre row for all; out
+ * may be pre). rows >= 1, n >= 0.
  */
 export type GemmAddFn = (
   out: number,
+  outStride: number,
   pre: number,
   preStride: number,
   a: number,
+  aStride: number,
   n: number,
   w: number,
   cols: number,
@@ -355,12 +402,14 @@ export type GemmAddFn = (
 ) => void;
 
 /**
- * The unchecked gemmT on byte addresses: out[r, j] = a[r, :cols] · w[j, :cols] for j < n,
- * r < rows; rows, n >= 1.
+ * The unchecked gemmT on byte addresses and row strides: out[r, j] = a[r, :cols] · w[j, :cols]
+ * for j < n, r < rows; rows, n >= 1.
  */
 export type GemmTFn = (
   out: number,
+  outStride: number,
   a: number,
+  aStride: number,
   cols: number,
   w: number,
   n: number,
@@ -391,10 +440,17 @@ export class MatrixProducts {
   readonly lanes: Lanes;
   readonly #exports: Record<string, unknown>;
 
-  private constructor(arena: WasmArena, lanes: Lanes) {
+  /**
+   * The products of `lanes` in `arena`, whose module holds {@linkcode productFunctions}(lanes)
+   * (beside other kernels, e.g. the activations of `_wasm_f32.ts`).
+   */
+  constructor(arena: WasmArena, lanes: Lanes) {
     this.arena = arena;
     this.lanes = lanes;
     this.#exports = arena.exports;
+    if (typeof this.#exports[`${lanes.name}_gemmAdd1x1`] !== "function") {
+      throw new Error(`MatrixProducts: the arena's module has no ${lanes.name} products`);
+    }
   }
 
   /** Compiles the products of `lanes` in an arena of their own; null without WebAssembly SIMD. */
@@ -420,11 +476,41 @@ export class MatrixProducts {
     return this.#exports[`${this.lanes.name}_${name}`] as F;
   }
 
-  /** The {@link GemmAddFn} for `cols` columns: the widest variant that divides them. */
+  /**
+   * The {@link GemmAddFn} for `cols` columns: the widest variant that divides them, two rows at
+   * a time, then the last row of an odd count.
+   */
   gemmAddFn(cols: number): GemmAddFn {
     this.#checkCols(cols, "gemmAddFn");
+    return this.#rowPairs(`gemmAdd${this.#blocks(cols)}`);
+  }
+
+  /** The variants `<name>x2` for pairs of rows and `<name>x1` for the last, as one function. */
+  #rowPairs(name: string): GemmAddFn {
+    const pairs = this.#fn<GemmAddFn>(`${name}x2`), one = this.#fn<GemmAddFn>(`${name}x1`);
+    return (out, outStride, pre, preStride, a, aStride, n, w, cols, rows) => {
+      if (rows >= 2) pairs(out, outStride, pre, preStride, a, aStride, n, w, cols, rows >> 1);
+      if ((rows & 1) === 0) return;
+      const last = rows - 1;
+      one(
+        out + last * outStride,
+        outStride,
+        pre + last * preStride,
+        preStride,
+        a + last * aStride,
+        aStride,
+        n,
+        w,
+        cols,
+        1,
+      );
+    };
+  }
+
+  /** Vectors of columns in flight for `cols` columns: 4, 2 or 1, whichever divides them. */
+  #blocks(cols: number): number {
     const vectors = cols / this.lanes.count;
-    return this.#fn(`gemmAdd${vectors % 4 === 0 ? 4 : vectors % 2 === 0 ? 2 : 1}`);
+    return vectors % 4 === 0 ? 4 : vectors % 2 === 0 ? 2 : 1;
   }
 
   /** The {@link GemmTFn} for `n` rows of w. */
@@ -470,12 +556,39 @@ export class MatrixProducts {
     const { rows, n, cols } = p;
     this.#checkCols(cols, "gemmAdd");
     if (rows < 1) return;
-    const rowBytes = cols << this.lanes.log2Bytes;
+    const log2 = this.lanes.log2Bytes, rowBytes = cols << log2;
     this.gemmAddFn(cols)(
       p.out.byteOffset,
+      rowBytes,
       p.pre.byteOffset,
       p.preIsRow ? 0 : rowBytes,
       p.a.byteOffset,
+      n << log2,
+      n,
+      p.w.byteOffset,
+      cols,
+      rows,
+    );
+  }
+
+  /**
+   * out [rows, cols] = a [rows, n] · w [n, cols], each sum `s = 0; for k: s += a[r, k] * w[k, c]`
+   * (numpy's, in the lanes' precision). Regions of the arena in the lanes' type.
+   */
+  gemm(
+    p: { out: LaneArray; a: LaneArray; w: LaneArray; rows: number; n: number; cols: number },
+  ): void {
+    const { rows, n, cols } = p;
+    this.#checkCols(cols, "gemm");
+    if (rows < 1) return;
+    const log2 = this.lanes.log2Bytes;
+    this.#rowPairs(`gemm${this.#blocks(cols)}`)(
+      p.out.byteOffset,
+      cols << log2,
+      0,
+      0,
+      p.a.byteOffset,
+      n << log2,
       n,
       p.w.byteOffset,
       cols,
@@ -490,7 +603,17 @@ export class MatrixProducts {
     const { rows, n, cols } = p;
     this.#checkCols(cols, "gemmT");
     if (rows < 1 || n < 1) return;
-    this.gemmTFn(n)(p.out.byteOffset, p.a.byteOffset, cols, p.w.byteOffset, n, rows);
+    const log2 = this.lanes.log2Bytes;
+    this.gemmTFn(n)(
+      p.out.byteOffset,
+      n << log2,
+      p.a.byteOffset,
+      cols << log2,
+      cols,
+      p.w.byteOffset,
+      n,
+      rows,
+    );
   }
 
   /** dst [n, cols] += a [rows, n]ᵀ · b [rows, cols], rows ascending. */
@@ -503,6 +626,3 @@ export class MatrixProducts {
     this.outerAddFn(p.dst.byteOffset, p.a.byteOffset, n, p.b.byteOffset, cols, rows);
   }
 }
-
-/** The float32 products of the fused RNN kernels (null without WebAssembly SIMD). */
-export const f32Products: MatrixProducts | null = MatrixProducts.create(F32X4);

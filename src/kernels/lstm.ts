@@ -6,6 +6,9 @@
  *   c_t = f c_{t-1} + i g
  *   h_t = o act(c_t)
  *
+ * Every value is a float32 number, computed in float64 from float32 numbers and rounded once:
+ * the gates i, f, g, o; c_t from them and c_{t-1}; act(c_t) from c_t; h_t from o and act(c_t).
+ *
  * First the plain reference (forward, then its backward), then the fast path (WebAssembly SIMD
  * products, sparse one-hot rows), then {@link lstmForward} / {@link lstmBackward}, which run the
  * fast path where it can run (always with WebAssembly SIMD: 4 * units gates) and the reference
@@ -23,16 +26,18 @@ import {
 } from "./_projection.ts";
 import { scratchArray } from "./_scratch.ts";
 import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
-import { f32Products, type MatrixProducts } from "./_wasm_products.ts";
+import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
 import {
   addOutputGrad,
   checkArgs,
   checkBack,
-  fastProducts,
+  fastKernels,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
 } from "./rnn.ts";
+
+const f32 = Math.fround;
 
 /** What the LSTM forward pass keeps for its backward pass (all float32). */
 export interface LstmCache {
@@ -64,7 +69,8 @@ export interface LstmActivations {
 
 /**
  * Reference LSTM forward pass, the equations in plain loops: each pre-activation summed in
- * float64 (bias, then x_t, then h_{t-1}); gates, c_t, act(c_t), h_t stored in float32.
+ * float64 (bias, then x_t, then h_{t-1}); the gates, c_t, act(c_t), h_t float32 numbers, each
+ * computed in float64 from float32 numbers.
  * @param args x [batch, steps, inputDim], kernel [inputDim, 4 * units], recurrentKernel
  *   [units, 4 * units], bias [4 * units] or null
  * @returns the cache, whose `h` [batch, steps, units] float32 holds every step's output
@@ -98,10 +104,10 @@ export function lstmForwardReference(
         z[g] = s;
       }
       for (let u = 0; u < units; u++) {
-        const i = activate(rec, z[u]);
-        const f = activate(rec, z[units + u]);
-        const g = activate(act, z[2 * units + u]);
-        const o = activate(rec, z[3 * units + u]);
+        const i = f32(activate(rec, z[u]));
+        const f = f32(activate(rec, z[units + u]));
+        const g = f32(activate(act, z[2 * units + u]));
+        const o = f32(activate(rec, z[3 * units + u]));
         const cPrev = t > 0 ? c[(row - 1) * units + u] : 0;
         c[row * units + u] = f * cPrev + i * g;
         actC[row * units + u] = activate(act, c[row * units + u]);
@@ -186,23 +192,25 @@ export function lstmBackwardReference(cache: LstmCache, back: RnnBackwardArgs): 
 
 // ---- fast path ----------------------------------------------------------------------------
 
-function products(units: number, who: string): MatrixProducts {
-  if (f32Products === null || !f32Products.handles(4 * units)) {
+function kernels(units: number, who: string): F32Kernels {
+  if (f32Kernels === null || !f32Kernels.products.handles(4 * units)) {
     throw new Error(`${who}: the fast path needs WebAssembly SIMD, got units ${units}`);
   }
-  return f32Products;
+  return f32Kernels;
 }
 
 /**
  * Fast {@link lstmForwardReference}: the projection of every step at once (sparse rows or one
- * gemmAdd) into the gates' region, then per step one gemmAdd z_t += h_{t-1} · recurrentKernel
- * (float32 sums in the arena) and the gates, c_t, h_t from float64 locals.
+ * gemmAdd) into the gates' region, then per step, for every sequence at once, one gemmAdd z_t +=
+ * h_{t-1} · recurrentKernel (float32 sums in the arena), the gates in place and c_t, act(c_t),
+ * h_t as the reference computes them, in WebAssembly.
  * @returns the cache; its arrays from the scratch pool
  */
 export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivations): LstmCache {
   checkArgs(args, 4 * args.units, "lstmForwardFast");
   const { batch, steps, inputDim, units } = args;
-  const wasm = products(units, "lstmForwardFast");
+  const f32 = kernels(units, "lstmForwardFast");
+  const wasm = f32.products;
   const act = activationCode(activations.activation);
   const rec = activationCode(activations.recurrentActivation);
   const n = 4 * units;
@@ -210,6 +218,8 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
   const sparse = sparseRows(args.x, rows, inputDim);
   const r = wasm.arena.regions({
     gates: rows * n,
+    c: rows * units,
+    actC: rows * units,
     h: rows * units,
     recurrentKernel: units * n,
     ...projectionRegions(sparse, args, n),
@@ -217,118 +227,122 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
   projectFast(wasm, { out: r.gates, regions: r, sparse, args, gates: n });
   r.recurrentKernel.set(args.recurrentKernel);
   const gemmAdd = wasm.gemmAddFn(n);
-  const { gates: z, h: hw } = r;
-  const [zAt, hAt, rkAt] = [z.byteOffset, hw.byteOffset, r.recurrentKernel.byteOffset]; // z: each row the pre-activations, then the activated gates
-  const c = scratchArray(rows * units);
-  const actC = scratchArray(rows * units);
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < steps; t++) {
-      const zRow = (b * steps + t) * n;
-      const row = (b * steps + t) * units;
-      const prev = row - units;
-      if (t > 0) {
-        const at = zAt + 4 * zRow; // z_t += h_{t-1} · recurrentKernel
-        gemmAdd(at, at, 0, hAt + 4 * prev, units, rkAt, n, 1);
-      }
-      for (let u = 0; u < units; u++) {
-        const i = activate(rec, z[zRow + u]);
-        const f = activate(rec, z[zRow + units + u]);
-        const g = activate(act, z[zRow + 2 * units + u]);
-        const o = activate(rec, z[zRow + 3 * units + u]);
-        z[zRow + u] = i;
-        z[zRow + units + u] = f;
-        z[zRow + 2 * units + u] = g;
-        z[zRow + 3 * units + u] = o;
-        const cPrev = t > 0 ? c[prev + u] : 0;
-        c[row + u] = f * cPrev + i * g;
-        const a = activate(act, c[row + u]);
-        actC[row + u] = a;
-        hw[row + u] = o * a;
-      }
-    }
+  const { activate, lstmCell } = f32.fns;
+  // gates [batch, steps, n], states [batch, steps, units]: step t of every sequence is `batch`
+  // rows gateSeq (seq) bytes apart
+  const gateRow = 4 * n, gateSeq = steps * gateRow, row = 4 * units, seq = steps * row;
+  const [z0, c0, a0, h0] = [r.gates, r.c, r.actC, r.h].map((v) => v.byteOffset);
+  const rk = r.recurrentKernel.byteOffset;
+  for (let t = 0; t < steps; t++) {
+    const zt = z0 + t * gateRow, ht = h0 + t * row; // z_t holds its projection
+    if (t > 0) gemmAdd(zt, gateSeq, zt, gateSeq, ht - row, seq, units, rk, n, batch); // += h_{t-1} · rk
+    activate(rec, zt, 2 * units, batch, gateSeq); // i, f
+    activate(act, zt + 2 * row, units, batch, gateSeq); // g
+    activate(rec, zt + 3 * row, units, batch, gateSeq); // o
+    lstmCell(act, zt, gateSeq, c0 + t * row, a0 + t * row, ht, seq, batch, units, t === 0 ? 1 : 0);
   }
-  const gates = scratchArray(rows * n);
-  gates.set(z);
-  const h = scratchArray(rows * units);
-  h.set(hw);
+  const [gates, c, actC, h] = [r.gates, r.c, r.actC, r.h].map((v) => {
+    const copy = scratchArray(v.length);
+    copy.set(v);
+    return copy;
+  });
   return { args, sparse, activation: act, recurrentActivation: rec, gates, c, actC, h };
 }
 
 /**
- * Fast {@link lstmBackwardReference}: the step's gradients from float64 dh and dc; per step
- * dh_{t-1} = dz_t · recurrentKernelᵀ in one gemmT; per sequence d recurrentKernel +=
- * h_{t-1}ᵀ · dz_t in one outerAdd; d kernel from every step at once (`_projection.ts`).
+ * Fast {@link lstmBackwardReference}, per step for every sequence at once: the step's dz and
+ * the carried dc from float64 dh in WebAssembly, then dh_{t-1} = dz_t · recurrentKernelᵀ in one
+ * gemmT; per sequence d recurrentKernel += h_{t-1}ᵀ · dz_t in one outerAdd and d bias summed in
+ * float64, steps in reverse; d kernel from every step at once (`_projection.ts`).
  * @returns the gradients; dZ from the scratch pool
  */
 export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
   checkBack(back, cache.args, "lstmBackwardFast");
-  const { args, activation: act, recurrentActivation: rec, gates, c, actC, sparse } = cache;
+  const { args, activation: act, recurrentActivation: rec, sparse } = cache;
   const { batch, steps, units } = args;
-  const wasm = products(units, "lstmBackwardFast");
+  const f32 = kernels(units, "lstmBackwardFast");
+  const wasm = f32.products;
   const n = 4 * units;
   const rows = batch * steps;
   const r = wasm.arena.regions({
     dZ: rows * n,
-    recurrentKernel: units * n,
-    dhPrev: units,
+    gates: rows * n,
+    c: rows * units,
+    actC: rows * units,
     h: rows * units,
+    dy: back.dy.length,
+    zeros: batch * units,
+    recurrentKernel: units * n,
+    dhPrev: batch * units,
+    dc: { float64: batch * units },
     dRecurrentKernel: units * n,
+    dBias: { float64: n },
     ...kernelGradRegions(sparse, args, n),
   });
-  const { dZ: dz, dhPrev } = r;
+  for (const key of ["gates", "c", "actC", "h"] as const) r[key].set(cache[key]);
+  r.dy.set(back.dy);
+  r.zeros.fill(0);
   r.recurrentKernel.set(args.recurrentKernel);
-  r.h.set(cache.h);
+  r.dc.fill(0);
   r.dRecurrentKernel.fill(0);
-  const dBias = new Float64Array(n);
-  const dh = new Float64Array(units);
-  const dc = new Float64Array(units);
+  r.dBias.fill(0);
   const gemmT = wasm.gemmTFn(units);
-  const [dhAt, zAt, rkAt] = [dhPrev.byteOffset, dz.byteOffset, r.recurrentKernel.byteOffset];
-  for (let b = 0; b < batch; b++) {
-    dh.fill(0);
-    dc.fill(0);
-    for (let t = steps - 1; t >= 0; t--) {
-      const zRow = (b * steps + t) * n;
-      const row = (b * steps + t) * units;
-      addOutputGrad(dh, back, b, t, steps, units);
-      for (let u = 0; u < units; u++) {
-        const i = gates[zRow + u];
-        const f = gates[zRow + units + u];
-        const g = gates[zRow + 2 * units + u];
-        const o = gates[zRow + 3 * units + u];
-        const a = actC[row + u];
-        const cPrev = t > 0 ? c[row - units + u] : 0;
-        const dcu = dc[u] + dh[u] * o * slope(act, a);
-        dz[zRow + u] = dcu * g * slope(rec, i);
-        dz[zRow + units + u] = dcu * cPrev * slope(rec, f);
-        dz[zRow + 2 * units + u] = dcu * i * slope(act, g);
-        dz[zRow + 3 * units + u] = dh[u] * a * slope(rec, o);
-        dc[u] = dcu * f;
-      }
-      for (let k = 0; k < n; k++) dBias[k] += dz[zRow + k];
-      if (t === 0) break;
-      gemmT(dhAt, zAt + 4 * zRow, n, rkAt, units, 1); // dh_{t-1} = dz_t · recurrentKernelᵀ
-      for (let u = 0; u < units; u++) dh[u] = dhPrev[u];
-    }
+  const { lstmCellBack, sumRows64 } = f32.fns;
+  const gateRow = 4 * n, gateSeq = steps * gateRow, row = 4 * units, seq = steps * row;
+  const [z0, g0, c0, a0, h0, dy0] = [r.dZ, r.gates, r.c, r.actC, r.h, r.dy].map((v) =>
+    v.byteOffset
+  );
+  const [dhPrev, rk] = [r.dhPrev.byteOffset, r.recurrentKernel.byteOffset];
+  for (let t = steps - 1; t >= 0; t--) {
+    // dh_t = dh_{t-1} from step t + 1 (dy, or zeros, at the last) + dy_t with returnSequences
+    const [dh, dhStride] = t < steps - 1
+      ? [dhPrev, row]
+      : back.returnSequences
+      ? [r.zeros.byteOffset, row]
+      : [dy0, row];
+    const dyt = back.returnSequences ? dy0 + t * row : 0;
+    lstmCellBack(
+      act,
+      rec,
+      g0 + t * gateRow,
+      gateSeq,
+      c0 + t * row,
+      a0 + t * row,
+      seq,
+      z0 + t * gateRow,
+      gateSeq,
+      dh,
+      dhStride,
+      dyt,
+      seq,
+      r.dc.byteOffset,
+      batch,
+      units,
+      t === 0 ? 1 : 0,
+    );
+    if (t > 0) gemmT(dhPrev, row, z0 + t * gateRow, gateSeq, n, rk, units, batch); // dz_t · rkᵀ
+  }
+  for (let b = 0; b < batch; b++) { // d bias and d recurrentKernel, sequence by sequence
+    const last = (b * steps + steps - 1) * gateRow;
+    sumRows64(r.dBias.byteOffset, z0 + last, n, steps, -gateRow);
     if (steps > 1) { // over the steps t >= 1 of sequence b
-      const first = b * steps;
       wasm.outerAddFn(
         r.dRecurrentKernel.byteOffset,
-        r.h.byteOffset + 4 * first * units,
+        h0 + b * seq,
         units,
-        dz.byteOffset + 4 * (first + 1) * n,
+        z0 + b * gateSeq + gateRow,
         n,
         steps - 1,
       );
     }
   }
   const dZ = scratchArray(rows * n);
-  dZ.set(dz);
+  dZ.set(r.dZ);
   return {
     dZ,
-    dKernel: kernelGradFast(wasm, { dZ: dz, regions: r, sparse, args, gates: n }),
+    dKernel: kernelGradFast(wasm, { dZ: r.dZ, regions: r, sparse, args, gates: n }),
     dRecurrentKernel: r.dRecurrentKernel.slice(),
-    dBias: Float32Array.from(dBias),
+    dBias: Float32Array.from(r.dBias),
   };
 }
 
@@ -360,7 +374,7 @@ export function lstmForward(
   recurrentActivation: string,
 ): LstmCache {
   const activations = { activation, recurrentActivation };
-  return fastProducts(4 * args.units, `LSTM(${args.units})`) === null
+  return fastKernels(4 * args.units, `LSTM(${args.units})`) === null
     ? lstmForwardReference(args, activations)
     : lstmForwardFast(args, activations);
 }
@@ -383,7 +397,7 @@ export function lstmForward(
  * ```
  */
 export function lstmBackward(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {
-  return fastProducts(4 * cache.args.units, `LSTM(${cache.args.units})`) === null
+  return fastKernels(4 * cache.args.units, `LSTM(${cache.args.units})`) === null
     ? lstmBackwardReference(cache, back)
     : lstmBackwardFast(cache, back);
 }

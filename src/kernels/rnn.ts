@@ -11,13 +11,14 @@
  * Every kernel comes twice, llm.c style: a REFERENCE in plain loops that reads like the
  * equations (sums in float64, results stored in float32), and a FAST path beside it (float32
  * sums in the WebAssembly SIMD products of `_wasm_products.ts`, as tfjs's matMul sums; one-hot
- * inputs listed once by `_sparse_rows.ts`), tested equal to the reference. The fast path runs
+ * inputs listed once by `_sparse_rows.ts`; activations in WebAssembly, `_wasm_f32.ts`, the
+ * same float32 numbers as the reference's), tested equal to the reference. The fast path runs
  * when WebAssembly SIMD is available and the gate count is a multiple of 4 (every LSTM;
  * SimpleRNN(8), (32)); otherwise the reference runs, and a warning says so once.
  * @module
  */
 
-import { f32Products, type MatrixProducts } from "./_wasm_products.ts";
+import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
 
 /** Sizes of one whole-sequence call. */
 export interface RnnDims {
@@ -109,13 +110,13 @@ export function checkBack(back: RnnBackwardArgs, dims: RnnDims, who: string): vo
 const announced = new Set<string>();
 
 /**
- * The float32 products when the fast path can run a call with `gates` columns (WebAssembly SIMD
+ * The float32 kernels when the fast path can run a call with `gates` columns (WebAssembly SIMD
  * and a multiple of 4), else null, after a warning (once per reason) that `who` falls back to
  * the plain reference and why.
  */
-export function fastProducts(gates: number, who: string): MatrixProducts | null {
-  if (f32Products?.handles(gates)) return f32Products;
-  const reason = f32Products === null
+export function fastKernels(gates: number, who: string): F32Kernels | null {
+  if (f32Kernels?.products.handles(gates)) return f32Kernels;
+  const reason = f32Kernels === null
     ? "WebAssembly SIMD is not available here"
     : `${gates} gate columns are not a multiple of 4 (use a multiple of 4 units)`;
   const key = `${who}: ${reason}`;
@@ -167,6 +168,30 @@ export function addOutputGrad(
   } else if (t === steps - 1) { for (let u = 0; u < units; u++) dh[u] = dy[b * units + u]; }
 }
 
+/**
+ * Adds the output's gradient at step t of every sequence to dh [batch, units] (float32, rounded
+ * as each float32 add): dy[:, t, :] at every step with `returnSequences` (onto zeros at the last
+ * step), else dh = dy at the last step only: {@link addOutputGrad} of each sequence.
+ */
+export function addOutputGrads(
+  dh: Float32Array,
+  back: RnnBackwardArgs,
+  t: number,
+  dims: RnnDims,
+): void {
+  const { batch, steps, units } = dims;
+  const { dy, returnSequences } = back;
+  if (!returnSequences) {
+    if (t === steps - 1) { for (let i = 0; i < batch * units; i++) dh[i] = dy[i]; }
+    return;
+  }
+  if (t === steps - 1) dh.fill(0, 0, batch * units);
+  for (let b = 0; b < batch; b++) {
+    const row = (b * steps + t) * units, to = b * units;
+    for (let u = 0; u < units; u++) dh[to + u] += dy[row + u];
+  }
+}
+
 // ---- d loss / d x = dZ · kernelᵀ --------------------------------------------------------------
 
 /**
@@ -196,7 +221,7 @@ export function inputGradFast(grads: RnnGrads, args: RnnForwardArgs): Float32Arr
   const { batch, steps, inputDim } = args;
   const rows = batch * steps;
   const gates = grads.dZ.length / rows;
-  const products = f32Products;
+  const products = f32Kernels?.products ?? null;
   if (products === null || !products.handles(gates)) {
     throw new Error(
       `inputGradFast: needs WebAssembly SIMD and gates a multiple of 4, got ${gates}`,
@@ -236,7 +261,7 @@ export function inputGradFast(grads: RnnGrads, args: RnnForwardArgs): Float32Arr
  */
 export function inputGrad(grads: RnnGrads, args: RnnForwardArgs): Float32Array {
   const gates = grads.dZ.length / (args.batch * args.steps);
-  return fastProducts(gates, "d loss / d x") === null
+  return fastKernels(gates, "d loss / d x") === null
     ? inputGradReference(grads, args)
     : inputGradFast(grads, args);
 }

@@ -21,12 +21,13 @@ import {
 } from "./_projection.ts";
 import { scratchArray } from "./_scratch.ts";
 import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
-import { f32Products, type MatrixProducts } from "./_wasm_products.ts";
+import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
 import {
   addOutputGrad,
+  addOutputGrads,
   checkArgs,
   checkBack,
-  fastProducts,
+  fastKernels,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
@@ -131,25 +132,27 @@ export function simpleRnnBackwardReference(cache: SimpleRnnCache, back: RnnBackw
 
 // ---- fast path ----------------------------------------------------------------------------
 
-function products(units: number, who: string): MatrixProducts {
-  if (f32Products === null || !f32Products.handles(units)) {
+function kernels(units: number, who: string): F32Kernels {
+  if (f32Kernels === null || !f32Kernels.products.handles(units)) {
     throw new Error(
       `${who}: the fast path needs WebAssembly SIMD and units a multiple of 4, got units ${units}`,
     );
   }
-  return f32Products;
+  return f32Kernels;
 }
 
 /**
  * Fast {@link simpleRnnForwardReference}: the projection of every step at once (sparse rows or
- * one gemmAdd), then per step one gemmAdd h_t += h_{t-1} · recurrentKernel (float32 sums in the
- * arena) and the activation in place. Needs units a multiple of 4 and WebAssembly SIMD.
+ * one gemmAdd), then per step, for every sequence at once, one gemmAdd z_t += h_{t-1} ·
+ * recurrentKernel (float32 sums in the arena) and the activation in place in WebAssembly (the
+ * reference's float32 numbers for the same z). Needs units a multiple of 4 and WebAssembly SIMD.
  * @returns the cache; `h` [batch, steps, units] from the scratch pool
  */
 export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): SimpleRnnCache {
   checkArgs(args, args.units, "simpleRnnForwardFast");
   const { batch, steps, inputDim, units } = args;
-  const wasm = products(units, "simpleRnnForwardFast");
+  const f32 = kernels(units, "simpleRnnForwardFast");
+  const wasm = f32.products;
   const act = activationCode(activation);
   const rows = batch * steps;
   const sparse = sparseRows(args.x, rows, inputDim);
@@ -161,69 +164,71 @@ export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): 
   projectFast(wasm, { out: r.h, regions: r, sparse, args, gates: units });
   r.recurrentKernel.set(args.recurrentKernel);
   const gemmAdd = wasm.gemmAddFn(units);
-  const hw = r.h;
-  const base = hw.byteOffset;
-  const rk = r.recurrentKernel.byteOffset;
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < steps; t++) {
-      const row = (b * steps + t) * units;
-      if (t > 0) {
-        const at = base + 4 * row; // h_t (holding z_t's projection) += h_{t-1} · recurrentKernel
-        gemmAdd(at, at, 0, at - 4 * units, units, rk, units, 1);
-      }
-      for (let u = 0; u < units; u++) hw[row + u] = activate(act, hw[row + u]);
-    }
+  const { activate } = f32.fns;
+  // h [batch, steps, units]: step t of every sequence is `batch` rows `seq` bytes apart
+  const row = 4 * units, seq = steps * row;
+  const [h0, rk] = [r.h.byteOffset, r.recurrentKernel.byteOffset];
+  for (let t = 0; t < steps; t++) {
+    const ht = h0 + t * row; // h_t, holding z_t's projection
+    if (t > 0) gemmAdd(ht, seq, ht, seq, ht - row, seq, units, rk, units, batch); // += h_{t-1} · rk
+    activate(act, ht, units, batch, seq); // h_t = act(z_t)
   }
   const h = scratchArray(rows * units);
-  h.set(hw);
+  h.set(r.h);
   return { args, sparse, activation: act, h };
 }
 
 /**
- * Fast {@link simpleRnnBackwardReference}: dh in float32; per step dh_{t-1} = dz_t ·
- * recurrentKernelᵀ in one gemmT; per sequence d recurrentKernel += h_{t-1}ᵀ · dz_t in one
- * outerAdd; d kernel from every step at once (`_projection.ts`); d bias summed in float64.
+ * Fast {@link simpleRnnBackwardReference}, per step for every sequence at once: dh in float32;
+ * dz_t = dh_t · act'(h_t) and dh_{t-1} = dz_t · recurrentKernelᵀ (one gemmT) in WebAssembly;
+ * per sequence d recurrentKernel += h_{t-1}ᵀ · dz_t in one outerAdd and d bias summed in
+ * float64, steps in reverse; d kernel from every step at once (`_projection.ts`).
  * @returns the gradients; dZ from the scratch pool
  */
 export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
   checkBack(back, cache.args, "simpleRnnBackwardFast");
   const { args, activation: act, sparse } = cache;
   const { batch, steps, units } = args;
-  const wasm = products(units, "simpleRnnBackwardFast");
+  const f32 = kernels(units, "simpleRnnBackwardFast");
+  const wasm = f32.products;
   const rows = batch * steps;
   const r = wasm.arena.regions({
     h: rows * units,
     dZ: rows * units,
     recurrentKernel: units * units,
-    dh: units,
+    dh: batch * units,
     dRecurrentKernel: units * units,
+    dBias: { float64: units },
     ...kernelGradRegions(sparse, args, units),
   });
-  const { h, dZ: zw, dh } = r;
-  h.set(cache.h);
+  const { dZ: zw, dh } = r;
+  r.h.set(cache.h);
   r.recurrentKernel.set(args.recurrentKernel);
   r.dRecurrentKernel.fill(0);
-  const dBias = new Float64Array(units);
+  r.dBias.fill(0);
   const gemmT = wasm.gemmTFn(units);
-  const [dhAt, zAt, rkAt] = [dh.byteOffset, zw.byteOffset, r.recurrentKernel.byteOffset];
-  for (let b = 0; b < batch; b++) {
-    dh.fill(0);
-    for (let t = steps - 1; t >= 0; t--) {
-      const row = (b * steps + t) * units;
-      addOutputGrad(dh, back, b, t, steps, units);
-      for (let u = 0; u < units; u++) {
-        zw[row + u] = dh[u] * slope(act, h[row + u]);
-        dBias[u] += zw[row + u];
-      }
-      if (t > 0) gemmT(dhAt, zAt + 4 * row, units, rkAt, units, 1); // dh_{t-1} = dz_t · rkᵀ
-    }
+  const { slopeMul, sumRows64 } = f32.fns;
+  const row = 4 * units, seq = steps * row;
+  const [dhAt, z0, h0, rk] = [
+    dh.byteOffset,
+    zw.byteOffset,
+    r.h.byteOffset,
+    r.recurrentKernel.byteOffset,
+  ];
+  for (let t = steps - 1; t >= 0; t--) {
+    addOutputGrads(dh, back, t, args);
+    slopeMul(act, z0 + t * row, seq, dhAt, row, h0 + t * row, seq, units, batch); // dz_t
+    if (t > 0) gemmT(dhAt, row, z0 + t * row, seq, units, rk, units, batch); // dz_t · rkᵀ
+  }
+  for (let b = 0; b < batch; b++) { // d bias and d recurrentKernel, sequence by sequence
+    const last = (b * steps + steps - 1) * row;
+    sumRows64(r.dBias.byteOffset, z0 + last, units, steps, -row);
     if (steps > 1) { // over the steps t >= 1 of sequence b
-      const first = b * steps;
       wasm.outerAddFn(
         r.dRecurrentKernel.byteOffset,
-        h.byteOffset + 4 * first * units,
+        h0 + b * seq,
         units,
-        zw.byteOffset + 4 * (first + 1) * units,
+        z0 + b * seq + row,
         units,
         steps - 1,
       );
@@ -235,7 +240,7 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
     dZ,
     dKernel: kernelGradFast(wasm, { dZ: zw, regions: r, sparse, args, gates: units }),
     dRecurrentKernel: r.dRecurrentKernel.slice(),
-    dBias: Float32Array.from(dBias),
+    dBias: Float32Array.from(r.dBias),
   };
 }
 
@@ -260,7 +265,7 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
  * ```
  */
 export function simpleRnnForward(args: RnnForwardArgs, activation: string): SimpleRnnCache {
-  return fastProducts(args.units, `SimpleRNN(${args.units})`) === null
+  return fastKernels(args.units, `SimpleRNN(${args.units})`) === null
     ? simpleRnnForwardReference(args, activation)
     : simpleRnnForwardFast(args, activation);
 }
@@ -281,7 +286,7 @@ export function simpleRnnForward(args: RnnForwardArgs, activation: string): Simp
  * ```
  */
 export function simpleRnnBackward(cache: SimpleRnnCache, back: RnnBackwardArgs): RnnGrads {
-  return fastProducts(cache.args.units, `SimpleRNN(${cache.args.units})`) === null
+  return fastKernels(cache.args.units, `SimpleRNN(${cache.args.units})`) === null
     ? simpleRnnBackwardReference(cache, back)
     : simpleRnnBackwardFast(cache, back);
 }

@@ -10,8 +10,9 @@
  *   padding at the start of pre-padded reviews) are one row per step, not one per sample.
  * - **One-hot rows as gathers.** `dot(a, b)` copies row k of b for a row of a whose only
  *   non-zero value is a 1 in column k (and stores equal such rows, and zero rows, once).
- * - **WebAssembly SIMD** (`../kernels/_wasm_f64.ts`) for the products of dense rows and for
- *   tanh, with the same operations in the same order as the plain loops (no fused multiply-add).
+ * - **WebAssembly SIMD** (`../kernels/_wasm_f64.ts`: the kernels' float64 products and their one
+ *   tanh) for the products of dense rows and for tanh, with the same operations in the same order
+ *   as the plain loops (no fused multiply-add).
  *
  * Each product element is summed as `s = 0; for k ascending: s += a[i, k] * b[k, j]`, each
  * elementwise operation is one float64 operation per element, folded left to right. Zero terms
@@ -19,6 +20,9 @@
  *
  * Matrices are values: no operation writes into an existing matrix, so a result may share
  * storage with an operand or another result (its `data` may be a view into a larger buffer).
+ * The one exception is {@linkcode addInPlace}, numpy's `+=` (the book's `w1h_grad += ...`),
+ * which writes the sum into the matrix it is given, in storage of its own: every array and
+ * matrix made from that matrix before keeps the values it had.
  * Vectors (1-D, `ArrayLike<number>`) broadcast along rows, as numpy's `(cols,)` arrays do;
  * vector-only operations return new standalone `Float64Array`s.
  *
@@ -38,7 +42,8 @@
  * @module
  */
 import type { NDArray } from "../data/ndarray.ts";
-import { tanh as tanhScalar, tanhScratch, WasmKernels } from "../kernels/_wasm_f64.ts";
+import { F64Kernels, tanhScratch } from "../kernels/_wasm_f64.ts";
+import { tanh as tanhScalar } from "../kernels/_wasm_math.ts";
 
 /** A 1-D array of numbers, broadcast along the rows of a matrix (numpy's shape `(cols,)`). */
 export type Vector = ArrayLike<number>;
@@ -47,12 +52,18 @@ export type Operand = Matrix | Vector | number;
 
 // ---- matrices computed when first used ----
 
-/** How a matrix made by dot or add is computed (see Matrix). */
+/**
+ * How a matrix made by dot or add is computed (see Matrix), from operands captured when it was
+ * made (`capture`); `done` holds the result once computed.
+ */
 type Recipe =
-  | { kind: "product"; a: Matrix; b: Matrix } // a · b, a's rows all dense (see productRows)
-  | { kind: "sum"; x: Matrix; p: Matrix; v: Vector } // (x + p) + v, p a product
-  | { kind: "square"; a: Matrix } // a · a
-  | { kind: "rsub"; c: number; q: Matrix }; // c − q, q a square
+  & (
+    | { kind: "product"; a: Matrix; b: Matrix } // a · b, a's rows all dense (see productRows)
+    | { kind: "sum"; x: Matrix; p: Matrix; v: Vector } // (x + p) + v, p a product
+    | { kind: "square"; a: Matrix } // a · a
+    | { kind: "rsub"; c: number; q: Matrix } // c − q, q a square
+  )
+  & { done?: Matrix };
 
 let makingLazy = false;
 const NO_VALUES = new Float64Array(0), NO_INDEX = new Int32Array(0);
@@ -62,12 +73,18 @@ let recipeOf: (m: Matrix) => Recipe | null;
 let lazy: (rows: number, cols: number, recipe: Recipe) => Matrix;
 /** A transposed view's rows, computed once (set in Matrix's static block). */
 let flatOf: (m: Matrix) => Matrix;
+/** m's values in storage of its own, to write into (set in Matrix's static block). */
+let ownStorage: (m: Matrix) => Float64Array;
+/** Another matrix object with m's values now (set in Matrix's static block). */
+let capture: (m: Matrix) => Matrix;
 
 /**
  * A matrix [rows, cols] whose identical rows may be stored once: row i is row `index[i]` of
- * `data`. Treat it as a value: operations never write into one. A matrix made by `dot` (of
- * dense rows) or by `add` of such a product is computed when it is first used, by the
- * operation that uses it (see {@linkcode tanh}) or when its `data` or `index` are first read.
+ * `data`. Treat it as a value: operations never write into one, except
+ * {@linkcode addInPlace} (numpy's `+=`) into the matrix it is given, which leaves every array and
+ * matrix obtained from that matrix before as it was. A matrix made by `dot` (of dense rows) or
+ * by `add` of such a product is computed when it is first used, by the operation that uses it
+ * (see {@linkcode tanh}) or when its `data` or `index` are first read.
  */
 export class Matrix {
   /** Rows of the matrix. */
@@ -83,10 +100,24 @@ export class Matrix {
   #index: Int32Array | null = null;
   #recipe: Recipe | null = null; // how a matrix made by dot or add is computed, until it is
   #flat: Matrix | null = null; // a transposed view's rows, once an operation needed them
+  #written: Float64Array | null = null; // its storage of its own, once addInPlace wrote into it
+  #read = false; // whether `data` or `index` were handed out since addInPlace last wrote
 
   static {
     recipeOf = (m) => m.#recipe;
+    capture = (m) => Matrix.#capture(m);
     flatOf = (m) => m.#flat ??= transposed(transpose(m));
+    ownStorage = (m) => {
+      // storage of its own: on the first write, and after its arrays were handed out (so that
+      // whatever was made from them keeps its values)
+      if (m.#written === null || m.#read) {
+        const values = m.toArray(), index = new Int32Array(m.rows);
+        for (let i = 0; i < m.rows; i++) index[i] = i;
+        [m.#data, m.#index, m.#written, m.#recipe] = [values, index, values, null];
+      }
+      m.#read = false;
+      return m.#written;
+    };
     lazy = (rows, cols, recipe) => {
       makingLazy = true;
       try {
@@ -131,19 +162,36 @@ export class Matrix {
    */
   get data(): Float64Array | Float32Array {
     if (this.#data === null) this.#compute();
+    this.#read = true;
     return this.#data!;
   }
 
   /** [rows] int32: which stored row each row is, each in [0, stored) ([cols] when transposed). */
   get index(): Int32Array {
     if (this.#index === null) this.#compute();
+    this.#read = true;
     return this.#index!;
   }
 
   /** Computes a matrix made by dot or add from its recipe (once: a value does not change). */
   #compute(): void {
-    const done = compute(this.#recipe!);
+    const recipe = this.#recipe!, done = recipe.done ??= compute(recipe);
     [this.#data, this.#index, this.#recipe] = [done.data, done.index, null];
+  }
+
+  /**
+   * Another matrix object with m's values now: its arrays (which addInPlace never writes once
+   * handed out), or its recipe (computed once for both).
+   */
+  static #capture(m: Matrix): Matrix {
+    makingLazy = true; // (no checks: m's arrays are a matrix already)
+    try {
+      const alias = new Matrix(m.rows, m.cols, NO_VALUES, NO_INDEX, m.transposed);
+      [alias.#data, alias.#index, alias.#recipe, m.#read] = [m.#data, m.#index, m.#recipe, true];
+      return alias;
+    } finally {
+      makingLazy = false;
+    }
   }
 
   /** [rows, cols]. */
@@ -215,14 +263,14 @@ function i32(n: number): Int32Array {
 
 // ---- the WebAssembly kernels ----
 
-let kernels: WasmKernels | null | undefined;
+let kernels: F64Kernels | null | undefined;
 let simdEnabled = true;
 
 /** The SIMD kernels, or null (plain loops): compiled on first use, a fallback announced once. */
-function simd(): WasmKernels | null {
+function simd(): F64Kernels | null {
   if (!simdEnabled) return null;
   if (kernels === undefined) {
-    kernels = WasmKernels.create();
+    kernels = F64Kernels.create();
     if (kernels === null) {
       console.warn(
         "np.ts: WebAssembly SIMD is not available here; dot and tanh run in plain loops " +
@@ -231,6 +279,38 @@ function simd(): WasmKernels | null {
     }
   }
   return kernels;
+}
+
+/** The lengths of the kernels' regions (float64 values; `rowAt` int32), grown when needed. */
+const capacity = { lhs: 0, w: 0, out: 0, sums: 0, bias: 0, rowAt: 0, scratch: 0 };
+type Region = keyof typeof capacity;
+let regions: ReturnType<typeof layOut> | null = null;
+
+/** The regions of `capacity` laid out in the kernels' memory. */
+function layOut(kernels: F64Kernels) {
+  const f64 = (region: Region) => ({ float64: capacity[region] });
+  return kernels.arena.regions({
+    lhs: f64("lhs"), // the left operand of a product, row by row
+    w: f64("w"), // its right operand (see putW)
+    out: f64("out"), // the product
+    sums: f64("sums"), // addRows' rows, then their tanh
+    bias: f64("bias"), // addRows' vector
+    rowAt: { int32: capacity.rowAt }, // addRows' rows of `out`, as byte addresses
+    scratch: f64("scratch"), // tanh's
+  });
+}
+
+/**
+ * The kernels' regions, with at least `need` values in each named one: the regions of the last
+ * call (their contents kept) unless one must grow, when all are laid out anew (contents lost).
+ */
+function memory(kernels: F64Kernels, need: Partial<Record<Region, number>>) {
+  let grow = regions === null;
+  for (const region of Object.keys(need) as Region[]) {
+    if (need[region]! > capacity[region]) [capacity[region], grow] = [need[region]!, true];
+  }
+  if (grow) regions = layOut(kernels);
+  return regions!;
 }
 
 /**
@@ -455,7 +535,7 @@ const ABS = 0x7fffffff; // all bits but the sign
 
 /**
  * What row a[offset .. offset + n) is: the column of its only non-zero value when that value
- * is 1, n when all values are zero (±0), −1 otherwise. `bits`: float32Bits(data), to test four
+ * is 1, n when all values are zero (±0), −1 otherwise. `bits`: float32Bits(data), to test eight
  * values at a time.
  */
 function rowKind(
@@ -464,21 +544,36 @@ function rowKind(
   offset: number,
   n: number,
 ): number {
+  return bits !== null ? rowKind32(bits, offset, n) : rowKind64(data as Float64Array, offset, n);
+}
+
+/** rowKind of float32 values, by their bits. */
+function rowKind32(bits: Int32Array, offset: number, n: number): number {
   let key = n, k = 0;
-  if (bits !== null) {
-    for (; k + 8 <= n; k += 8) {
-      const o = offset + k;
-      const any = bits[o] | bits[o + 1] | bits[o + 2] | bits[o + 3] | bits[o + 4] |
-        bits[o + 5] | bits[o + 6] | bits[o + 7];
-      if ((any & ABS) === 0) continue;
-      for (let j = o; j < o + 8; j++) {
-        if ((bits[j] & ABS) === 0) continue;
-        if (bits[j] !== ONE_BITS || key !== n) return -1;
-        key = j - offset;
-      }
+  for (; k + 8 <= n; k += 8) {
+    const o = offset + k;
+    const any = bits[o] | bits[o + 1] | bits[o + 2] | bits[o + 3] | bits[o + 4] |
+      bits[o + 5] | bits[o + 6] | bits[o + 7];
+    if ((any & ABS) === 0) continue;
+    for (let j = o; j < o + 8; j++) {
+      if ((bits[j] & ABS) === 0) continue;
+      if (bits[j] !== ONE_BITS || key !== n) return -1;
+      key = j - offset;
     }
   }
   for (; k < n; k++) {
+    const b = bits[offset + k];
+    if ((b & ABS) === 0) continue;
+    if (b !== ONE_BITS || key !== n) return -1;
+    key = k;
+  }
+  return key;
+}
+
+/** rowKind of float64 values. */
+function rowKind64(data: Float64Array, offset: number, n: number): number {
+  let key = n;
+  for (let k = 0; k < n; k++) {
     const v = data[offset + k];
     if (v === 0) continue;
     if (v !== 1 || key !== n) return -1;
@@ -522,7 +617,7 @@ export function dot(a: Matrix, b: Matrix): Matrix {
   if (a.transposed && a.data instanceof Float32Array) return scatterDot(transpose(a), b);
   // dense rows for the WebAssembly product: computed when used (see add, multiply, tanh)
   if (b.cols % 8 === 0 && simd() !== null && productRows(a)) {
-    return lazy(a.rows, b.cols, { kind: "product", a, b });
+    return lazy(a.rows, b.cols, { kind: "product", a: capture(a), b: capture(b) });
   }
   return dotNow(flat(a), b);
 }
@@ -550,47 +645,50 @@ function productRows(a: Matrix): boolean {
 function gemmOf(
   a: Matrix,
   b: Matrix,
-  kernels: WasmKernels,
+  kernels: F64Kernels,
 ): { values: Float64Array; index: Int32Array } {
   const inner = a.cols, cols = b.cols, n = a.transposed ? a.rows : a.stored;
-  const padded = n + (n & 1), ad = a.data, ai = a.index;
-  const memory = kernels.reserve({ a: padded * inner, w: inner * cols, s: padded * cols });
-  if (!a.transposed) memory.a.set(ad.subarray(0, n * inner));
-  else { // row r of a is value r of each stored row
-    const rowsOf = memory.a;
-    for (let k = 0; k < inner; k++) {
-      const o = ai[k] * n;
-      for (let r = 0; r < n; r++) rowsOf[r * inner + k] = ad[o + r];
-    }
+  const ad = a.data, ai = a.index, { products } = kernels;
+  const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols });
+  putW(room.w, b);
+  if (!a.transposed) {
+    room.lhs.set(ad.subarray(0, n * inner));
+    products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
+    return { values: room.out, index: ai };
   }
-  if (n & 1) memory.a.fill(0, n * inner, padded * inner);
-  putW(memory.w, b);
-  kernels.multiply(padded, inner, cols);
-  let index = ai;
-  if (a.transposed) {
-    index = i32(n);
-    for (let r = 0; r < n; r++) index[r] = r;
-  }
-  return { values: memory.s, index };
+  // a = sᵀ for rows s[k] (stored rows ai[k] of a): out[r, :] = Σ_k s[k, r] · b[k, :], k
+  // ascending from zeros, the sums of the product, as outerAdd adds
+  const rowsOfS = room.lhs; // [inner, n]
+  if (inOrder(ai, inner)) rowsOfS.set(ad.subarray(0, inner * n));
+  else for (let k = 0; k < inner; k++) rowsOfS.set(ad.subarray(ai[k] * n, (ai[k] + 1) * n), k * n);
+  room.out.fill(0, 0, n * cols);
+  products.outerAdd({ dst: room.out, a: rowsOfS, b: room.w, rows: inner, n, cols });
+  const index = i32(n);
+  for (let r = 0; r < n; r++) index[r] = r;
+  return { values: room.out, index };
 }
 
-// The matrix whose rows region w of the kernels holds, and that region's view then.
-let wHeld: Matrix | null = null, wRegion: Float64Array | null = null;
+// The stored rows and index of the matrix that region w of the kernels holds, and the region.
+let wData: Float64Array | null = null, wIndex: Int32Array | null = null;
+let wRegion: Float64Array | null = null;
 
 /**
  * b [inner, cols] (not transposed) into the kernels' region w, row-major; nothing to do when
- * the region holds it already (a float64 matrix is a value, so equal to what was copied).
+ * the region holds its stored rows already (the arrays a matrix hands out never change, not
+ * even under addInPlace, so equal arrays mean equal values).
  */
 function putW(region: Float64Array, b: Matrix): void {
-  if (wHeld === b && wRegion === region) return;
   const inner = b.rows, cols = b.cols, data = b.data, index = b.index;
+  if (wData === data && wIndex === index && wRegion === region) return;
   if (inOrder(index, inner)) region.set(data.subarray(0, inner * cols));
   else {
     for (let k = 0; k < inner; k++) {
       region.set(data.subarray(index[k] * cols, (index[k] + 1) * cols), k * cols);
     }
   }
-  [wHeld, wRegion] = data instanceof Float64Array ? [b, region] : [null, null];
+  [wData, wIndex, wRegion] = data instanceof Float64Array
+    ? [data, index, region]
+    : [null, null, null];
 }
 
 /** Whether every stored row of a (a float64 matrix) has a value other than 0 and 1. */
@@ -709,18 +807,16 @@ function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64
   // WebAssembly pays for copying b in: worth it from a few rows on
   const kernels = cols % 8 === 0 && n >= 4 ? simd() : null;
   if (kernels !== null) {
-    const padded = n + (n & 1);
-    const buffers = kernels.reserve({ a: padded * inner, w: inner * cols, s: padded * cols });
-    if (inOrder(rows, n)) buffers.a.set(a.data.subarray(0, n * inner));
+    const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols });
+    if (inOrder(rows, n)) room.lhs.set(a.data.subarray(0, n * inner));
     else {
       for (let j = 0; j < n; j++) {
-        buffers.a.set(a.data.subarray(rows[j] * inner, (rows[j] + 1) * inner), j * inner);
+        room.lhs.set(a.data.subarray(rows[j] * inner, (rows[j] + 1) * inner), j * inner);
       }
     }
-    if (n & 1) buffers.a.fill(0, n * inner, padded * inner);
-    putW(buffers.w, b);
-    kernels.multiply(padded, inner, cols);
-    out.set(buffers.s.subarray(0, n * cols));
+    putW(room.w, b);
+    kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
+    out.set(room.out.subarray(0, n * cols));
     return;
   }
   const ad = a.data, bd = b.data, bi = b.index;
@@ -1151,13 +1247,13 @@ function tanhSimd(
   const n = count * cols;
   if (kernels === null || n < 2 || !(values instanceof Float64Array)) return false;
   const padded = n + (n & 1);
-  const { s } = kernels.reserve({ s: padded, a: tanhScratch(padded) });
+  const { out: s, scratch } = memory(kernels, { out: padded, scratch: tanhScratch(padded) });
   if (offsets === null) s.set(values.subarray(0, n));
   else {
     for (let g = 0; g < count; g++) s.set(values.subarray(offsets[g], offsets[g] + cols), g * cols);
   }
   if (n & 1) s[n] = 0;
-  kernels.tanh(padded);
+  kernels.tanh({ values: s, count: padded, scratch });
   out.set(s.subarray(0, n));
   return true;
 }
@@ -1174,10 +1270,65 @@ export function add(...operands: Operand[]): Matrix | Float64Array {
     product?.kind === "product" && !product.a.transposed && typeof v === "object" &&
     !(v instanceof Matrix) && x.rows === p.rows && x.cols === p.cols && v.length === p.cols
   ) {
-    return lazy(x.rows, x.cols, { kind: "sum", x, p, v }); // a recurrent step's sum: see tanh
+    return lazy(x.rows, x.cols, {
+      kind: "sum",
+      x: capture(x),
+      p: capture(p),
+      v: copy(v),
+    }); // a recurrent step's sum: see tanh
   }
   if (operands.length === 2) return elementwise("add", Op.Add, withProducts(operands));
   return elementwise("add", Op.Add, operands);
+}
+
+/**
+ * numpy's `a += b` (`np.add(a, b, out=a)`): b [rows, cols] added into a, one float64 add per
+ * element (`a[i, j] + b[i, j]`), and a returned; for a vector a (a Float64Array, written in
+ * place), the vector b. A matrix a is written in storage of its own (made on its first write,
+ * and again after its `data` or `index` were handed out), so that nothing made from a before
+ * changes: only a itself holds the sum.
+ * @throws Error naming the shapes when they differ, or when a is a transposed view
+ */
+export function addInPlace(a: Matrix, b: Matrix): Matrix;
+export function addInPlace(a: Float64Array, b: Vector): Float64Array;
+export function addInPlace(a: Matrix | Float64Array, b: Matrix | Vector): Matrix | Float64Array {
+  if (!(a instanceof Matrix)) {
+    if (b instanceof Matrix || b.length !== a.length) {
+      throw new Error(`np.addInPlace: a vector of ${a.length} values and ${describe(b)}`);
+    }
+    for (let i = 0; i < a.length; i++) a[i] += b[i];
+    return a;
+  }
+  if (!(b instanceof Matrix) || b.rows !== a.rows || b.cols !== a.cols || a.transposed) {
+    throw new Error(
+      `np.addInPlace: a [${a.shape}]${a.transposed ? " (a transposed view)" : ""} and ` +
+        describe(b),
+    );
+  }
+  const out = ownStorage(a);
+  const product = recipeOf(b), kernels = simd();
+  if (product?.kind === "product" && kernels !== null) {
+    const { values, index } = gemmOf(product.a, product.b, kernels); // in the kernels' memory
+    addRowsInto(out, values, index, a.cols);
+  } else {
+    const { data, index } = flat(b);
+    if (data instanceof Float64Array) addRowsInto(out, data, index, a.cols);
+    else addRowsInto(out, Float64Array.from(data), index, a.cols);
+  }
+  return a;
+}
+
+/** out[i, :] += row index[i] of values, for the rows i of out [index.length, cols]. */
+function addRowsInto(out: Float64Array, values: Float64Array, index: Int32Array, cols: number) {
+  for (let i = 0; i < index.length; i++) {
+    const from = index[i] * cols, to = i * cols;
+    for (let c = 0; c < cols; c++) out[to + c] += values[from + c];
+  }
+}
+
+/** How an operand is named in an error: `a matrix [2, 3]`, `a vector of 3 values`. */
+function describe(x: Matrix | Vector): string {
+  return x instanceof Matrix ? `a matrix [${x.shape}]` : `a vector of ${x.length} values`;
 }
 
 /**
@@ -1196,13 +1347,20 @@ function withProducts(operands: Operand[]): Operand[] {
   return out;
 }
 
+/** A copy of a vector, float64. */
+function copy(v: Vector): Float64Array {
+  const out = f64(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i];
+  return out;
+}
+
 /** a − b. */
 export function subtract(a: Matrix, b: Operand): Matrix;
 export function subtract(a: Operand, b: Matrix): Matrix;
 export function subtract(a: Vector | number, b: Vector | number): Float64Array;
 export function subtract(a: Operand, b: Operand): Matrix | Float64Array {
   if (typeof a === "number" && b instanceof Matrix && recipeOf(b)?.kind === "square") {
-    return lazy(b.rows, b.cols, { kind: "rsub", c: a, q: b }); // see multiply
+    return lazy(b.rows, b.cols, { kind: "rsub", c: a, q: capture(b) }); // see multiply
   }
   return elementwise("subtract", Op.Subtract, withProducts([a, b]));
 }
@@ -1229,7 +1387,7 @@ export function multiply(a: Operand, b: Operand): Matrix | Float64Array {
  * p · (c − h·h) for a product p (the gradient through tanh, (δ·w) ⊙ (1 − h²)): the product in
  * WebAssembly, then one loop, the same operations as multiply(p, subtract(c, square(h))).
  */
-function productTimesRsubSquare(p: Matrix, c: number, h: Matrix, kernels: WasmKernels): Matrix {
+function productTimesRsubSquare(p: Matrix, c: number, h: Matrix, kernels: F64Kernels): Matrix {
   const hd = h.data, hi = h.index, { a, b } = recipeOf(p) as { a: Matrix; b: Matrix };
   const { values: s, index } = gemmOf(a, b, kernels);
   const rows = p.rows, cols = p.cols;
@@ -1270,7 +1428,9 @@ export function negative(a: Matrix | Vector): Matrix | Float64Array {
 export function square(a: Matrix): Matrix;
 export function square(a: Vector): Float64Array;
 export function square(a: Matrix | Vector): Matrix | Float64Array {
-  if (a instanceof Matrix && !a.transposed) return lazy(a.rows, a.cols, { kind: "square", a }); // see multiply
+  if (a instanceof Matrix && !a.transposed) {
+    return lazy(a.rows, a.cols, { kind: "square", a: capture(a) }); // see multiply
+  }
   return elementwise("square", Op.Square, [a]);
 }
 
@@ -1300,33 +1460,33 @@ export function tanh(a: Matrix | Vector): Matrix | Float64Array {
  * of rows of x and h, the sum (addRows) and its tanh. x [m, n], h [m, k] (stored rows dense,
  * at most m), w [k, n] (n a multiple of 8), b [n].
  */
-function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: WasmKernels): Matrix {
-  const rows = x.rows, n = w.cols, inner = w.rows, u = h.stored, padded = u + (u & 1);
+function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: F64Kernels): Matrix {
+  const rows = x.rows, n = w.cols, inner = w.rows, u = h.stored;
   const { groups, count, firsts: first } = groupRows([x, h], rows);
   const values = count * n; // n even: no padding for tanh
-  const memory = kernels.reserve({
-    a: Math.max(padded * inner, tanhScratch(values)),
+  const room = memory(kernels, {
+    lhs: u * inner,
     w: inner * n,
-    s: padded * n,
-    z: values,
+    out: u * n,
+    sums: values,
     bias: n,
-    list: count,
+    rowAt: count,
+    scratch: tanhScratch(values),
   });
   // h·w for h's stored rows
-  memory.a.set(h.data.subarray(0, u * inner));
-  if (u & 1) memory.a.fill(0, u * inner, padded * inner);
-  putW(memory.w, w);
-  kernels.multiply(padded, inner, n);
+  room.lhs.set(h.data.subarray(0, u * inner));
+  putW(room.w, w);
+  kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: u, n: inner, cols: n });
   // each distinct row: x's row, then (+ h·w's row) + b, then tanh
-  const z = memory.z, list = memory.list, xd = x.data, xi = x.index, hi = h.index;
+  const z = room.sums, rowAt = room.rowAt, xd = x.data, xi = x.index, hi = h.index;
   for (let g = 0; g < count; g++) {
     const row = first[g], from = xi[row] * n, to = g * n;
     for (let c = 0; c < n; c++) z[to + c] = xd[from + c];
-    list[g] = kernels.address("s", hi[row] * n);
+    rowAt[g] = kernels.address(room.out, hi[row] * n);
   }
-  for (let c = 0; c < n; c++) memory.bias[c] = b[c];
-  kernels.addRows(count, n);
-  kernels.tanh(values, "z");
+  for (let c = 0; c < n; c++) room.bias[c] = b[c];
+  kernels.addRows({ z, rowAt, bias: room.bias, count, n });
+  kernels.tanh({ values: z, count: values, scratch: room.scratch });
   const out = f64(values);
   out.set(z.subarray(0, values));
   return new Matrix(rows, n, out, groups);

@@ -166,17 +166,16 @@ export class RecurrentNetwork extends MiniBatchNetwork {
     const w2Grad = np.divide(np.dot(np.transpose(h[steps]), e), m);
     const b2Grad = np.divide(np.sum(e, 0), m);
     const seq = np.swapaxes(x, 0, 1); // [steps] of [m, features]
-    let w1hGrad = np.zeros(n, n), w1xGrad = np.zeros(features, n);
-    let b1Grad: Float64Array = new Float64Array(n);
+    const w1hGrad = np.zeros(n, n), w1xGrad = np.zeros(features, n), b1Grad = new Float64Array(n);
     // the gradient up to the cells at the last step
     let errToCell = np.multiply(np.dot(e, np.transpose(w2)), np.subtract(1, np.square(h[steps])));
     const w = this.bookBackprop ? w1h : np.transpose(w1h); // book: self.w1h; the gradient: W1hᵀ
     // back through the last tbpttSteps steps: zip(seq[::-1][:10], self.h[:-1][::-1][:10])
     const first = Math.max(0, steps - this.tbpttSteps);
     for (let t = steps - 1; t >= first; t--) {
-      w1hGrad = np.add(w1hGrad, np.dot(np.transpose(h[t]), errToCell));
-      w1xGrad = np.add(w1xGrad, np.dot(np.transpose(seq[t]), errToCell));
-      b1Grad = np.add(b1Grad, np.sum(errToCell, 0));
+      np.addInPlace(w1hGrad, np.dot(np.transpose(h[t]), errToCell)); // w1h_grad += ...
+      np.addInPlace(w1xGrad, np.dot(np.transpose(seq[t]), errToCell));
+      np.addInPlace(b1Grad, np.sum(errToCell, 0));
       if (t === first) break; // the book computes one more err_to_cell, which nothing uses
       // the gradient up to the previous step's cells
       errToCell = np.multiply(np.dot(errToCell, w), np.subtract(1, np.square(h[t])));

@@ -34,6 +34,7 @@ import type { NamedTensorMap, Tensor, Variable } from "@tensorflow/tfjs";
 import { tf } from "./tf.ts";
 import { adamMomentsOf, registeredVariable } from "./_internals.ts";
 import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
+import { adam, type AdamHyper, type AdamState } from "../kernels/adam.ts";
 
 /** A gradient by variable name, as `Optimizer.applyGradients` may receive it. */
 type NamedTensor = { name: string; tensor: Tensor };
@@ -41,7 +42,9 @@ type NamedTensor = { name: string; tensor: Tensor };
 const f32 = Math.fround;
 
 /**
- * One Adam step for one variable, on typed arrays, rounding like tfjs's float32 ops.
+ * One Adam step for one variable, on typed arrays, rounding like tfjs's float32 ops: `adam` of
+ * `../kernels/adam.ts` (WebAssembly where it runs, its plain reference elsewhere: the same
+ * numbers).
  *
  * @param state `value` [n] the current weights, `gradient` [n], `m` [n] the first moment and
  *   `v` [n] the second (not modified, unless `out` names them)
@@ -51,47 +54,11 @@ const f32 = Math.fround;
  * @returns value, m, v: the arrays of `out`
  */
 export function adamStep(
-  state: {
-    value: ArrayLike<number>;
-    gradient: ArrayLike<number>;
-    m: ArrayLike<number>;
-    v: ArrayLike<number>;
-  },
-  hyper: {
-    beta1: number;
-    beta2: number;
-    epsilon: number;
-    learningRate: number;
-    oneMinusAccBeta1: number;
-    oneMinusAccBeta2: number;
-  },
+  state: AdamState,
+  hyper: AdamHyper,
   out?: { value: Float32Array; m: Float32Array; v: Float32Array },
 ): { value: Float32Array; m: Float32Array; v: Float32Array } {
-  const { value, gradient, m, v } = state;
-  const n = value.length;
-  const b1 = f32(hyper.beta1);
-  const b2 = f32(hyper.beta2);
-  const c1 = f32(1 - hyper.beta1);
-  const c2 = f32(1 - hyper.beta2);
-  const eps = f32(hyper.epsilon);
-  const minusLr = f32(-hyper.learningRate);
-  const bias1 = hyper.oneMinusAccBeta1;
-  const bias2 = hyper.oneMinusAccBeta2;
-  const newValue = out?.value ?? new Float32Array(n);
-  const newM = out?.m ?? new Float32Array(n);
-  const newV = out?.v ?? new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    const g = gradient[k];
-    const mk = f32(f32(m[k] * b1) + f32(g * c1));
-    const vk = f32(f32(v[k] * b2) + f32(f32(g * g) * c2));
-    newM[k] = mk;
-    newV[k] = vk;
-    const mHat = f32(mk / bias1);
-    const vHat = f32(vk / bias2);
-    const stepSize = f32(f32(mHat / f32(f32(Math.sqrt(vHat)) + eps)) * minusLr);
-    newValue[k] = stepSize + value[k];
-  }
-  return { value: newValue, m: newM, v: newV };
+  return adam(state, hyper, out);
 }
 
 /** `tf.AdamOptimizer` with a fused per-variable update (see the module documentation). */

@@ -2,13 +2,12 @@
  * Digests (SHA-256 of the float32 bytes) of what the fused RNN kernels and the fast training
  * step compute on fixed inputs, to hold a refactored tree bit for bit to the tree the fixture was
  * recorded in. `rnn_fixture_test.ts` compares the current tree with
- * `tests/fixtures/rnn_kernels_e1480e0.json`, which was recorded at commit e1480e0 (the kernels
- * before they were split into a reference and a fast path) with
+ * `tests/fixtures/rnn_kernels.json` (its history is in that test's documentation), recorded with
  *
- *     deno run -A tests/kernels/_rnn_fixture.ts /path/to/e1480e0/checkout > \
- *       tests/fixtures/rnn_kernels_e1480e0.json
+ *     deno run -A tests/kernels/_rnn_fixture.ts /path/to/checkout > tests/fixtures/rnn_kernels.json
  *
- * (at e1480e0 the modules were `src/rnn_kernels.ts`, `src/models.ts`, `src/train_step.ts`).
+ * (the script also reads the layout of commit e1480e0: `src/rnn_kernels.ts`, `src/models.ts`,
+ * `src/train_step.ts`).
  * The cases are the chapter's three models (batch 32, 100 steps) and the paths the models do not
  * take: other activations, batch 1, 1 step, no bias, `returnSequences`, non-one-hot sparse input.
  * Only cases whose gate count is a multiple of 4 are listed: the ones the WebAssembly path ran.

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { tanh, tanhScratch, WasmKernels } from "../../src/kernels/_wasm_f64.ts";
+import { F64Kernels, tanhScratch } from "../../src/kernels/_wasm_f64.ts";
+import { tanh } from "../../src/kernels/_wasm_math.ts";
 
 /** A small deterministic generator for test data. */
 function lcg(seed: number): () => number {
@@ -10,66 +11,54 @@ function lcg(seed: number): () => number {
   };
 }
 
-Deno.test("WasmKernels multiplies bit-identically to the plain loop", async (t) => {
-  const gemm = WasmKernels.create();
-  assert.ok(gemm !== null, "Deno's V8 supports WebAssembly SIMD");
+Deno.test("F64Kernels' gemm (np.dot's product) equals the plain loop bit for bit", async (t) => {
+  const kernels = F64Kernels.create();
+  assert.ok(kernels !== null, "Deno's V8 supports WebAssembly SIMD");
+  const { products, arena } = kernels;
   let seed = 5;
   const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
-  for (const [rows, inner, cols] of [[2, 1, 8], [2, 3, 8], [32, 32, 32], [6, 7, 16], [40, 5, 24]]) {
+  const cases = [[2, 1, 8], [2, 3, 8], [32, 32, 32], [6, 7, 16], [40, 5, 24], [3, 4, 2], [1, 9, 6]];
+  for (const [rows, inner, cols] of cases) {
     await t.step(`[${rows}, ${inner}]·[${inner}, ${cols}]`, () => {
-      const { a, w, s } = gemm.reserve({ a: rows * inner, w: inner * cols, s: rows * cols });
+      const { a, w, s } = arena.regions({
+        a: { float64: rows * inner },
+        w: { float64: inner * cols },
+        s: { float64: rows * cols },
+      });
       for (let i = 0; i < rows * inner; i++) a[i] = rand();
       for (let i = 0; i < inner * cols; i++) w[i] = rand();
-      gemm.multiply(rows, inner, cols);
+      a[0] = -0; // 0 + (−0) · w is +0: the sums start from +0, as numpy's
+      products.gemm({ out: s, a, w, rows, n: inner, cols });
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           let sum = 0;
           for (let k = 0; k < inner; k++) sum += a[r * inner + k] * w[k * cols + c];
-          assert.equal(s[r * cols + c], sum, `S[${r}, ${c}]`);
+          assert.ok(Object.is(s[r * cols + c], sum), `S[${r}, ${c}]`);
         }
       }
     });
   }
-  await t.step("memory grows and the views follow", () => {
-    const { a, w, s } = gemm.reserve({ a: 300_000, w: 64, s: 300_000 });
-    assert.ok(a.length >= 300_000 && w.length >= 64 && s.length >= 300_000);
-    a.fill(1, 0, 2 * 64);
-    w.fill(0.5, 0, 64 * 8);
-    gemm.multiply(2, 64, 8);
-    assert.deepEqual(Array.from(s.subarray(0, 16)), new Array(16).fill(32));
-  });
-  await t.step("bad sizes throw", () => {
-    assert.throws(() => gemm.multiply(3, 2, 8), /even rows/);
-    assert.throws(() => gemm.multiply(2, 2, 12), /cols a multiple of 8/);
-    assert.throws(() => gemm.multiply(2, 1e6, 8), /exceed the reserved memory/);
+  await t.step("columns that are not a multiple of 2 throw", () => {
+    const { a, w, s } = arena.regions({ a: { float64: 3 }, w: { float64: 9 }, s: { float64: 3 } });
+    assert.throws(
+      () => products.gemm({ out: s, a, w, rows: 1, n: 3, cols: 3 }),
+      /gemm: cols must be a positive multiple of 2, got 3/,
+    );
   });
 });
 
-Deno.test("tanh is within 2 ulp of Math.tanh", () => {
-  const rand = lcg(1);
-  let worst = 0;
-  for (let i = 0; i < 200_000; i++) {
-    const x = (rand() - 0.5) * 60 * rand() ** 3;
-    const expected = Math.tanh(x);
-    const ulp = expected === 0 ? Number.MIN_VALUE : Math.abs(expected) * Number.EPSILON;
-    worst = Math.max(worst, Math.abs(tanh(x) - expected) / ulp);
-  }
-  for (const x of [0, -0, 1e-300, 0.625, -0.625, 22, -22, 50, -50, Infinity, -Infinity]) {
-    assert.ok(Math.abs(tanh(x) - Math.tanh(x)) <= 2 * Number.EPSILON, `tanh(${x})`);
-  }
-  assert.ok(Number.isNaN(tanh(NaN)));
-  assert.ok(worst <= 2, `worst ${worst} ulp`);
-});
-
-Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", async (t) => {
-  const kernels = WasmKernels.create()!;
+Deno.test("F64Kernels.tanh equals the shared tanh bit for bit, in place", async (t) => {
+  const kernels = F64Kernels.create()!;
   const rand = lcg(3);
   const check = (xs: Float64Array) => {
     const n = xs.length;
-    const { s } = kernels.reserve({ s: n + 2, a: tanhScratch(n) });
+    const { s, scratch } = kernels.arena.regions({
+      s: { float64: n + 2 },
+      scratch: { float64: tanhScratch(n) },
+    });
     s.set(xs);
     s.set([123, 5], n); // past the end: untouched
-    kernels.tanh(n);
+    kernels.tanh({ values: s, count: n, scratch });
     for (let i = 0; i < n; i++) {
       if (!Object.is(s[i], tanh(xs[i]))) {
         assert.fail(`tanh(${xs[i]}) at ${i} of ${n}: wasm ${s[i]}, ts ${tanh(xs[i])}`);
@@ -102,16 +91,28 @@ Deno.test("WasmKernels.tanh equals tanh bit for bit, in place", async (t) => {
       check(xs);
     }
   });
-  assert.throws(() => kernels.tanh(3), /even count/);
-  kernels.reserve({ s: 64 });
-  assert.throws(() => kernels.tanh(1e6), /within the reserved memory/);
+  const { values, scratch } = kernels.arena.regions({
+    values: { float64: 64 },
+    scratch: { float64: tanhScratch(64) },
+  });
+  assert.throws(() => kernels.tanh({ values, count: 3, scratch }), /count must be even/);
+  assert.throws(() => kernels.tanh({ values, count: 66, scratch }), /within values \(64\)/);
+  assert.throws(
+    () => kernels.tanh({ values, count: 64, scratch: scratch.subarray(1) }),
+    /scratch has \d+ values, tanhScratch\(64\) is/,
+  );
 });
 
-Deno.test("WasmKernels.addRows: z[g] = (z[g] + s row) + b, bit for bit", () => {
-  const kernels = WasmKernels.create()!;
+Deno.test("F64Kernels.addRows: z[g] = (z[g] + s row) + b, bit for bit", () => {
+  const kernels = F64Kernels.create()!;
   const rand = lcg(11);
   const n = 16, count = 5, sRows = 3;
-  const m = kernels.reserve({ z: count * n, s: sRows * n, bias: n, list: count });
+  const m = kernels.arena.regions({
+    z: { float64: count * n },
+    s: { float64: sRows * n },
+    bias: { float64: n },
+    list: { int32: count },
+  });
   const z = Float64Array.from({ length: count * n }, () => rand() - 0.5);
   const s = Float64Array.from({ length: sRows * n }, () => (rand() - 0.5) * 1e-3);
   const b = Float64Array.from({ length: n }, () => rand() * 3);
@@ -119,13 +120,16 @@ Deno.test("WasmKernels.addRows: z[g] = (z[g] + s row) + b, bit for bit", () => {
   m.z.set(z);
   m.s.set(s);
   m.bias.set(b);
-  rowOf.forEach((r, g) => m.list[g] = kernels.address("s", r * n));
-  kernels.addRows(count, n);
+  rowOf.forEach((r, g) => m.list[g] = kernels.address(m.s, r * n));
+  kernels.addRows({ z: m.z, rowAt: m.list, bias: m.bias, count, n });
   for (let g = 0; g < count; g++) {
     for (let c = 0; c < n; c++) {
       const expected = z[g * n + c] + s[rowOf[g] * n + c] + b[c];
       assert.ok(Object.is(m.z[g * n + c], expected), `row ${g}, value ${c}`);
     }
   }
-  assert.throws(() => kernels.addRows(count, 3), /n even/);
+  assert.throws(
+    () => kernels.addRows({ z: m.z, rowAt: m.list, bias: m.bias, count, n: 3 }),
+    /addRows: n must be even/,
+  );
 });

@@ -84,6 +84,13 @@ async function checkLanes(t: Deno.TestContext, lanes: Lanes, round: (v: number) 
           assert.equal(out[r * cols + c], s, `gemmAdd from zero [${r}, ${c}]`);
         }
       }
+      // gemm: the same sums from +0 without reading pre (numpy's np.dot)
+      pre.fill(NaN);
+      const fromZero = out.slice();
+      products.gemm({ out, a, w, rows, n, cols });
+      for (let i = 0; i < out.length; i++) {
+        assert.ok(Object.is(out[i], fromZero[i]), `gemm [${i}]: ${out[i]} vs ${fromZero[i]}`);
+      }
       // back = out · wᵀ: lane sums added (l0 + l1) + (l2 + l3), or l0 + l1
       products.gemmT({ out: back, a: out, w, rows, n, cols });
       for (let r = 0; r < rows; r++) {

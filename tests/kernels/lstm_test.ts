@@ -14,10 +14,10 @@ import {
   lstmForwardFast,
   lstmForwardReference,
 } from "../../src/kernels/lstm.ts";
-import { f32Products } from "../../src/kernels/_wasm_products.ts";
+import { f32Kernels } from "../../src/kernels/_wasm_f32.ts";
 import { assertClose, callArgs, type CallShape, SHAPES, uniform } from "./_rnn_testing.ts";
 
-const simd = f32Products !== null;
+const simd = f32Kernels !== null;
 const KERAS = { activation: "tanh", recurrentActivation: "sigmoid" };
 
 Deno.test("LSTM reference", async (t) => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ACTIVATIONS } from "../../src/kernels/activations.ts";
+import { tanh } from "../../src/kernels/_wasm_math.ts";
 import {
   inputGrad,
   inputGradFast,
@@ -15,10 +16,10 @@ import {
   simpleRnnForwardFast,
   simpleRnnForwardReference,
 } from "../../src/kernels/simple_rnn.ts";
-import { f32Products } from "../../src/kernels/_wasm_products.ts";
+import { f32Kernels } from "../../src/kernels/_wasm_f32.ts";
 import { assertClose, callArgs, SHAPES, uniform } from "./_rnn_testing.ts";
 
-const simd = f32Products !== null;
+const simd = f32Kernels !== null;
 
 Deno.test("SimpleRNN reference", async (t) => {
   await t.step("forward by hand: h1 = tanh(0.5), h2 = tanh(0.5 + h1)", () => {
@@ -35,9 +36,11 @@ Deno.test("SimpleRNN reference", async (t) => {
     const { h } = simpleRnnForwardReference(args, "tanh");
     const h1 = Math.tanh(0.5);
     const h2 = Math.tanh(0.5 + h1);
-    // float32 results of a tanh within 3e-7 relative (fastTanh)
-    assert.ok(Math.abs(h[0] / h1 - 1) < 4e-7, `${h[0]} vs ${h1}`);
-    assert.ok(Math.abs(h[1] / h2 - 1) < 4e-7, `${h[1]} vs ${h2}`);
+    // float32 numbers of the kernels' tanh (within 2 float64 ulp of Math.tanh)
+    assert.equal(h[0], Math.fround(tanh(0.5)));
+    assert.equal(h[1], Math.fround(tanh(0.5 + h[0])));
+    assert.ok(Math.abs(h[0] / h1 - 1) < 1.2e-7, `${h[0]} vs ${h1}`);
+    assert.ok(Math.abs(h[1] / h2 - 1) < 1.2e-7, `${h[1]} vs ${h2}`);
     assert.deepEqual(Array.from(lastStep(h, args)), [h[1]]);
   });
 

@@ -4,12 +4,12 @@
  * from the kernels' own assembler and feature check) and then checks that `simpleRnnForward`,
  * `lstmForward` and their backward passes are the WebAssembly fast path, bit for bit, and not
  * the plain reference. The other kernel tests skip their fast-path checks without SIMD, so a
- * fast path switched off by mistake (products never compiled, `fastProducts` returning null, a
+ * fast path switched off by mistake (kernels never compiled, `fastKernels` returning null, a
  * dispatcher calling the reference) would pass them all; it fails this test.
  * @module
  */
 import assert from "node:assert/strict";
-import { fastProducts } from "../../src/kernels/rnn.ts";
+import { fastKernels } from "../../src/kernels/rnn.ts";
 import {
   simpleRnnBackward,
   simpleRnnBackwardFast,
@@ -26,7 +26,7 @@ import {
   lstmForwardFast,
   lstmForwardReference,
 } from "../../src/kernels/lstm.ts";
-import { f32Products } from "../../src/kernels/_wasm_products.ts";
+import { f32Kernels } from "../../src/kernels/_wasm_f32.ts";
 import { callArgs, uniform } from "./_rnn_testing.ts";
 
 /**
@@ -48,10 +48,10 @@ Deno.test({
   name: "WebAssembly SIMD here: the fused float32 kernels run it, not the plain reference",
   ignore: !engineHasSimd,
   fn: async (t) => {
-    await t.step("the float32 products are compiled and take every multiple of 4 gates", () => {
-      assert.notEqual(f32Products, null, "the engine has SIMD but the products were not built");
+    await t.step("the float32 kernels are compiled and take every multiple of 4 gates", () => {
+      assert.notEqual(f32Kernels, null, "the engine has SIMD but the kernels were not built");
       for (const gates of [4, 8, 32, 128]) {
-        assert.equal(fastProducts(gates, "wasm_engaged_test"), f32Products, `${gates} gates`);
+        assert.equal(fastKernels(gates, "wasm_engaged_test"), f32Kernels, `${gates} gates`);
       }
     });
 

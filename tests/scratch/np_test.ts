@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import * as np from "../../src/scratch/np.ts";
 import { ndarray } from "../../src/data/ndarray.ts";
-import { tanh as tanhScalar } from "../../src/kernels/_wasm_f64.ts";
+import { tanh as tanhScalar } from "../../src/kernels/_wasm_math.ts";
 
 /** A small deterministic generator for test data (not the code under test). */
 function lcg(seed: number): () => number {
@@ -443,5 +443,81 @@ Deno.test("the chains RecurrentNetwork uses, computed together, equal them one b
     const once = np.add(np.multiply(h, 1), p, b).toArray();
     assertBits(np.add(np.multiply(h, 1), p, b).toArray(), once, "again");
     assertBits(p.toArray(), np.dot(np.multiply(h, 1), np.multiply(w, 1)).toArray(), "p itself");
+  });
+});
+
+Deno.test("addInPlace is numpy's +=: a + b into a, bit for bit, nothing made before changes", async (t) => {
+  const rand = lcg(8);
+  const m = 12, n = 8, f = 10;
+  const h = randomMatrix(rand, m, n, { stored: 7, kinds: ["dense"] });
+  const x = randomMatrix(rand, m, f, { kinds: ["one-hot", "zero", "dense"], float32: true });
+  const delta = randomMatrix(rand, m, n, { kinds: ["dense"] });
+  await t.step("sums of products into zeros equal add of the same, SIMD and plain", () => {
+    const [simd, plain] = bothWays(() => {
+      const acc = np.zeros(n, n), accX = np.zeros(f, n), expected = [np.zeros(n, n)];
+      let expectedX = np.zeros(f, n);
+      for (let step = 0; step < 3; step++) {
+        const dh = np.dot(np.transpose(h), np.multiply(delta, step + 1));
+        const dx = np.dot(np.transpose(x), np.multiply(delta, step - 1));
+        assert.equal(np.addInPlace(acc, dh), acc);
+        np.addInPlace(accX, dx);
+        expected[0] = np.add(expected[0], np.dot(np.transpose(h), np.multiply(delta, step + 1)));
+        expectedX = np.add(expectedX, np.dot(np.transpose(x), np.multiply(delta, step - 1)));
+      }
+      assertBits(acc.toArray(), expected[0].toArray(), "hᵀ·δ sums");
+      assertBits(accX.toArray(), expectedX.toArray(), "xᵀ·δ sums");
+      return [acc.toArray(), accX.toArray()];
+    });
+    assertBits(simd[0], plain[0], "SIMD and plain loops");
+    assertBits(simd[1], plain[1], "SIMD and plain loops, x");
+  });
+  await t.step(
+    "what was made from a before, even a product not yet computed, keeps a's values then",
+    () => {
+      const a = np.matrix(Array.from({ length: n * n }, (_, i) => i / 7), n, n);
+      const before = a.toArray();
+      const data = a.data; // handed out: must not change
+      const kept = data.slice();
+      const lazyProduct = np.dot(h, a); // computed when first used
+      const sum = np.add(a, 1);
+      np.addInPlace(a, np.multiply(a, 2));
+      np.addInPlace(a, a); // a + a, element by element
+      assertBits(a.toArray(), Array.from(before, (v) => (v + 2 * v) + (v + 2 * v)), "a");
+      assertBits(data, kept, "a's data handed out before");
+      assertBits(sum.toArray(), Array.from(before, (v) => v + 1), "add(a, 1) made before");
+      const expected = np.dot(h, np.matrix(before, n, n)).toArray();
+      assertBits(lazyProduct.toArray(), expected, "dot(h, a) made before");
+      // arrays handed out between two writes keep their values too
+      const between = a.toArray(), dataBetween = a.data, sumBetween = np.add(a, 0);
+      np.addInPlace(a, np.multiply(a, 0.5));
+      assertBits(dataBetween, between, "a's data handed out between writes");
+      assertBits(sumBetween.toArray(), between, "add(a, 0) made between writes");
+      assertBits(a.toArray(), Array.from(between, (v) => v + 0.5 * v), "a after the third write");
+      // and a product made after sees the new values
+      assertBits(
+        np.dot(h, a).toArray(),
+        np.dot(h, np.matrix(a.toArray(), n, n)).toArray(),
+        "after",
+      );
+    },
+  );
+  await t.step("vectors: a Float64Array written in place", () => {
+    const v = Float64Array.of(0.1, 0.2, -0);
+    assert.equal(np.addInPlace(v, [0.2, 0.1, 0]), v);
+    assertBits(v, [0.1 + 0.2, 0.2 + 0.1, 0], "v");
+  });
+  await t.step("shapes that differ and transposed views throw naming them", () => {
+    assert.throws(
+      () => np.addInPlace(np.zeros(2, 3), np.zeros(3, 2)),
+      /a \[2,3\] and a matrix \[3,2\]/,
+    );
+    assert.throws(
+      () => np.addInPlace(np.transpose(np.zeros(2, 3)), np.zeros(3, 2)),
+      /a transposed view/,
+    );
+    assert.throws(
+      () => np.addInPlace(new Float64Array(2), [1, 2, 3]),
+      /a vector of 2 values and a vector of 3/,
+    );
   });
 });
