@@ -4,9 +4,9 @@
  * front end, with a static picture where no script runs (`figures.ts`), the training progress
  * (`progress.ts`: a bar and a compact line in a notebook, fed by `model.fit` as a tfjs callback,
  * Keras's bar in a terminal), the
- * assertions of the book's printed outputs (`assertions.ts`), the results each notebook saves
- * for the comparison in 9-4 (`results.ts`), the stop of a notebook at a cell the rest depends on
- * (`stop.ts`), and the banner and notes of a quick run (`run_mode.ts`).
+ * assertions of the book's printed outputs (`assertions.ts`), the results (and trained models)
+ * each notebook saves for the end of 9-4 (`results.ts`), the stop of a notebook at a cell the
+ * rest depends on (`stop.ts`), and the banner and notes of a quick run (`run_mode.ts`).
  *
  * Private files: `_npm_assets.ts` (plotly.js and other npm files the pages carry, and the
  * in-page loader of plotly.js), `_static_svg.ts` (a figure's static picture), `_text.ts` (ANSI
@@ -35,7 +35,10 @@ export { assertBetween, assertClose, assertEqual, assertShape, numpyStr } from "
 export {
   loadModelResults,
   type LoadModelResultsOptions,
+  loadTrainedModels,
   type ModelResult,
+  type ReportRun,
   saveModelResult,
   type SaveModelResultOptions,
+  type TrainedModel,
 } from "./results.ts";
