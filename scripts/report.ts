@@ -32,6 +32,7 @@
 import { figureBundle, PLOTLY_MIME, type PlotlyFigure } from "../src/notebook/figures.ts";
 import { plotlyScriptTag, readNpmFile } from "../src/notebook/_npm_assets.ts";
 import { escapeHtml } from "../src/notebook/_text.ts";
+import { REVIEW_BOX_CLASS, withTfjs } from "../src/notebook/review_box.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -62,6 +63,8 @@ interface PageSummary {
   /** Size of the executed notebook, with its outputs, as Jupyter would save it. */
   bytes?: number;
   figures: PlotlyFigure[];
+  /** The HTML of its review box (9-4's), shown again at the top of the index. */
+  reviewBox?: string;
   /** Executed with CH9_QUICK=1. */
   quick: boolean;
 }
@@ -146,6 +149,9 @@ function hasMath(nb: Notebook): boolean {
 /** The largest output a cell may have: a figure with its static picture is about 20 kB; one
  * carrying plotly.js, 2.7 MB. */
 const MAX_OUTPUT_BYTES = 200_000;
+/** The largest review box: the chapter's three models' weights are 373 kB in base64, the
+ * vocabulary and the page script 30 kB; one carrying TensorFlow.js would be 0.5 MB more. */
+const MAX_REVIEW_BOX_BYTES = 600_000;
 
 /**
  * Throws when a cell lacks outputs it must have: one plotly figure per `showFigure(` call, and
@@ -162,16 +168,20 @@ function assertOutputsComplete(nb: Notebook, name: string): void {
     if (shown !== figures) {
       throw new Error(`${name}: cell ${i + 1} shows ${figures} figures, its outputs hold ${shown}`);
     }
-    const helpers = /\b(print|showTable|showText|showModelSummary|showFigure)\(|\.finish\(\)/;
+    const helpers =
+      /\b(print|showTable|showText|showModelSummary|showFigure|showReviewBox)\(|\.finish\(\)/;
     if (helpers.test(src) && outputs.length === 0) {
       throw new Error(`${name}: cell ${i + 1} displays something but has no output`);
     }
     for (const o of outputs) {
       const bytes = JSON.stringify(o.data ?? {}).length;
-      if (bytes > MAX_OUTPUT_BYTES) {
+      const box = reviewBoxHtml(o) !== undefined;
+      const max = box ? MAX_REVIEW_BOX_BYTES : MAX_OUTPUT_BYTES;
+      if (bytes > max) {
         throw new Error(
-          `${name}: cell ${i + 1} has an output of ${bytes} bytes (over ${MAX_OUTPUT_BYTES}): ` +
-            "does a figure carry plotly.js? The saved notebook would grow by it",
+          `${name}: cell ${i + 1} has an output of ${bytes} bytes (over ${max}): ` +
+            `does ${box ? "the review box carry TensorFlow.js" : "a figure carry plotly.js"}? ` +
+            "The saved notebook would grow by it",
         );
       }
     }
@@ -189,6 +199,26 @@ export async function withPlotly(html: string): Promise<string> {
   if (head < 0) throw new Error("the page has figures but no <head> to put plotly.js in");
   const at = head + "<head>".length;
   return `${html.slice(0, at)}\n${tag}\n${html.slice(at)}`;
+}
+
+/** The HTML of an output that is a review box (`showReviewBox`), else `undefined`. */
+function reviewBoxHtml(output: { data?: Record<string, unknown> }): string | undefined {
+  const html = output.data?.["text/html"];
+  const text = Array.isArray(html) ? html.join("") : html;
+  return typeof text === "string" && text.includes(`class="${REVIEW_BOX_CLASS}"`)
+    ? text
+    : undefined;
+}
+
+/** The notebook's review box, if it shows one. */
+function reviewBoxOf(nb: Notebook): string | undefined {
+  for (const cell of nb.cells) {
+    for (const out of cell.outputs ?? []) {
+      const html = reviewBoxHtml(out);
+      if (html !== undefined) return html;
+    }
+  }
+  return undefined;
 }
 
 /** Plotly figures of the cells tagged `headline`, in order. */
@@ -260,27 +290,37 @@ export function savedResultKeys(nb: Pick<Notebook, "cells">): string[] {
   return keys;
 }
 
-/** One notebook to run: its name, the results it saves, and how long it took last time. */
+/** Whether a notebook reads results other notebooks save (`loadModelResults`,
+ * `loadTrainedModels`). */
+export function readsResults(nb: Pick<Notebook, "cells">): boolean {
+  return nb.cells.some((cell) =>
+    cell.cell_type === "code" &&
+    /\b(loadModelResults|loadTrainedModels)\(/.test(sourceText(cell.source))
+  );
+}
+
+/** One notebook to run: its name, the results it saves and reads, how long it took last time. */
 export interface ReportJob {
   name: string;
   /** Result keys it saves (see {@link savedResultKeys}). */
   saves: readonly string[];
+  /** Whether it reads results (see {@link readsResults}): it may wait for other notebooks. */
+  reads: boolean;
   /** Seconds it took in the last run of the same kind (quick or full), if known. */
   estimate?: number;
 }
 
 /**
- * The order to start the notebooks in: those that save results first (another notebook may wait
- * for them, so they must never queue behind it), then the rest; in each group the longest first
- * (by `estimate`; unknown ones keep the notebooks' order, after the known), which keeps the cores
- * busy to the end.
+ * The order to start the notebooks in: first those that save results and read none (a notebook
+ * that reads results may wait for them, so they must never queue behind it), then the rest; in
+ * each group the longest first (by `estimate`; unknown ones keep the notebooks' order, after the
+ * known), which keeps the cores busy to the end.
  */
 export function startOrder(jobs: readonly ReportJob[]): ReportJob[] {
   const byLength = (a: ReportJob, b: ReportJob) =>
     (b.estimate ?? -1) - (a.estimate ?? -1) || a.name.localeCompare(b.name);
-  const saving = jobs.filter((j) => j.saves.length > 0).sort(byLength);
-  const rest = jobs.filter((j) => j.saves.length === 0).sort(byLength);
-  return [...saving, ...rest];
+  const first = (j: ReportJob) => j.saves.length > 0 && !j.reads;
+  return [...jobs.filter(first).sort(byLength), ...jobs.filter((j) => !first(j)).sort(byLength)];
 }
 
 /**
@@ -498,7 +538,16 @@ export async function indexPage(pages: PageSummary[], summary: RunSummary): Prom
     ? ""
     : `, peak memory ${(summary.peakBytes / 1e9).toFixed(1)} GB`;
   const kind = summary.quick ? "quick run (<code>CH9_QUICK=1</code>)" : "the book's settings";
-  return await withPlotly(`<!DOCTYPE html>
+  const withBox = pages.find((p) => p.reviewBox !== undefined);
+  const box = withBox === undefined ? "" : `<section class="try">
+<h2>Classify a review</h2>
+<p class="meta">The models trained in <a href="${escapeHtml(withBox.name)}.html">${
+    escapeHtml(withBox.name)
+  }</a>${withBox.quick ? " (a quick run: small subset, few epochs)" : ""}, running in this page.</p>
+${withBox.reviewBox}
+</section>`;
+  return await withTfjs(
+    await withPlotly(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -515,20 +564,22 @@ table.times td.n { text-align: right; font-variant-numeric: tabular-nums; }
 <body>
 <h1>Do it! 딥러닝 입문, chapter 9 in TypeScript</h1>
 <p class="run-summary">Generated ${
-    new Date().toISOString()
-  } by <code>deno task report</code>, ${kind}: ${summary.notebooks.length} notebooks, ${summary.jobs} at a time, in ${
-    duration(summary.seconds)
-  } (wall time)${memory}.</p>
+      new Date().toISOString()
+    } by <code>deno task report</code>, ${kind}: ${summary.notebooks.length} notebooks, ${summary.jobs} at a time, in ${
+      duration(summary.seconds)
+    } (wall time)${memory}.</p>
 <table class="times">
 <thead><tr><th>notebook</th><th>started at</th><th>executed in</th><th></th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
+${box}
 ${sections}
 </body>
 </html>
-`);
+`),
+  );
 }
 
 /**
@@ -624,6 +675,7 @@ export async function runReport(options: RunReportOptions = {}): Promise<RunSumm
   const queue = startOrder(selected.map((name) => ({
     name,
     saves: savedResultKeys(sources.get(name)!),
+    reads: readsResults(sources.get(name)!),
     estimate: times.get(name),
   })));
   const atOnce = Math.max(1, Math.min(jobs, queue.length));
@@ -680,12 +732,16 @@ export async function runReport(options: RunReportOptions = {}): Promise<RunSumm
       startedAt: (t0 - started) / 1000,
       bytes,
       figures: headlineFigures(nb),
+      reviewBox: reviewBoxOf(nb),
       quick,
     });
     return async () => {
       const html = await toHtml(job.name, tmp, proc);
       const page = await makeSelfContained(html, job.name, { math: hasMath(nb) });
-      await Deno.writeTextFile(`${staging}/${job.name}.html`, await withPlotly(page));
+      await Deno.writeTextFile(
+        `${staging}/${job.name}.html`,
+        await withTfjs(await withPlotly(page)),
+      );
     };
   };
   try {

@@ -13,6 +13,7 @@ import {
   descendants,
   ensureDenoKernel,
   failedCell,
+  readsResults,
   runReport,
   savedResultKeys,
   startOrder,
@@ -20,6 +21,7 @@ import {
 } from "../../scripts/report.ts";
 
 const RESULTS_TS = new URL("../../src/notebook/results.ts", import.meta.url).href;
+const DISPLAY_TS = new URL("../../src/notebook/display.ts", import.meta.url).href;
 
 Deno.test("savedResultKeys: the literal keys of saveModelResult calls in code cells", () => {
   const nb = {
@@ -36,20 +38,45 @@ Deno.test("savedResultKeys: the literal keys of saveModelResult calls in code ce
   assert.deepEqual(savedResultKeys(nb), ["simple_rnn_onehot", "embedding_simple_rnn"]);
 });
 
-Deno.test("startOrder: notebooks that save results first, each group longest first", () => {
+Deno.test("readsResults: a code cell that loads results or trained models", () => {
+  const nb = (source: string) => ({ cells: [{ cell_type: "code", source }] });
+  assert.equal(readsResults(nb("const { results } = await loadModelResults(KEYS, o);")), true);
+  assert.equal(readsResults(nb("await loadTrainedModels(['a'], o);")), true);
+  assert.equal(readsResults(nb('await saveModelResult("a", r);')), false);
+  assert.equal(
+    readsResults({ cells: [{ cell_type: "markdown", source: "loadModelResults(" }] }),
+    false,
+  );
+});
+
+Deno.test("startOrder: notebooks that only save results first, each group longest first", () => {
+  // 9-4 saves its own result but reads 9-2's and 9-3's: it must not take a core before them.
   const order = startOrder([
-    { name: "9-1", saves: [], estimate: 5 },
-    { name: "9-2", saves: ["scratch_rnn"], estimate: 30 },
-    { name: "9-3", saves: ["simple_rnn_onehot", "embedding_simple_rnn"], estimate: 60 },
-    { name: "9-4", saves: [], estimate: 38 },
+    { name: "9-1", saves: [], reads: false, estimate: 5 },
+    { name: "9-2", saves: ["scratch_rnn"], reads: false, estimate: 30 },
+    {
+      name: "9-3",
+      saves: ["simple_rnn_onehot", "embedding_simple_rnn"],
+      reads: false,
+      estimate: 60,
+    },
+    { name: "9-4", saves: ["embedding_lstm"], reads: true, estimate: 38 },
   ]);
   assert.deepEqual(order.map((j) => j.name), ["9-3", "9-2", "9-4", "9-1"]);
+  // Quick runs' times: 9-4 (11.7 s) would come before 9-2 (10.5 s) if it only saved.
+  const quick = startOrder([
+    { name: "9-1", saves: [], reads: false, estimate: 2.8 },
+    { name: "9-2", saves: ["scratch_rnn"], reads: false, estimate: 10.5 },
+    { name: "9-3", saves: ["a", "b"], reads: false, estimate: 15.8 },
+    { name: "9-4", saves: ["embedding_lstm"], reads: true, estimate: 11.7 },
+  ]);
+  assert.deepEqual(quick.map((j) => j.name), ["9-3", "9-2", "9-4", "9-1"]);
   // Without earlier times: the notebooks' order within each group.
   const first = startOrder([
-    { name: "9-1", saves: [] },
-    { name: "9-2", saves: ["a"] },
-    { name: "9-3", saves: ["b"] },
-    { name: "9-4", saves: [] },
+    { name: "9-1", saves: [], reads: false },
+    { name: "9-2", saves: ["a"], reads: false },
+    { name: "9-3", saves: ["b"], reads: false },
+    { name: "9-4", saves: ["c"], reads: true },
   ]);
   assert.deepEqual(first.map((j) => j.name), ["9-2", "9-3", "9-1", "9-4"]);
 });
@@ -154,6 +181,7 @@ async function project(options: { failIn?: "a" | "b" }): Promise<{
   const results = new URL(`file://${root}/results/`);
   await Deno.mkdir(notebooks);
   const imports = `import { loadModelResults, saveModelResult } from "${RESULTS_TS}";\n` +
+    `import { print } from "${DISPLAY_TS}";\n` +
     `const dir = new URL(${JSON.stringify(results.href)});`;
   await Deno.writeTextFile(
     new URL("a.ipynb", notebooks),
@@ -171,7 +199,7 @@ async function project(options: { failIn?: "a" | "b" }): Promise<{
       options.failIn === "b"
         ? 'throw new Error("the cell of b fails");'
         : 'const { results } = await loadModelResults(["from_a"], { quick: false, dir });\n' +
-          "results[0].name;",
+          "await print(results[0].name);",
       "1 + 1;",
     ]),
   );
