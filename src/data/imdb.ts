@@ -42,6 +42,7 @@ import { DEFAULT_MAX_BYTES, readNpz } from "./_npz.ts";
 import type { NpyArray } from "./_npy.ts";
 import type { PyValue } from "./_pickle.ts";
 import { RandomState } from "./random_state.ts";
+import { INDEX_FROM, OOV_ID, START_ID, type WordIndex } from "./tokenize.ts";
 
 /** Where Keras downloads the data from. */
 export const IMDB_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz";
@@ -70,12 +71,9 @@ const IMDB_FILES = {
 /** The name of the data set in error messages. */
 const DATA_SET = "the IMDB data set";
 
-/** Keras's reserved ids: 0 pads, 1 starts a review, 2 stands for a word left out. */
-export const PAD_ID = 0;
-export const START_ID = 1;
-export const OOV_ID = 2;
-/** Keras shifts word ranks by this much: rank 1 (`the`) is id 4. */
-export const INDEX_FROM = 3;
+// Keras's reserved ids (0 pads, 1 starts a review, 2 stands for a word left out) and the shift of
+// word ranks, defined with the tokenizer that applies them to typed text.
+export { INDEX_FROM, OOV_ID, PAD_ID, START_ID, type WordIndex } from "./tokenize.ts";
 
 /** Where the data files come from. */
 export interface ImdbSourceOptions {
@@ -508,9 +506,6 @@ function encodeAll(
   }
   return out;
 }
-
-/** A word -> rank dictionary (`the` = 1), as Keras's `get_word_index()`. */
-export type WordIndex = Readonly<Record<string, number>>;
 
 /** The default of {@link GetWordIndexOptions.maxBytes}: 64 MiB (the real file: 1.6 MB). */
 export const WORD_INDEX_MAX_BYTES = 64 * 2 ** 20;

@@ -1,7 +1,9 @@
 /**
  * The data of chapter 9-2: Keras's IMDB movie reviews read without Python (`imdb.npz`,
  * `imdb_word_index.json`), numpy's seeded generator, Keras's preprocessing (`pad_sequences`,
- * `to_categorical`), the book's split, and the tokenizer that turns a typed review into ids.
+ * `to_categorical`), the book's split, and the tokenizer that turns a typed review into ids
+ * (`review_input.ts`: a review word by word and as model input; the reports' review box runs it
+ * in the browser).
  *
  * A file that cannot be read, whatever its bytes, is a `DataFileError` naming the file, the
  * entry and the problem; a data set with files missing or unreadable is a `DataSetError` naming
@@ -49,3 +51,13 @@ export {
   trainValSplit,
 } from "./preprocessing.ts";
 export { encodeReview, type EncodeReviewOptions, tokenize } from "./tokenize.ts";
+export {
+  modelInput,
+  modelVocabulary,
+  prefixIds,
+  reviewIds,
+  type ReviewInputOptions,
+  type ReviewWord,
+  reviewWords,
+  type WordFate,
+} from "./review_input.ts";

@@ -5,6 +5,9 @@
  * the word index, dropping words the index lacks. `encodeReview` then applies `load_data`'s
  * start char, offset and vocabulary cut, so a typed review becomes model input.
  *
+ * The module imports nothing, so that it runs in a browser as it is (bundled with
+ * `review_input.ts`, the review box of the reports); `imdb.ts` takes its reserved ids from here.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -23,7 +26,16 @@
  * ```
  * @module
  */
-import { INDEX_FROM, OOV_ID, START_ID, type WordIndex } from "./imdb.ts";
+
+/** Keras's reserved ids: 0 pads, 1 starts a review, 2 stands for a word left out. */
+export const PAD_ID = 0;
+export const START_ID = 1;
+export const OOV_ID = 2;
+/** Keras shifts word ranks by this much: rank 1 (`the`) is id 4. */
+export const INDEX_FROM = 3;
+
+/** A word -> rank dictionary (`the` = 1), as Keras's `get_word_index()`. */
+export type WordIndex = Readonly<Record<string, number>>;
 
 /** Characters Keras's `text_to_word_sequence` turns into spaces by default. */
 export const KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n';

@@ -1,14 +1,16 @@
 /**
  * The browser libraries the notebook pages carry, read from Deno's npm cache (the versions
  * pinned in deno.json): any file of an npm package ({@link readNpmFile}; the report takes
- * MathJax from it), plotly.js ({@link plotlyJs}), and how a page gets it:
+ * MathJax from it), and two libraries a cell's output runs, packed (gzip) for the page:
+ * plotly.js ({@link PLOTLY}: the figures) and TensorFlow.js ({@link TFJS}: the review box, which
+ * runs the trained models in the page). For each:
  *
- * - {@link PLOTLY_LOADER_JS}, the small loader every figure output carries: it finds plotly.js
- *   already on the page (`window.Plotly`, or a copy being unpacked), else fetches the packed copy
- *   that {@link writePlotlyAsset} wrote beside the notebook, through the link in the figure
- *   (which the page resolves against the notebook's folder), and unpacks it;
- * - {@link plotlyScriptTag}, a `<script>` carrying the packed library itself, for pages with no
- *   server behind them (the HTML reports put one in each page).
+ * - {@link loaderJs}, the small loader every such output carries: it finds the library already
+ *   on the page (its global, or a copy being unpacked), else fetches the packed copy that
+ *   {@link writePackedAsset} wrote beside the notebook, through the link in the output (which
+ *   the page resolves against the notebook's folder), and unpacks it;
+ * - {@link packedScriptTag}, a `<script>` carrying the packed library itself, for pages with no
+ *   server behind them (the HTML reports put one in each page that needs it).
  *
  * @example
  * ```ts
@@ -62,35 +64,87 @@ export async function readNpmFile(specifier: string): Promise<string> {
   }
 }
 
-let plotlySource: string | undefined;
-
-/**
- * The plotly.js bundle from the `plotly.js-dist` npm package (the version pinned in
- * deno.json), read from Deno's npm cache (see {@link readNpmFile}). Cached after the first call.
- */
-export async function plotlyJs(): Promise<string> {
-  plotlySource ??= await readNpmFile("plotly.js-dist");
-  return plotlySource;
+/** A library a page runs, from an npm package of deno.json. */
+export interface PackedLibrary {
+  /** Its name in messages, e.g. `"plotly.js"`. */
+  label: string;
+  /** The bundle's npm specifier, e.g. `"plotly.js-dist"`. */
+  specifier: string;
+  /** Its package.json, for the version. */
+  packageJson: string;
+  /** The global it defines, e.g. `"Plotly"`. */
+  global: string;
+  /** The page-wide object the loader defines, e.g. `"__ch9PlotlyLoader1"`. */
+  loader: string;
+  /** Folder and file name stem of the packed copy beside a notebook, e.g. `"_plotly/plotly"`. */
+  asset: string;
 }
 
-let plotlyPackage: string | undefined;
+/** plotly.js, for the figures. */
+export const PLOTLY: PackedLibrary = {
+  label: "plotly.js",
+  specifier: "plotly.js-dist",
+  packageJson: "plotly.js-dist/package.json",
+  global: "Plotly",
+  loader: "__ch9PlotlyLoader1",
+  asset: "_plotly/plotly",
+};
+
+/** TensorFlow.js's browser bundle (`dist/tf.min.js`, the cpu and WebGL backends), for the
+ * review box. */
+export const TFJS: PackedLibrary = {
+  label: "TensorFlow.js",
+  specifier: "@tensorflow/tfjs/dist/tf.min.js",
+  packageJson: "@tensorflow/tfjs/package.json",
+  global: "tf",
+  loader: "__ch9TfjsLoader1",
+  asset: "_tfjs/tf",
+};
+
+const sources = new Map<string, string>();
+const versions = new Map<string, string>();
+const packs = new Map<string, Uint8Array>();
+
+/** The library's bundle, read from Deno's npm cache (see {@link readNpmFile}); cached. */
+export async function libraryJs(lib: PackedLibrary): Promise<string> {
+  if (!sources.has(lib.label)) sources.set(lib.label, await readNpmFile(lib.specifier));
+  return sources.get(lib.label)!;
+}
+
+/** The version of the library's pinned package, e.g. `"3.7.0"`. */
+export async function libraryVersion(lib: PackedLibrary): Promise<string> {
+  if (!versions.has(lib.label)) {
+    versions.set(lib.label, JSON.parse(await readNpmFile(lib.packageJson)).version as string);
+  }
+  return versions.get(lib.label)!;
+}
+
+/** The library gzip-compressed (the same bytes on every call and run); cached. */
+export async function libraryGzip(lib: PackedLibrary): Promise<Uint8Array> {
+  if (!packs.has(lib.label)) {
+    const text = new TextEncoder().encode(await libraryJs(lib));
+    packs.set(lib.label, gzipSync(text, { level: 6, mtime: 0 }));
+  }
+  return packs.get(lib.label)!;
+}
+
+/** The plotly.js bundle from the `plotly.js-dist` npm package (see {@link libraryJs}). */
+export function plotlyJs(): Promise<string> {
+  return libraryJs(PLOTLY);
+}
 
 /** The version of the pinned `plotly.js-dist` package, e.g. `"3.7.0"`. */
-export async function plotlyVersion(): Promise<string> {
-  plotlyPackage ??= JSON.parse(await readNpmFile("plotly.js-dist/package.json")).version as string;
-  return plotlyPackage;
+export function plotlyVersion(): Promise<string> {
+  return libraryVersion(PLOTLY);
 }
 
-let plotlyPacked: Uint8Array | undefined;
-
-/** plotly.js gzip-compressed (2.0 MB instead of 11 MB; the same bytes on every call and run). */
-export async function plotlyGzip(): Promise<Uint8Array> {
-  plotlyPacked ??= gzipSync(new TextEncoder().encode(await plotlyJs()), { level: 6, mtime: 0 });
-  return plotlyPacked;
+/** plotly.js gzip-compressed (2.0 MB instead of 11 MB). */
+export function plotlyGzip(): Promise<Uint8Array> {
+  return libraryGzip(PLOTLY);
 }
 
 /** Base64 of bytes, in chunks (String.fromCharCode cannot take millions of arguments). */
-function base64(bytes: Uint8Array): string {
+export function base64(bytes: Uint8Array): string {
   const parts: string[] = [];
   const chunk = 3 * 16384; // a multiple of 3: no padding inside the string
   for (let i = 0; i < bytes.length; i += chunk) {
@@ -100,28 +154,30 @@ function base64(bytes: Uint8Array): string {
 }
 
 /**
- * The in-page loader of plotly.js, as JavaScript source. It defines, once per page,
- * `window.__ch9PlotlyLoader1` with
+ * The in-page loader of a library, as JavaScript source. It defines, once per page,
+ * `window[lib.loader]` with
  *
- * - `load(link)`: a promise of `window.Plotly`: the one on the page; else the copy being
+ * - `load(link)`: a promise of the library's global: the one on the page; else the copy being
  *   unpacked; else the packed copy at `link.href` (a `<a>` whose relative `href` the page resolves
  *   against the notebook's folder: classic Notebook serves `/notebooks/<dir>/<file>` from the
  *   notebook server, JupyterLab rewrites the link to its file URL, which is why the link is read
  *   again, for up to 3 s, when a fetch fails), checked for the gzip magic bytes, unpacked and run;
  * - `packed(base64)`: unpacks and runs a copy carried by the page itself.
  *
- * plotly.js runs inside a function whose `define`, `module`, `exports` and `require` are
+ * The library runs inside a function whose `define`, `module`, `exports` and `require` are
  * undefined, so that a page with RequireJS (classic Jupyter) still gets the global.
  */
-export const PLOTLY_LOADER_JS = `(function () {
-  if (window.__ch9PlotlyLoader1) return;
+export function loaderJs(lib: PackedLibrary): string {
+  const global = `window.${lib.global}`;
+  return `(function () {
+  if (window.${lib.loader}) return;
   var pending = null;
   function run(code) {
     var s = document.createElement("script");
     s.text = "(function (define, module, exports, require) {\\n" + code + "\\n}).call(window);";
     document.head.appendChild(s);
-    if (!window.Plotly) throw new Error("plotly.js ran but did not define window.Plotly");
-    return window.Plotly;
+    if (!${global}) throw new Error("${lib.label} ran but did not define ${global}");
+    return ${global};
   }
   function unpack(bytes) {
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
@@ -138,7 +194,7 @@ export const PLOTLY_LOADER_JS = `(function () {
         return r.arrayBuffer();
       }).then(function (buffer) {
         var b = new Uint8Array(buffer);
-        if (b.length < 2 || b[0] !== 0x1f || b[1] !== 0x8b) throw new Error(url + " is not plotly.js");
+        if (b.length < 2 || b[0] !== 0x1f || b[1] !== 0x8b) throw new Error(url + " is not ${lib.label}");
         return unpack(b);
       }).catch(function (e) {
         last = e;
@@ -147,7 +203,7 @@ export const PLOTLY_LOADER_JS = `(function () {
     }
     function later() {
       if (Date.now() > deadline) {
-        return Promise.reject(last || new Error("this output has no link to plotly.js"));
+        return Promise.reject(last || new Error("this output has no link to ${lib.label}"));
       }
       return new Promise(function (resolve) { setTimeout(resolve, 250); }).then(attempt);
     }
@@ -158,13 +214,13 @@ export const PLOTLY_LOADER_JS = `(function () {
     p.catch(function () { if (pending === p) pending = null; });
     return p;
   }
-  window.__ch9PlotlyLoader1 = {
+  window.${lib.loader} = {
     load: function (link) {
-      if (window.Plotly) return Promise.resolve(window.Plotly);
+      if (${global}) return Promise.resolve(${global});
       return pending || remember(fetchPacked(link));
     },
     packed: function (text) {
-      if (window.Plotly) return Promise.resolve(window.Plotly);
+      if (${global}) return Promise.resolve(${global});
       if (pending) return pending;
       var bin = atob(text), bytes = new Uint8Array(bin.length);
       for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -172,42 +228,61 @@ export const PLOTLY_LOADER_JS = `(function () {
     }
   };
 })();`;
+}
+
+/** The in-page loader of plotly.js: `window.__ch9PlotlyLoader1` (see {@link loaderJs}). */
+export const PLOTLY_LOADER_JS: string = loaderJs(PLOTLY);
+
+/** The in-page loader of TensorFlow.js: `window.__ch9TfjsLoader1` (see {@link loaderJs}). */
+export const TFJS_LOADER_JS: string = loaderJs(TFJS);
 
 /**
- * A `<script>` element that defines `window.Plotly` from a packed copy of plotly.js it carries
- * (gzip, base64: 2.7 MB instead of 11 MB), through {@link PLOTLY_LOADER_JS}; figures on the page
- * wait for it. For pages with no notebook server behind them (the HTML reports).
+ * A `<script>` element that defines the library's global from a packed copy it carries (gzip,
+ * base64: plotly.js 2.7 MB instead of 11 MB, TensorFlow.js 0.5 MB instead of 1.5 MB), through
+ * {@link loaderJs}; outputs on the page wait for it. For pages with no notebook server behind
+ * them (the HTML reports).
  */
-export async function plotlyScriptTag(): Promise<string> {
-  const packed = base64(await plotlyGzip());
-  return `<script type="text/javascript">${PLOTLY_LOADER_JS}
-window.__ch9PlotlyLoader1.packed("${packed}").catch(function (e) {
-  console.error("plotly.js could not be unpacked: " + e);
+export async function packedScriptTag(lib: PackedLibrary): Promise<string> {
+  const packed = base64(await libraryGzip(lib));
+  return `<script type="text/javascript">${loaderJs(lib)}
+window.${lib.loader}.packed("${packed}").catch(function (e) {
+  console.error("${lib.label} could not be unpacked: " + e);
 });</script>`;
 }
 
+/** {@link packedScriptTag} of plotly.js. */
+export function plotlyScriptTag(): Promise<string> {
+  return packedScriptTag(PLOTLY);
+}
+
+/** Where {@link writePackedAsset} puts the library, relative to the notebook's folder, e.g.
+ * `_plotly/plotly-3.7.0.js.gz`. */
+export async function packedAssetPath(lib: PackedLibrary): Promise<string> {
+  return `${lib.asset}-${await libraryVersion(lib)}.js.gz`;
+}
+
 /** Where {@link writePlotlyAsset} puts plotly.js, relative to the notebook's folder. */
-export async function plotlyAssetPath(): Promise<string> {
-  return `_plotly/plotly-${await plotlyVersion()}.js.gz`;
+export function plotlyAssetPath(): Promise<string> {
+  return packedAssetPath(PLOTLY);
 }
 
 /**
- * Writes the packed plotly.js into `dir` (the notebook's folder: a kernel's working directory)
- * as {@link plotlyAssetPath}, unless a copy of the same size is there already. The file is
- * written beside its final name and renamed, so that a page never fetches half of it.
+ * Writes the packed library into `dir` (the notebook's folder: a kernel's working directory) as
+ * {@link packedAssetPath}, unless a copy of the same size is there already. The file is written
+ * beside its final name and renamed, so that a page never fetches half of it.
  *
- * @returns the path relative to `dir`, for the figure's link.
+ * @returns the path relative to `dir`, for the output's link.
  * @throws Error when the file cannot be written (a read-only folder).
  */
-export async function writePlotlyAsset(dir: string): Promise<string> {
-  const relative = await plotlyAssetPath();
+export async function writePackedAsset(dir: string, lib: PackedLibrary): Promise<string> {
+  const relative = await packedAssetPath(lib);
   const path = `${dir.replace(/\/$/, "")}/${relative}`;
-  const bytes = await plotlyGzip();
+  const bytes = await libraryGzip(lib);
   const size = await Deno.stat(path).then((s) => s.size, () => -1);
   if (size === bytes.length) return relative;
   const folder = path.slice(0, path.lastIndexOf("/"));
   await Deno.mkdir(folder, { recursive: true });
-  const temp = await Deno.makeTempFile({ dir: folder, prefix: ".plotly-", suffix: ".part" });
+  const temp = await Deno.makeTempFile({ dir: folder, prefix: ".asset-", suffix: ".part" });
   try {
     await Deno.writeFile(temp, bytes);
     if (Deno.build.os !== "windows") await Deno.chmod(temp, 0o644); // temp files are 0600
@@ -217,4 +292,9 @@ export async function writePlotlyAsset(dir: string): Promise<string> {
     throw err;
   }
   return relative;
+}
+
+/** {@link writePackedAsset} of plotly.js. */
+export function writePlotlyAsset(dir: string): Promise<string> {
+  return writePackedAsset(dir, PLOTLY);
 }

@@ -4,12 +4,13 @@
  * front end, with a static picture where no script runs (`figures.ts`), the training progress
  * (`progress.ts`: a bar and a compact line in a notebook, fed by `model.fit` as a tfjs callback,
  * Keras's bar in a terminal), the
- * assertions of the book's printed outputs (`assertions.ts`), the results each notebook saves
- * for the comparison in 9-4 (`results.ts`), the stop of a notebook at a cell the rest depends on
- * (`stop.ts`), and the banner and notes of a quick run (`run_mode.ts`).
+ * assertions of the book's printed outputs (`assertions.ts`), the results (and trained models)
+ * each notebook saves for the end of 9-4 (`results.ts`), the stop of a notebook at a cell the
+ * rest depends on (`stop.ts`), the banner and notes of a quick run (`run_mode.ts`), and the
+ * review box, which runs the trained models on a typed review in the page (`review_box.ts`).
  *
- * Private files: `_npm_assets.ts` (plotly.js and other npm files the pages carry, and the
- * in-page loader of plotly.js), `_static_svg.ts` (a figure's static picture), `_text.ts` (ANSI
+ * Private files: `_npm_assets.ts` (plotly.js, TensorFlow.js and other npm files the pages carry,
+ * and their in-page loader), `_review_box_page.ts` (the review box's page script), `_static_svg.ts` (a figure's static picture), `_text.ts` (ANSI
  * and HTML escapes).
  * @module
  */
@@ -30,12 +31,21 @@ export {
   type TrainingProgressOptions,
 } from "./progress.ts";
 export { NotebookStopped, stopOnError } from "./stop.ts";
+export {
+  reviewBoxBundle,
+  type ReviewBoxModel,
+  type ReviewBoxOptions,
+  showReviewBox,
+} from "./review_box.ts";
 export { besideBook, type RunModeOptions, showRunMode } from "./run_mode.ts";
 export { assertBetween, assertClose, assertEqual, assertShape, numpyStr } from "./assertions.ts";
 export {
   loadModelResults,
   type LoadModelResultsOptions,
+  loadTrainedModels,
   type ModelResult,
+  type ReportRun,
   saveModelResult,
   type SaveModelResultOptions,
+  type TrainedModel,
 } from "./results.ts";

@@ -48,8 +48,19 @@ export {
   type Inputs,
   type LayersModel,
 } from "./training.ts";
-export { loadModel, saveModel, type SaveModelOptions } from "./model_io.ts";
-export { predictReview, type PredictReviewOptions } from "./predict_review.ts";
+export {
+  loadModel,
+  type SavedModel,
+  saveModel,
+  type SaveModelOptions,
+  serializeModel,
+} from "./model_io.ts";
+export {
+  type ModelReading,
+  modelReading,
+  predictReview,
+  type PredictReviewOptions,
+} from "./predict_review.ts";
 export {
   fusedLSTM,
   type FusedLSTMConfig,

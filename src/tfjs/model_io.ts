@@ -46,6 +46,54 @@ export interface SaveModelOptions {
   includeOptimizer?: boolean;
 }
 
+/** A model as `model.json` (the object) and the bytes of `weights.bin`. */
+export interface SavedModel {
+  /** Topology, training config when saved with the optimizer, and the weights manifest. */
+  modelJson: {
+    format?: string;
+    generatedBy?: string;
+    convertedBy?: string | null;
+    modelTopology: unknown;
+    trainingConfig?: unknown;
+    weightsManifest: { paths: string[]; weights: unknown[] }[];
+  };
+  /** The weights, float32, in manifest order. */
+  weights: Uint8Array;
+}
+
+/**
+ * `model` as the two files {@linkcode saveModel} writes, in memory: what a page needs to run it
+ * with a stock tfjs (`tf.loadLayersModel(tf.io.fromMemory(...))`, the review box of the
+ * reports).
+ */
+export async function serializeModel(
+  model: LayersModel,
+  options: SaveModelOptions = {},
+): Promise<SavedModel> {
+  let saved: SavedModel | undefined;
+  await model.save(
+    tf.io.withSaveHandler((artifacts) => {
+      const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
+      saved = {
+        modelJson: {
+          format: artifacts.format,
+          generatedBy: artifacts.generatedBy,
+          convertedBy: artifacts.convertedBy ?? null,
+          modelTopology: artifacts.modelTopology,
+          ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
+          weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+        },
+        weights: new Uint8Array(weightData),
+      };
+      return Promise.resolve({
+        modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts),
+      });
+    }),
+    { includeOptimizer: options.includeOptimizer ?? false },
+  );
+  return saved!;
+}
+
 /**
  * Write `model` to `dir` (created if missing) as `model.json` + `weights.bin`.
  *
@@ -59,23 +107,9 @@ export async function saveModel(
   const modelJson = `${dir}/${MODEL_JSON}`;
   const weightsBin = `${dir}/${WEIGHTS_BIN}`;
   await Deno.mkdir(dir, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
-      const json = {
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        modelTopology: artifacts.modelTopology,
-        ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
-      };
-      await Deno.writeFile(weightsBin, new Uint8Array(weightData));
-      await Deno.writeTextFile(modelJson, JSON.stringify(json));
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-    { includeOptimizer: options.includeOptimizer ?? false },
-  );
+  const saved = await serializeModel(model, options);
+  await Deno.writeFile(weightsBin, saved.weights);
+  await Deno.writeTextFile(modelJson, JSON.stringify(saved.modelJson));
   return { modelJson, weightsBin };
 }
 

@@ -2,7 +2,8 @@
  * Use a trained model on a review someone types: the text goes through exactly the preprocessing
  * the training data had (9-2): Keras tokenisation and word ranks, `load_data`'s id shift and
  * out-of-vocabulary cut (`num_words`, `skip_top=20`), the book's `w > 2` filter, pre-padding
- * to 100 steps, and for the one-hot model one-hot encoding.
+ * to 100 steps, and for the one-hot model one-hot encoding; all of it in
+ * `src/data/review_input.ts`, which the review box of the reports runs in the browser too.
  *
  * The 9-4 notebook asks its trained LSTM about typed reviews, with the real word index; the
  * example below uses an untrained model and three words of that index.
@@ -26,13 +27,9 @@
  */
 import { tf } from "./tf.ts";
 import type { NDArray } from "../data/ndarray.ts";
-import type { WordIndex } from "../data/imdb.ts";
-import { encodeReview } from "../data/tokenize.ts";
-import { dropIds, padSequences, toCategorical } from "../data/preprocessing.ts";
+import type { WordIndex } from "../data/tokenize.ts";
+import { modelInput, reviewIds, type ReviewInputOptions } from "../data/review_input.ts";
 import type { LayersModel } from "./training.ts";
-
-/** Ids the book drops before padding: padding 0, start 1, out-of-vocabulary 2. */
-const DROPPED_IDS_AT_MOST = 2;
 
 /** Options of {@linkcode predictReview} and {@linkcode reviewToInput}. */
 export interface PredictReviewOptions {
@@ -49,9 +46,30 @@ export interface PredictReviewOptions {
   skipTop?: number;
 }
 
+/** How `model` reads a review: the options of `src/data/review_input.ts`, and its one-hot width. */
+export interface ModelReading extends Required<ReviewInputOptions> {
+  /** The one-hot width when the model's input is [batch, steps, features]. */
+  oneHot?: number;
+}
+
+/**
+ * The settings {@linkcode predictReview} reads a review with for `model`: `numWords` from the
+ * options, else the one-hot width or the Embedding's `inputDim`, else 1000; `maxlen` 100 and
+ * `skipTop` 20 unless given. The review box of the reports gets the same settings.
+ */
+export function modelReading(
+  model: LayersModel,
+  options: Omit<PredictReviewOptions, "wordIndex"> = {},
+): ModelReading {
+  const { maxlen = 100, skipTop = 20 } = options;
+  const oneHot = oneHotWidthOf(model);
+  const numWords = options.numWords ?? oneHot ?? embeddingRowsOf(model) ?? 1000;
+  return { numWords, maxlen, skipTop, ...(oneHot === undefined ? {} : { oneHot }) };
+}
+
 /**
  * The model input for one typed review: int32 ids [1, maxlen], or for a model whose input is
- * [steps, features], float32 one-hot [1, maxlen, features].
+ * [steps, features], float32 one-hot [1, maxlen, features] (`src/data/review_input.ts`).
  *
  * @throws Error when no word of the text is in the model's vocabulary (nothing left to read).
  */
@@ -60,19 +78,8 @@ export function reviewToInput(
   text: string,
   options: PredictReviewOptions,
 ): NDArray<"int32"> | NDArray<"float32"> {
-  const { wordIndex, maxlen = 100, skipTop = 20 } = options;
-  const oneHotWidth = oneHotWidthOf(model);
-  const numWords = options.numWords ?? oneHotWidth ?? embeddingRowsOf(model) ?? 1000;
-  const ids = encodeReview(text, wordIndex, { numWords, skipTop });
-  const [kept] = dropIds([ids], { atMost: DROPPED_IDS_AT_MOST });
-  if (kept.length === 0) {
-    throw new Error(
-      `No word of the review is in the model's vocabulary (ids ${skipTop}..${numWords - 1}): ` +
-        JSON.stringify(text.slice(0, 60)),
-    );
-  }
-  const padded = padSequences([kept], { maxlen }); // [1, maxlen]
-  return oneHotWidth === undefined ? padded : toCategorical(padded, oneHotWidth);
+  const reading = modelReading(model, options);
+  return modelInput(reviewIds(text, options.wordIndex, reading), reading);
 }
 
 /**

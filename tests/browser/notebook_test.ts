@@ -260,9 +260,11 @@ Deno.test({
       const context = await browser.newContext({ viewport: { width: 800, height: 1000 } });
       const page = await context.newPage();
       const fetched: string[] = [];
+      const tfjsFetched: string[] = [];
       page.on("request", (r) => {
         // The first request of each fetch (classic Notebook redirects it to /files/...).
         if (r.url().includes("_plotly/") && r.redirectedFrom() === null) fetched.push(r.url());
+        if (r.url().includes("_tfjs/") && r.redirectedFrom() === null) tfjsFetched.push(r.url());
       });
       const { base, token } = server;
       const url = (name: string) => `${base}/notebooks/${name}?token=${token}`;
@@ -310,6 +312,32 @@ Deno.test({
         await shot(page, ".ch9-progress", "progress");
       });
 
+      await t.step("the review box runs the models in the page, as predictReview", async () => {
+        const ready = `document.querySelector(".ch9-review-box")?.dataset.reviewState === "ready"`;
+        await page.waitForFunction(ready, undefined, { timeout: 30_000 });
+        const shown = await page.evaluate(
+          `[...document.querySelectorAll("[data-review-example]")].map((tr) => [
+            tr.querySelector("[data-review-deno]").textContent,
+            tr.querySelector("[data-review-page]").textContent,
+          ])`,
+        ) as string[][];
+        assert.equal(shown.length, 3, "the three reviews of the cell above");
+        for (const [deno, here] of shown) {
+          assert.ok(Math.abs(Number(deno) - Number(here)) <= 1e-5, `${deno} vs ${here}`);
+        }
+        const input = page.locator("[data-review-input]");
+        await input.fill("");
+        await input.pressSequentially("What a wonderful, excellent movie.");
+        await page.waitForFunction(ready);
+        assert.match(
+          await page.locator("[data-review-probability]").textContent() ?? "",
+          /^0\.\d{6}$/,
+        );
+        assert.equal(tfjsFetched.length, 1, `TensorFlow.js fetched once: ${tfjsFetched.join(" ")}`);
+        assert.match(tfjsFetched[0], /\/notebooks\/_tfjs\/tf-4\.22\.0\.js\.gz$/);
+        await shot(page, ".ch9-review-box", "review-box");
+      });
+
       await t.step("quick mode says so at the top and beside the book's value", async () => {
         const first = await page.evaluate(
           `document.querySelector(".output_area").textContent.trim()`,
@@ -330,13 +358,23 @@ Deno.test({
         for (const [th, td] of columns) assert.equal(th, td);
       });
 
-      await t.step("saved, it holds no copy of plotly.js", async () => {
+      await t.step("saved, it holds no copy of plotly.js or TensorFlow.js", async () => {
         await page.evaluate("Jupyter.notebook.save_notebook()");
         await page.waitForFunction("!Jupyter.notebook.dirty", undefined, { timeout: 30_000 });
         saved = await Deno.readTextFile(`${dir}/${NOTEBOOK}`);
         const bytes = new TextEncoder().encode(saved).length;
-        console.log(`saved ${NOTEBOOK} with its outputs: ${bytes} bytes`);
-        assert.ok(bytes < 150_000, `${bytes} bytes`);
+        // The review box carries the models' weights (373 kB in base64), not TensorFlow.js.
+        const box = JSON.parse(saved).cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? [])
+          .map((o: { data?: Record<string, string[]> }) => (o.data?.["text/html"] ?? []).join(""))
+          .find((html: string) => html.includes('class="ch9-review-box"')) as string;
+        assert.ok(box !== undefined, "the review box is saved");
+        const boxBytes = new TextEncoder().encode(JSON.stringify(box)).length;
+        console.log(
+          `saved ${NOTEBOOK} with its outputs: ${bytes} bytes (the review box ${boxBytes})`,
+        );
+        assert.ok(!box.includes("__ch9TfjsLoader1.packed("), "the box carries no TensorFlow.js");
+        assert.ok(boxBytes < 600_000, `the review box: ${boxBytes} bytes`);
+        assert.ok(bytes - boxBytes < 150_000, `${bytes - boxBytes} bytes besides the review box`);
         assert.equal(
           JSON.parse(saved).cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? [])
             .filter((o: { data?: Record<string, unknown> }) =>

@@ -1,12 +1,19 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "fflate";
 import {
+  libraryGzip,
+  libraryJs,
+  libraryVersion,
+  packedAssetPath,
+  packedScriptTag,
   plotlyAssetPath,
   plotlyGzip,
   plotlyJs,
   plotlyScriptTag,
   plotlyVersion,
   readNpmFile,
+  TFJS,
+  TFJS_LOADER_JS,
   writePlotlyAsset,
 } from "../../src/notebook/_npm_assets.ts";
 
@@ -65,4 +72,18 @@ Deno.test("readNpmFile reads a file of a package in deno.json's imports", async 
     () => readNpmFile("plotly.js-dist/no-such-file.js"),
     /Cannot read .*no-such-file\.js/,
   );
+});
+
+Deno.test("TensorFlow.js for the review box: the pinned browser bundle, packed", async () => {
+  const js = await libraryJs(TFJS);
+  assert.match(js.slice(0, 2000), /Copyright 2024 Google LLC/);
+  assert.equal(await libraryVersion(TFJS), "4.22.0");
+  const gz = await libraryGzip(TFJS);
+  assert.equal(new TextDecoder().decode(gunzipSync(gz)), js);
+  assert.ok(gz.length < 400_000, `packed size ${gz.length}`);
+  assert.equal(await packedAssetPath(TFJS), "_tfjs/tf-4.22.0.js.gz");
+  const tag = await packedScriptTag(TFJS);
+  assert.equal(tag.match(/<\/script/gi)?.length, 1, "only the closing tag");
+  assert.ok(tag.includes('window.__ch9TfjsLoader1.packed("'));
+  assert.ok(TFJS_LOADER_JS.includes("window.tf"), "the loader waits for tfjs's global");
 });
