@@ -49,3 +49,4 @@ export {
   trainValSplit,
 } from "./preprocessing.ts";
 export { encodeReview, type EncodeReviewOptions, tokenize } from "./tokenize.ts";
+export { lengthHistogram, type PaddingSummary, paddingSummary } from "./lengths.ts";
