@@ -6,7 +6,9 @@
  * Keras's bar in a terminal), the
  * assertions of the book's printed outputs (`assertions.ts`), the results each notebook saves
  * for the comparison in 9-4 (`results.ts`), the stop of a notebook at a cell the rest depends on
- * (`stop.ts`), and the banner and notes of a quick run (`run_mode.ts`).
+ * (`stop.ts`), the banner and notes of a quick run (`run_mode.ts`), the figures of what the
+ * trained models do inside (`model_figures.ts`) and the book's diagrams drawn as SVG
+ * (`diagrams.ts`).
  *
  * Private files: `_npm_assets.ts` (plotly.js and other npm files the pages carry, and the
  * in-page loader of plotly.js), `_static_svg.ts` (a figure's static picture), `_text.ts` (ANSI
@@ -38,4 +40,24 @@ export {
   type ModelResult,
   saveModelResult,
   type SaveModelResultOptions,
+  trainedModelDir,
 } from "./results.ts";
+export {
+  confusionFigure,
+  embeddingMapFigure,
+  gradientDistanceFigure,
+  gradientFlowFigure,
+  paddingFigure,
+  wordByWordFigure,
+} from "./model_figures.ts";
+export {
+  cellComputationDiagram,
+  type Diagram,
+  diagramBundle,
+  type EmbeddedWord,
+  embeddingDiagram,
+  lstmCellDiagram,
+  recurrentNetworkDiagram,
+  recurrentStructureDiagram,
+  showDiagram,
+} from "./diagrams.ts";

@@ -109,3 +109,17 @@ export async function loadModelResults(
   }
   return { results, missing };
 }
+
+/**
+ * Where a notebook keeps a trained model for a later notebook (9-3's Embedding + SimpleRNN, for
+ * 9-4's comparisons inside the models): `<dir>/<key>.model/` (`<key>.quick.model/` for a quick
+ * run), for `saveModel` / `loadModel`.
+ *
+ * @param key e.g. `"embedding_simple_rnn"` (letters, digits, `_` and `-`).
+ */
+export function trainedModelDir(key: string, quick: boolean, dir: URL = RESULTS_DIR): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(key)) {
+    throw new Error(`Invalid model key "${key}": use letters, digits, "_" and "-"`);
+  }
+  return new URL(`${key}${quick ? ".quick" : ""}.model`, dir).pathname;
+}

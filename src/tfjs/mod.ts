@@ -50,7 +50,7 @@ export {
   type LayersModel,
 } from "./training.ts";
 export { loadModel, saveModel, type SaveModelOptions } from "./model_io.ts";
-export { predictReview, type PredictReviewOptions } from "./predict_review.ts";
+export { predictReview, type PredictReviewOptions, reviewToInput } from "./predict_review.ts";
 export {
   fusedLSTM,
   type FusedLSTMConfig,
