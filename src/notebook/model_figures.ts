@@ -9,12 +9,14 @@
  * import assert from "node:assert/strict";
  * import { gradientFlowFigure } from "./model_figures.ts";
  *
+ * const steps = 30; // the gradient at step t (1-based): 10^-(30 − t) / 10 and 10^-(30 − t) / 40
  * const fig = gradientFlowFigure([
- *   { name: "SimpleRNN", normByStep: Float64Array.of(1e-4, 1e-2, 1) },
- *   { name: "LSTM", normByStep: Float64Array.of(0.1, 0.3, 1) },
+ *   { name: "SimpleRNN", normByStep: Float64Array.from({ length: steps }, (_, t) => 10 ** ((t - 29) / 10)) },
+ *   { name: "LSTM", normByStep: Float64Array.from({ length: steps }, (_, t) => 10 ** ((t - 29) / 40)) },
  * ], { reviews: 2 });
  * assert.equal((fig.layout.yaxis as { type: string }).type, "log");
- * assert.match(fig.layout.title!.subtitle!.text, /SimpleRNN: 10\^-4\.0.*LSTM: 10\^-1\.0/);
+ * // step 1 against step 21, 10 steps before the end
+ * assert.match(fig.layout.title!.subtitle!.text, /step 21: SimpleRNN 10\^-2\.0, LSTM 10\^-0\.5/);
  * ```
  * @module
  */
@@ -250,9 +252,7 @@ export function embeddingMapFigure(options: {
     size,
   });
   const pc = (k: number) =>
-    `principal component ${k + 1} (embedding units, ${
-      (100 * explained[k]).toFixed(1)
-    }% of the variance)`;
+    `PC ${k + 1} (embedding units; ${(100 * explained[k]).toFixed(1)}% of the variance)`;
   return {
     data: [
       {
@@ -290,9 +290,10 @@ export function embeddingMapFigure(options: {
         `Colour: how far the word alone moves the model's logit (blue: positive); ` +
           `PC 1 follows it with r = ${r.toFixed(2)}`,
       ),
+      height: 560,
       xaxis: { title: { text: pc(0) } },
       yaxis: { title: { text: pc(1) } },
-      legend: { orientation: "h", y: -0.2 },
+      legend: { orientation: "h", y: -0.14 },
       margin: { t: 80, r: 20, b: 70, l: 70 },
     },
   };
@@ -312,7 +313,9 @@ export function gradientFlowFigure(
   if (curves.length === 0) throw new Error("gradientFlowFigure: no curves");
   const colors = [ORANGE, BLUE, GREEN];
   const steps = curves[0].normByStep.length;
-  const fall = curves.map((c) => `${c.name}: ${decades(c.normByStep[steps - 1], c.normByStep[0])}`)
+  // against the step 10 words before the end: what is left beyond the last few words
+  const ref = Math.max(0, steps - 10);
+  const fall = curves.map((c) => `${c.name} ${decades(c.normByStep[ref], c.normByStep[0])}`)
     .join(", ");
   return {
     data: curves.map((c, i) => ({
@@ -326,12 +329,13 @@ export function gradientFlowFigure(
     layout: {
       title: title(
         "Gradient flow through time: SimpleRNN against LSTM",
-        `The gradient at the first step, as a multiple of the last step's: ${fall}`,
+        `The gradient at step 1 as a multiple of that at step ${ref + 1}: ${fall}`,
       ),
       xaxis: { title: { text: `time step t (${steps} = the last word)` } },
       yaxis: {
         title: { text: `mean ‖∂L/∂x_t‖ over ${options.reviews} reviews (log)` },
         type: "log",
+        dtick: "D2",
       },
       legend: { orientation: "h", y: -0.25 },
       margin: { t: 80, r: 20, b: 60, l: 70 },

@@ -50,9 +50,10 @@ export function predictAll(
     const part = x.data.subarray(from * rowSize, (from + rows) * rowSize);
     const p = tf.tidy(() => {
       const xs = tf.tensor(part, [rows, ...x.shape.slice(1)], x.dtype);
-      return (model.predict(xs) as ReturnType<typeof tf.tensor>).dataSync();
+      return model.predict(xs) as ReturnType<typeof tf.tensor>; // [rows, 1]
     });
-    out.set(p, from);
+    out.set(p.dataSync(), from);
+    p.dispose();
   }
   return out;
 }

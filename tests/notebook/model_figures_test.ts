@@ -56,12 +56,12 @@ Deno.test("gradientDistanceFigure and gradientFlowFigure: log scale, the ratios 
     -0.5,
     1.5,
   ]]);
-  const flow = gradientFlowFigure([{ name: "LSTM", normByStep: Float64Array.of(0.5, 1, 5) }], {
-    reviews: 3,
-  });
+  const norms = Float64Array.from({ length: 12 }, (_, t) => (t === 2 ? 100 : 1)); // step 3: 100
+  const flow = gradientFlowFigure([{ name: "LSTM", normByStep: norms }], { reviews: 3 });
   assertLabelled(flow);
-  assert.deepEqual(flow.data[0].x, [1, 2, 3]);
-  assert.match(flow.layout.title!.subtitle!.text, /LSTM: 10\^-1\.0/);
+  assert.deepEqual(flow.data[0].x, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  // step 1 against step 3, 10 steps before the end
+  assert.match(flow.layout.title!.subtitle!.text, /at step 3: LSTM 10\^-2\.0$/);
 });
 
 Deno.test("embeddingMapFigure: the most positive and negative words labelled, r in the caption", () => {
@@ -77,7 +77,10 @@ Deno.test("embeddingMapFigure: the most positive and negative words labelled, r 
   assertLabelled(fig);
   assert.deepEqual(fig.data[1].text, ["great", "good", "bad", "worst"]);
   assert.match(fig.layout.title!.subtitle!.text, /r = 1\.00/);
-  assert.match((fig.layout.xaxis as Axis).title!.text!, /30\.0% of the variance/);
+  assert.match(
+    (fig.layout.xaxis as Axis).title!.text!,
+    /^PC 1 \(embedding units; 30\.0% of the variance\)$/,
+  );
   assert.throws(
     () => embeddingMapFigure({ coords, explained: [1, 0], words: ["a"], push }),
     /1 words, 6 points, 6 pushes/,
@@ -167,7 +170,7 @@ Deno.test("static pictures of the new figures: heatmaps, log axes, shapes, label
     );
     assert.match(
       svg,
-      /font-size="12" fill="#555" text-anchor="middle">The gradient at the first step/,
+      /font-size="12" fill="#555" text-anchor="middle">The gradient at step 1 as a multiple/,
     );
   });
 });
