@@ -61,3 +61,4 @@ export {
   reviewWords,
   type WordFate,
 } from "./review_input.ts";
+export { lengthHistogram, type PaddingSummary, paddingSummary } from "./lengths.ts";

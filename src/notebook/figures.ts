@@ -40,7 +40,7 @@ export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 /** One plotly trace (the subset of plotly's schema our figures use, open for the rest). */
 export interface PlotlyTrace {
-  type: "scatter" | "bar";
+  type: "scatter" | "bar" | "heatmap";
   name?: string;
   x?: readonly (number | string)[];
   y?: readonly (number | string)[];
@@ -51,7 +51,11 @@ export interface PlotlyTrace {
 /** A plotly figure: traces plus layout, exactly what `Plotly.newPlot` takes. */
 export interface PlotlyFigure {
   data: PlotlyTrace[];
-  layout: { title?: { text: string }; [key: string]: unknown };
+  layout: {
+    /** The title; its `subtitle` is the figure's one-line caption (what to see in it). */
+    title?: { text: string; subtitle?: { text: string } };
+    [key: string]: unknown;
+  };
 }
 
 let figureCounter = 0;

@@ -6,8 +6,10 @@
  * Keras's bar in a terminal), the
  * assertions of the book's printed outputs (`assertions.ts`), the results (and trained models)
  * each notebook saves for the end of 9-4 (`results.ts`), the stop of a notebook at a cell the
- * rest depends on (`stop.ts`), the banner and notes of a quick run (`run_mode.ts`), and the
- * review box, which runs the trained models on a typed review in the page (`review_box.ts`).
+ * rest depends on (`stop.ts`), the banner and notes of a quick run (`run_mode.ts`), the review
+ * box, which runs the trained models on a typed review in the page (`review_box.ts`), the figures
+ * of what the trained models do inside (`model_figures.ts`) and the book's diagrams drawn as SVG
+ * (`diagrams.ts`).
  *
  * Private files: `_npm_assets.ts` (plotly.js, TensorFlow.js and other npm files the pages carry,
  * and their in-page loader), `_review_box_page.ts` (the review box's page script), `_static_svg.ts` (a figure's static picture), `_text.ts` (ANSI
@@ -49,3 +51,22 @@ export {
   type SaveModelResultOptions,
   type TrainedModel,
 } from "./results.ts";
+export {
+  confusionFigure,
+  embeddingMapFigure,
+  gradientDistanceFigure,
+  gradientFlowFigure,
+  paddingFigure,
+  wordByWordFigure,
+} from "./model_figures.ts";
+export {
+  cellComputationDiagram,
+  type Diagram,
+  diagramBundle,
+  type EmbeddedWord,
+  embeddingDiagram,
+  lstmCellDiagram,
+  recurrentNetworkDiagram,
+  recurrentStructureDiagram,
+  showDiagram,
+} from "./diagrams.ts";

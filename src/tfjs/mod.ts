@@ -3,7 +3,8 @@
  * layers with Keras's defaults and names (`layers`), one seed for a reproducible run
  * (`setRandomSeed`), and the fast road that `model.fit`, `evaluate` and `trainOnBatch` take for
  * the chapter's models (`fast_road.ts`, installed on import); saving and loading,
- * `predictReview`; the fused SimpleRNN and LSTM layers and Adam underneath; and, for scripts
+ * `predictReview`; what the trained models do inside (`readWordByWord`, `inputGradients`,
+ * `projectPca` and `wordPushes`, `confusionMatrix` and `confidentMistakes`); the fused SimpleRNN and LSTM layers and Adam underneath; and, for scripts
  * and benchmarks, the chapter's three models ready-made (`buildModel`) and the earlier training
  * loop over typed arrays (`fitModel`, `evaluateModel`).
  *
@@ -60,6 +61,7 @@ export {
   modelReading,
   predictReview,
   type PredictReviewOptions,
+  reviewToInput,
 } from "./predict_review.ts";
 export {
   fusedLSTM,
@@ -68,3 +70,26 @@ export {
   type FusedSimpleRNNConfig,
 } from "./fused_rnn.ts";
 export { fusedAdam, type FusedAdamOptions } from "./fused_adam.ts";
+export {
+  embed,
+  type EmbeddingRnnWeights,
+  embeddingRnnWeights,
+  type LstmGates,
+  readWordByWord,
+  runSteps,
+  type StepTrace,
+} from "./word_by_word.ts";
+export { type InputGradients, inputGradients } from "./input_gradients.ts";
+export {
+  embeddingMatrix,
+  type PcaProjection,
+  projectPca,
+  wordPushes,
+  type WordPushOptions,
+} from "./embedding_map.ts";
+export {
+  confidentMistakes,
+  type ConfusionCounts,
+  confusionMatrix,
+  predictAll,
+} from "./mistakes.ts";

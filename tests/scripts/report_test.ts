@@ -1,7 +1,9 @@
 /**
  * Opens the generated HTML reports (`reports/*.html`, made by `deno task report`) in headless
  * Chromium through the DevTools protocol and checks that every plot rendered plotly's SVG with
- * the expected traces and legend, that every page's math was typeset, and that no page logged an
+ * the expected traces and legend, that every diagram's picture loaded, that each notebook has
+ * each of its figures and diagrams (by title; {@link EXPECTED}), each with its axis titles and
+ * the new ones with a caption, that every page's math was typeset, and that no page logged an
  * error or threw. Skipped, with a message, when Chromium or the reports are absent; CI runs it
  * after `CH9_QUICK=1 deno task report`.
  */
@@ -34,6 +36,53 @@ function reportPages(): string[] {
     return [];
   }
 }
+
+/**
+ * The figures (plotly plots) and diagrams each page must show, by title; `caption: true` for the
+ * figures that must carry a one-line caption (their title's subtitle). A page may show more.
+ */
+const EXPECTED: Record<string, { plots: { title: RegExp; caption?: true }[]; diagrams: RegExp[] }> =
+  {
+    "9-1_sequential_data_and_rnn_cell.html": {
+      plots: [],
+      diagrams: [
+        /^The recurrent structure/,
+        /^Inside the recurrent cell/,
+        /^The chapter's network/,
+      ],
+    },
+    "9-2_imdb_and_hand_written_rnn.html": {
+      plots: [
+        { title: /^Review lengths before padding/, caption: true },
+        { title: /^RecurrentNetwork \(9-2\): loss by epoch$/ },
+        { title: /^How far back the gradient reaches/, caption: true },
+      ],
+      diagrams: [],
+    },
+    "9-3_tensorflow_simple_rnn_and_embedding.html": {
+      plots: [
+        { title: /^SimpleRNN, one-hot: loss/ },
+        { title: /^SimpleRNN, one-hot: accuracy/ },
+        { title: /^Embedding \+ SimpleRNN: loss/ },
+        { title: /^Embedding \+ SimpleRNN: accuracy/ },
+        { title: /^What the embedding learned/, caption: true },
+      ],
+      diagrams: [/^One-hot vectors against embedding vectors$/],
+    },
+    "9-4_lstm.html": {
+      plots: [
+        { title: /^Embedding \+ LSTM: loss/ },
+        { title: /^Embedding \+ LSTM: accuracy/ },
+        { title: /^Chapter 9 models: accuracy and training time$/ },
+        { title: /^Gradient flow through time/, caption: true },
+        { title: /^Test review \d+ \(positive\), read word by word$/, caption: true },
+        { title: /^Test review \d+ \(negative\), read word by word$/, caption: true },
+        { title: /^A typed review, read word by word$/, caption: true },
+        { title: /^Where the LSTM is wrong/, caption: true },
+      ],
+      diagrams: [/^The LSTM cell/],
+    },
+  };
 
 const chromium = findChromium();
 const pages = reportPages();
@@ -144,8 +193,14 @@ interface PageState {
     fallback: number;
     traces: number;
     names: string[];
+    /** the names of the traces plotly puts in the legend (none when it shows no legend) */
+    legendNames: string[];
     legend: string[];
+    title: string;
+    caption: string;
+    axisTitles: string[];
   }[];
+  diagrams: { title: string; caption: string; loaded: boolean }[];
   mathSource: number;
   mathTypeset: number;
   plotlyVersion: string | null;
@@ -162,14 +217,29 @@ const INSPECT = `(() => {
     svg: el.querySelector("svg.main-svg") !== null,
     // The static picture and its note, shown only until the figure is drawn.
     fallback: el.closest(".ch9-figure")?.querySelector(".ch9-figure-fallback")?.offsetHeight ?? -1,
-    traces: el.querySelectorAll(".cartesianlayer g.trace").length,
+    // scatter and bar traces are g.trace, heatmaps g.hm
+    traces: el.querySelectorAll(".cartesianlayer g.trace, .cartesianlayer g.hm").length,
     names: (el.data || []).map((t) => t.name || ""),
+    legendNames: el._fullLayout && el._fullLayout.showlegend
+      ? (el._fullData || []).filter((t) => t.showlegend).map((t) => t.name || "")
+      : [],
     legend: [...el.querySelectorAll(".legend .legendtext")].map((t) => t.textContent),
+    title: (el.layout && el.layout.title && el.layout.title.text) || "",
+    caption: (el.layout && el.layout.title && el.layout.title.subtitle &&
+      el.layout.title.subtitle.text) || "",
+    axisTitles: Object.keys(el.layout || {}).filter((k) => /^[xy]axis\d*$/.test(k))
+      .map((k) => (el.layout[k].title && el.layout[k].title.text) || ""),
+  }));
+  const diagrams = [...document.querySelectorAll("figure.ch9-diagram")].map((f) => ({
+    title: f.dataset.title || "",
+    caption: f.dataset.caption || "",
+    loaded: [...f.querySelectorAll("img")].some((img) => img.complete && img.naturalWidth > 0),
   }));
   const text = [...document.querySelectorAll(".jp-MarkdownOutput, .jp-RenderedMarkdown")]
     .map((e) => e.textContent).join(" ");
   return {
     plots,
+    diagrams,
     mathSource: (text.match(/\\$[^$]+\\$/g) || []).length,
     mathTypeset: document.querySelectorAll("mjx-container").length,
     plotlyVersion: window.Plotly ? window.Plotly.version : null,
@@ -207,7 +277,8 @@ async function inspectPage(
         returnByValue: true,
       }, sessionId);
       state = r.result.value;
-      const plotsDone = state.plots.every((p) => p.svg && p.traces >= p.expected && !p.fallback);
+      const plotsDone = state.plots.every((p) => p.svg && p.traces >= p.expected && !p.fallback) &&
+        state.diagrams.every((d) => d.loaded);
       const mathDone = state.mathSource === 0 || state.mathTypeset > 0;
       if (plotsDone && mathDone) break;
     }
@@ -254,13 +325,47 @@ Deno.test({
             assert.equal(p.fallback, 0, `${page} #${p.id}: the static picture still shows`);
             assert.equal(p.traces, p.expected, `${page} #${p.id}: traces drawn`);
             assert.equal(p.names.length, p.expected, `${page} #${p.id}: traces in the figure`);
-            assert.deepEqual(p.legend, p.names, `${page} #${p.id}: legend entries`);
+            assert.deepEqual(p.legend, p.legendNames, `${page} #${p.id}: legend entries`);
+            assert.ok(p.title, `${page} #${p.id}: a title`);
+            assert.ok(
+              p.axisTitles.length >= 2 && p.axisTitles.every((t) => t !== "") ||
+                /accuracy and training time/.test(p.title), // its x axis: the models' names
+              `${page} "${p.title}": axis titles ${JSON.stringify(p.axisTitles)}`,
+            );
+          }
+          for (const d of state.diagrams) {
+            assert.ok(d.loaded, `${page}: the picture of the diagram "${d.title}" did not load`);
+            assert.ok(d.title && d.caption, `${page}: a diagram without title or caption`);
+          }
+          const expected = EXPECTED[page];
+          if (expected) {
+            const titles = state.plots.map((p) => p.title);
+            for (const e of expected.plots) {
+              const found = state.plots.filter((p) => e.title.test(p.title));
+              assert.equal(
+                found.length,
+                1,
+                `${page}: one figure ${e.title}; figures: ${titles.join(" | ")}`,
+              );
+              if (e.caption) assert.ok(found[0].caption, `${page} "${found[0].title}": a caption`);
+            }
+            const dtitles = state.diagrams.map((d) => d.title);
+            for (const e of expected.diagrams) {
+              assert.equal(
+                dtitles.filter((t) => e.test(t)).length,
+                1,
+                `${page}: one diagram ${e}; diagrams: ${dtitles.join(" | ")}`,
+              );
+            }
+            assert.ok(state.plots.length >= expected.plots.length);
+            assert.ok(state.diagrams.length >= expected.diagrams.length);
           }
           if (state.mathSource > 0) {
             assert.ok(state.mathTypeset > 0, `${page}: ${state.mathSource} formulas not typeset`);
           }
           console.log(
-            `${page}: ${state.plots.length} plots, ${state.mathTypeset} formulas, no errors`,
+            `${page}: ${state.plots.length} plots, ${state.diagrams.length} diagrams, ` +
+              `${state.mathTypeset} formulas, no errors`,
           );
         });
       }
