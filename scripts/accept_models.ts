@@ -29,8 +29,8 @@ import { setRandomSeed } from "../src/tfjs/random_seed.ts";
 import { MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
 import { saveModel } from "../src/tfjs/model_io.ts";
 
-/** Validation accuracy the book's reruns gave (book figure in the comment). */
-const ACCEPTED: Record<ModelKind, readonly [number, number]> = {
+/** Validation accuracy the book's reruns gave (book figure in the comment): its three models. */
+const ACCEPTED: Partial<Record<ModelKind, readonly [number, number]>> = {
   simple_rnn_onehot: [0.68, 0.72], // 0.6998
   embedding_simple_rnn: [0.77, 0.82], // 0.8096
   embedding_lstm: [0.82, 0.85], // 0.8274
@@ -179,7 +179,7 @@ if (import.meta.main) {
     const val = evaluate(kind, model, data.xVal, data.yVal);
     // The test set goes in as ids and becomes one-hot 5,000 rows at a time.
     const test = evaluate(kind, model, data.xTest, data.yTest);
-    const [low, high] = ACCEPTED[kind];
+    const [low, high] = ACCEPTED[kind] ?? [0, 1];
     const result = {
       model: kind,
       impl: `tfjs-${args.impl}`,

@@ -37,6 +37,7 @@ export {
   type ModelKind,
   type ModelSpec,
   type Sequential,
+  VARIANT_KINDS,
 } from "./models.ts";
 export {
   type BatchLogs,
@@ -64,6 +65,8 @@ export {
   reviewToInput,
 } from "./predict_review.ts";
 export {
+  fusedGRU,
+  type FusedGRUConfig,
   fusedLSTM,
   type FusedLSTMConfig,
   fusedSimpleRNN,
