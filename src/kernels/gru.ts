@@ -292,12 +292,152 @@ function inputBiasArgs(args: RnnForwardArgs, resetAfter: boolean): RnnForwardArg
   return { ...args, bias: Float32Array.from({ length: 3 * args.units }, (_, g) => bias[g]) };
 }
 
+/** The arena's views a fast pass's per-step loops read and write. */
+interface StepViews {
+  batch: number;
+  steps: number;
+  units: number;
+  /** [batch, steps, 3 units] the gates: pre-activations, then activated (forward) */
+  G: Float32Array;
+  /** [batch, steps, 3 units] resetAfter: h_{t-1} · R + bias[1] (forward); di (backward) */
+  I: Float32Array;
+  /** [batch, steps, units] r ⊙ h_{t-1}, or ih */
+  RS: Float32Array;
+  /** [batch, steps, units] h */
+  H: Float32Array;
+}
+
+/** The backward pass's views besides the forward's. */
+interface BackViews extends StepViews {
+  /** [batch, steps, 3 units] dZ */
+  DZ: Float32Array;
+  /** [batch, units] d(r ⊙ h_{t-1}) of the step */
+  DR: Float32Array;
+  /** [batch, units] a product's part of d h_{t-1} */
+  DHP: Float32Array;
+  /** [batch, units] float64: d loss / d h_t, then d loss / d h_{t-1} */
+  dh: Float64Array;
+  act: number;
+  rec: number;
+  resetAfter: boolean;
+}
+
+// The elementwise part of a step, for every sequence at once: small functions called once a
+// step (so that V8 optimises them within the first batch), each the reference's arithmetic.
+
+/** RS_t = r_t ⊙ h_{t-1} (zero at t = 0). */
+function resetProduct(v: StepViews, t: number): void {
+  const { batch, steps, units, G, RS, H } = v;
+  const n = 3 * units;
+  for (let b = 0; b < batch; b++) {
+    const gate = (b * steps + t) * n + units, s = (b * steps + t) * units;
+    for (let u = 0; u < units; u++) RS[s + u] = t > 0 ? G[gate + u] * H[s - units + u] : 0;
+  }
+}
+
+/** resetAfter: z and r's pre-activations += the recurrent side's. */
+function recurrentSide(v: StepViews, t: number): void {
+  const { batch, steps, units, G, I } = v;
+  const n = 3 * units;
+  for (let b = 0; b < batch; b++) {
+    const gate = (b * steps + t) * n;
+    for (let k = 0; k < 2 * units; k++) G[gate + k] += I[gate + k];
+  }
+}
+
+/** resetAfter: RS_t = ih, and hh's pre-activation xh + r ⊙ ih. */
+function resetAfterCandidate(v: StepViews, t: number): void {
+  const { batch, steps, units, G, I, RS } = v;
+  const n = 3 * units;
+  for (let b = 0; b < batch; b++) {
+    const gate = (b * steps + t) * n, s = (b * steps + t) * units;
+    for (let u = 0; u < units; u++) {
+      const ih = RS[s + u] = I[gate + 2 * units + u];
+      G[gate + 2 * units + u] += G[gate + units + u] * ih;
+    }
+  }
+}
+
+/** h_t = z ⊙ h_{t-1} + (1 − z) ⊙ hh. */
+function nextState(v: StepViews, t: number): void {
+  const { batch, steps, units, G, H } = v;
+  const n = 3 * units;
+  for (let b = 0; b < batch; b++) {
+    const gate = (b * steps + t) * n, s = (b * steps + t) * units;
+    for (let u = 0; u < units; u++) {
+      const z = G[gate + u], hp = t > 0 ? H[s - units + u] : 0;
+      H[s + u] = z * hp + (1 - z) * G[gate + 2 * units + u];
+    }
+  }
+}
+
+/** dh_t += dy_t (every step with returnSequences, else dy at the last step). */
+function addOutputGradRows(v: BackViews, back: RnnBackwardArgs, t: number): void {
+  const { batch, steps, units, dh } = v;
+  const { dy, returnSequences } = back;
+  if (!returnSequences) {
+    if (t === steps - 1) { for (let i = 0; i < batch * units; i++) dh[i] = dy[i]; }
+    return;
+  }
+  for (let b = 0; b < batch; b++) {
+    const s = (b * steps + t) * units;
+    for (let u = 0; u < units; u++) dh[b * units + u] += dy[s + u];
+  }
+}
+
+/** dz, dhh into dZ (resetAfter: dr too, and di); then dh = dh_t ⊙ z, h_{t-1}'s first part. */
+function gateGrads(v: BackViews, t: number): void {
+  const { batch, steps, units, G, I, RS, H, DZ, dh, act, rec, resetAfter } = v;
+  const n = 3 * units;
+  for (let b = 0; b < batch; b++) {
+    const gate = (b * steps + t) * n, s = (b * steps + t) * units;
+    for (let u = 0; u < units; u++) {
+      const d = dh[b * units + u], z = G[gate + u], hh = G[gate + 2 * units + u];
+      const hp = t > 0 ? H[s - units + u] : 0;
+      const dz = DZ[gate + u] = d * (hp - hh) * slope(rec, z);
+      const dhh = DZ[gate + 2 * units + u] = d * (1 - z) * slope(act, hh);
+      dh[b * units + u] = d * z;
+      if (resetAfter) {
+        const r = G[gate + units + u];
+        const dr = DZ[gate + units + u] = dhh * RS[s + u] * slope(rec, r);
+        I[gate + u] = dz;
+        I[gate + units + u] = dr;
+        I[gate + 2 * units + u] = dhh * r;
+      }
+    }
+  }
+}
+
+/** resetAfter false: dr = d(r ⊙ h_{t-1}) ⊙ h_{t-1} rec'(r) into dZ; dh += d(r ⊙ h_{t-1}) ⊙ r. */
+function resetGrads(v: BackViews, t: number): void {
+  const { batch, steps, units, G, H, DZ, DR, dh, rec } = v;
+  const n = 3 * units;
+  for (let b = 0; b < batch; b++) {
+    const gate = (b * steps + t) * n, s = (b * steps + t) * units;
+    for (let u = 0; u < units; u++) {
+      if (t === 0) {
+        DZ[gate + units + u] = 0;
+        continue;
+      }
+      const r = G[gate + units + u], dReset = DR[b * units + u];
+      DZ[gate + units + u] = dReset * H[s - units + u] * slope(rec, r);
+      dh[b * units + u] += dReset * r;
+    }
+  }
+}
+
+/** dh += the product's part of d h_{t-1}. */
+function addCarried(v: BackViews): void {
+  const { dh, DHP } = v;
+  for (let i = 0; i < dh.length; i++) dh[i] += DHP[i];
+}
+
 /**
  * Fast {@link gruForwardReference}: the projection of every step at once (sparse rows or one
  * gemmAdd) into the gates' region, then per step, for every sequence at once: the recurrent
  * products (gemmAdd: z, r += h_{t-1} · [Rz Rr], then hh += (r ⊙ h_{t-1}) · Rh; or, resetAfter,
  * i = bias[1] + h_{t-1} · R), the activations in WebAssembly, r ⊙ h_{t-1} (or xh + r ⊙ ih) and
- * h_t in TypeScript loops over the step's rows.
+ * h_t in small TypeScript functions over the step's rows.
  * @returns the cache; its arrays from the scratch pool
  */
 export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCache {
@@ -337,15 +477,16 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
   }
   const { activate } = f32k.fns;
   const G = r.gates, I = r.inner, RS = r.reset, H = r.h;
+  const v: StepViews = { batch, steps, units, G, I, RS, H };
   // gates [batch, steps, n], states [batch, steps, units]: step t of every sequence is `batch`
   // rows gateSeq (seq) bytes apart
   const gateRow = 4 * n, gateSeq = steps * gateRow, row = 4 * units, seq = steps * row;
-  const [g0, i0, r0, h0] = [G, I, RS, H].map((v) => v.byteOffset);
+  const [g0, i0, r0, h0] = [G, I, RS, H].map((view) => view.byteOffset);
   const gemmZR = resetAfter ? null : wasm.gemmAddFn(2 * units);
   const gemmH = resetAfter ? null : wasm.gemmAddFn(units);
   const gemmI = resetAfter ? wasm.gemmAddFn(n) : null;
   for (let t = 0; t < steps; t++) {
-    const zt = g0 + t * gateRow, ht = h0 + t * row;
+    const zt = g0 + t * gateRow, ht = h0 + t * row, hz = zt + 8 * units;
     if (!resetAfter) {
       if (t > 0) { // z, r += h_{t-1} · [Rz Rr]
         gemmZR!(
@@ -362,17 +503,14 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
         );
       }
       activate(rec, zt, 2 * units, batch, gateSeq);
-      for (let b = 0; b < batch; b++) { // r ⊙ h_{t-1}
-        const gate = (b * steps + t) * n + units, s = (b * steps + t) * units;
-        for (let u = 0; u < units; u++) RS[s + u] = t > 0 ? G[gate + u] * H[s - units + u] : 0;
-      }
+      resetProduct(v, t); // r ⊙ h_{t-1}
       if (t > 0) { // hh += (r ⊙ h_{t-1}) · Rh
-        const hz = zt + 8 * units;
         gemmH!(hz, gateSeq, hz, gateSeq, r0 + t * row, seq, units, r.rkH.byteOffset, units, batch);
       }
     } else {
       const it = i0 + t * gateRow; // i = bias[1] + h_{t-1} · R
       const from = t > 0 ? ht - row : ht;
+      const rk = r.recurrentKernel.byteOffset;
       gemmI!(
         it,
         gateSeq,
@@ -381,31 +519,16 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
         from,
         seq,
         t > 0 ? units : 0,
-        r.recurrentKernel.byteOffset,
+        rk,
         n,
         batch,
       );
-      for (let b = 0; b < batch; b++) { // z, r pre-activations: x side + recurrent side
-        const gate = (b * steps + t) * n;
-        for (let k = 0; k < 2 * units; k++) G[gate + k] += I[gate + k];
-      }
+      recurrentSide(v, t); // z, r pre-activations: x side + recurrent side
       activate(rec, zt, 2 * units, batch, gateSeq);
-      for (let b = 0; b < batch; b++) { // xh + r ⊙ ih
-        const gate = (b * steps + t) * n, s = (b * steps + t) * units;
-        for (let u = 0; u < units; u++) {
-          const ih = RS[s + u] = I[gate + 2 * units + u];
-          G[gate + 2 * units + u] += G[gate + units + u] * ih;
-        }
-      }
+      resetAfterCandidate(v, t); // xh + r ⊙ ih
     }
-    activate(act, zt + 8 * units, units, batch, gateSeq); // hh
-    for (let b = 0; b < batch; b++) { // h_t = z ⊙ h_{t-1} + (1 − z) ⊙ hh
-      const gate = (b * steps + t) * n, s = (b * steps + t) * units;
-      for (let u = 0; u < units; u++) {
-        const z = G[gate + u], hp = t > 0 ? H[s - units + u] : 0;
-        H[s + u] = z * hp + (1 - z) * G[gate + 2 * units + u];
-      }
-    }
+    activate(act, hz, units, batch, gateSeq); // hh
+    nextState(v, t); // h_t = z ⊙ h_{t-1} + (1 − z) ⊙ hh
   }
   const [gates, reset, h] = [G, RS, H].map((v) => {
     const copy = scratchArray(v.length);
@@ -461,71 +584,42 @@ export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrad
   r.dBias.fill(0);
   const gemmT = wasm.gemmTFn(units);
   const { sumRows64 } = f32k.fns;
-  const G = r.gates, RS = r.reset, H = r.h, DZ = r.dZ, DI = r.dI;
-  const DR = r.dReset, DHP = r.dhPrev;
+  const DZ = r.dZ, DI = r.dI, DR = r.dReset, DHP = r.dhPrev;
+  const v: BackViews = {
+    batch,
+    steps,
+    units,
+    G: r.gates,
+    I: DI,
+    RS: r.reset,
+    H: r.h,
+    DZ,
+    DR,
+    DHP,
+    dh: new Float64Array(batch * units), // d loss / d h_t, then h_{t-1}'s from step t
+    act,
+    rec,
+    resetAfter,
+  };
   const gateRow = 4 * n, gateSeq = steps * gateRow, row = 4 * units, seq = steps * row;
-  const [z0, i0, h0, r0] = [DZ, DI, H, RS].map((v) => v.byteOffset);
-  const { dy, returnSequences } = back;
-  const dh = new Float64Array(batch * units); // d loss / d h_t, then h_{t-1}'s from step t
+  const [z0, i0, h0, r0] = [DZ, DI, r.h, r.reset].map((view) => view.byteOffset);
   for (let t = steps - 1; t >= 0; t--) {
-    for (let b = 0; b < batch; b++) { // dh_t += dy_t
-      if (returnSequences) {
-        const s = (b * steps + t) * units;
-        for (let u = 0; u < units; u++) dh[b * units + u] += dy[s + u];
-      } else if (t === steps - 1) {
-        for (let u = 0; u < units; u++) dh[b * units + u] = dy[b * units + u];
-      }
-    }
-    for (let b = 0; b < batch; b++) { // dz, dhh (and with resetAfter dr, di)
-      const gate = (b * steps + t) * n, s = (b * steps + t) * units;
-      for (let u = 0; u < units; u++) {
-        const d = dh[b * units + u], z = G[gate + u], hh = G[gate + 2 * units + u];
-        const hp = t > 0 ? H[s - units + u] : 0;
-        const dz = DZ[gate + u] = d * (hp - hh) * slope(rec, z);
-        const dhh = DZ[gate + 2 * units + u] = d * (1 - z) * slope(act, hh);
-        dh[b * units + u] = d * z;
-        if (resetAfter) {
-          const rv = G[gate + units + u];
-          const dr = DZ[gate + units + u] = dhh * RS[s + u] * slope(rec, rv);
-          DI[gate + u] = dz;
-          DI[gate + units + u] = dr;
-          DI[gate + 2 * units + u] = dhh * rv;
-        }
-      }
-    }
+    addOutputGradRows(v, back, t); // dh_t += dy_t
+    gateGrads(v, t); // dz, dhh (and with resetAfter dr, di); dh_{t-1} = dh_t ⊙ z
     const zt = z0 + t * gateRow;
     if (!resetAfter) {
       if (t > 0) { // d(r ⊙ h_{t-1}) = dhh · Rhᵀ
         gemmT(DR.byteOffset, row, zt + 8 * units, gateSeq, units, r.rkH.byteOffset, units, batch);
       }
-      for (let b = 0; b < batch; b++) { // dr, and dh_{t-1} += d(r ⊙ h_{t-1}) ⊙ r
-        const gate = (b * steps + t) * n, s = (b * steps + t) * units;
-        for (let u = 0; u < units; u++) {
-          if (t === 0) {
-            DZ[gate + units + u] = 0;
-            continue;
-          }
-          const rv = G[gate + units + u], dReset = DR[b * units + u];
-          DZ[gate + units + u] = dReset * H[s - units + u] * slope(rec, rv);
-          dh[b * units + u] += dReset * rv;
-        }
-      }
+      resetGrads(v, t); // dr, and dh_{t-1} += d(r ⊙ h_{t-1}) ⊙ r
       if (t > 0) { // dh_{t-1} += [dz dr] · [Rz Rr]ᵀ
         gemmT(DHP.byteOffset, row, zt, gateSeq, 2 * units, r.rkZR.byteOffset, units, batch);
-        for (let i = 0; i < batch * units; i++) dh[i] += DHP[i];
+        addCarried(v);
       }
     } else if (t > 0) { // dh_{t-1} += di · Rᵀ
-      gemmT(
-        DHP.byteOffset,
-        row,
-        i0 + t * gateRow,
-        gateSeq,
-        n,
-        r.recurrentKernel.byteOffset,
-        units,
-        batch,
-      );
-      for (let i = 0; i < batch * units; i++) dh[i] += DHP[i];
+      const rk = r.recurrentKernel.byteOffset;
+      gemmT(DHP.byteOffset, row, i0 + t * gateRow, gateSeq, n, rk, units, batch);
+      addCarried(v);
     }
   }
   for (let b = 0; b < batch; b++) { // the biases and d recurrentKernel, sequence by sequence
