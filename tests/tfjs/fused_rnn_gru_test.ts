@@ -317,3 +317,26 @@ Deno.test("model.fit of a fused GRU on the fast road", async (t) => {
     setRandomSeed(undefined);
   });
 });
+
+Deno.test("a model saved with tfjs's own GRU loads as the fused GRU, predicting the same", async () => {
+  const model = tf.sequential();
+  model.add(tf.layers.embedding({ inputDim: 20, outputDim: 4, inputShape: [null] }));
+  model.add(tf.layers.gru({ units: 3, biasInitializer: "randomNormal" })); // tfjs's hardSigmoid
+  model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
+  assert.ok(!(model.layers[1] instanceof FusedGRU));
+  let saved: Parameters<typeof tf.io.fromMemory>[0] | undefined;
+  await model.save(tf.io.withSaveHandler((artifacts) => {
+    saved = artifacts;
+    return Promise.resolve({
+      modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+    });
+  }));
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+  assert.ok(loaded.layers[1] instanceof FusedGRU);
+  assert.equal(loaded.layers[1].getConfig().recurrentActivation, "hardSigmoid");
+  const x = tf.tensor2d([[1, 2, 3, 4], [0, 0, 19, 7]], [2, 4], "int32");
+  assertClose(loaded.predict(x) as Tensor, model.predict(x) as Tensor, "prediction", 1e-6);
+  tf.dispose([x]);
+  model.dispose();
+  loaded.dispose();
+});
