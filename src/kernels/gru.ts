@@ -129,10 +129,8 @@ export function gruForwardReference(args: RnnForwardArgs, options: GruOptions): 
         zx[g] = s;
       }
       if (!resetAfter) {
-        for (let g = 0; g < 2 * units; g++) {
-          if (t > 0) {
-            for (let j = 0; j < units; j++) zx[g] += h[prev + j] * recurrentKernel[j * n + g];
-          }
+        for (let g = 0; g < 2 * units && t > 0; g++) { // z, r: + h_{t-1} · [Rz Rr]
+          for (let j = 0; j < units; j++) zx[g] += h[prev + j] * recurrentKernel[j * n + g];
         }
         for (let u = 0; u < units; u++) {
           gates[row * n + u] = activate(rec, zx[u]);
@@ -457,7 +455,7 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
     inner: resetAfter ? rows * n : 0,
     reset: rows * units,
     h: rows * units,
-    recurrentKernel: units * n,
+    recurrentKernel: resetAfter ? units * n : 0,
     rkZR: resetAfter ? 0 : units * 2 * units,
     rkH: resetAfter ? 0 : units * units,
     recurrentBias: resetAfter ? n : 0,
