@@ -16,7 +16,11 @@
  * prints `epoch_s` (mean training seconds per epoch, validation excluded, as peers.py),
  * `val_accuracy` and `test_accuracy` (`model.evaluate`).
  *
- * Flags: `--models a,b` (default all four), `--batches 60`, `--warmup 5`, `--epochs N`,
+ * The variants a reader tries after the chapter, peers.py's `VARIANTS` (not in the default run;
+ * `--models` picks them): each Embedding(1000, 32), recurrent layers of 8 units, Dense(1,
+ * sigmoid), Adam, built with `layers.*` as a notebook would build them ({@link VARIANTS}).
+ *
+ * Flags: `--models a,b` (default the four of the chapter), `--batches 60`, `--warmup 5`, `--epochs N`,
  * `--impl fused|stock` (default fused: the project's layers; stock: `tf.layers.simpleRNN` /
  * `tf.layers.lstm`, which train through tfjs's own ops), `--road fit|fitModel` (default
  * `fit`: `model.fit`, the notebooks' road; `fitModel`: the earlier typed-array loop over the
@@ -26,6 +30,7 @@
  * @module
  */
 import type { LayersModel, Tensor } from "@tensorflow/tfjs";
+import type { Layer } from "../src/tfjs/layers.ts";
 import { tf } from "../src/tfjs/tf.ts";
 import { firstRows, type NDArray } from "../src/data/ndarray.ts";
 import { prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
@@ -36,8 +41,25 @@ import { fitModel } from "../src/tfjs/training.ts";
 import { benchScratchRnn } from "./scratch_rnn.ts";
 import { median } from "./stats.ts";
 
-/** Every model the bench knows, in peers.py's order. */
-const ALL_MODELS = ["scratch_rnn", ...MODEL_KINDS] as const;
+/**
+ * peers.py's variants, each the middle of Embedding(1000, 32) -> ... -> Dense(1, sigmoid):
+ * `embedding_lstm_stacked` LSTM(8) returning sequences, then LSTM(8); `embedding_bilstm`
+ * Bidirectional(LSTM(8)), concatenated; `embedding_lstm_dropout` Dropout(0.2) on the
+ * embeddings, then LSTM(8).
+ */
+const VARIANTS: Readonly<Record<string, () => Layer[]>> = Object.freeze({
+  embedding_lstm_stacked: () => [
+    layers.lstm({ units: 8, returnSequences: true }),
+    layers.lstm({ units: 8 }),
+  ],
+  embedding_bilstm: () => [layers.bidirectional({ layer: layers.lstm({ units: 8 }) as never })],
+  embedding_lstm_dropout: () => [layers.dropout({ rate: 0.2 }), layers.lstm({ units: 8 })],
+});
+
+/** The default run: the chapter's models, in peers.py's order. */
+const DEFAULT_MODELS = ["scratch_rnn", ...MODEL_KINDS] as const;
+/** Every model the bench knows. */
+const ALL_MODELS = [...DEFAULT_MODELS, ...Object.keys(VARIANTS)];
 /** The book's batch size. */
 const BATCH_SIZE = 32;
 /** Seed of the weights and of the shuffling in `--epochs` mode. */
@@ -57,7 +79,7 @@ interface BenchArgs {
 
 function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
-    models: [...ALL_MODELS],
+    models: [...DEFAULT_MODELS],
     batches: 60,
     warmup: 5,
     epochs: 0,
@@ -99,19 +121,34 @@ function parseArgs(argv: readonly string[]): BenchArgs {
     }
   }
   if (args.batches < 1) throw new Error(`--batches must be at least 1, got ${args.batches}`);
+  const variants = args.models.filter((model) => model in VARIANTS);
+  if (args.impl === "stock" && variants.length > 0) {
+    throw new Error(`--impl stock: only the chapter's models, not ${variants.join(", ")}`);
+  }
   return args;
 }
 
 type Prepared = Awaited<ReturnType<typeof prepareImdb>>;
 
+/** A tfjs model of the bench: one of the chapter's or one of {@link VARIANTS}. */
+type BenchKind = ModelKind | string;
+
 /**
  * The book's model `kind` as the notebooks build and compile it: `layers.*` (or, `stock`,
  * `tf.layers.*` with Keras 2's options) after `setRandomSeed(SEED)`.
  */
-function bookModel(kind: ModelKind, impl: "fused" | "stock"): LayersModel {
+function bookModel(kind: BenchKind, impl: "fused" | "stock"): LayersModel {
   setRandomSeed(SEED);
   const model = tf.sequential();
-  const { units } = MODEL_SPECS[kind];
+  if (kind in VARIANTS) {
+    model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
+    for (const layer of VARIANTS[kind]()) model.add(layer);
+    model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    model.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
+    return model;
+  }
+  if (!(kind in MODEL_SPECS)) throw new Error(`bookModel: unknown model ${kind}`);
+  const { units } = MODEL_SPECS[kind as ModelKind];
   const inputShape = kind === "simple_rnn_onehot" ? { inputShape: [MAXLEN, 100] } : {};
   if (kind !== "simple_rnn_onehot") model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
   if (impl === "fused") {
@@ -142,9 +179,9 @@ function bookModel(kind: ModelKind, impl: "fused" | "stock"): LayersModel {
 }
 
 /** `x` as the model's input tensor: the one-hot array [n, 100, 100] or the ids [n, 100]. */
-function inputTensor(kind: ModelKind, x: NDArray<"int32">): Tensor {
+function inputTensor(kind: BenchKind, x: NDArray<"int32">): Tensor {
   if (kind !== "simple_rnn_onehot") return tf.tensor(x.data, [...x.shape], "int32");
-  const onehot = toCategorical(x, MODEL_SPECS[kind].numWords); // x_train_onehot
+  const onehot = toCategorical(x, MODEL_SPECS.simple_rnn_onehot.numWords); // x_train_onehot
   return tf.tensor(onehot.data, [...onehot.shape], "float32");
 }
 
@@ -154,7 +191,7 @@ function labelTensor(y: Int32Array): Tensor {
 }
 
 /** Accuracy of `model` on (x, y) by `model.evaluate`, 5,000 rows at a time (one-hot: 200 MB). */
-function accuracy(kind: ModelKind, model: LayersModel, x: NDArray<"int32">, y: Int32Array) {
+function accuracy(kind: BenchKind, model: LayersModel, x: NDArray<"int32">, y: Int32Array) {
   let correct = 0;
   for (let from = 0; from < x.shape[0]; from += 5000) {
     const rows = Math.min(5000, x.shape[0] - from);
@@ -174,7 +211,7 @@ function accuracy(kind: ModelKind, model: LayersModel, x: NDArray<"int32">, y: I
 
 /** ms per batch (or epoch figures) of one tfjs model. */
 async function benchModel(
-  kind: ModelKind,
+  kind: BenchKind,
   data: Prepared,
   args: BenchArgs,
 ): Promise<Record<string, number>> {
@@ -268,9 +305,9 @@ if (import.meta.main) {
       });
       ({ impl, ...result } = scratch);
     } else {
-      const kind = model as ModelKind;
       impl = `tfjs-${args.impl}`;
-      result = await benchModel(kind, await dataFor(MODEL_SPECS[kind].numWords), args);
+      const numWords = MODEL_SPECS[model as ModelKind]?.numWords ?? 1000; // variants: 1000
+      result = await benchModel(model, await dataFor(numWords), args);
     }
     const road = model === "scratch_rnn"
       ? {}

@@ -15,12 +15,14 @@
  * they are saved under the stock class names `SimpleRNN` and `LSTM`: a saved model is a plain
  * tfjs model that a stock `@tensorflow/tfjs` loads with none of this project's code. Registered
  * under those names in this project's tfjs, they are also what `tf.loadLayersModel` builds from a
- * model saved with stock layers (a configuration outside the fused set, e.g. `dropout: 0.2`,
+ * model saved with stock layers (a configuration outside the fused set, e.g. `stateful: true`,
  * loads as the stock class: {@link fusedSupports}).
  *
- * Supported: `returnSequences`, `goBackwards`, `useBias`, activations linear, tanh, sigmoid,
- * hardSigmoid, relu, initialisers, regularisers and constraints. Not supported (a clear `Error`
- * at construction or call): dropout, recurrentDropout, stateful, returnState, masks, initial states.
+ * Supported: `returnSequences`, `goBackwards`, `useBias`, `dropout` and `recurrentDropout` (in
+ * training, tfjs's masks from the same seeds: one [batch, inputDim] mask on every x_t and one
+ * [batch, units] on every h_{t-1}, drawn at each call, `_dropout_masks.ts`), activations linear,
+ * tanh, sigmoid, hardSigmoid, relu, initialisers, regularisers and constraints. Not supported (a
+ * clear `Error` at construction or call): stateful, returnState, masks, initial states.
  *
  * @example
  * ```ts
@@ -53,6 +55,7 @@ import {
   type RnnLayerFields,
 } from "./_internals.ts";
 import { tf } from "./tf.ts";
+import { recurrentMasks } from "./_dropout_masks.ts";
 import {
   ACTIVATIONS,
   inputGrad,
@@ -87,6 +90,11 @@ export interface FusedRnnOptions {
   recurrentActivation?: string;
   /** output every step ([batch, steps, units]) rather than the last ([batch, units]) */
   returnSequences: boolean;
+  /**
+   * [batch, units] recurrent dropout mask multiplied into every h_{t-1} (training with
+   * `recurrentDropout`), or absent / null
+   */
+  recurrentMask?: Float32Array | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +180,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
   x: Tensor,
   weights: RnnWeights,
   dims: RnnDims,
-  returnSequences: boolean,
+  options: FusedRnnOptions,
   forward: (args: RnnForwardArgs) => C,
   backward: (cache: C, dy: ArrayLike<number>) => RnnGrads,
   cacheArrays: (cache: C) => Float32Array[],
@@ -180,6 +188,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
   const inputs = weights.bias === null
     ? [x, weights.kernel, weights.recurrentKernel]
     : [x, weights.kernel, weights.recurrentKernel, weights.bias];
+  const { returnSequences, recurrentMask = null } = options;
   // Without a gradient tape (inference) nothing will read the cache after the forward pass.
   const recording = isTapeOn();
   return runFused(inputs, () => {
@@ -189,6 +198,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
       kernel: weights.kernel.dataSync() as Float32Array,
       recurrentKernel: weights.recurrentKernel.dataSync() as Float32Array,
       bias: weights.bias === null ? null : weights.bias.dataSync() as Float32Array,
+      recurrentMask,
     });
     const { batch, steps, units } = dims;
     // copies: the cache goes back to the scratch pool after the backward pass
@@ -232,7 +242,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
  *
  * @param x [batch, steps, inputDim] float32
  * @param weights kernel [inputDim, units], recurrentKernel [units, units], bias [units] or null
- * @param options activation (e.g. "tanh"), returnSequences
+ * @param options activation (e.g. "tanh"), returnSequences, recurrentMask [batch, units] or none
  * @returns [batch, units] the last state, or [batch, steps, units] every state
  * @example
  * ```ts
@@ -258,7 +268,7 @@ export function simpleRnnOp(x: Tensor, weights: RnnWeights, options: FusedRnnOpt
     x,
     weights,
     dims,
-    returnSequences,
+    options,
     (args) => simpleRnnForward(args, activation),
     (cache, dy) => simpleRnnBackward(cache, { dy, returnSequences }),
     (cache) => [cache.h],
@@ -271,7 +281,8 @@ export function simpleRnnOp(x: Tensor, weights: RnnWeights, options: FusedRnnOpt
  * @param x [batch, steps, inputDim] float32
  * @param weights kernel [inputDim, 4 units], recurrentKernel [units, 4 units], bias [4 units] or
  *   null; gate blocks i, f, c, o
- * @param options activation (e.g. "tanh"), recurrentActivation (e.g. "sigmoid"), returnSequences
+ * @param options activation (e.g. "tanh"), recurrentActivation (e.g. "sigmoid"), returnSequences,
+ *   recurrentMask [batch, units] or none
  * @returns [batch, units] the last output, or [batch, steps, units] every output
  * @example
  * ```ts
@@ -300,7 +311,7 @@ export function lstmOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions)
     x,
     weights,
     dims,
-    returnSequences,
+    options,
     (args) => lstmForward(args, activation, recurrentActivation),
     (cache, dy) => lstmBackward(cache, { dy, returnSequences }),
     (cache) => [cache.gates, cache.c, cache.actC, cache.h],
@@ -325,8 +336,6 @@ export function unsupportedOption(
 ): string | undefined {
   const c = config as SimpleRNNLayerArgs;
   const unsupported: Array<[string, boolean]> = [
-    ["dropout", (c.dropout ?? 0) > 0],
-    ["recurrentDropout", (c.recurrentDropout ?? 0) > 0],
     ["stateful", c.stateful === true],
     ["returnState", c.returnState === true],
   ];
@@ -344,16 +353,17 @@ export function unsupportedOption(
 }
 
 /**
- * Whether a SimpleRNN / LSTM configuration runs on the fused kernels: no dropout,
- * recurrentDropout, stateful or returnState, and activations among the kernels' (`linear`,
- * `tanh`, `sigmoid`, `hardSigmoid`, `relu`).
+ * Whether a SimpleRNN / LSTM configuration runs on the fused kernels: not stateful, no
+ * returnState, and activations among the kernels' (`linear`, `tanh`, `sigmoid`, `hardSigmoid`,
+ * `relu`); dropout and recurrentDropout are the fused layers' too.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { fusedSupports } from "./fused_rnn.ts";
  *
  * assert.equal(fusedSupports({ units: 8 }), true);
- * assert.equal(fusedSupports({ units: 8, dropout: 0.2 }), false); // the stock layer runs it
+ * assert.equal(fusedSupports({ units: 8, dropout: 0.2, recurrentDropout: 0.2 }), true);
+ * assert.equal(fusedSupports({ units: 8, stateful: true }), false); // the stock layer runs it
  * ```
  */
 export function fusedSupports(
@@ -396,6 +406,12 @@ function callLayer(
     let x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (x.dtype !== "float32") x = tf.cast(x, "float32");
     if (layer.goBackwards) x = tf.reverse(x, 1);
+    // in training, tfjs's masks (drawn as its cell draws them): x_t m_x, h_{t-1} m_h
+    const [batch, , inputDim] = x.shape as number[];
+    const masks = kwargs?.training === true && x.rank === 3
+      ? recurrentMasks(layer.getClassName(), cell, { batch, inputDim, units: cell.units })
+      : { input: null, recurrent: null };
+    if (masks.input !== null) x = tf.mul(x, tf.tensor3d(masks.input, [batch, 1, inputDim]));
     const weights = {
       kernel: cell.kernel.read(),
       recurrentKernel: cell.recurrentKernel.read(),
@@ -405,6 +421,7 @@ function callLayer(
       activation: cell.activation.getClassName(),
       recurrentActivation: cell.recurrentActivation?.getClassName(),
       returnSequences: layer.returnSequences,
+      recurrentMask: masks.recurrent,
     });
   });
 }
