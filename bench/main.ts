@@ -57,9 +57,9 @@ const VARIANTS: Readonly<Record<string, () => Layer[]>> = Object.freeze({
 });
 
 /** The default run: the chapter's models, in peers.py's order. */
-const DEFAULT_MODELS = ["scratch_rnn", ...MODEL_KINDS] as const;
+const CHAPTER_MODELS = ["scratch_rnn", ...MODEL_KINDS] as const;
 /** Every model the bench knows. */
-const ALL_MODELS = [...DEFAULT_MODELS, ...Object.keys(VARIANTS)];
+const ALL_MODELS = [...CHAPTER_MODELS, ...Object.keys(VARIANTS)];
 /** The book's batch size. */
 const BATCH_SIZE = 32;
 /** Seed of the weights and of the shuffling in `--epochs` mode. */
@@ -79,7 +79,7 @@ interface BenchArgs {
 
 function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
-    models: [...DEFAULT_MODELS],
+    models: [...CHAPTER_MODELS],
     batches: 60,
     warmup: 5,
     epochs: 0,

@@ -3,8 +3,18 @@
  * its gate columns per unit, and its whole-sequence forward and backward kernels
  * (`../kernels/`). Everything else the step does with a recurrent layer (input dropout,
  * `goBackwards`, `returnSequences`, `Bidirectional`, d loss / d x) is the same for every kind
- * (`_train_stages.ts`), so a new fused kind (GRU: `gruForward` / `gruBackward` with the
- * conventions of `lstmForward` / `lstmBackward`) is one more entry here.
+ * (`_train_stages.ts`), so a new fused kind is one more entry here; for a GRU with
+ * `gruForward` / `gruBackward` of `lstmForward` / `lstmBackward`'s conventions:
+ *
+ * ```
+ * GRU: { layer: FusedGRU, gatesPerUnit: 3, recurrentMask: false,
+ *   forward: (args, cell) => gruForward(args, activationOf(cell), recurrentActivationOf(cell),
+ *     cell.resetAfter === true),
+ *   backward: gruBackward, scratch: (cache) => [cache.gates, cache.reset, cache.h] }
+ * ```
+ *
+ * (`recurrentMask: true` once its kernels take tfjs's recurrent mask: tfjs's `GRUCell` uses
+ * h_{t-1} m for the gates, the candidate and the carry z h_{t-1}.)
  *
  * @example
  * ```ts
@@ -29,6 +39,7 @@ import {
   simpleRnnForward,
 } from "../kernels/mod.ts";
 import { FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
+import type { RnnCellFields } from "./_internals.ts";
 
 /** What a forward kernel returns: its arguments and every step's output h, among the rest. */
 export interface RecurrentCache {
@@ -37,22 +48,35 @@ export interface RecurrentCache {
   h: Float32Array;
 }
 
-/** The activations of a cell, by tfjs's names. */
-export interface CellActivations {
-  /** "tanh" in Keras */
-  activation: string;
-  /** of the gates (LSTM, GRU): "sigmoid" in Keras */
-  recurrentActivation: string;
+/** What a kind's kernels read of its layer's cell (tfjs's fields; GRU adds `resetAfter`). */
+export type KindCell = RnnCellFields & Record<string, unknown>;
+
+/** A cell's activation by tfjs's name: "tanh" in Keras. */
+export function activationOf(cell: RnnCellFields): string {
+  return cell.activation.getClassName();
+}
+
+/** A cell's gate activation (LSTM, GRU) by tfjs's name: "sigmoid" in Keras. */
+export function recurrentActivationOf(cell: RnnCellFields): string {
+  return cell.recurrentActivation?.getClassName() ?? "sigmoid";
 }
 
 /** One fused recurrent kind. */
 export interface RecurrentKind<C extends RecurrentCache = RecurrentCache> {
   /** the fused layer class (a layer is of this kind when it is an instance) */
   layer: abstract new (...args: never[]) => unknown;
-  /** gate columns per unit of the kernel, recurrent kernel and bias: 1, 4 (LSTM), 3 (GRU) */
+  /** gate columns per unit of the kernel and recurrent kernel: 1, 4 (LSTM), 3 (GRU) */
   gatesPerUnit: number;
-  /** whole-sequence forward: args x [batch, steps, inputDim] and the weights */
-  forward(args: RnnForwardArgs, activations: CellActivations): C;
+  /**
+   * whether its kernels take `args.recurrentMask` (recurrent dropout as tfjs's cell applies it);
+   * a layer with `recurrentDropout` of a kind without stays off the fast step
+   */
+  recurrentMask: boolean;
+  /**
+   * whole-sequence forward: args x [batch, steps, inputDim], the weights, the recurrent mask;
+   * the options (activations, ...) from the layer's cell
+   */
+  forward(args: RnnForwardArgs, cell: KindCell): C;
   /** its backward from dy [batch, units] or [batch, steps, units] */
   backward(cache: C, back: RnnBackwardArgs): RnnGrads;
   /** the cache's arrays that go back to the scratch pool once its backward has run */
@@ -62,7 +86,8 @@ export interface RecurrentKind<C extends RecurrentCache = RecurrentCache> {
 const SIMPLE_RNN: RecurrentKind<SimpleRnnCache> = {
   layer: FusedSimpleRNN,
   gatesPerUnit: 1,
-  forward: (args, { activation }) => simpleRnnForward(args, activation),
+  recurrentMask: true,
+  forward: (args, cell) => simpleRnnForward(args, activationOf(cell)),
   backward: simpleRnnBackward,
   scratch: (cache) => [cache.h],
 };
@@ -70,8 +95,8 @@ const SIMPLE_RNN: RecurrentKind<SimpleRnnCache> = {
 const LSTM: RecurrentKind<LstmCache> = {
   layer: FusedLSTM,
   gatesPerUnit: 4,
-  forward: (args, { activation, recurrentActivation }) =>
-    lstmForward(args, activation, recurrentActivation),
+  recurrentMask: true,
+  forward: (args, cell) => lstmForward(args, activationOf(cell), recurrentActivationOf(cell)),
   backward: lstmBackward,
   scratch: (cache) => [cache.gates, cache.c, cache.actC, cache.h],
 };

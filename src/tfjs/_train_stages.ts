@@ -46,7 +46,12 @@ import {
 } from "./_internals.ts";
 import { applies, dropoutMask, recurrentMasks } from "./_dropout_masks.ts";
 import { dropoutSeed } from "./random_seed.ts";
-import { RECURRENT_KINDS, type RecurrentKind, recurrentKindOf } from "./_recurrent_kinds.ts";
+import {
+  type KindCell,
+  RECURRENT_KINDS,
+  type RecurrentKind,
+  recurrentKindOf,
+} from "./_recurrent_kinds.ts";
 import { inputGrad, lastStep, releaseScratch } from "../kernels/mod.ts";
 import { scratchArray } from "../kernels/_scratch.ts";
 
@@ -207,12 +212,11 @@ function recurrentStage(layer: RnnLayerFields, kind: RecurrentKind): Stage | str
   if (problem !== undefined) return problem;
   const cell = layer.cell;
   const className = layer.getClassName();
+  if (!kind.recurrentMask && applies(cell.recurrentDropout)) {
+    return `layer ${describe(layer)} has recurrentDropout, which its fused kernels lack`;
+  }
   const { returnSequences, goBackwards } = layer;
   const units = cell.units;
-  const activations = {
-    activation: cell.activation.getClassName(),
-    recurrentActivation: cell.recurrentActivation?.getClassName() ?? "sigmoid",
-  };
   const weights = cell.bias == null
     ? [cell.kernel, cell.recurrentKernel]
     : [cell.kernel, cell.recurrentKernel, cell.bias];
@@ -245,7 +249,7 @@ function recurrentStage(layer: RnnLayerFields, kind: RecurrentKind): Stage | str
         bias: cell.bias == null ? null : weightValues(cell.bias),
         recurrentMask: masks.recurrent,
       };
-      const cache = kind.forward(args, activations);
+      const cache = kind.forward(args, cell as KindCell);
       const last = returnSequences ? null : lastStep(cache.h, args);
       const output: Flow = last === null
         ? { data: cache.h, batch, steps, width: units, sequence: true }
