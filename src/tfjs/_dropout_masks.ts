@@ -41,43 +41,83 @@ export const MASK_DRAWS: Readonly<Record<string, number>> = Object.freeze({
   GRU: 3,
 });
 
+/** seedrandom's Mash (for Alea's seeding), as a function of its state `n`. */
+function mash(n: number, data: string): [number, number] {
+  for (let i = 0; i < data.length; i++) {
+    n += data.charCodeAt(i);
+    let h = 0.02519603282416938 * n;
+    n = h >>> 0;
+    h -= n;
+    h *= n;
+    n = h >>> 0;
+    h -= n;
+    n += h * 0x100000000; // 2^32
+  }
+  return [n, (n >>> 0) * 2.3283064365386963e-10]; // 2^-32
+}
+
 /**
- * The numbers `tf.randomUniform([n], 0, 1, "float32", seed)` draws: seedrandom's Alea generator
- * (the one tfjs-core's `UniformRandom` uses, MIT, by Johannes Baagøe) seeded with the seed's
- * decimal string, each number stored as float32. Written out here so that a mask costs a loop,
- * not five tfjs ops (~2 ms for a batch of 32 x 100 x 32 embeddings).
+ * Fills `out` with a mask of `out.length` numbers, {@link dropoutMask}'s, and returns it: for
+ * a buffer the caller reuses (the fast step's scratch arrays). Its old contents are not read.
+ *
+ * The uniform numbers are those of `tf.randomUniform([out.length], 0, 1, "float32", seed)`:
+ * seedrandom's Alea generator (the one tfjs-core's `UniformRandom` uses, MIT, by Johannes
+ * Baagøe) seeded with the seed's decimal string, each number stored as float32, written out
+ * here so that a mask costs one loop, not five tfjs ops.
+ *
+ * @param out float32 buffer, overwritten
+ * @returns `out`
  */
-function aleaUniform(n: number, seed: number | undefined): Float32Array {
+export function fillDropoutMask(
+  out: Float32Array,
+  rate: number,
+  seed: number | undefined,
+): Float32Array {
+  if (!(rate >= 0 && rate < 1)) {
+    throw new Error(`dropoutMask: rate must be in [0, 1), got ${rate}`);
+  }
+  if (rate === 0) return out.fill(1); // tf.dropout returns x itself
+  const keep = Math.fround(1 - rate); // tfjs's scalar
+  const scale = Math.fround(1 / keep);
+  // Alea's seeding (seedrandom's alea.js): three states from Mash of " " and of the seed
   const key = String(seed ?? Math.random()); // tfjs: a number seed becomes its string
-  let m = 0xefc8249d; // Mash
-  const mash = (data: string) => {
-    for (let i = 0; i < data.length; i++) {
-      m += data.charCodeAt(i);
-      let h = 0.02519603282416938 * m;
-      m = h >>> 0;
-      h -= m;
-      h *= m;
-      m = h >>> 0;
-      h -= m;
-      m += h * 0x100000000; // 2^32
-    }
-    return (m >>> 0) * 2.3283064365386963e-10; // 2^-32
-  };
+  let n = 0xefc8249d;
+  const states: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const [next, value] = mash(n, " ");
+    n = next;
+    states.push(value);
+  }
+  for (let k = 0; k < 3; k++) {
+    const [next, value] = mash(n, key);
+    n = next;
+    states[k] -= value;
+    if (states[k] < 0) states[k] += 1;
+  }
+  return aleaMask(out, states[0], states[1], states[2], keep, scale);
+}
+
+/**
+ * Alea's numbers from the states s0, s1, s2 (and carry 1), each u as float32, into `out` as
+ * tf.dropout's multiplier: floor(u + keep) / keep in float32, i.e. `scale` or 0.
+ */
+function aleaMask(
+  out: Float32Array,
+  s0: number,
+  s1: number,
+  s2: number,
+  keep: number,
+  scale: number,
+): Float32Array {
   let c = 1;
-  let s0 = mash(" "), s1 = mash(" "), s2 = mash(" ");
-  s0 -= mash(key);
-  if (s0 < 0) s0 += 1;
-  s1 -= mash(key);
-  if (s1 < 0) s1 += 1;
-  s2 -= mash(key);
-  if (s2 < 0) s2 += 1;
-  const out = new Float32Array(n);
+  const n = out.length;
   for (let i = 0; i < n; i++) {
     const t = 2091639 * s0 + c * 2.3283064365386963e-10; // 2^-32
     s0 = s1;
     s1 = s2;
-    s2 = t - (c = t | 0);
-    out[i] = s2;
+    c = Math.floor(t); // t | 0: t is in [0, 2^31)
+    s2 = t - c;
+    out[i] = Math.fround(Math.fround(s2) + keep) >= 1 ? scale : 0;
   }
   return out;
 }
@@ -97,16 +137,8 @@ export function dropoutMask(
   rate: number,
   seed: number | undefined,
 ): Float32Array {
-  if (!(rate >= 0 && rate < 1)) {
-    throw new Error(`dropoutMask: rate must be in [0, 1), got ${rate}`);
-  }
   const n = shape.reduce((a, b) => a * b, 1);
-  if (rate === 0) return new Float32Array(n).fill(1); // tf.dropout returns x itself
-  const keep = Math.fround(1 - rate); // tfjs's scalar
-  const scale = Math.fround(1 / keep);
-  const u = aleaUniform(n, seed);
-  for (let i = 0; i < n; i++) u[i] = Math.floor(Math.fround(u[i] + keep)) === 0 ? 0 : scale;
-  return u;
+  return fillDropoutMask(new Float32Array(n), rate, seed);
 }
 
 /** The dropout rates of a recurrent cell (tfjs's fields, clipped to [0, 1] by tfjs). */

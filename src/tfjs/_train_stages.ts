@@ -44,7 +44,7 @@ import {
   mergeModeOf,
   type RnnLayerFields,
 } from "./_internals.ts";
-import { applies, dropoutMask, recurrentMasks } from "./_dropout_masks.ts";
+import { applies, fillDropoutMask, recurrentMasks } from "./_dropout_masks.ts";
 import { dropoutSeed } from "./random_seed.ts";
 import {
   type KindCell,
@@ -136,19 +136,22 @@ function dropoutStage(layer: LayerFields): Stage | string {
       if (!applies(fields.rate)) return identityRun(input);
       const { batch, steps, width, sequence } = input;
       const shape = sequence ? [batch, steps, width] : [batch, width];
-      const mask = dropoutMask(shape, fields.rate, seed);
-      const out = scratchArray(mask.length);
+      const n = shape.reduce((a, b) => a * b, 1);
+      const mask = fillDropoutMask(scratchArray(n), fields.rate, seed);
+      const out = scratchArray(n);
       const x = input.data;
-      for (let i = 0; i < mask.length; i++) out[i] = x[i] * mask[i];
+      for (let i = 0; i < n; i++) out[i] = x[i] * mask[i];
+      const owned = [mask, out];
       return {
         output: { ...input, data: out },
         backward(d, want) {
           if (!want) return null;
-          const dx = scratchArray(d.length);
-          for (let i = 0; i < d.length; i++) dx[i] = d[i] * mask[i];
+          const dx = scratchArray(n);
+          for (let i = 0; i < n; i++) dx[i] = d[i] * mask[i];
+          owned.push(dx);
           return dx;
         },
-        release: () => releaseScratch(out),
+        release: () => releaseScratch(...owned),
       };
     },
   };
@@ -271,6 +274,7 @@ function recurrentStage(layer: RnnLayerFields, kind: RecurrentKind): Stage | str
           if (!goBackwards && masks.input === null) return dx;
           // back through the mask and the reversal: the same map as kernelInput, transposed
           const dIn = kernelInput({ ...input, data: dx }, goBackwards, masks.input);
+          owned.push(dIn);
           return dIn;
         },
         release: () => releaseScratch(...kind.scratch(cache), ...owned),
@@ -371,6 +375,7 @@ function bidirectionalStage(layer: LayerFields): Stage | string {
       const bb = b ?? runB.output.data;
       const data = merge(mode as MergeMode, a, bb, units);
       const width = mode === "concat" ? 2 * units : units;
+      const owned = b === null ? [data] : [data, b];
       return {
         output: { ...runA.output, data, width },
         backward(dOutput, wantInput, gradients) {
@@ -382,12 +387,13 @@ function bidirectionalStage(layer: LayerFields): Stage | string {
           if (!wantInput) return null;
           const dx = scratchArray(dxA!.length);
           for (let i = 0; i < dx.length; i++) dx[i] = dxA![i] + dxB![i];
+          owned.push(dx);
           return dx;
         },
         release() {
           runA.release();
           runB.release();
-          releaseScratch(data, ...(b === null ? [] : [b]));
+          releaseScratch(...owned);
         },
       };
     },
