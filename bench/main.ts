@@ -22,9 +22,11 @@
  *
  * Flags: `--models a,b` (default the four of the chapter), `--batches 60`, `--warmup 5`, `--epochs N`,
  * `--impl fused|stock` (default fused: the project's layers; stock: `tf.layers.simpleRNN` /
- * `tf.layers.lstm`, which train through tfjs's own ops), `--road fit|fitModel` (default
+ * `tf.layers.lstm`, which train through tfjs's own ops), `--road fit|fitModel|tfjs` (default
  * `fit`: `model.fit`, the notebooks' road; `fitModel`: the earlier typed-array loop over the
- * same models, `src/tfjs/training.ts`), `--data DIR` (default $IMDB_DATA_DIR).
+ * same models, `src/tfjs/training.ts`; `tfjs`: `model.fit` with tfjs's own training step
+ * (`withTfjsOwnTraining`), the road of a model outside the fast set, the fused layers still
+ * one op each), `--data DIR` (default $IMDB_DATA_DIR).
  * tfjs' cpu backend runs on one thread: `threads` is 1. `scratch_rnn` is the hand-written
  * `RecurrentNetwork` (`bench/scratch_rnn.ts`).
  * @module
@@ -38,6 +40,7 @@ import { MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts"
 import { layers } from "../src/tfjs/layers.ts";
 import { setRandomSeed } from "../src/tfjs/random_seed.ts";
 import { fitModel } from "../src/tfjs/training.ts";
+import { withTfjsOwnTraining } from "../src/tfjs/_internals.ts";
 import { benchScratchRnn } from "./scratch_rnn.ts";
 import { median } from "./stats.ts";
 
@@ -73,7 +76,7 @@ interface BenchArgs {
   warmup: number;
   epochs: number;
   impl: "fused" | "stock";
-  road: "fit" | "fitModel";
+  road: "fit" | "fitModel" | "tfjs";
   dataDir?: string;
 }
 
@@ -109,8 +112,8 @@ function parseArgs(argv: readonly string[]): BenchArgs {
       args.impl = impl;
     } else if (flag === "--road") {
       const road = value();
-      if (road !== "fit" && road !== "fitModel") {
-        throw new Error(`--road must be fit or fitModel, got ${road}`);
+      if (road !== "fit" && road !== "fitModel" && road !== "tfjs") {
+        throw new Error(`--road must be fit, fitModel or tfjs, got ${road}`);
       }
       args.road = road;
     } else throw new Error(`Unknown flag ${argv[i]}`);
@@ -209,6 +212,14 @@ function accuracy(kind: BenchKind, model: LayersModel, x: NDArray<"int32">, y: I
   return correct / x.shape[0];
 }
 
+/** How each `--road` is named in the JSON lines. */
+const ROAD_NAMES = { fit: "model.fit", fitModel: "fitModel", tfjs: "model.fit, tfjs's step" };
+
+/** Runs `fit` on the road: the fast road's hooks, or tfjs's own training step. */
+function onRoad<T>(road: BenchArgs["road"], fit: () => Promise<T>): Promise<T> {
+  return road === "tfjs" ? withTfjsOwnTraining(fit) : fit();
+}
+
 /** ms per batch (or epoch figures) of one tfjs model. */
 async function benchModel(
   kind: BenchKind,
@@ -223,17 +234,18 @@ async function benchModel(
       let lastBatch = 0;
       const x = inputTensor(kind, data.xTrain);
       const y = labelTensor(data.yTrain);
-      if (args.road === "fit") {
-        await model.fit(x, y, {
-          epochs: args.epochs,
-          batchSize: BATCH_SIZE,
-          verbose: 0,
-          callbacks: {
-            onEpochBegin: () => void (epochStart = performance.now()),
-            onBatchEnd: () => void (lastBatch = performance.now()),
-            onEpochEnd: () => void trainSeconds.push((lastBatch - epochStart) / 1000),
-          },
-        });
+      if (args.road !== "fitModel") {
+        await onRoad(args.road, () =>
+          model.fit(x, y, {
+            epochs: args.epochs,
+            batchSize: BATCH_SIZE,
+            verbose: 0,
+            callbacks: {
+              onEpochBegin: () => void (epochStart = performance.now()),
+              onBatchEnd: () => void (lastBatch = performance.now()),
+              onEpochEnd: () => void trainSeconds.push((lastBatch - epochStart) / 1000),
+            },
+          }));
       } else {
         await fitModel(model, data.xTrain, data.yTrain, {
           epochs: args.epochs,
@@ -256,16 +268,17 @@ async function benchModel(
     const rows = (args.warmup + args.batches) * BATCH_SIZE;
     const ends: number[] = [];
     const start = performance.now();
-    if (args.road === "fit") {
+    if (args.road !== "fitModel") {
       const x = inputTensor(kind, firstRows(data.xTrain, rows));
       const y = labelTensor(data.yTrain.subarray(0, rows));
       const started = performance.now();
-      await model.fit(x, y, {
-        batchSize: BATCH_SIZE,
-        shuffle: false,
-        verbose: 0,
-        callbacks: { onBatchEnd: () => void ends.push(performance.now()) },
-      });
+      await onRoad(args.road, () =>
+        model.fit(x, y, {
+          batchSize: BATCH_SIZE,
+          shuffle: false,
+          verbose: 0,
+          callbacks: { onBatchEnd: () => void ends.push(performance.now()) },
+        }));
       tf.dispose([x, y]);
       const times = ends.map((end, i) => end - (i === 0 ? started : ends[i - 1]));
       return { ms_per_batch: median(times.slice(args.warmup)) };
@@ -309,9 +322,7 @@ if (import.meta.main) {
       const numWords = MODEL_SPECS[model as ModelKind]?.numWords ?? 1000; // variants: 1000
       result = await benchModel(model, await dataFor(numWords), args);
     }
-    const road = model === "scratch_rnn"
-      ? {}
-      : { road: args.road === "fit" ? "model.fit" : "fitModel" };
+    const road = model === "scratch_rnn" ? {} : { road: ROAD_NAMES[args.road] };
     const line = { model, impl, ...road, batches: args.batches, threads: 1, ...result };
     console.log(JSON.stringify(line));
   }
