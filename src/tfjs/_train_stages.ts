@@ -420,6 +420,10 @@ export function stageOf(layer: unknown): Stage | string {
   if (cls === "Bidirectional") return bidirectionalStage(fields);
   const kind = recurrentKindOf(layer);
   if (kind !== undefined) return recurrentStage(fields as RnnLayerFields, kind);
+  if (cls === "Embedding") {
+    return `layer ${describe(fields)} is an embedding after the first layer (the fast step ` +
+      `looks words up first)`;
+  }
   if (cls in RECURRENT_KINDS || cls === "GRU" || cls === "RNN") {
     return notFused(fields).replace(/^layer (.*), which is/, "layer $1 is");
   }

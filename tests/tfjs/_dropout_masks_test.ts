@@ -217,6 +217,40 @@ function dropoutModel(options: { fused: boolean; rate?: number; none?: boolean }
   return model;
 }
 
+/**
+ * Embedding -> LSTM(4, returnSequences, goBackwards, dropout, recurrentDropout) ->
+ * SimpleRNN(4, dropout, recurrentDropout) -> dense(1, sigmoid): masks on reversed steps, and
+ * the gradient back through a masked stack.
+ */
+function stackedDropoutModel(fused: boolean): LayersModel {
+  const model = tf.sequential();
+  model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 6 }));
+  const first = {
+    units: 4,
+    returnSequences: true,
+    goBackwards: true,
+    dropout: 0.3,
+    recurrentDropout: 0.2,
+    recurrentActivation: "sigmoid" as const,
+  };
+  const second = { units: 4, dropout: 0.25, recurrentDropout: 0.35 };
+  model.add(
+    fused ? layers.lstm(first) : new StockLSTM({ ...first, dropoutFunc: seededDropoutFunc }),
+  );
+  model.add(
+    fused
+      ? layers.simpleRNN(second)
+      : new StockSimpleRNN({ ...second, dropoutFunc: seededDropoutFunc }),
+  );
+  model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+  model.compile({
+    optimizer: tf.train.adam(0.02),
+    loss: "binaryCrossentropy",
+    metrics: ["accuracy"],
+  });
+  return model;
+}
+
 Deno.test("model.fit with dropout on the fast road", async (t) => {
   const x = tf.randomUniform([48, STEPS], 0, VOCABULARY, "int32", 4);
   const y = tf.cast(tf.greater(tf.sum(tf.cast(tf.less(x, 6), "float32"), 1, true), 1.2), "float32");
@@ -247,6 +281,23 @@ Deno.test("model.fit with dropout on the fast road", async (t) => {
     for (const key of ["loss", "acc", "val_loss", "val_acc"]) {
       assert.ok(maxAbsDiff(a[key], b[key]) < 1e-5, `${key}: ${a[key]} vs ${b[key]}`);
     }
+  });
+
+  await t.step("stacked, goBackwards, both dropouts in both layers: = tfjs's ops", async () => {
+    const fused = weightsOf(2, () => stackedDropoutModel(true));
+    const stock = stackedDropoutModel(false);
+    stock.setWeights(fused.getWeights());
+    assert.deepEqual(canTrainFast(fused), { fast: true });
+    const a = await fit(fused, 23);
+    const b = await quietly(() => fit(stock, 23));
+    for (const key of ["loss", "acc", "val_loss", "val_acc"]) {
+      assert.ok(maxAbsDiff(a[key], b[key]) < 1e-5, `${key}: ${a[key]} vs ${b[key]}`);
+    }
+    const after = maxAbsDiff(
+      fused.getWeights().flatMap((w) => [...w.dataSync()]),
+      stock.getWeights().flatMap((w) => [...w.dataSync()]),
+    );
+    assert.ok(after < 1e-5, `weights after fit differ by ${after}`);
   });
 
   await t.step("the same seed, the same history; another seed, another", async () => {

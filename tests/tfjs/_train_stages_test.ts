@@ -218,6 +218,15 @@ Deno.test("the fast step's reasons for the models it does not take", async (t) =
       /reads a sequence: the last recurrent layer must return its last step/,
     );
   });
+  await t.step("an embedding after another layer", () => {
+    const m = tf.sequential();
+    m.add(layers.dropout({ rate: 0.1, inputShape: [STEPS] }));
+    m.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 6 }));
+    m.add(layers.lstm({ units: 4 }));
+    m.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    m.compile({ optimizer: "adam", loss: "binaryCrossentropy" });
+    assert.match(canTrainFast(m).reason!, /\(Embedding\) is an embedding after the first layer/);
+  });
   await t.step("a dropout with a noiseShape", () => {
     assert.match(
       reason(
