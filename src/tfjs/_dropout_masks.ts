@@ -94,19 +94,36 @@ export function fillDropoutMask(
     states[k] -= value;
     if (states[k] < 0) states[k] += 1;
   }
-  return aleaMask(out, states[0], states[1], states[2], keep, scale);
+  return aleaMask(out, states[0], states[1], states[2], keptFrom(keep), scale);
 }
 
 /**
- * Alea's numbers from the states s0, s1, s2 (and carry 1), each u as float32, into `out` as
- * tf.dropout's multiplier: floor(u + keep) / keep in float32, i.e. `scale` or 0.
+ * The least number s in [0, 1) that tf.dropout keeps: floor(u + keep) = 1 in float32 with u =
+ * s as float32, i.e. fround(fround(s) + keep) >= 1. That is monotone in s, so a value is kept
+ * exactly when s >= this threshold (found by bisection on the doubles), one comparison a value.
+ */
+function keptFrom(keep: number): number {
+  const kept = (s: number) => Math.fround(Math.fround(s) + keep) >= 1;
+  let lo = 0, hi = 1; // kept(hi) holds (fround(1) + keep >= 1); find the least such double
+  if (kept(lo)) return 0;
+  for (;;) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) return hi;
+    if (kept(mid)) hi = mid;
+    else lo = mid;
+  }
+}
+
+/**
+ * Alea's numbers from the states s0, s1, s2 (and carry 1) into `out` as tf.dropout's
+ * multiplier: `scale` where the number is at least `keptFrom` ({@link keptFrom}), else 0.
  */
 function aleaMask(
   out: Float32Array,
   s0: number,
   s1: number,
   s2: number,
-  keep: number,
+  keptFrom: number,
   scale: number,
 ): Float32Array {
   let c = 1;
@@ -117,7 +134,7 @@ function aleaMask(
     s1 = s2;
     c = Math.floor(t); // t | 0: t is in [0, 2^31)
     s2 = t - c;
-    out[i] = Math.fround(Math.fround(s2) + keep) >= 1 ? scale : 0;
+    out[i] = scale * +(s2 >= keptFrom); // no branch: a random one mispredicts
   }
   return out;
 }
