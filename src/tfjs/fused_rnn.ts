@@ -383,6 +383,12 @@ function rejectUnsupported(layer: string, config: SimpleRNNLayerArgs | LSTMLayer
   }
 }
 
+/**
+ * The ops whose kernels take the recurrent dropout mask (`recurrentMask`, h_{t-1} m): a layer
+ * whose op is not here refuses `recurrentDropout` in training rather than ignore it.
+ */
+const RECURRENT_MASK_OPS = new Set<typeof simpleRnnOp>([simpleRnnOp, lstmOp]);
+
 /** The fused call of a layer: input checks, then the op on the cell's weights. */
 function callLayer(
   layer: RnnLayerFields,
@@ -411,6 +417,12 @@ function callLayer(
     const masks = kwargs?.training === true && x.rank === 3
       ? recurrentMasks(layer.getClassName(), cell, { batch, inputDim, units: cell.units })
       : { input: null, recurrent: null };
+    if (masks.recurrent !== null && !RECURRENT_MASK_OPS.has(op)) {
+      throw new Error(
+        `${layer.name}: recurrentDropout=${cell.recurrentDropout} is not in this layer's fused ` +
+          `kernels (their recurrent mask); use the stock tf.layers layer`,
+      );
+    }
     if (masks.input !== null) x = tf.mul(x, tf.tensor3d(masks.input, [batch, 1, inputDim]));
     const weights = {
       kernel: cell.kernel.read(),
