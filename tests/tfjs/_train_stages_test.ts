@@ -197,6 +197,50 @@ for (const cell of ["simpleRNN", "lstm"] as const) {
   });
 }
 
+Deno.test("one-hot input, no embedding: dropout, a bidirectional SimpleRNN(5) (the reference kernels), a stacked LSTM", async () => {
+  const build = (fused: boolean) => {
+    const m = tf.sequential();
+    m.add(layers.dropout({ rate: 0.25, inputShape: [STEPS, VOCABULARY] }));
+    const inner = { units: 5, returnSequences: true };
+    m.add(
+      fused
+        ? layers.bidirectional({ layer: layers.simpleRNN(inner) as never, mergeMode: "sum" })
+        : withStockClasses(() =>
+          tf.layers.bidirectional({ layer: tf.layers.simpleRNN(inner), mergeMode: "sum" })
+        ),
+    );
+    m.add(recurrent("lstm", fused, { goBackwards: true }));
+    m.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    m.compile({ optimizer: tf.train.sgd(0.5), loss: "binaryCrossentropy", metrics: ["accuracy"] });
+    return m;
+  };
+  const warn = console.warn;
+  console.warn = () => {}; // SimpleRNN(5) runs the reference loops, and says so
+  try {
+    setRandomSeed(6);
+    const fused = build(true);
+    const stock = build(false);
+    stock.setWeights(fused.getWeights());
+    assert.deepEqual(canTrainFast(fused), { fast: true });
+    const ids = data(40, 7);
+    const x = tf.oneHot(ids.x, VOCABULARY).toFloat();
+    const fit = async (m: LayersModel) => {
+      setRandomSeed(8); // the shuffles and the dropout masks
+      const h = await m.fit(x, ids.y, { epochs: 2, batchSize: 8, verbose: 0 });
+      return h.history as Record<string, number[]>;
+    };
+    const a = await fit(fused);
+    const b = await fit(stock);
+    for (const key of ["loss", "acc"]) {
+      assert.ok(maxAbsDiff(a[key], b[key]) < 1e-5, `${key}: ${a[key]} vs ${b[key]}`);
+    }
+    tf.dispose([x, ids.x, ids.y]);
+  } finally {
+    console.warn = warn;
+    setRandomSeed(undefined);
+  }
+});
+
 Deno.test("the fast step's reasons for the models it does not take", async (t) => {
   const reason = (middle: () => unknown[]) => {
     const m = tf.sequential();
