@@ -10,7 +10,14 @@ import { tf } from "../../src/tfjs/tf.ts";
 import { layers } from "../../src/tfjs/layers.ts";
 import { dropoutSeed, setRandomSeed } from "../../src/tfjs/random_seed.ts";
 import { canTrainFast } from "../../src/tfjs/fast_road.ts";
-import { fusedLSTM, fusedSimpleRNN, StockLSTM, StockSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
+import {
+  fusedGRU,
+  fusedLSTM,
+  fusedSimpleRNN,
+  StockGRU,
+  StockLSTM,
+  StockSimpleRNN,
+} from "../../src/tfjs/fused_rnn.ts";
 import { dropoutMask, recurrentMasks } from "../../src/tfjs/_dropout_masks.ts";
 import { stageOf } from "../../src/tfjs/_train_stages.ts";
 
@@ -47,9 +54,9 @@ Deno.test("dropoutMask and recurrentMasks: tfjs's masks", async (t) => {
     }
     assert.throws(() => dropoutMask([2], 1, 1), /rate must be in \[0, 1\), got 1/);
   });
-  await t.step("an LSTM draws 4 seeds per mask, a SimpleRNN 1 (tfjs's cells)", () => {
+  await t.step("an LSTM draws 4 seeds per mask, a GRU 3, a SimpleRNN 1 (tfjs's cells)", () => {
     const dims = { batch: 2, inputDim: 3, units: 4 };
-    for (const [className, draws] of [["LSTM", 4], ["SimpleRNN", 1]] as const) {
+    for (const [className, draws] of [["LSTM", 4], ["GRU", 3], ["SimpleRNN", 1]] as const) {
       setRandomSeed(8);
       const masks = recurrentMasks(className, { dropout: 0.5, recurrentDropout: 0.5 }, dims);
       const next = dropoutSeed();
@@ -83,13 +90,21 @@ Deno.test("fused layers with dropout = tfjs's own layers with the same masks", a
     ["LSTM", { recurrentDropout: 0.25, returnSequences: true, goBackwards: true }],
     ["SimpleRNN", { dropout: 0.5, recurrentDropout: 0.2 }],
     ["SimpleRNN", { dropout: 0.2, returnSequences: true }],
+    ["GRU", { dropout: 0.3 }],
+    ["GRU", { dropout: 0.25, returnSequences: true, goBackwards: true }],
   ] as const;
   for (const [cls, options] of cases) {
     await t.step(`${cls} ${JSON.stringify(options)}: outputs and gradients to 1e-5`, () => {
       const config = { units: 4, ...options, recurrentActivation: "sigmoid" as const };
-      const fused = cls === "LSTM" ? fusedLSTM(config) : fusedSimpleRNN(config);
+      const fused = cls === "LSTM"
+        ? fusedLSTM(config)
+        : cls === "GRU"
+        ? fusedGRU(config)
+        : fusedSimpleRNN(config);
       const stock = cls === "LSTM"
         ? new StockLSTM({ ...config, dropoutFunc: seededDropoutFunc })
+        : cls === "GRU"
+        ? new StockGRU({ ...config, dropoutFunc: seededDropoutFunc })
         : new StockSimpleRNN({ ...config, dropoutFunc: seededDropoutFunc });
       fused.apply(x);
       stock.apply(x);
@@ -117,6 +132,31 @@ Deno.test("fused layers with dropout = tfjs's own layers with the same masks", a
       setRandomSeed(undefined);
     });
   }
+
+  await t.step("GRU with resetAfter true (no stock layer): the GRU of x_t m, m tfjs's mask", () => {
+    const config = { units: 4, resetAfter: true, returnSequences: true, goBackwards: true };
+    const dropped = fusedGRU({ ...config, dropout: 0.3 });
+    const plain = fusedGRU(config);
+    dropped.apply(x);
+    plain.apply(x);
+    plain.setWeights(dropped.getWeights());
+    setRandomSeed(19);
+    const mask = recurrentMasks("GRU", { dropout: 0.3 }, { batch: 5, inputDim: 6, units: 4 });
+    setRandomSeed(19);
+    const y = (dropped.apply(x, { training: true }) as Tensor).dataSync();
+    const masked = tf.mul(x, tf.tensor3d(mask.input!, [5, 1, 6]));
+    const expected = (plain.apply(masked, { training: true }) as Tensor).dataSync();
+    assert.deepEqual(y, expected); // the same ops on the same numbers: bit for bit
+    assert.ok(maxAbsDiff(y, (dropped.apply(x) as Tensor).dataSync()) > 1e-3);
+    setRandomSeed(undefined);
+  });
+
+  await t.step("GRU with recurrentDropout: the fused GRU refuses it, naming the option", () => {
+    assert.throws(
+      () => fusedGRU({ units: 4, recurrentDropout: 0.2 }),
+      /GRU \(fused\): option recurrentDropout=0\.2 is not supported by the fused kernels/,
+    );
+  });
   tf.dispose(x);
 });
 
@@ -251,6 +291,32 @@ function stackedDropoutModel(fused: boolean): LayersModel {
   return model;
 }
 
+/**
+ * Embedding -> Dropout(0.2) -> GRU(4, returnSequences, dropout 0.3) -> GRU(3, dropout 0.25) ->
+ * dense(1, sigmoid): the fused GRUs or tfjs's own with the seeded masks.
+ */
+function gruDropoutModel(fused: boolean): LayersModel {
+  const model = tf.sequential();
+  model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 6 }));
+  model.add(layers.dropout({ rate: 0.2 }));
+  const configs = [
+    { units: 4, returnSequences: true, dropout: 0.3, recurrentActivation: "sigmoid" as const },
+    { units: 3, returnSequences: false, dropout: 0.25, recurrentActivation: "sigmoid" as const },
+  ];
+  for (const config of configs) {
+    model.add(
+      fused ? layers.gru(config) : new StockGRU({ ...config, dropoutFunc: seededDropoutFunc }),
+    );
+  }
+  model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+  model.compile({
+    optimizer: tf.train.adam(0.02),
+    loss: "binaryCrossentropy",
+    metrics: ["accuracy"],
+  });
+  return model;
+}
+
 Deno.test("model.fit with dropout on the fast road", async (t) => {
   const x = tf.randomUniform([48, STEPS], 0, VOCABULARY, "int32", 4);
   const y = tf.cast(tf.greater(tf.sum(tf.cast(tf.less(x, 6), "float32"), 1, true), 1.2), "float32");
@@ -281,6 +347,24 @@ Deno.test("model.fit with dropout on the fast road", async (t) => {
     for (const key of ["loss", "acc", "val_loss", "val_acc"]) {
       assert.ok(maxAbsDiff(a[key], b[key]) < 1e-5, `${key}: ${a[key]} vs ${b[key]}`);
     }
+  });
+
+  await t.step("Dropout + GRU with dropout: = tfjs's own GRU with the same masks", async () => {
+    const fused = weightsOf(3, () => gruDropoutModel(true));
+    const stock = gruDropoutModel(false);
+    stock.setWeights(fused.getWeights());
+    assert.deepEqual(canTrainFast(fused), { fast: true });
+    assert.equal(canTrainFast(stock).fast, false);
+    const a = await fit(fused, 25);
+    const b = await quietly(() => fit(stock, 25));
+    for (const key of ["loss", "acc", "val_loss", "val_acc"]) {
+      assert.ok(maxAbsDiff(a[key], b[key]) < 1e-5, `${key}: ${a[key]} vs ${b[key]}`);
+    }
+    const after = maxAbsDiff(
+      fused.getWeights().flatMap((w) => [...w.dataSync()]),
+      stock.getWeights().flatMap((w) => [...w.dataSync()]),
+    );
+    assert.ok(after < 1e-5, `weights after fit differ by ${after}`);
   });
 
   await t.step("stacked, goBackwards, both dropouts in both layers: = tfjs's ops", async () => {

@@ -1,7 +1,8 @@
 /**
  * Stacked, backwards and bidirectional fused layers against tfjs's own layers with the same
  * weights: outputs and gradients (`tf.variableGrads` through both), then `model.fit` on the
- * fast road against `model.fit` of the stock layers through tfjs's ops.
+ * fast road against `model.fit` of the stock layers through tfjs's ops, for SimpleRNN, LSTM and
+ * GRU (tfjs's form, `resetAfter: false`).
  */
 import assert from "node:assert/strict";
 import type { LayersModel, Tensor, Variable } from "@tensorflow/tfjs";
@@ -9,12 +10,20 @@ import { tf } from "../../src/tfjs/tf.ts";
 import { layers } from "../../src/tfjs/layers.ts";
 import { setRandomSeed } from "../../src/tfjs/random_seed.ts";
 import { canTrainFast } from "../../src/tfjs/fast_road.ts";
-import { FusedLSTM, FusedSimpleRNN, StockLSTM, StockSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
+import { withTfjsOwnTraining } from "../../src/tfjs/_internals.ts";
+import {
+  FusedGRU,
+  FusedLSTM,
+  FusedSimpleRNN,
+  StockGRU,
+  StockLSTM,
+  StockSimpleRNN,
+} from "../../src/tfjs/fused_rnn.ts";
 
 const VOCABULARY = 30;
 const STEPS = 9;
 
-type Cell = "simpleRNN" | "lstm";
+type Cell = "simpleRNN" | "lstm" | "gru";
 type Merge = "concat" | "sum" | "mul" | "ave";
 
 /** A model's recurrent middle, built with the project's layers or tfjs's own. */
@@ -27,24 +36,34 @@ interface Arrangement {
 /** tfjs's own recurrent layer with Keras 2's options, or the project's (fused). */
 function recurrent(cell: Cell, fused: boolean, options: Record<string, unknown>) {
   const config = { units: 4, ...options };
-  if (fused) return cell === "lstm" ? layers.lstm(config) : layers.simpleRNN(config);
+  if (fused) {
+    return cell === "lstm"
+      ? layers.lstm(config)
+      : cell === "gru"
+      ? layers.gru(config)
+      : layers.simpleRNN(config);
+  }
   return cell === "lstm"
     ? tf.layers.lstm({ ...config, recurrentActivation: "sigmoid" })
+    : cell === "gru"
+    ? tf.layers.gru({ ...config, recurrentActivation: "sigmoid" })
     : tf.layers.simpleRNN(config);
 }
 
 /**
- * Runs `build` with tfjs's own SimpleRNN and LSTM classes registered (what a `Bidirectional`
+ * Runs `build` with tfjs's own SimpleRNN, LSTM and GRU classes registered (what a `Bidirectional`
  * copies its layer from), then the fused ones again: a stock `Bidirectional` in this process.
  */
 function withStockClasses<T>(build: () => T): T {
   tf.serialization.registerClass(StockSimpleRNN as never);
   tf.serialization.registerClass(StockLSTM as never);
+  tf.serialization.registerClass(StockGRU as never);
   try {
     return build();
   } finally {
     tf.serialization.registerClass(FusedSimpleRNN);
     tf.serialization.registerClass(FusedLSTM);
+    tf.serialization.registerClass(FusedGRU);
   }
 }
 
@@ -134,7 +153,7 @@ async function quietly<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-for (const cell of ["simpleRNN", "lstm"] as const) {
+for (const cell of ["simpleRNN", "lstm", "gru"] as const) {
   Deno.test(`fused ${cell} stacked and bidirectional = tfjs's own layers`, async (t) => {
     const { x, y } = data(12, 1);
     for (const arrangement of ARRANGEMENTS) {
@@ -290,4 +309,62 @@ Deno.test("the fast step's reasons for the models it does not take", async (t) =
     );
     setRandomSeed(undefined);
   });
+});
+
+Deno.test("GRU with resetAfter true (no stock layer): fit on the fast road = fit through tfjs's own step", async () => {
+  // stacked (goBackwards, dropout), then bidirectional (sum): the fused GRU's ops on tfjs's tape
+  // against the fast step, the same seeds for the shuffles and the input masks
+  const build = () => {
+    const m = tf.sequential();
+    m.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 6 }));
+    m.add(
+      layers.gru({
+        units: 4,
+        resetAfter: true,
+        returnSequences: true,
+        goBackwards: true,
+        dropout: 0.3,
+      }),
+    );
+    m.add(
+      layers.bidirectional({
+        layer: layers.gru({ units: 3, resetAfter: true, dropout: 0.2 }) as never,
+        mergeMode: "sum",
+      }),
+    );
+    m.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    m.compile({
+      optimizer: tf.train.adam(0.02),
+      loss: "binaryCrossentropy",
+      metrics: ["accuracy"],
+    });
+    return m;
+  };
+  setRandomSeed(5);
+  const fast = build();
+  const own = build();
+  own.setWeights(fast.getWeights());
+  assert.deepEqual(canTrainFast(fast), { fast: true });
+  const train = data(40, 11);
+  const fit = async (m: LayersModel) => {
+    setRandomSeed(12); // the shuffles and the dropout masks
+    const h = await m.fit(train.x, train.y, { epochs: 2, batchSize: 8, verbose: 0 });
+    return h.history as Record<string, number[]>;
+  };
+  const a = await fit(fast);
+  const b = await withTfjsOwnTraining(() => fit(own));
+  for (const key of ["loss", "acc"]) {
+    assert.ok(maxAbsDiff(a[key], b[key]) < 1e-5, `${key}: ${a[key]} vs ${b[key]}`);
+  }
+  const after = maxAbsDiff(
+    fast.getWeights().flatMap((w) => [...w.dataSync()]),
+    own.getWeights().flatMap((w) => [...w.dataSync()]),
+  );
+  // 10 Adam(0.02) steps: m / sqrt(v) of a near-zero gradient turns its float32 rounding (the
+  // fast step's float64 sums vs tfjs's ops) into ~1e-5 of a weight; a wrong mask or gradient
+  // moves the weights by ~1e-2
+  assert.ok(after < 5e-5, `weights after fit differ by ${after}`);
+  assert.notEqual(a.loss[0], a.loss[1]); // it trained
+  tf.dispose([train.x, train.y]);
+  setRandomSeed(undefined);
 });

@@ -118,26 +118,53 @@ Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", a
           /^dense(_\d+)?\/bias$/,
         ],
       },
-      ...(["concat", "ave"] as const).map((mergeMode) => ({
-        name: `Embedding + Bidirectional(LSTM), ${mergeMode}`,
+      ...([["LSTM", "concat"], ["LSTM", "ave"], ["GRU", "concat"], ["GRU", "mul"]] as const).map((
+        [inner, mergeMode],
+      ) => ({
+        name: `Embedding + Bidirectional(${inner}), ${mergeMode}`,
         build: () => [
           layers.embedding({ inputDim: 50, outputDim: 6 }),
-          layers.bidirectional({ layer: layers.lstm({ units: 4 }) as never, mergeMode }),
+          layers.bidirectional({
+            layer:
+              (inner === "LSTM" ? layers.lstm({ units: 4 }) : layers.gru({ units: 4 })) as never,
+            mergeMode,
+          }),
           layers.dense({ units: 1, activation: "sigmoid" }),
         ],
         x: tf.randomUniform([5, 9], 0, 50, "int32", 7),
         classes: ["Embedding", "Bidirectional", "Dense"],
+        inner,
         weights: [
           /^embedding(_\d+)?\/embeddings$/,
           ...["forward", "backward"].flatMap((direction) =>
             ["kernel", "recurrent_kernel", "bias"].map((w) =>
-              new RegExp(`^bidirectional(_\\d+)?/${direction}_lstm(_\\d+)?/${w}$`)
+              new RegExp(
+                `^bidirectional(_\\d+)?/${direction}_${inner.toLowerCase()}(_\\d+)?/${w}$`,
+              )
             )
           ),
           /^dense(_\d+)?\/kernel$/,
           /^dense(_\d+)?\/bias$/,
         ],
       })),
+      {
+        name: "Embedding + GRU with dropout",
+        build: () => [
+          layers.embedding({ inputDim: 50, outputDim: 6 }),
+          layers.gru({ units: 4, dropout: 0.25 }),
+          layers.dense({ units: 1, activation: "sigmoid" }),
+        ],
+        x: tf.randomUniform([5, 9], 0, 50, "int32", 9),
+        classes: ["Embedding", "GRU", "Dense"],
+        weights: [
+          /^embedding(_\d+)?\/embeddings$/,
+          /^gru(_\d+)?\/kernel$/,
+          /^gru(_\d+)?\/recurrent_kernel$/,
+          /^gru(_\d+)?\/bias$/,
+          /^dense(_\d+)?\/kernel$/,
+          /^dense(_\d+)?\/bias$/,
+        ],
+      },
       {
         name: "Embedding + Dropout + LSTM with dropout and recurrentDropout",
         build: () => [
@@ -185,7 +212,8 @@ Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", a
         >;
         const inner = topology.flatMap((layer) => layer.config.layer ?? []);
         assert.equal(inner.length, c.classes.includes("Bidirectional") ? 1 : 0);
-        for (const layer of inner) assert.equal(layer.class_name ?? layer.className, "LSTM");
+        const innerClass = "inner" in c ? c.inner : undefined; // LSTM or GRU
+        for (const layer of inner) assert.equal(layer.class_name ?? layer.className, innerClass);
         // and load back here onto the fused layers, on the fast road
         const loaded = await loadModel(path);
         assertClose((loaded.predict(c.x) as Tensor).dataSync(), ours, 1e-6);
@@ -243,6 +271,21 @@ Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", a
       return rebuilt.then((model) => {
         assert.equal(model.layers[0].getClassName(), "SimpleRNN");
         assert.ok(!(model.layers[0] instanceof FusedSimpleRNN)); // elu: the stock layer
+      });
+    });
+
+    await t.step("a GRU with recurrentDropout loads as tfjs's own GRU, with dropout fused", () => {
+      const build = (options: { dropout?: number; recurrentDropout?: number }) =>
+        tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [4, 2], ...options })] });
+      const load = (model: ReturnType<typeof build>) =>
+        tf.models.modelFromJSON(model.toJSON(undefined, false) as never);
+      return Promise.all([
+        load(build({ recurrentDropout: 0.2 })),
+        load(build({ dropout: 0.2 })),
+      ]).then(([recurrent, input]) => {
+        assert.equal(recurrent.layers[0].getClassName(), "GRU");
+        assert.ok(!(recurrent.layers[0] instanceof FusedGRU)); // no recurrent mask in the kernels
+        assert.ok(input.layers[0] instanceof FusedGRU);
       });
     });
   } finally {
