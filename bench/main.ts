@@ -16,17 +16,25 @@
  * prints `epoch_s` (mean training seconds per epoch, validation excluded, as peers.py),
  * `val_accuracy` and `test_accuracy` (`model.evaluate`).
  *
- * Flags: `--models a,b` (default the chapter's four; the variants of issue 10, e.g.
- * `embedding_gru`, by name), `--batches 60`, `--warmup 5`, `--epochs N`,
- * `--impl fused|stock` (default fused: the project's layers; stock: `tf.layers.simpleRNN` /
- * `tf.layers.lstm` / `tf.layers.gru`, which train through tfjs's own ops), `--road fit|fitModel` (default
+ * The variants a reader tries after the chapter (not in the default run; `--models` picks them):
+ * `embedding_gru` (`VARIANT_KINDS` of `src/tfjs/models.ts`: GRU(8) in the place of the LSTM) and
+ * peers.py's `VARIANTS` ({@link VARIANTS}); each Embedding(1000, 32), recurrent layers of 8
+ * units, Dense(1, sigmoid), Adam, built with `layers.*` as a notebook would build them.
+ *
+ * Flags: `--models a,b` (default the four of the chapter), `--batches 60`, `--warmup 5`,
+ * `--epochs N`, `--impl fused|stock` (default fused: the project's layers; stock:
+ * `tf.layers.simpleRNN` / `tf.layers.lstm` / `tf.layers.gru`, which train through tfjs's own
+ * ops; the chapter's models and `embedding_gru`), `--road fit|fitModel|tfjs` (default
  * `fit`: `model.fit`, the notebooks' road; `fitModel`: the earlier typed-array loop over the
- * same models, `src/tfjs/training.ts`), `--data DIR` (default $IMDB_DATA_DIR).
+ * same models, `src/tfjs/training.ts`; `tfjs`: `model.fit` with tfjs's own training step
+ * (`withTfjsOwnTraining`), the road of a model outside the fast set, the fused layers still
+ * one op each), `--data DIR` (default $IMDB_DATA_DIR).
  * tfjs' cpu backend runs on one thread: `threads` is 1. `scratch_rnn` is the hand-written
  * `RecurrentNetwork` (`bench/scratch_rnn.ts`).
  * @module
  */
 import type { LayersModel, Tensor } from "@tensorflow/tfjs";
+import type { Layer } from "../src/tfjs/layers.ts";
 import { tf } from "../src/tfjs/tf.ts";
 import { firstRows, type NDArray } from "../src/data/ndarray.ts";
 import { prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
@@ -34,13 +42,33 @@ import { MODEL_KINDS, MODEL_SPECS, type ModelKind, VARIANT_KINDS } from "../src/
 import { layers } from "../src/tfjs/layers.ts";
 import { setRandomSeed } from "../src/tfjs/random_seed.ts";
 import { fitModel } from "../src/tfjs/training.ts";
+import { withTfjsOwnTraining } from "../src/tfjs/_internals.ts";
 import { benchScratchRnn } from "./scratch_rnn.ts";
 import { median } from "./stats.ts";
 
-/** The models the bench runs by default: the chapter's four, in peers.py's order. */
+/**
+ * peers.py's variants, each the middle of Embedding(1000, 32) -> ... -> Dense(1, sigmoid):
+ * `embedding_lstm_stacked` LSTM(8) returning sequences, then LSTM(8); `embedding_bilstm`
+ * Bidirectional(LSTM(8)), concatenated; `embedding_lstm_dropout` Dropout(0.2) on the
+ * embeddings, then LSTM(8).
+ */
+const VARIANTS: Readonly<Record<string, () => Layer[]>> = Object.freeze({
+  embedding_lstm_stacked: () => [
+    layers.lstm({ units: 8, returnSequences: true }),
+    layers.lstm({ units: 8 }),
+  ],
+  embedding_bilstm: () => [layers.bidirectional({ layer: layers.lstm({ units: 8 }) as never })],
+  embedding_lstm_dropout: () => [layers.dropout({ rate: 0.2 }), layers.lstm({ units: 8 })],
+});
+
+/** The default run: the chapter's models, in peers.py's order. */
 const CHAPTER_MODELS = ["scratch_rnn", ...MODEL_KINDS] as const;
-/** Every model the bench knows: the chapter's and the variants (`--models`). */
-const ALL_MODELS = [...CHAPTER_MODELS, ...VARIANT_KINDS] as const;
+/** Every model the bench knows: the chapter's, `VARIANT_KINDS` and {@link VARIANTS}. */
+const ALL_MODELS: readonly string[] = [
+  ...CHAPTER_MODELS,
+  ...VARIANT_KINDS,
+  ...Object.keys(VARIANTS),
+];
 /** The book's batch size. */
 const BATCH_SIZE = 32;
 /** Seed of the weights and of the shuffling in `--epochs` mode. */
@@ -54,7 +82,7 @@ interface BenchArgs {
   warmup: number;
   epochs: number;
   impl: "fused" | "stock";
-  road: "fit" | "fitModel";
+  road: "fit" | "fitModel" | "tfjs";
   dataDir?: string;
 }
 
@@ -90,8 +118,8 @@ function parseArgs(argv: readonly string[]): BenchArgs {
       args.impl = impl;
     } else if (flag === "--road") {
       const road = value();
-      if (road !== "fit" && road !== "fitModel") {
-        throw new Error(`--road must be fit or fitModel, got ${road}`);
+      if (road !== "fit" && road !== "fitModel" && road !== "tfjs") {
+        throw new Error(`--road must be fit, fitModel or tfjs, got ${road}`);
       }
       args.road = road;
     } else throw new Error(`Unknown flag ${argv[i]}`);
@@ -102,19 +130,34 @@ function parseArgs(argv: readonly string[]): BenchArgs {
     }
   }
   if (args.batches < 1) throw new Error(`--batches must be at least 1, got ${args.batches}`);
+  const variants = args.models.filter((model) => model in VARIANTS);
+  if (args.impl === "stock" && variants.length > 0) {
+    throw new Error(`--impl stock: only the chapter's models, not ${variants.join(", ")}`);
+  }
   return args;
 }
 
 type Prepared = Awaited<ReturnType<typeof prepareImdb>>;
 
+/** A tfjs model of the bench: one of the chapter's or one of {@link VARIANTS}. */
+type BenchKind = ModelKind | string;
+
 /**
  * The book's model `kind` as the notebooks build and compile it: `layers.*` (or, `stock`,
  * `tf.layers.*` with Keras 2's options) after `setRandomSeed(SEED)`.
  */
-function bookModel(kind: ModelKind, impl: "fused" | "stock"): LayersModel {
+function bookModel(kind: BenchKind, impl: "fused" | "stock"): LayersModel {
   setRandomSeed(SEED);
   const model = tf.sequential();
-  const { units } = MODEL_SPECS[kind];
+  if (kind in VARIANTS) {
+    model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
+    for (const layer of VARIANTS[kind]()) model.add(layer);
+    model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    model.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
+    return model;
+  }
+  if (!(kind in MODEL_SPECS)) throw new Error(`bookModel: unknown model ${kind}`);
+  const { units } = MODEL_SPECS[kind as ModelKind];
   const inputShape = kind === "simple_rnn_onehot" ? { inputShape: [MAXLEN, 100] } : {};
   if (kind !== "simple_rnn_onehot") model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
   if (impl === "fused") {
@@ -149,9 +192,9 @@ function bookModel(kind: ModelKind, impl: "fused" | "stock"): LayersModel {
 }
 
 /** `x` as the model's input tensor: the one-hot array [n, 100, 100] or the ids [n, 100]. */
-function inputTensor(kind: ModelKind, x: NDArray<"int32">): Tensor {
+function inputTensor(kind: BenchKind, x: NDArray<"int32">): Tensor {
   if (kind !== "simple_rnn_onehot") return tf.tensor(x.data, [...x.shape], "int32");
-  const onehot = toCategorical(x, MODEL_SPECS[kind].numWords); // x_train_onehot
+  const onehot = toCategorical(x, MODEL_SPECS.simple_rnn_onehot.numWords); // x_train_onehot
   return tf.tensor(onehot.data, [...onehot.shape], "float32");
 }
 
@@ -161,7 +204,7 @@ function labelTensor(y: Int32Array): Tensor {
 }
 
 /** Accuracy of `model` on (x, y) by `model.evaluate`, 5,000 rows at a time (one-hot: 200 MB). */
-function accuracy(kind: ModelKind, model: LayersModel, x: NDArray<"int32">, y: Int32Array) {
+function accuracy(kind: BenchKind, model: LayersModel, x: NDArray<"int32">, y: Int32Array) {
   let correct = 0;
   for (let from = 0; from < x.shape[0]; from += 5000) {
     const rows = Math.min(5000, x.shape[0] - from);
@@ -179,9 +222,17 @@ function accuracy(kind: ModelKind, model: LayersModel, x: NDArray<"int32">, y: I
   return correct / x.shape[0];
 }
 
+/** How each `--road` is named in the JSON lines. */
+const ROAD_NAMES = { fit: "model.fit", fitModel: "fitModel", tfjs: "model.fit, tfjs's step" };
+
+/** Runs `fit` on the road: the fast road's hooks, or tfjs's own training step. */
+function onRoad<T>(road: BenchArgs["road"], fit: () => Promise<T>): Promise<T> {
+  return road === "tfjs" ? withTfjsOwnTraining(fit) : fit();
+}
+
 /** ms per batch (or epoch figures) of one tfjs model. */
 async function benchModel(
-  kind: ModelKind,
+  kind: BenchKind,
   data: Prepared,
   args: BenchArgs,
 ): Promise<Record<string, number>> {
@@ -193,17 +244,18 @@ async function benchModel(
       let lastBatch = 0;
       const x = inputTensor(kind, data.xTrain);
       const y = labelTensor(data.yTrain);
-      if (args.road === "fit") {
-        await model.fit(x, y, {
-          epochs: args.epochs,
-          batchSize: BATCH_SIZE,
-          verbose: 0,
-          callbacks: {
-            onEpochBegin: () => void (epochStart = performance.now()),
-            onBatchEnd: () => void (lastBatch = performance.now()),
-            onEpochEnd: () => void trainSeconds.push((lastBatch - epochStart) / 1000),
-          },
-        });
+      if (args.road !== "fitModel") {
+        await onRoad(args.road, () =>
+          model.fit(x, y, {
+            epochs: args.epochs,
+            batchSize: BATCH_SIZE,
+            verbose: 0,
+            callbacks: {
+              onEpochBegin: () => void (epochStart = performance.now()),
+              onBatchEnd: () => void (lastBatch = performance.now()),
+              onEpochEnd: () => void trainSeconds.push((lastBatch - epochStart) / 1000),
+            },
+          }));
       } else {
         await fitModel(model, data.xTrain, data.yTrain, {
           epochs: args.epochs,
@@ -226,16 +278,17 @@ async function benchModel(
     const rows = (args.warmup + args.batches) * BATCH_SIZE;
     const ends: number[] = [];
     const start = performance.now();
-    if (args.road === "fit") {
+    if (args.road !== "fitModel") {
       const x = inputTensor(kind, firstRows(data.xTrain, rows));
       const y = labelTensor(data.yTrain.subarray(0, rows));
       const started = performance.now();
-      await model.fit(x, y, {
-        batchSize: BATCH_SIZE,
-        shuffle: false,
-        verbose: 0,
-        callbacks: { onBatchEnd: () => void ends.push(performance.now()) },
-      });
+      await onRoad(args.road, () =>
+        model.fit(x, y, {
+          batchSize: BATCH_SIZE,
+          shuffle: false,
+          verbose: 0,
+          callbacks: { onBatchEnd: () => void ends.push(performance.now()) },
+        }));
       tf.dispose([x, y]);
       const times = ends.map((end, i) => end - (i === 0 ? started : ends[i - 1]));
       return { ms_per_batch: median(times.slice(args.warmup)) };
@@ -275,13 +328,11 @@ if (import.meta.main) {
       });
       ({ impl, ...result } = scratch);
     } else {
-      const kind = model as ModelKind;
       impl = `tfjs-${args.impl}`;
-      result = await benchModel(kind, await dataFor(MODEL_SPECS[kind].numWords), args);
+      const numWords = MODEL_SPECS[model as ModelKind]?.numWords ?? 1000; // variants: 1000
+      result = await benchModel(model, await dataFor(numWords), args);
     }
-    const road = model === "scratch_rnn"
-      ? {}
-      : { road: args.road === "fit" ? "model.fit" : "fitModel" };
+    const road = model === "scratch_rnn" ? {} : { road: ROAD_NAMES[args.road] };
     const line = { model, impl, ...road, batches: args.batches, threads: 1, ...result };
     console.log(JSON.stringify(line));
   }

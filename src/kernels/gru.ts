@@ -87,6 +87,13 @@ export interface GruCache {
  * @throws Error naming `who`, the array, its length and the expected one
  */
 function checkGruArgs(args: RnnForwardArgs, resetAfter: boolean, who: string): void {
+  if (args.recurrentMask != null) {
+    // tfjs's GRUCell would use h_{t-1} m in the gates, the candidate and the carry z h_{t-1}
+    throw new Error(
+      `${who}: a recurrentMask of ${args.recurrentMask.length} values was given; the GRU ` +
+        `kernels do not apply recurrent dropout (tfjs's own GRU runs recurrentDropout)`,
+    );
+  }
   checkArgs({ ...args, bias: null }, 3 * args.units, who);
   const n = (resetAfter ? 6 : 3) * args.units;
   if (args.bias !== null && args.bias.length !== n) {

@@ -1,10 +1,13 @@
 /**
  * LSTM over whole sequences, forward and backward (Keras's gate order i, f, c, o):
  *
- *   [zi zf zc zo] = x_t · kernel + bias + h_{t-1} · recurrentKernel     (h_0 = c_0 = 0)
+ *   [zi zf zc zo] = x_t · kernel + bias + (h_{t-1} m) · recurrentKernel     (h_0 = c_0 = 0)
  *   i = rec(zi), f = rec(zf), g = act(zc), o = rec(zo)     (rec: "sigmoid", act: "tanh" in Keras)
  *   c_t = f c_{t-1} + i g
  *   h_t = o act(c_t)
+ *
+ * where m is the recurrent dropout mask of the sequence (`args.recurrentMask`, else 1: tfjs's
+ * LSTMCell applies one mask to h_{t-1} for all four gates).
  *
  * Every value is a float32 number, computed in float64 from float32 numbers and rounded once:
  * the gates i, f, g, o; c_t from them and c_{t-1}; act(c_t) from c_t; h_t from o and act(c_t).
@@ -32,6 +35,9 @@ import {
   checkArgs,
   checkBack,
   fastKernels,
+  maskedStates,
+  maskRowsInPlace,
+  maskStep,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
@@ -81,6 +87,7 @@ export function lstmForwardReference(
 ): LstmCache {
   checkArgs(args, 4 * args.units, "lstmForwardReference");
   const { batch, steps, inputDim, units, x, kernel, recurrentKernel, bias } = args;
+  const mask = args.recurrentMask ?? null;
   const act = activationCode(activations.activation);
   const rec = activationCode(activations.recurrentActivation);
   const n = 4 * units;
@@ -98,7 +105,9 @@ export function lstmForwardReference(
         for (let d = 0; d < inputDim; d++) s += x[row * inputDim + d] * kernel[d * n + g];
         if (t > 0) {
           for (let j = 0; j < units; j++) {
-            s += h[(row - 1) * units + j] * recurrentKernel[j * n + g];
+            const hj = h[(row - 1) * units + j];
+            const hm = mask === null ? hj : f32(hj * mask[b * units + j]);
+            s += hm * recurrentKernel[j * n + g];
           }
         }
         z[g] = s;
@@ -125,12 +134,12 @@ export function lstmForwardReference(
 /**
  * Reference LSTM backward pass, each sequence's steps in reverse, sums in float64:
  *
- *   dh_t = dy_t + dz_{t+1} · recurrentKernelᵀ     (dy_t only at the last step without
- *                                                  returnSequences)
+ *   dh_t = dy_t + (dz_{t+1} · recurrentKernelᵀ) m  (dy_t only at the last step without
+ *                                                  returnSequences; m the recurrent mask)
  *   dc_t = dc (from step t+1: dc_{t+1} f_{t+1}) + dh_t o act'(c_t)
  *   dz_i = dc_t g rec'(i),  dz_f = dc_t c_{t-1} rec'(f),  dz_c = dc_t i act'(g),
  *   dz_o = dh_t act(c_t) rec'(o)
- *   d bias += dz_t,  d kernel += x_tᵀ dz_t,  d recurrentKernel += h_{t-1}ᵀ dz_t
+ *   d bias += dz_t,  d kernel += x_tᵀ dz_t,  d recurrentKernel += (h_{t-1} m)ᵀ dz_t
  * @param cache of a forward pass (reference or fast)
  * @param back dy [batch, units] or [batch, steps, units] (returnSequences)
  * @returns the gradients, float32 (dZ [batch * steps, 4 * units])
@@ -139,6 +148,8 @@ export function lstmBackwardReference(cache: LstmCache, back: RnnBackwardArgs): 
   checkBack(back, cache.args, "lstmBackwardReference");
   const { args, activation: act, recurrentActivation: rec, gates, c, actC, h } = cache;
   const { batch, steps, inputDim, units, x, recurrentKernel } = args;
+  const mask = args.recurrentMask ?? null;
+  const hm = maskedStates(h, args); // h_{t-1} as the product read it
   const n = 4 * units;
   const dZ = new Float32Array(batch * steps * n);
   const dKernel = new Float64Array(inputDim * n);
@@ -172,13 +183,13 @@ export function lstmBackwardReference(cache: LstmCache, back: RnnBackwardArgs): 
         dBias[k] += dz[k];
         for (let d = 0; d < inputDim; d++) dKernel[d * n + k] += x[row * inputDim + d] * dz[k];
         if (t > 0) {
-          for (let j = 0; j < units; j++) dRec[j * n + k] += h[(row - 1) * units + j] * dz[k];
+          for (let j = 0; j < units; j++) dRec[j * n + k] += hm[(row - 1) * units + j] * dz[k];
         }
       }
-      for (let j = 0; j < units; j++) { // dh_{t-1} = dz_t · recurrentKernelᵀ
+      for (let j = 0; j < units; j++) { // dh_{t-1} = (dz_t · recurrentKernelᵀ) m
         let s = 0;
         for (let k = 0; k < n; k++) s += dz[k] * recurrentKernel[j * n + k];
-        dh[j] = s;
+        dh[j] = mask === null ? s : s * mask[b * units + j];
       }
     }
   }
@@ -216,11 +227,13 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
   const n = 4 * units;
   const rows = batch * steps;
   const sparse = sparseRows(args.x, rows, inputDim);
+  const mask = args.recurrentMask ?? null;
   const r = wasm.arena.regions({
     gates: rows * n,
     c: rows * units,
     actC: rows * units,
     h: rows * units,
+    hm: mask === null ? 0 : rows * units, // h_t m, what the next step's product reads
     recurrentKernel: units * n,
     ...projectionRegions(sparse, args, n),
   });
@@ -233,13 +246,15 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
   const gateRow = 4 * n, gateSeq = steps * gateRow, row = 4 * units, seq = steps * row;
   const [z0, c0, a0, h0] = [r.gates, r.c, r.actC, r.h].map((v) => v.byteOffset);
   const rk = r.recurrentKernel.byteOffset;
+  const read0 = mask === null ? h0 : r.hm.byteOffset; // where h_{t-1} (m) is read from
   for (let t = 0; t < steps; t++) {
     const zt = z0 + t * gateRow, ht = h0 + t * row; // z_t holds its projection
-    if (t > 0) gemmAdd(zt, gateSeq, zt, gateSeq, ht - row, seq, units, rk, n, batch); // += h_{t-1} · rk
+    if (t > 0) gemmAdd(zt, gateSeq, zt, gateSeq, read0 + (t - 1) * row, seq, units, rk, n, batch);
     activate(rec, zt, 2 * units, batch, gateSeq); // i, f
     activate(act, zt + 2 * row, units, batch, gateSeq); // g
     activate(rec, zt + 3 * row, units, batch, gateSeq); // o
     lstmCell(act, zt, gateSeq, c0 + t * row, a0 + t * row, ht, seq, batch, units, t === 0 ? 1 : 0);
+    if (mask !== null && t < steps - 1) maskStep(r.hm, r.h, mask, t, args);
   }
   const [gates, c, actC, h] = [r.gates, r.c, r.actC, r.h].map((v) => {
     const copy = scratchArray(v.length);
@@ -264,12 +279,13 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
   const wasm = f32.products;
   const n = 4 * units;
   const rows = batch * steps;
+  const mask = args.recurrentMask ?? null;
   const r = wasm.arena.regions({
     dZ: rows * n,
     gates: rows * n,
     c: rows * units,
     actC: rows * units,
-    h: rows * units,
+    h: rows * units, // h_{t-1} (times the recurrent mask), for d recurrentKernel
     dy: back.dy.length,
     zeros: batch * units,
     recurrentKernel: units * n,
@@ -279,7 +295,8 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
     dBias: { float64: n },
     ...kernelGradRegions(sparse, args, n),
   });
-  for (const key of ["gates", "c", "actC", "h"] as const) r[key].set(cache[key]);
+  for (const key of ["gates", "c", "actC"] as const) r[key].set(cache[key]);
+  r.h.set(maskedStates(cache.h, args));
   r.dy.set(back.dy);
   r.zeros.fill(0);
   r.recurrentKernel.set(args.recurrentKernel);
@@ -321,6 +338,7 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
       t === 0 ? 1 : 0,
     );
     if (t > 0) gemmT(dhPrev, row, z0 + t * gateRow, gateSeq, n, rk, units, batch); // dz_t · rkᵀ
+    if (t > 0 && mask !== null) maskRowsInPlace(r.dhPrev, mask, batch, units, units); // (...) m
   }
   for (let b = 0; b < batch; b++) { // d bias and d recurrentKernel, sequence by sequence
     const last = (b * steps + steps - 1) * gateRow;

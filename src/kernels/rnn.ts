@@ -40,6 +40,12 @@ export interface RnnForwardArgs extends RnnDims {
   recurrentKernel: ArrayLike<number>;
   /** [gates], or null for `useBias: false` */
   bias: ArrayLike<number> | null;
+  /**
+   * [batch, units] recurrent dropout mask (0 or 1 / (1 - rate), one per sequence, fixed over the
+   * steps), multiplied into h_{t-1} before `h_{t-1} · recurrentKernel` (tfjs's and Keras's
+   * `recurrent_dropout`); absent or null: none
+   */
+  recurrentMask?: ArrayLike<number> | null;
 }
 
 /** Arguments of the backward passes besides the forward's cache. */
@@ -83,6 +89,7 @@ export function checkArgs(args: RnnForwardArgs, gates: number, who: string): voi
     ["kernel", args.kernel, inputDim * gates],
     ["recurrentKernel", args.recurrentKernel, units * gates],
     ["bias", args.bias, gates],
+    ["recurrentMask", args.recurrentMask ?? null, batch * units],
   ];
   for (const [name, array, n] of expected) {
     if (array !== null && array.length !== n) {
@@ -191,6 +198,59 @@ export function addOutputGrads(
   for (let b = 0; b < batch; b++) {
     const row = (b * steps + t) * units, to = b * units;
     for (let u = 0; u < units; u++) dh[to + u] += dy[row + u];
+  }
+}
+
+/**
+ * h_{t-1} as the recurrent product reads it: `h` [batch, steps, units] times the recurrent
+ * mask [batch, units] of each sequence, every step, float32; `h` itself without a mask.
+ */
+export function maskedStates(h: Float32Array, args: RnnForwardArgs): Float32Array {
+  const mask = args.recurrentMask;
+  if (mask == null) return h;
+  const { batch, steps, units } = args;
+  const out = new Float32Array(h.length);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const row = (b * steps + t) * units;
+      for (let u = 0; u < units; u++) out[row + u] = h[row + u] * mask[b * units + u];
+    }
+  }
+  return out;
+}
+
+/**
+ * Multiplies `rows` rows of `units` numbers, `stride` apart in `v` (float32), by the recurrent
+ * mask [rows, units] in place: dh_{t-1} of every sequence at step t, which the mask scales as
+ * it scaled h_{t-1}. (A kernel's own arena buffer: not an argument of a public function.)
+ */
+export function maskRowsInPlace(
+  v: Float32Array,
+  mask: ArrayLike<number>,
+  rows: number,
+  units: number,
+  stride: number,
+): void {
+  for (let b = 0; b < rows; b++) {
+    for (let u = 0; u < units; u++) v[b * stride + u] *= mask[b * units + u];
+  }
+}
+
+/**
+ * Writes h_t m of every sequence (step t) into `hm`: `h`, `hm` [batch, steps, units] arena
+ * views, `mask` [batch, units].
+ */
+export function maskStep(
+  hm: Float32Array,
+  h: Float32Array,
+  mask: ArrayLike<number>,
+  t: number,
+  dims: { batch: number; steps: number; units: number },
+): void {
+  const { batch, steps, units } = dims;
+  for (let b = 0; b < batch; b++) {
+    const row = (b * steps + t) * units;
+    for (let u = 0; u < units; u++) hm[row + u] = h[row + u] * mask[b * units + u];
   }
 }
 

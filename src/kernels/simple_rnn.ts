@@ -1,8 +1,10 @@
 /**
  * SimpleRNN over whole sequences, forward and backward:
  *
- *   z_t = x_t · kernel + bias + h_{t-1} · recurrentKernel        (h_0 = 0)
+ *   z_t = x_t · kernel + bias + (h_{t-1} m) · recurrentKernel    (h_0 = 0)
  *   h_t = act(z_t)
+ *
+ * where m is the recurrent dropout mask of the sequence (`args.recurrentMask`, else 1).
  *
  * First the plain reference (forward, then its backward), then the fast path (WebAssembly SIMD
  * products, sparse one-hot rows), then {@link simpleRnnForward} / {@link simpleRnnBackward},
@@ -28,6 +30,9 @@ import {
   checkArgs,
   checkBack,
   fastKernels,
+  maskedStates,
+  maskRowsInPlace,
+  maskStep,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
@@ -60,6 +65,7 @@ export function simpleRnnForwardReference(
 ): SimpleRnnCache {
   checkArgs(args, args.units, "simpleRnnForwardReference");
   const { batch, steps, inputDim, units, x, kernel, recurrentKernel, bias } = args;
+  const mask = args.recurrentMask ?? null;
   const act = activationCode(activation);
   const h = new Float32Array(batch * steps * units);
   for (let b = 0; b < batch; b++) {
@@ -70,7 +76,9 @@ export function simpleRnnForwardReference(
         for (let d = 0; d < inputDim; d++) z += x[row * inputDim + d] * kernel[d * units + u];
         if (t > 0) {
           for (let j = 0; j < units; j++) {
-            z += h[(row - 1) * units + j] * recurrentKernel[j * units + u];
+            const hj = h[(row - 1) * units + j];
+            const hm = mask === null ? hj : Math.fround(hj * mask[b * units + j]);
+            z += hm * recurrentKernel[j * units + u];
           }
         }
         h[row * units + u] = activate(act, z);
@@ -83,10 +91,10 @@ export function simpleRnnForwardReference(
 /**
  * Reference SimpleRNN backward pass, each sequence's steps in reverse, sums in float64:
  *
- *   dh_t = dy_t + dz_{t+1} · recurrentKernelᵀ      (dy_t only at the last step without
- *                                                   returnSequences)
+ *   dh_t = dy_t + (dz_{t+1} · recurrentKernelᵀ) m  (dy_t only at the last step without
+ *                                                   returnSequences; m the recurrent mask)
  *   dz_t = dh_t * act'(z_t)                         (act' from h_t = act(z_t))
- *   d bias += dz_t,  d kernel += x_tᵀ dz_t,  d recurrentKernel += h_{t-1}ᵀ dz_t
+ *   d bias += dz_t,  d kernel += x_tᵀ dz_t,  d recurrentKernel += (h_{t-1} m)ᵀ dz_t
  * @param cache of a forward pass (reference or fast)
  * @param back dy [batch, units] or [batch, steps, units] (returnSequences)
  * @returns the gradients, float32 (dZ [batch * steps, units])
@@ -95,6 +103,8 @@ export function simpleRnnBackwardReference(cache: SimpleRnnCache, back: RnnBackw
   checkBack(back, cache.args, "simpleRnnBackwardReference");
   const { args, activation: act, h } = cache;
   const { batch, steps, inputDim, units, x, recurrentKernel } = args;
+  const mask = args.recurrentMask ?? null;
+  const hm = maskedStates(h, args); // h_{t-1} as the product read it
   const dZ = new Float32Array(batch * steps * units);
   const dKernel = new Float64Array(inputDim * units);
   const dRec = new Float64Array(units * units);
@@ -112,13 +122,13 @@ export function simpleRnnBackwardReference(cache: SimpleRnnCache, back: RnnBackw
         dBias[u] += dz[u];
         for (let d = 0; d < inputDim; d++) dKernel[d * units + u] += x[row * inputDim + d] * dz[u];
         if (t > 0) {
-          for (let j = 0; j < units; j++) dRec[j * units + u] += h[(row - 1) * units + j] * dz[u];
+          for (let j = 0; j < units; j++) dRec[j * units + u] += hm[(row - 1) * units + j] * dz[u];
         }
       }
-      for (let j = 0; j < units; j++) { // dh_{t-1} = dz_t · recurrentKernelᵀ
+      for (let j = 0; j < units; j++) { // dh_{t-1} = (dz_t · recurrentKernelᵀ) m
         let s = 0;
         for (let u = 0; u < units; u++) s += dz[u] * recurrentKernel[j * units + u];
-        dh[j] = s;
+        dh[j] = mask === null ? s : s * mask[b * units + j];
       }
     }
   }
@@ -155,8 +165,10 @@ export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): 
   const act = activationCode(activation);
   const rows = batch * steps;
   const sparse = sparseRows(args.x, rows, inputDim);
+  const mask = args.recurrentMask ?? null;
   const r = wasm.arena.regions({
     h: rows * units,
+    hm: mask === null ? 0 : rows * units, // h_t m, what the next step's product reads
     recurrentKernel: units * units,
     ...projectionRegions(sparse, args, units),
   });
@@ -167,10 +179,12 @@ export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): 
   // h [batch, steps, units]: step t of every sequence is `batch` rows `seq` bytes apart
   const row = 4 * units, seq = steps * row;
   const [h0, rk] = [r.h.byteOffset, r.recurrentKernel.byteOffset];
+  const read0 = mask === null ? h0 : r.hm.byteOffset; // where h_{t-1} is read from
   for (let t = 0; t < steps; t++) {
     const ht = h0 + t * row; // h_t, holding z_t's projection
-    if (t > 0) gemmAdd(ht, seq, ht, seq, ht - row, seq, units, rk, units, batch); // += h_{t-1} · rk
+    if (t > 0) gemmAdd(ht, seq, ht, seq, read0 + (t - 1) * row, seq, units, rk, units, batch);
     activate(act, ht, units, batch, seq); // h_t = act(z_t)
+    if (mask !== null && t < steps - 1) maskStep(r.hm, r.h, mask, t, args);
   }
   const h = scratchArray(rows * units);
   h.set(r.h);
@@ -191,17 +205,20 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
   const f32 = kernels(units, "simpleRnnBackwardFast");
   const wasm = f32.products;
   const rows = batch * steps;
+  const mask = args.recurrentMask ?? null;
   const r = wasm.arena.regions({
     h: rows * units,
     dZ: rows * units,
     recurrentKernel: units * units,
     dh: batch * units,
+    hm: mask === null ? 0 : rows * units, // h_{t-1} m, as the forward product read it
     dRecurrentKernel: units * units,
     dBias: { float64: units },
     ...kernelGradRegions(sparse, args, units),
   });
   const { dZ: zw, dh } = r;
   r.h.set(cache.h);
+  if (mask !== null) r.hm.set(maskedStates(cache.h, args));
   r.recurrentKernel.set(args.recurrentKernel);
   r.dRecurrentKernel.fill(0);
   r.dBias.fill(0);
@@ -218,14 +235,16 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
     addOutputGrads(dh, back, t, args);
     slopeMul(act, z0 + t * row, seq, dhAt, row, h0 + t * row, seq, units, batch); // dz_t
     if (t > 0) gemmT(dhAt, row, z0 + t * row, seq, units, rk, units, batch); // dz_t · rkᵀ
+    if (t > 0 && mask !== null) maskRowsInPlace(dh, mask, batch, units, units); // (...) m
   }
+  const read0 = mask === null ? h0 : r.hm.byteOffset; // h_{t-1} (m) for d recurrentKernel
   for (let b = 0; b < batch; b++) { // d bias and d recurrentKernel, sequence by sequence
     const last = (b * steps + steps - 1) * row;
     sumRows64(r.dBias.byteOffset, z0 + last, units, steps, -row);
     if (steps > 1) { // over the steps t >= 1 of sequence b
       wasm.outerAddFn(
         r.dRecurrentKernel.byteOffset,
-        h0 + b * seq,
+        read0 + b * seq,
         units,
         z0 + b * seq + row,
         units,

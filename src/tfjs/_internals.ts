@@ -25,8 +25,10 @@
  * - `util.shuffle` (tfjs-core `util_base.ts`), which `fit` calls at run time to shuffle its
  *   sample order every epoch with `Math.random`: `random_seed.ts` seeds it
  *   ({@link replaceShuffle});
- * - the `seed` field of a `Dropout` layer and the `backwardLayer` of a `Bidirectional`
- *   (tfjs-layers `layers/core.ts`, `layers/wrappers.ts`): `layers.ts` seeds their randomness;
+ * - the `rate`, `noiseShape` and `seed` fields of a `Dropout` layer and the `forwardLayer`,
+ *   `backwardLayer` and `mergeMode` of a `Bidirectional` (tfjs-layers `layers/core.ts`,
+ *   `layers/wrappers.ts`): `layers.ts` seeds their randomness, the fast training step
+ *   (`_train_stages.ts`) runs them;
  * - the backend (tfjs-core `backends/backend.ts`, tfjs-backend-cpu `backend_cpu.ts`):
  *   `refCount`, for the batch buffers `training.ts` reuses; `readSync` and `makeTensorInfo`, the
  *   kernel registry and `collectGatherOpShapeInfo` (tfjs-core `ops/segment_util.ts`), for the
@@ -550,6 +552,30 @@ export interface DropoutFields {
 /** A `Dropout` layer's seed field, to set before and restore after a call. */
 export function dropoutFieldsOf(layer: layers.Layer): DropoutFields {
   return layer as unknown as DropoutFields;
+}
+
+/** The layer a `Bidirectional` runs forwards (a copy of the one it was given). */
+export function forwardLayerOf(bidirectional: layers.Layer): RNN {
+  const forward = (bidirectional as unknown as { forwardLayer?: RNN }).forwardLayer;
+  if (forward == null) throw new Error("_internals.ts: the Bidirectional has no forwardLayer");
+  return forward;
+}
+
+/** How a `Bidirectional` merges its two outputs (`mergeMode`; null: a list of both). */
+export function mergeModeOf(bidirectional: layers.Layer): string | null {
+  return (bidirectional as unknown as { mergeMode?: string | null }).mergeMode ?? null;
+}
+
+/** The fields of a `Dropout` layer its call reads (tfjs-layers `layers/core.ts`). */
+export interface DropoutLayerFields {
+  rate: number;
+  noiseShape?: unknown;
+  seed?: number;
+}
+
+/** A `Dropout` layer's rate, noise shape and seed. */
+export function dropoutLayerFieldsOf(layer: unknown): DropoutLayerFields {
+  return layer as DropoutLayerFields;
 }
 
 /** The layer a `Bidirectional` runs backwards (a copy of the one it was given). */

@@ -8,13 +8,19 @@
  * its size: ~6 ms per batch, as much as the recurrent arithmetic itself. {@link trainOnBatchFast}
  * runs the same step as one pass through the weights' typed arrays:
  *
- *   forward   [embedding gather] -> fused RNN kernel -> dense(1) -> sigmoid -> clipped BCE, accuracy
- *   backward  dz = (p - y) / batch -> dense grads, dh -> RNN kernel backward -> [scatter-add]
+ *   forward   [embedding gather] -> stages (`_train_stages.ts`) -> dense(1) -> sigmoid ->
+ *             clipped BCE, accuracy
+ *   backward  dz = (p - y) / batch -> dense grads, dh -> each stage's backward, last to first,
+ *             handing d loss / d its input down -> [scatter-add into the embedding's gradient]
  *   update    SGD as `tf.train.sgd` rounds it, anything else through `optimizer.applyGradients`
  *             (one loop per variable for `fusedAdam`)
  *
- * It handles models of the form `[embedding] -> fused SimpleRNN | LSTM | GRU (last step,
- * goBackwards false) -> dense(units 1, sigmoid)`, compiled with loss `binaryCrossentropy` and metrics
+ * It handles models of the form `[embedding] -> stages -> dense(units 1, sigmoid)`, the stages
+ * any chain of dropout, fused recurrent layers (`_recurrent_kinds.ts`: SimpleRNN, LSTM, GRU of
+ * either form; any returnSequences, goBackwards, dropout, recurrentDropout but GRU's) and
+ * bidirectional wrappers of them
+ * (concat, sum, mul, ave), the last recurrent layer returning its last step ({@link FAST_SET}),
+ * compiled with loss `binaryCrossentropy` and metrics
  * `["accuracy"]` or none, without regularisers, constraints or frozen layers, with any optimizer
  * (SGD as `tf.train.sgd` rounds it, Adam in one loop per variable, others through their
  * `applyGradients`); any other model goes through tfjs's own step (see {@link planFor};
@@ -22,7 +28,8 @@
  * `fast_road.ts` makes it what `model.fit`, `evaluate` and `trainOnBatch` run
  * ({@link trainStep}, {@link testStep}).
  * Results equal `model.trainOnBatch`'s to float32 rounding (~1e-7 relative; tested over several
- * steps for the three models of the chapter).
+ * steps for the three models of the chapter; `model.fit`'s histories for stacked, bidirectional
+ * and dropout models to 1e-5, dropout masks included).
  *
  * @example
  * ```ts
@@ -56,64 +63,43 @@ import { tf } from "./tf.ts";
 import { compiledFieldsOf, type LayerWeight, sgdFieldsOf } from "./_internals.ts";
 import { adamUpdate } from "./fused_adam.ts";
 import { binaryAccuracy, KERAS_EPSILON } from "../kernels/logistic_loss.ts";
-import { FusedGRU, FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
-import {
-  gruBackward,
-  gruForward,
-  inputGrad,
-  lstmBackward,
-  lstmForward,
-  releaseScratch,
-  type RnnBackwardArgs,
-  type RnnForwardArgs,
-  type RnnGrads,
-  simpleRnnBackward,
-  simpleRnnForward,
-} from "../kernels/mod.ts";
 import { scatterAdd } from "../kernels/segment_sum.ts";
+import {
+  describe,
+  type Flow,
+  type Gradients,
+  type Stage,
+  stageOf,
+  type StageRun,
+} from "./_train_stages.ts";
 
 const f32 = Math.fround;
 
 /** A model the fast step can train, taken apart. */
 export interface FastPlan {
-  /** The compiled model (a `Sequential`'s inner `LayersModel` when planned from `fit`). */
+  /** The compiled model's optimizer. */
   optimizer: Optimizer;
   /** Whether the model's metrics are ["accuracy"] (the step returns [loss, acc]) or none. */
   accuracy: boolean;
-  /** [vocabulary, width] table, or null when the RNN reads the input directly */
+  /** [vocabulary, width] table, or null when the first stage reads the input directly */
   embedding: { table: Variable; inputDim: number; outputDim: number } | null;
-  rnn: {
-    /** which fused layer: its kernels ({@link recurrentPass}) */
-    kind: "simpleRNN" | "lstm" | "gru";
-    /** GRU: r after the recurrent product (bias [2, 3 units]) */
-    resetAfter: boolean;
-    kernel: Variable;
-    recurrentKernel: Variable;
-    bias: Variable | null;
-    units: number;
-    activation: string;
-    recurrentActivation: string;
-  };
-  /** dense(1, sigmoid): kernel [units, 1], bias [1] or null */
+  /** the layers between the embedding (or the input) and the dense head (`_train_stages.ts`) */
+  stages: Stage[];
+  /** dense(1, sigmoid): kernel [width, 1], bias [1] or null */
   dense: { kernel: Variable; bias: Variable | null };
   /** the trainable variables in `model.trainableWeights` order (the optimizer's order) */
   variables: Variable[];
-  /**
-   * the same variables in the order the fast step lists their gradients: [embedding table],
-   * kernel, recurrentKernel, [bias], dense kernel, [dense bias]
-   */
-  gradientOrder: Variable[];
 }
 
-/** The unset regulariser / constraint / dropout fields are all null, undefined or 0. */
+/** The unset regulariser / constraint fields are all null or undefined. */
 function unset(...values: unknown[]): boolean {
-  return values.every((v) => v == null || v === 0);
+  return values.every((v) => v == null);
 }
 
-/** How a layer is named in a reason: `"lstm" (LSTM)`. */
-function describe(layer: { name: string; getClassName(): string }): string {
-  return `${JSON.stringify(layer.name)} (${layer.getClassName()})`;
-}
+/** The fast set, as a reason names it. */
+export const FAST_SET =
+  "[embedding] -> dropout | fused SimpleRNN | LSTM | GRU | bidirectional ... " +
+  "(the last recurrent layer returning its last step) -> dense(1, sigmoid)";
 
 /**
  * Takes a model apart for the fast step, or returns the reason it cannot (a sentence naming
@@ -134,58 +120,23 @@ export function planFor(model: LayersModel): FastPlan | string {
   }
   if (!compiled.built) return "the model is not built yet";
   const layers = compiled.layers.filter((layer) => layer.getClassName() !== "InputLayer");
-  const shape = "[embedding] -> SimpleRNN | LSTM | GRU -> dense(1, sigmoid)";
-  if (layers.length !== 2 && layers.length !== 3) {
-    const extra = layers.find((layer, i) =>
-      i > 0 && !["SimpleRNN", "LSTM", "GRU", "Dense"].includes(layer.getClassName())
-    ) ?? layers[1];
-    return `its ${layers.length} layers are not ${shape}` +
-      (extra ? ` (layer ${describe(extra)})` : "");
-  }
-  const [embeddingLayer, rnnLayer, denseLayer] = layers.length === 3
-    ? layers
-    : [null, layers[0], layers[1]];
+  if (layers.length < 2) return `its ${layers.length} layers are not ${FAST_SET}`;
 
+  const first = layers[0];
   let embedding: FastPlan["embedding"] = null;
-  if (embeddingLayer !== null) {
-    const e = embeddingLayer;
+  if (first.getClassName() === "Embedding") {
     if (
-      e.getClassName() !== "Embedding" || e.maskZero === true ||
-      !unset(e.embeddingsRegularizer, e.embeddingsConstraint, e.activityRegularizer)
-    ) return `layer ${describe(e)} is not a plain Embedding (no maskZero, regularisers)`;
-    embedding = { table: e.embeddings!.read(), inputDim: e.inputDim!, outputDim: e.outputDim! };
+      first.maskZero === true ||
+      !unset(first.embeddingsRegularizer, first.embeddingsConstraint, first.activityRegularizer)
+    ) return `layer ${describe(first)} is not a plain Embedding (no maskZero, regularisers)`;
+    embedding = {
+      table: first.embeddings!.read(),
+      inputDim: first.inputDim!,
+      outputDim: first.outputDim!,
+    };
   }
 
-  const cell = rnnLayer.cell;
-  const isFused = rnnLayer instanceof FusedSimpleRNN || rnnLayer instanceof FusedLSTM ||
-    rnnLayer instanceof FusedGRU;
-  if (
-    !isFused || cell == null || rnnLayer.returnSequences || rnnLayer.goBackwards ||
-    !unset(
-      rnnLayer.activityRegularizer,
-      cell.dropout,
-      cell.recurrentDropout,
-      cell.kernelRegularizer,
-      cell.recurrentRegularizer,
-      cell.biasRegularizer,
-      cell.kernelConstraint,
-      cell.recurrentConstraint,
-      cell.biasConstraint,
-    )
-  ) {
-    return `layer ${describe(rnnLayer)} is not ` +
-      (isFused
-        ? "returning its last step without regularisers or constraints"
-        : "a fused SimpleRNN / LSTM / GRU (layers.simpleRNN / layers.lstm / layers.gru " +
-          "without dropout)");
-  }
-  const kind = rnnLayer instanceof FusedLSTM
-    ? "lstm"
-    : rnnLayer instanceof FusedGRU
-    ? "gru"
-    : "simpleRNN";
-
-  const d = denseLayer;
+  const d = layers[layers.length - 1];
   if (
     d.getClassName() !== "Dense" || d.units !== 1 ||
     d.activation?.getClassName() !== "sigmoid" ||
@@ -198,39 +149,48 @@ export function planFor(model: LayersModel): FastPlan | string {
     )
   ) return `layer ${describe(d)} is not a plain dense(1, sigmoid)`;
 
+  const stages: Stage[] = [];
+  let sequence = true; // the input: ids [batch, steps] or one-hot [batch, steps, features]
+  let recurrent = 0;
+  for (const layer of layers.slice(embedding === null ? 0 : 1, -1)) {
+    const stage = stageOf(layer);
+    if (typeof stage === "string") return stage;
+    if (stage.needsSequence && !sequence) {
+      return `layer ${describe(layer)} reads the last step of the layer before it, not a ` +
+        `sequence (give the recurrent layer before it returnSequences: true)`;
+    }
+    sequence = stage.outputsSequence(sequence);
+    if (stage.needsSequence) recurrent++;
+    stages.push(stage);
+  }
+  if (recurrent === 0) return `its ${layers.length} layers are not ${FAST_SET}`;
+  if (sequence) {
+    return `layer ${describe(d)} reads a sequence: the last recurrent layer must return its ` +
+      `last step (returnSequences: false)`;
+  }
+
   const weights: LayerWeight[] = [];
-  if (embeddingLayer !== null) weights.push(embeddingLayer.embeddings!);
-  weights.push(cell.kernel, cell.recurrentKernel);
-  if (cell.bias != null) weights.push(cell.bias);
+  if (embedding !== null) weights.push(first.embeddings!);
+  for (const stage of stages) weights.push(...stage.weights);
   weights.push(d.kernel!);
   if (d.useBias && d.bias != null) weights.push(d.bias);
   const trainable = compiled.trainableVariables;
-  const gradientOrder = weights.map((w) => w.read());
+  const all = weights.map((w) => w.read());
   if (
-    weights.some((w) => !w.trainable) || trainable.length !== gradientOrder.length ||
-    trainable.some((v) => !gradientOrder.includes(v))
+    weights.some((w) => !w.trainable) || trainable.length !== all.length ||
+    trainable.some((v) => !all.includes(v))
   ) return "some of its weights are frozen";
 
   return {
     optimizer: compiled.optimizer,
     accuracy,
     embedding,
-    rnn: {
-      kind,
-      resetAfter: cell.resetAfter === true,
-      kernel: cell.kernel.read(),
-      recurrentKernel: cell.recurrentKernel.read(),
-      bias: cell.bias == null ? null : cell.bias.read(),
-      units: cell.units,
-      activation: cell.activation.getClassName(),
-      recurrentActivation: cell.recurrentActivation?.getClassName() ?? "sigmoid",
-    },
+    stages,
     dense: {
       kernel: d.kernel!.read(),
       bias: d.useBias && d.bias != null ? d.bias.read() : null,
     },
     variables: trainable,
-    gradientOrder,
   };
 }
 
@@ -377,8 +337,8 @@ export interface StepResult {
  * `binaryCrossentropy` and `["accuracy"]`: updates the model's weights (and its optimizer's
  * state) in place and returns the batch's loss and accuracy BEFORE the update.
  *
- * Models of the form `[embedding] -> fused SimpleRNN | LSTM | GRU -> dense(1, sigmoid)` (see the
- * module documentation) run in typed-array loops; any other model runs `model.trainOnBatch`.
+ * Models of the fast set (see the module documentation) run in typed-array loops; any other
+ * model runs `model.trainOnBatch`.
  *
  * @param model a compiled `tf.Sequential` / `tf.LayersModel` whose metrics are ["accuracy"]
  * @param xs float32 [batch, steps, features] (one-hot) or int32/float32 word ids [batch, steps]
@@ -505,113 +465,66 @@ export class RowBatches {
   }
 }
 
-/** The recurrent layer's input of a batch, checked against the plan. */
+/** The first stage's input of a batch, checked against the plan. */
 interface BatchInput {
-  args: RnnForwardArgs;
+  flow: Flow;
   /** [batch] labels */
   labels: ArrayLike<number>;
 }
 
 /** Reads a batch: the embedding lookup or the one-hot rows, the labels, the checks. */
 function batchInput(plan: FastPlan, data: Batch, who: string): BatchInput {
-  const { embedding, rnn } = plan;
+  const { embedding } = plan;
   const batch = data.size;
   const rank = data.shape.length;
-  let x: ArrayLike<number>;
-  let steps: number;
-  let inputDim: number;
   if (embedding !== null) {
     if (rank !== 2) {
       throw new Error(`${who}: word ids must be [batch, steps], got [${data.shape}]`);
     }
-    steps = data.shape[1];
-    inputDim = embedding.outputDim;
-    x = gatherRows(data.x, steps, values(embedding.table), embedding.inputDim, inputDim);
-  } else {
-    if (rank !== 3) {
-      throw new Error(`${who}: input must be [batch, steps, features], got [${data.shape}]`);
-    }
-    steps = data.shape[1];
-    inputDim = data.shape[2];
-    // float32 tensors may hold an Int32Array (tfjs's cast of int32 one-hot data shares it): the
-    // kernels' loops stay fast when they only ever see Float32Array
-    x = data.x instanceof Float32Array ? data.x : Float32Array.from(data.x);
+    const steps = data.shape[1];
+    const width = embedding.outputDim;
+    const x = gatherRows(data.x, steps, values(embedding.table), embedding.inputDim, width);
+    return { flow: { data: x, batch, steps, width, sequence: true }, labels: data.labels };
   }
-  const expectedKernel = rnn.kernel.shape;
-  if (expectedKernel[0] !== inputDim) {
-    throw new Error(
-      `${who}: input width ${inputDim} does not match the recurrent kernel [${expectedKernel}]`,
-    );
+  if (rank !== 3) {
+    throw new Error(`${who}: input must be [batch, steps, features], got [${data.shape}]`);
   }
+  // float32 tensors may hold an Int32Array (tfjs's cast of int32 one-hot data shares it): the
+  // kernels' loops stay fast when they only ever see Float32Array
+  const x = data.x instanceof Float32Array ? data.x : Float32Array.from(data.x);
   return {
-    args: {
-      batch,
-      steps,
-      inputDim,
-      units: rnn.units,
-      x,
-      kernel: values(rnn.kernel),
-      recurrentKernel: values(rnn.recurrentKernel),
-      bias: rnn.bias === null ? null : values(rnn.bias),
-    },
+    flow: { data: x, batch, steps: data.shape[1], width: data.shape[2], sequence: true },
     labels: data.labels,
   };
 }
 
-/** A recurrent layer's forward pass: its outputs, then its backward pass and its caches' end. */
-interface RecurrentPass {
-  /** [batch, steps, units] every step's output, float32 (scratch: valid until `release`) */
-  h: Float32Array;
-  /** the gradients of this forward pass (read before `release`) */
-  backward(back: RnnBackwardArgs): RnnGrads;
-  /** gives the forward caches back to the scratch pool */
-  release(): void;
-}
-
-/** The forward pass of the planned recurrent layer, by its kind (SimpleRNN, LSTM, GRU). */
-function recurrentPass(rnn: FastPlan["rnn"], args: RnnForwardArgs): RecurrentPass {
-  const { activation, recurrentActivation } = rnn;
-  switch (rnn.kind) {
-    case "lstm": {
-      const cache = lstmForward(args, activation, recurrentActivation);
-      return {
-        h: cache.h,
-        backward: (back) => lstmBackward(cache, back),
-        release: () => releaseScratch(cache.gates, cache.c, cache.actC, cache.h),
-      };
-    }
-    case "gru": {
-      const cache = gruForward(args, activation, recurrentActivation, rnn.resetAfter);
-      return {
-        h: cache.h,
-        backward: (back) => gruBackward(cache, back),
-        release: () => releaseScratch(cache.gates, cache.reset, cache.h),
-      };
-    }
-    default: {
-      const cache = simpleRnnForward(args, activation);
-      return {
-        h: cache.h,
-        backward: (back) => simpleRnnBackward(cache, back),
-        release: () => releaseScratch(cache.h),
-      };
-    }
+/** dense(1) on the last stage's output h [batch, width]: logits [batch]. */
+function denseLogits(plan: FastPlan, h: Flow): Float64Array {
+  const { batch, width } = h;
+  const w = values(plan.dense.kernel); // [width, 1]
+  if (w.length !== width) {
+    throw new Error(`trainStep: the dense kernel has ${w.length} rows for ${width} features`);
   }
-}
-
-/** dense(1) on the last step of every sequence: logits [batch]. */
-function denseLogits(plan: FastPlan, h: Float32Array, args: RnnForwardArgs): Float64Array {
-  const { batch, steps, units } = args;
-  const w = values(plan.dense.kernel); // [units, 1]
   const b0 = plan.dense.bias === null ? 0 : values(plan.dense.bias)[0];
   const logits = new Float64Array(batch);
   for (let b = 0; b < batch; b++) {
-    const last = ((b + 1) * steps - 1) * units;
     let z = b0;
-    for (let u = 0; u < units; u++) z += h[last + u] * w[u];
+    for (let u = 0; u < width; u++) z += h.data[b * width + u] * w[u];
     logits[b] = z;
   }
   return logits;
+}
+
+/** The stages' forward passes in order: their runs, the last output. */
+function forwardStages(plan: FastPlan, input: Flow, training: boolean) {
+  const runs: StageRun[] = [];
+  let flow = input;
+  for (const stage of plan.stages) {
+    const run = stage.forward(flow, training);
+    runs.push(run);
+    flow = run.output;
+  }
+  return { runs, output: flow };
 }
 
 /**
@@ -627,10 +540,10 @@ export function testStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
 
 /** {@link testStep} on a {@link Batch}. */
 export function testBatch(plan: FastPlan, batch: Batch): StepResult {
-  const { args, labels } = batchInput(plan, batch, "evaluate");
-  const pass = recurrentPass(plan.rnn, args);
-  const logits = denseLogits(plan, pass.h, args);
-  pass.release();
+  const { flow, labels } = batchInput(plan, batch, "evaluate");
+  const { runs, output } = forwardStages(plan, flow, false);
+  const logits = denseLogits(plan, output);
+  for (const run of runs) run.release();
   const { loss, accuracy } = sigmoidBce(logits, labels);
   return { loss: f32(loss), accuracy: f32(accuracy) };
 }
@@ -650,51 +563,52 @@ export function trainStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
 
 /** {@link trainStep} on a {@link Batch} (its arrays are read, not kept). */
 export function trainBatch(plan: FastPlan, data: Batch): StepResult {
-  const { args, labels } = batchInput(plan, data, "trainStep");
-  const { embedding, rnn, dense } = plan;
-  const { batch, steps, units, inputDim } = args;
+  const { flow, labels } = batchInput(plan, data, "trainStep");
+  const { embedding, dense } = plan;
 
-  // forward: recurrent layer (every step's state is cached), then dense(1) on the last step
-  const pass = recurrentPass(rnn, args);
-  const h = pass.h; // [batch, steps, units]
-  const w = values(dense.kernel); // [units, 1]
-  const logits = denseLogits(plan, h, args);
+  // forward: the stages (dropout masks drawn in tfjs's order), then dense(1) on the last step
+  const { runs, output: h } = forwardStages(plan, flow, true);
+  const { batch, width } = h;
+  const w = values(dense.kernel); // [width, 1]
+  const logits = denseLogits(plan, h);
   const { loss, accuracy, dLogits } = sigmoidBce(logits, labels);
 
-  // backward: dense, then the recurrent layer from d loss / d h_last
-  const dW = new Float64Array(units);
+  // backward: dense, then the stages in reverse, each handing d loss / d its input back
+  const gradients: Gradients = new Map();
+  const dW = new Float64Array(width);
   let dB = 0;
-  const dh = new Float32Array(batch * units); // [batch, units]
+  let d: Float32Array | null = new Float32Array(batch * width); // [batch, width]
   for (let b = 0; b < batch; b++) {
-    const last = ((b + 1) * steps - 1) * units;
     const dz = dLogits[b];
     dB += dz;
-    for (let u = 0; u < units; u++) {
-      dW[u] += h[last + u] * dz;
-      dh[b * units + u] = dz * w[u];
+    for (let u = 0; u < width; u++) {
+      dW[u] += h.data[b * width + u] * dz;
+      d[b * width + u] = dz * w[u];
     }
   }
-  const grads = pass.backward({ dy: dh, returnSequences: false });
-  pass.release();
-  const gradients: Float32Array[] = [];
+  gradients.set(dense.kernel, Float32Array.from(dW));
+  if (dense.bias !== null) gradients.set(dense.bias, Float32Array.of(dB));
+  for (let i = runs.length - 1; i >= 0; i--) {
+    // d loss / d input is needed below the first stage only for the embedding
+    d = runs[i].backward(d!, i > 0 || embedding !== null, gradients);
+  }
   if (embedding !== null) {
     // d loss / d table: scatter-add of dx [rows, width] by id (ids checked by gatherRows;
     // Int32Array truncates float ids as tfjs's cast does)
-    const dx = inputGrad(grads, args);
     const ids = data.x instanceof Int32Array ? data.x : Int32Array.from(data.x);
-    const sums = scatterAdd(dx, ids, embedding.inputDim, inputDim); // float64 sums
+    const sums = scatterAdd(d!, ids, embedding.inputDim, embedding.outputDim); // float64 sums
     if (tableGradient.length !== sums.length) tableGradient = new Float32Array(sums.length);
     tableGradient.set(sums); // rounded to float32, into the array reused from batch to batch
-    gradients.push(tableGradient);
+    gradients.set(embedding.table, tableGradient);
   }
-  releaseScratch(grads.dZ);
-  gradients.push(grads.dKernel, grads.dRecurrentKernel);
-  if (rnn.bias !== null) gradients.push(grads.dBias);
-  gradients.push(Float32Array.from(dW));
-  if (dense.bias !== null) gradients.push(Float32Array.of(dB));
+  for (const run of runs) run.release();
 
-  // the gradients' order -> the optimizer's (trainableWeights) order
-  const ordered = plan.variables.map((v) => gradients[plan.gradientOrder.indexOf(v)]);
+  // the gradients in the optimizer's (trainableWeights) order
+  const ordered = plan.variables.map((v) => {
+    const g = gradients.get(v);
+    if (g === undefined) throw new Error(`trainStep: no gradient for variable ${v.name}`);
+    return g;
+  });
   applyGradients(plan.optimizer, plan.variables, ordered);
   // float32, as trainOnBatch reads them from tensors (an accuracy of 1/3 is 0.3333333432674408)
   return { loss: f32(loss), accuracy: f32(accuracy) };

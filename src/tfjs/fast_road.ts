@@ -4,9 +4,12 @@
  * step per batch. Importing this module (as `layers.ts` and `src/mod.ts` do) installs it on every
  * model of this project's tfjs:
  *
- * - For a model the fast step can train (`[embedding] -> SimpleRNN | LSTM | GRU (fused) ->
+ * - For a model the fast step can train (`[embedding] -> any chain of dropout, fused SimpleRNN /
+ *   LSTM / GRU (any returnSequences, goBackwards, dropout; recurrentDropout for SimpleRNN and
+ *   LSTM) and bidirectional wrappers of them (concat, sum, mul, ave), the last recurrent layer
+ *   returning its last step ->
  *   dense(1, sigmoid)`, loss `binaryCrossentropy`, metrics `["accuracy"]` or none:
- *   `_train_step.ts`), the train and test functions tfjs asks the model for
+ *   `_train_step.ts`, `_train_stages.ts`), the train and test functions tfjs asks the model for
  *   (`makeTrainFunction`, `makeTestFunction`: what `trainOnBatch`, `evaluate` and `fit` run) are
  *   the step's `trainStep` / `testStep`, which read the batch tfjs cut out and return its loss
  *   and accuracy as tfjs's own functions do.
@@ -73,7 +76,8 @@ import {
   trainBatch,
   trainStep,
 } from "./_train_step.ts";
-import { FusedGRU, FusedLSTM, FusedSimpleRNN, unsupportedOption } from "./fused_rnn.ts";
+import { unsupportedOption } from "./fused_rnn.ts";
+import { recurrentKindOf } from "./_recurrent_kinds.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Which road, and the one line announcing the slow one
@@ -88,12 +92,11 @@ function describe(layer: { name: string; getClassName(): string }): string {
 
 /** Why a recurrent layer runs one time step at a time, or undefined when it is fused. */
 function stepwiseReason(layer: LayerFields): string | undefined {
+  if (recurrentKindOf(layer) !== undefined) return undefined;
   const cls = layer.getClassName();
   const factories: Record<string, string> = { SimpleRNN: "simpleRNN", LSTM: "lstm", GRU: "gru" };
   if (cls in factories) {
-    const fused = [FusedSimpleRNN, FusedLSTM, FusedGRU].some((c) => layer instanceof c);
-    if (fused) return undefined;
-    const option = unsupportedOption((layer as unknown as layers.Layer).getConfig());
+    const option = unsupportedOption((layer as unknown as layers.Layer).getConfig(), cls);
     if (option !== undefined) return `its option ${option} is not in the fused kernels yet`;
     const factory = factories[cls];
     return `it is tfjs's own tf.layers.${factory}; layers.${factory} (src/mod.ts) is fused`;
@@ -135,8 +138,9 @@ function announce(model: LayersModel, planReason: string): void {
   const why = slowRoadReason(model, planReason);
   if (why === undefined) return;
   console.warn(
-    `model.fit: ${why}. The fast road: [layers.embedding] -> layers.simpleRNN | layers.lstm ` +
-      `| layers.gru -> layers.dense({ units: 1, activation: "sigmoid" }), loss ` +
+    `model.fit: ${why}. The fast road: [layers.embedding] -> layers.dropout, layers.simpleRNN, ` +
+      `layers.lstm, layers.gru, layers.bidirectional of them (the last recurrent layer returning ` +
+      `its last step) -> layers.dense({ units: 1, activation: "sigmoid" }), loss ` +
       `"binaryCrossentropy", ` +
       `metrics ["accuracy"] or none.`,
   );

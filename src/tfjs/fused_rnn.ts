@@ -16,7 +16,8 @@
  * `GRU`: a saved model is a plain tfjs model that a stock `@tensorflow/tfjs` loads with none of
  * this project's code. Registered under those names in this project's tfjs, they are also what
  * `tf.loadLayersModel` builds from a model saved with stock layers (a configuration outside the
- * fused set, e.g. `dropout: 0.2`, loads as the stock class: {@link fusedSupports}).
+ * fused set, e.g. `stateful: true` or a GRU's `recurrentDropout`, loads as the stock class:
+ * {@link fusedSupports}).
  *
  * GRU has tfjs's form by default (`resetAfter: false`, Keras's `reset_after=False`: r scales
  * h_{t-1} before the recurrent product), the only one stock tfjs accepts; `resetAfter: true`
@@ -24,9 +25,13 @@
  * as `resetAfter: true`, which stock tfjs refuses to load ("GRUCell does not support reset_after
  * parameter set to true") but this project loads.
  *
- * Supported: `returnSequences`, `goBackwards`, `useBias`, activations linear, tanh, sigmoid,
- * hardSigmoid, relu, initialisers, regularisers and constraints. Not supported (a clear `Error`
- * at construction or call): dropout, recurrentDropout, stateful, returnState, masks, initial states.
+ * Supported: `returnSequences`, `goBackwards`, `useBias`, `dropout` and `recurrentDropout` (in
+ * training, tfjs's masks from the same seeds: one [batch, inputDim] mask on every x_t and one
+ * [batch, units] on every h_{t-1}, drawn at each call, `_dropout_masks.ts`), activations linear,
+ * tanh, sigmoid, hardSigmoid, relu, initialisers, regularisers and constraints. Not supported (a
+ * clear `Error` at construction or call): stateful, returnState, masks, initial states, and a
+ * GRU's `recurrentDropout` (the GRU kernels do not take the recurrent mask: `layers.gru` builds
+ * tfjs's own GRU for it; its `dropout` is fused, with either `resetAfter`).
  *
  * @example
  * ```ts
@@ -62,6 +67,7 @@ import {
   type RnnLayerFields,
 } from "./_internals.ts";
 import { tf } from "./tf.ts";
+import { applies, recurrentMasks } from "./_dropout_masks.ts";
 import {
   ACTIVATIONS,
   gruBackward,
@@ -101,6 +107,11 @@ export interface FusedRnnOptions {
   returnSequences: boolean;
   /** GRU only: r after the recurrent product (Keras 2's default) or before (tfjs's, default) */
   resetAfter?: boolean;
+  /**
+   * [batch, units] recurrent dropout mask multiplied into every h_{t-1} (training with
+   * `recurrentDropout`), or absent / null; SimpleRNN and LSTM only (`gruOp` throws)
+   */
+  recurrentMask?: Float32Array | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,7 +208,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
   x: Tensor,
   weights: RnnWeights,
   dims: RnnDims,
-  returnSequences: boolean,
+  options: FusedRnnOptions,
   forward: (args: RnnForwardArgs) => C,
   backward: (cache: C, dy: ArrayLike<number>) => RnnGrads,
   cacheArrays: (cache: C) => Float32Array[],
@@ -205,6 +216,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
   const inputs = weights.bias === null
     ? [x, weights.kernel, weights.recurrentKernel]
     : [x, weights.kernel, weights.recurrentKernel, weights.bias];
+  const { returnSequences, recurrentMask = null } = options;
   // Without a gradient tape (inference) nothing will read the cache after the forward pass.
   const recording = isTapeOn();
   return runFused(inputs, () => {
@@ -214,6 +226,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
       kernel: weights.kernel.dataSync() as Float32Array,
       recurrentKernel: weights.recurrentKernel.dataSync() as Float32Array,
       bias: weights.bias === null ? null : weights.bias.dataSync() as Float32Array,
+      recurrentMask,
     });
     const { batch, steps, units } = dims;
     // copies: the cache goes back to the scratch pool after the backward pass
@@ -257,7 +270,7 @@ function fusedCall<C extends { args: RnnForwardArgs; h: Float32Array }>(
  *
  * @param x [batch, steps, inputDim] float32
  * @param weights kernel [inputDim, units], recurrentKernel [units, units], bias [units] or null
- * @param options activation (e.g. "tanh"), returnSequences
+ * @param options activation (e.g. "tanh"), returnSequences, recurrentMask [batch, units] or none
  * @returns [batch, units] the last state, or [batch, steps, units] every state
  * @example
  * ```ts
@@ -283,7 +296,7 @@ export function simpleRnnOp(x: Tensor, weights: RnnWeights, options: FusedRnnOpt
     x,
     weights,
     dims,
-    returnSequences,
+    options,
     (args) => simpleRnnForward(args, activation),
     (cache, dy) => simpleRnnBackward(cache, { dy, returnSequences }),
     (cache) => [cache.h],
@@ -296,7 +309,8 @@ export function simpleRnnOp(x: Tensor, weights: RnnWeights, options: FusedRnnOpt
  * @param x [batch, steps, inputDim] float32
  * @param weights kernel [inputDim, 4 units], recurrentKernel [units, 4 units], bias [4 units] or
  *   null; gate blocks i, f, c, o
- * @param options activation (e.g. "tanh"), recurrentActivation (e.g. "sigmoid"), returnSequences
+ * @param options activation (e.g. "tanh"), recurrentActivation (e.g. "sigmoid"), returnSequences,
+ *   recurrentMask [batch, units] or none
  * @returns [batch, units] the last output, or [batch, steps, units] every output
  * @example
  * ```ts
@@ -325,7 +339,7 @@ export function lstmOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions)
     x,
     weights,
     dims,
-    returnSequences,
+    options,
     (args) => lstmForward(args, activation, recurrentActivation),
     (cache, dy) => lstmBackward(cache, { dy, returnSequences }),
     (cache) => [cache.gates, cache.c, cache.actC, cache.h],
@@ -364,11 +378,17 @@ export function gruOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions):
   const dims = callDims(x, weights, 3, "gruOp", resetAfter ? 2 : 1);
   const { activation, returnSequences } = options;
   const recurrentActivation = options.recurrentActivation ?? "sigmoid";
+  if (options.recurrentMask != null) {
+    throw new Error(
+      `gruOp: a recurrentMask of ${options.recurrentMask.length} values was given, but the GRU ` +
+        `kernels do not take the recurrent dropout mask (tfjs's own GRU runs recurrentDropout)`,
+    );
+  }
   return fusedCall<GruCache>(
     x,
     weights,
     dims,
-    returnSequences,
+    options,
     (args) => gruForward(args, activation, recurrentActivation, resetAfter),
     (cache, dy) => gruBackward(cache, { dy, returnSequences }),
     (cache) => [cache.gates, cache.reset, cache.h],
@@ -385,18 +405,41 @@ function stockLayerClass<A>(className: string): new (args: A) => RNN {
 }
 
 /**
+ * The fused layer classes whose kernels take the recurrent dropout mask (h_{t-1} m, as tfjs's
+ * cell applies it). tfjs's `GRUCell` uses the masked h_{t-1} in its gates, its candidate and its
+ * carry z h_{t-1}; the GRU kernels take no mask, so a GRU with `recurrentDropout` is tfjs's own.
+ */
+export const RECURRENT_MASK_CLASSES: readonly string[] = Object.freeze(["SimpleRNN", "LSTM"]);
+
+/**
  * The first option of `config` the fused kernels do not implement, as `name=value`, or
  * undefined when the fused layer can take the configuration (see {@link fusedSupports}).
+ *
+ * @param className the layer's class, "SimpleRNN", "LSTM" or "GRU" (default "SimpleRNN"): a
+ *   `recurrentDropout` in (0, 1) is unsupported for a class outside
+ *   {@link RECURRENT_MASK_CLASSES}
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unsupportedOption } from "./fused_rnn.ts";
+ *
+ * assert.equal(unsupportedOption({ units: 8, recurrentDropout: 0.2 }, "LSTM"), undefined);
+ * assert.equal(unsupportedOption({ units: 8, recurrentDropout: 0.2 }, "GRU"), "recurrentDropout=0.2");
+ * assert.equal(unsupportedOption({ units: 8, dropout: 0.2 }, "GRU"), undefined);
+ * ```
  */
 export function unsupportedOption(
   config: SimpleRNNLayerArgs | LSTMLayerArgs | GRULayerArgs | serialization.ConfigDict,
+  className = "SimpleRNN",
 ): string | undefined {
   const c = config as SimpleRNNLayerArgs;
   const unsupported: Array<[string, boolean]> = [
-    ["dropout", (c.dropout ?? 0) > 0],
-    ["recurrentDropout", (c.recurrentDropout ?? 0) > 0],
     ["stateful", c.stateful === true],
     ["returnState", c.returnState === true],
+    [
+      "recurrentDropout",
+      !RECURRENT_MASK_CLASSES.includes(className) && applies(c.recurrentDropout),
+    ],
   ];
   for (const [option, set] of unsupported) {
     if (set) return `${option}=${JSON.stringify(c[option as keyof typeof c])}`;
@@ -412,30 +455,35 @@ export function unsupportedOption(
 }
 
 /**
- * Whether a SimpleRNN / LSTM / GRU configuration runs on the fused kernels: no dropout,
- * recurrentDropout, stateful or returnState, and activations among the kernels' (`linear`,
- * `tanh`, `sigmoid`, `hardSigmoid`, `relu`).
+ * Whether a SimpleRNN / LSTM / GRU configuration runs on the fused kernels: not stateful, no
+ * returnState, and activations among the kernels' (`linear`, `tanh`, `sigmoid`, `hardSigmoid`,
+ * `relu`); dropout is the fused layers' too, recurrentDropout the fused SimpleRNN's and LSTM's
+ * (not GRU's: pass `className` "GRU").
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { fusedSupports } from "./fused_rnn.ts";
  *
  * assert.equal(fusedSupports({ units: 8 }), true);
- * assert.equal(fusedSupports({ units: 8, dropout: 0.2 }), false); // the stock layer runs it
+ * assert.equal(fusedSupports({ units: 8, dropout: 0.2, recurrentDropout: 0.2 }), true);
+ * assert.equal(fusedSupports({ units: 8, stateful: true }), false); // the stock layer runs it
+ * assert.equal(fusedSupports({ units: 8, recurrentDropout: 0.2 }, "GRU"), false);
  * ```
  */
 export function fusedSupports(
   config: SimpleRNNLayerArgs | LSTMLayerArgs | GRULayerArgs | serialization.ConfigDict,
+  className = "SimpleRNN",
 ): boolean {
-  return unsupportedOption(config) === undefined;
+  return unsupportedOption(config, className) === undefined;
 }
 
-/** Throws for the stock options the fused kernels do not implement. */
+/** Throws for the stock options the fused kernels do not implement (`className`'s kernels). */
 function rejectUnsupported(
   layer: string,
+  className: string,
   config: SimpleRNNLayerArgs | LSTMLayerArgs | GRULayerArgs,
 ): void {
-  const option = unsupportedOption(config);
+  const option = unsupportedOption(config, className);
   if (option !== undefined) {
     throw new Error(
       `${layer}: option ${option} is not supported by the fused kernels; use the stock layer ` +
@@ -443,6 +491,12 @@ function rejectUnsupported(
     );
   }
 }
+
+/**
+ * The ops whose kernels take the recurrent dropout mask (`recurrentMask`, h_{t-1} m): a layer
+ * whose op is not here refuses `recurrentDropout` in training rather than ignore it.
+ */
+const RECURRENT_MASK_OPS = new Set<typeof simpleRnnOp>([simpleRnnOp, lstmOp]);
 
 /** The fused call of a layer: input checks, then the op on the cell's weights. */
 function callLayer(
@@ -467,6 +521,18 @@ function callLayer(
     let x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (x.dtype !== "float32") x = tf.cast(x, "float32");
     if (layer.goBackwards) x = tf.reverse(x, 1);
+    // in training, tfjs's masks (drawn as its cell draws them): x_t m_x, h_{t-1} m_h
+    const [batch, , inputDim] = x.shape as number[];
+    const masks = kwargs?.training === true && x.rank === 3
+      ? recurrentMasks(layer.getClassName(), cell, { batch, inputDim, units: cell.units })
+      : { input: null, recurrent: null };
+    if (masks.recurrent !== null && !RECURRENT_MASK_OPS.has(op)) {
+      throw new Error(
+        `${layer.name}: recurrentDropout=${cell.recurrentDropout} is not in this layer's fused ` +
+          `kernels (their recurrent mask); use the stock tf.layers layer`,
+      );
+    }
+    if (masks.input !== null) x = tf.mul(x, tf.tensor3d(masks.input, [batch, 1, inputDim]));
     const weights = {
       kernel: cell.kernel.read(),
       recurrentKernel: cell.recurrentKernel.read(),
@@ -477,6 +543,7 @@ function callLayer(
       recurrentActivation: cell.recurrentActivation?.getClassName(),
       returnSequences: layer.returnSequences,
       resetAfter: cell.resetAfter === true,
+      recurrentMask: masks.recurrent,
     });
   });
 }
@@ -515,14 +582,14 @@ const LSTM_DEFAULTS: Partial<LSTMLayerArgs> = {
 
 /**
  * A fused layer's constructor arguments: `config` over the defaults, once the options the kernels
- * lack are rejected (naming `layer`).
+ * of `className` ("SimpleRNN", "LSTM", "GRU") lack are rejected.
  */
 function layerArgs<A extends SimpleRNNLayerArgs | LSTMLayerArgs | FusedGRUConfig>(
-  layer: string,
+  className: string,
   defaults: Partial<A>,
   config: A,
 ): A {
-  rejectUnsupported(layer, config);
+  rejectUnsupported(`${className} (fused)`, className, config);
   return { ...defaults, ...config };
 }
 
@@ -532,10 +599,11 @@ function layerArgs<A extends SimpleRNNLayerArgs | LSTMLayerArgs | FusedGRUConfig
  * the stock class.
  */
 function rebuildFromConfig<T extends serialization.Serializable>(
+  className: string,
   stock: new (config: serialization.ConfigDict) => RNN,
 ): (cls: serialization.SerializableConstructor<T>, config: serialization.ConfigDict) => T {
   return (cls, config) =>
-    (fusedSupports(config) ? new cls(config) : new stock(config)) as unknown as T;
+    (fusedSupports(config, className) ? new cls(config) : new stock(config)) as unknown as T;
 }
 
 /**
@@ -548,11 +616,12 @@ export class FusedSimpleRNN extends StockSimpleRNN {
 
   /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
   static fromConfig = rebuildFromConfig(
+    "SimpleRNN",
     StockSimpleRNN as unknown as new (config: serialization.ConfigDict) => RNN,
   );
 
   constructor(config: FusedSimpleRNNConfig) {
-    super(layerArgs("SimpleRNN (fused)", SIMPLE_RNN_DEFAULTS, config));
+    super(layerArgs("SimpleRNN", SIMPLE_RNN_DEFAULTS, config));
     checkActivations("SimpleRNN (fused)", rnnFieldsOf(this).cell);
   }
 
@@ -573,11 +642,12 @@ export class FusedLSTM extends StockLSTM {
 
   /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
   static fromConfig = rebuildFromConfig(
+    "LSTM",
     StockLSTM as unknown as new (config: serialization.ConfigDict) => RNN,
   );
 
   constructor(config: FusedLSTMConfig) {
-    super(layerArgs("LSTM (fused)", LSTM_DEFAULTS, config));
+    super(layerArgs("LSTM", LSTM_DEFAULTS, config));
     checkActivations("LSTM (fused)", rnnFieldsOf(this).cell);
   }
 
@@ -664,6 +734,7 @@ export class FusedGRU extends StockGRU {
 
   /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
   static fromConfig = rebuildFromConfig(
+    "GRU",
     StockGRU as unknown as new (config: serialization.ConfigDict) => RNN,
   );
 
@@ -671,7 +742,7 @@ export class FusedGRU extends StockGRU {
   readonly resetAfter: boolean;
 
   constructor(config: FusedGRUConfig) {
-    const args = layerArgs("GRU (fused)", GRU_DEFAULTS, config);
+    const args = layerArgs("GRU", GRU_DEFAULTS, config);
     super({ ...args, resetAfter: false } as GRULayerArgs);
     this.resetAfter = args.resetAfter === true;
     if (this.resetAfter) replaceCell(this, new ResetAfterGRUCell(args));

@@ -179,7 +179,7 @@ function lstm(config: LSTMConfig): RNNLayer {
     ...config,
     ...recurrentInitializers(config),
   };
-  return fusedSupports(args)
+  return fusedSupports(args, "LSTM")
     ? new FusedLSTM(args)
     : new StockLSTM({ ...args, ...seededDropoutFunc(args) });
 }
@@ -187,7 +187,9 @@ function lstm(config: LSTMConfig): RNNLayer {
 /**
  * Keras's `GRU(units, reset_after=False)`: recurrent activation `sigmoid`, tfjs's
  * `resetAfter: false` unless asked (`resetAfter: true`: Keras 2's default form, which stock tfjs
- * cannot load). The fused layer when {@link fusedSupports} the configuration.
+ * cannot load). The fused layer when {@link fusedSupports} the configuration, `dropout`
+ * included; with `recurrentDropout` tfjs's own GRU (the GRU kernels take no recurrent mask), which
+ * has no `resetAfter: true` (an Error then).
  */
 function gru(config: GRUConfig): RNNLayer {
   const args = {
@@ -198,11 +200,11 @@ function gru(config: GRUConfig): RNNLayer {
     ...config,
     ...recurrentInitializers(config),
   };
-  if (fusedSupports(args)) return new FusedGRU(args);
+  if (fusedSupports(args, "GRU")) return new FusedGRU(args);
   if (args.resetAfter) {
     throw new Error(
       `layers.gru: resetAfter: true runs only in the fused GRU, and option ` +
-        `${unsupportedOption(args)} is not in its kernels (tfjs's own GRU has only ` +
+        `${unsupportedOption(args, "GRU")} is not in its kernels (tfjs's own GRU has only ` +
         `resetAfter: false)`,
     );
   }

@@ -4,7 +4,7 @@ import { tf } from "../../src/tfjs/tf.ts";
 import { layers } from "../../src/tfjs/layers.ts";
 import { setRandomSeed } from "../../src/tfjs/random_seed.ts";
 import { canTrainFast } from "../../src/tfjs/fast_road.ts";
-import { FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
+import { FusedGRU, FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
 
 type Kind = "onehot_simple_rnn" | "embedding_simple_rnn" | "embedding_lstm";
 
@@ -253,33 +253,49 @@ Deno.test("a model off the fast road trains through stock tfjs and says so once"
     assert.deepEqual(lines, []);
   });
 
-  await t.step("GRU with dropout: the stock layer, named with the option", async () => {
+  await t.step("GRU with dropout: fused, on the fast road, nothing to announce", async () => {
     const model = tf.sequential();
     model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
     model.add(layers.gru({ units: 4, dropout: 0.2 }));
     model.add(layers.dense({ units: 1, activation: "sigmoid" }));
     compile(model);
+    assert.ok(model.layers[1] instanceof FusedGRU);
+    assert.deepEqual(canTrainFast(model), { fast: true });
     const lines = await warnings(() => model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }));
-    assert.equal(lines.length, 1);
-    assert.match(lines[0], /\(GRU\) runs one time step at a time .*its option dropout=0\.2/);
+    assert.deepEqual(lines, []);
   });
 
-  await t.step("LSTM with dropout: the stock layer, named with the option", async () => {
+  await t.step("GRU with recurrentDropout: the stock layer, named with the option", async () => {
     const model = tf.sequential();
     model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
-    model.add(layers.lstm({ units: 4, dropout: 0.2 }));
+    model.add(layers.gru({ units: 4, recurrentDropout: 0.2 }));
+    model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    compile(model);
+    assert.ok(!(model.layers[1] instanceof FusedGRU));
+    const lines = await warnings(() => model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }));
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0],
+      /\(GRU\) runs one time step at a time .*its option recurrentDropout=0\.2 is not in the fused kernels/,
+    );
+  });
+
+  await t.step("LSTM with an activation the kernels lack: the stock layer, named", async () => {
+    const model = tf.sequential();
+    model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
+    model.add(layers.lstm({ units: 4, activation: "elu" }));
     model.add(layers.dense({ units: 1, activation: "sigmoid" }));
     compile(model);
     assert.ok(!(model.layers[1] instanceof FusedLSTM));
     const lines = await warnings(() => model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }));
     assert.equal(lines.length, 1);
-    assert.match(lines[0], /\(LSTM\) runs one time step at a time .*its option dropout=0\.2/);
+    assert.match(lines[0], /\(LSTM\) runs one time step at a time .*its option activation="elu"/);
   });
 
-  await t.step("a Dropout layer: fused LSTM, but tfjs's training step", async () => {
+  await t.step("a Dense layer before the LSTM: fused LSTM, but tfjs's training step", async () => {
     const model = tf.sequential();
     model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
-    model.add(layers.dropout({ rate: 0.2 }));
+    model.add(layers.dense({ units: 4 }));
     model.add(layers.lstm({ units: 4 }));
     model.add(layers.dense({ units: 1, activation: "sigmoid" }));
     compile(model);
@@ -287,8 +303,19 @@ Deno.test("a model off the fast road trains through stock tfjs and says so once"
     assert.equal(lines.length, 1);
     assert.match(
       lines[0],
-      /the training step runs as tfjs's small ops.*\(layer "dropout(_\d+)?" \(Dropout\)\)/,
+      /the training step runs as tfjs's small ops.*layer "dense(_\d+)?" \(Dense\) is not an embedding, dropout, fused recurrent or bidirectional layer/,
     );
+  });
+
+  await t.step("dropout, stacked and bidirectional layers are on the fast road", () => {
+    const model = tf.sequential();
+    model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
+    model.add(layers.dropout({ rate: 0.2 }));
+    model.add(layers.lstm({ units: 4, returnSequences: true, recurrentDropout: 0.1 }));
+    model.add(layers.bidirectional({ layer: layers.simpleRNN({ units: 4 }) as never }));
+    model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    compile(model);
+    assert.deepEqual(canTrainFast(model), { fast: true });
   });
 
   await t.step("a model without recurrent layers has nothing slow to announce", async () => {

@@ -85,19 +85,23 @@ Deno.test("layers: the book's layers with Keras 2's defaults and names", async (
     assert.ok(
       layers.lstm({ units: 4, returnSequences: true, goBackwards: true }) instanceof FusedLSTM,
     );
-    assert.ok(!(layers.lstm({ units: 4, dropout: 0.2 }) instanceof FusedLSTM));
-    assert.ok(!(layers.simpleRNN({ units: 4, recurrentDropout: 0.1 }) instanceof FusedSimpleRNN));
+    assert.ok(layers.lstm({ units: 4, dropout: 0.2 }) instanceof FusedLSTM);
+    assert.ok(layers.simpleRNN({ units: 4, recurrentDropout: 0.1 }) instanceof FusedSimpleRNN);
     assert.ok(!(layers.simpleRNN({ units: 4, activation: "elu" }) instanceof FusedSimpleRNN));
-    assert.equal(layers.lstm({ units: 4, dropout: 0.2 }).getClassName(), "LSTM");
+    assert.equal(layers.lstm({ units: 4, activation: "elu" }).getClassName(), "LSTM");
     const gru = layers.gru({ units: 4 });
     assert.ok(gru instanceof FusedGRU);
     assert.equal(gru.getConfig().resetAfter, false); // tfjs's form: loads in a stock tfjs
     assert.equal((layers.gru({ units: 4, resetAfter: true }) as FusedGRU).resetAfter, true);
-    assert.ok(!(layers.gru({ units: 4, dropout: 0.2 }) instanceof FusedGRU));
-    assert.equal(layers.gru({ units: 4, dropout: 0.2 }).getClassName(), "GRU");
+    // dropout: the fused GRU (its input mask); recurrentDropout: tfjs's own GRU
+    assert.ok(layers.gru({ units: 4, dropout: 0.2 }) instanceof FusedGRU);
+    assert.ok(layers.gru({ units: 4, dropout: 0.2, resetAfter: true }) instanceof FusedGRU);
+    const stockGru = layers.gru({ units: 4, recurrentDropout: 0.2 });
+    assert.ok(!(stockGru instanceof FusedGRU));
+    assert.equal(stockGru.getClassName(), "GRU");
     assert.throws(
-      () => layers.gru({ units: 4, dropout: 0.2, resetAfter: true }),
-      /layers\.gru: resetAfter: true runs only in the fused GRU, and option dropout=0\.2 is not/,
+      () => layers.gru({ units: 4, recurrentDropout: 0.2, resetAfter: true }),
+      /layers\.gru: resetAfter: true runs only in the fused GRU, and option recurrentDropout=0\.2 is not/,
     );
   });
 
@@ -139,7 +143,7 @@ Deno.test("layers: the book's layers with Keras 2's defaults and names", async (
   });
 });
 
-Deno.test("layers: a recurrent layer's dropout masks are seeded too (tfjs's own layer)", async () => {
+Deno.test("layers: a recurrent layer's dropout masks are seeded too", async () => {
   const x = tf.tensor2d(
     Int32Array.from({ length: 24 * 5 }, (_, i) => (i * 7) % 20),
     [24, 5],
@@ -154,7 +158,7 @@ Deno.test("layers: a recurrent layer's dropout masks are seeded too (tfjs's own 
     model.add(layers.dense({ units: 1, activation: "sigmoid" }));
     model.compile({ optimizer: "adam", loss: "binaryCrossentropy" });
     const warn = console.warn;
-    console.warn = () => {}; // the slow road's line
+    console.warn = () => {}; // a slow road's line, if any
     try {
       const history = await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
       // the seeded dropout function is not part of the saved configuration

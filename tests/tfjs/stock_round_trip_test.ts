@@ -5,6 +5,7 @@ import { layers } from "../../src/tfjs/layers.ts";
 import { setRandomSeed } from "../../src/tfjs/random_seed.ts";
 import { loadModel, saveModel } from "../../src/tfjs/model_io.ts";
 import { FusedGRU, FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
+import { canTrainFast } from "../../src/tfjs/fast_road.ts";
 
 const STOCK = new URL("./_stock_tfjs.ts", import.meta.url).pathname;
 
@@ -99,6 +100,90 @@ Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", a
           /^dense(_\d+)?\/bias$/,
         ],
       },
+      {
+        name: "Embedding + stacked LSTM",
+        build: () => [
+          layers.embedding({ inputDim: 50, outputDim: 6 }),
+          layers.lstm({ units: 4, returnSequences: true }),
+          layers.lstm({ units: 4, goBackwards: true }),
+          layers.dense({ units: 1, activation: "sigmoid" }),
+        ],
+        x: tf.randomUniform([5, 9], 0, 50, "int32", 6),
+        classes: ["Embedding", "LSTM", "LSTM", "Dense"],
+        weights: [
+          /^embedding(_\d+)?\/embeddings$/,
+          ...["kernel", "recurrent_kernel", "bias"].map((w) => new RegExp(`^lstm(_\\d+)?/${w}$`)),
+          ...["kernel", "recurrent_kernel", "bias"].map((w) => new RegExp(`^lstm_\\d+/${w}$`)),
+          /^dense(_\d+)?\/kernel$/,
+          /^dense(_\d+)?\/bias$/,
+        ],
+      },
+      ...([["LSTM", "concat"], ["LSTM", "ave"], ["GRU", "concat"], ["GRU", "mul"]] as const).map((
+        [inner, mergeMode],
+      ) => ({
+        name: `Embedding + Bidirectional(${inner}), ${mergeMode}`,
+        build: () => [
+          layers.embedding({ inputDim: 50, outputDim: 6 }),
+          layers.bidirectional({
+            layer:
+              (inner === "LSTM" ? layers.lstm({ units: 4 }) : layers.gru({ units: 4 })) as never,
+            mergeMode,
+          }),
+          layers.dense({ units: 1, activation: "sigmoid" }),
+        ],
+        x: tf.randomUniform([5, 9], 0, 50, "int32", 7),
+        classes: ["Embedding", "Bidirectional", "Dense"],
+        inner,
+        weights: [
+          /^embedding(_\d+)?\/embeddings$/,
+          ...["forward", "backward"].flatMap((direction) =>
+            ["kernel", "recurrent_kernel", "bias"].map((w) =>
+              new RegExp(
+                `^bidirectional(_\\d+)?/${direction}_${inner.toLowerCase()}(_\\d+)?/${w}$`,
+              )
+            )
+          ),
+          /^dense(_\d+)?\/kernel$/,
+          /^dense(_\d+)?\/bias$/,
+        ],
+      })),
+      {
+        name: "Embedding + GRU with dropout",
+        build: () => [
+          layers.embedding({ inputDim: 50, outputDim: 6 }),
+          layers.gru({ units: 4, dropout: 0.25 }),
+          layers.dense({ units: 1, activation: "sigmoid" }),
+        ],
+        x: tf.randomUniform([5, 9], 0, 50, "int32", 9),
+        classes: ["Embedding", "GRU", "Dense"],
+        weights: [
+          /^embedding(_\d+)?\/embeddings$/,
+          /^gru(_\d+)?\/kernel$/,
+          /^gru(_\d+)?\/recurrent_kernel$/,
+          /^gru(_\d+)?\/bias$/,
+          /^dense(_\d+)?\/kernel$/,
+          /^dense(_\d+)?\/bias$/,
+        ],
+      },
+      {
+        name: "Embedding + Dropout + LSTM with dropout and recurrentDropout",
+        build: () => [
+          layers.embedding({ inputDim: 50, outputDim: 6 }),
+          layers.dropout({ rate: 0.2 }),
+          layers.lstm({ units: 4, dropout: 0.2, recurrentDropout: 0.3 }),
+          layers.dense({ units: 1, activation: "sigmoid" }),
+        ],
+        x: tf.randomUniform([5, 9], 0, 50, "int32", 8),
+        classes: ["Embedding", "Dropout", "LSTM", "Dense"],
+        weights: [
+          /^embedding(_\d+)?\/embeddings$/,
+          /^lstm(_\d+)?\/kernel$/,
+          /^lstm(_\d+)?\/recurrent_kernel$/,
+          /^lstm(_\d+)?\/bias$/,
+          /^dense(_\d+)?\/kernel$/,
+          /^dense(_\d+)?\/bias$/,
+        ],
+      },
     ];
     for (const c of cases) {
       await t.step(`${c.name}: saved here, predicts the same in stock tfjs`, async () => {
@@ -116,10 +201,24 @@ Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", a
           w.name
         );
         names.forEach((name, i) => assert.match(name, c.weights[i])); // Keras's order and names
+        assert.equal(names.length, c.weights.length);
         const stock = await stockTfjs("load", path);
         assert.deepEqual(stock.classes, c.classes);
         const ours = (model.predict(c.x) as Tensor).dataSync();
         assertClose(stock.predictions, ours, 1e-6); // stock ops vs the fused kernels
+        // the saved layers are tfjs's own classes, a Bidirectional's inner layer too
+        const topology = json.modelTopology.config.layers as Array<
+          { class_name: string; config: { layer?: { class_name?: string; className?: string } } }
+        >;
+        const inner = topology.flatMap((layer) => layer.config.layer ?? []);
+        assert.equal(inner.length, c.classes.includes("Bidirectional") ? 1 : 0);
+        const innerClass = "inner" in c ? c.inner : undefined; // LSTM or GRU
+        for (const layer of inner) assert.equal(layer.class_name ?? layer.className, innerClass);
+        // and load back here onto the fused layers, on the fast road
+        const loaded = await loadModel(path);
+        assertClose((loaded.predict(c.x) as Tensor).dataSync(), ours, 1e-6);
+        loaded.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
+        assert.deepEqual(canTrainFast(loaded), { fast: true });
         setRandomSeed(undefined);
       });
     }
@@ -166,12 +265,27 @@ Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", a
     });
 
     await t.step("a stock configuration outside the fused set loads as the stock class", () => {
-      const config = tf.layers.simpleRNN({ units: 3, dropout: 0.3, inputShape: [4, 2] });
+      const config = tf.layers.simpleRNN({ units: 3, activation: "elu", inputShape: [4, 2] });
       const json = tf.sequential({ layers: [config] }).toJSON(undefined, false);
       const rebuilt = tf.models.modelFromJSON(json as never);
       return rebuilt.then((model) => {
         assert.equal(model.layers[0].getClassName(), "SimpleRNN");
-        assert.ok(!(model.layers[0] instanceof FusedSimpleRNN)); // dropout: the stock layer
+        assert.ok(!(model.layers[0] instanceof FusedSimpleRNN)); // elu: the stock layer
+      });
+    });
+
+    await t.step("a GRU with recurrentDropout loads as tfjs's own GRU, with dropout fused", () => {
+      const build = (options: { dropout?: number; recurrentDropout?: number }) =>
+        tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [4, 2], ...options })] });
+      const load = (model: ReturnType<typeof build>) =>
+        tf.models.modelFromJSON(model.toJSON(undefined, false) as never);
+      return Promise.all([
+        load(build({ recurrentDropout: 0.2 })),
+        load(build({ dropout: 0.2 })),
+      ]).then(([recurrent, input]) => {
+        assert.equal(recurrent.layers[0].getClassName(), "GRU");
+        assert.ok(!(recurrent.layers[0] instanceof FusedGRU)); // no recurrent mask in the kernels
+        assert.ok(input.layers[0] instanceof FusedGRU);
       });
     });
   } finally {
