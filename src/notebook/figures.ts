@@ -251,6 +251,8 @@ export interface ComparisonFigureOptions {
    * different numbers of epochs.
    */
   time?: "total" | "perEpoch";
+  /** A one-line caption under the title (what to see in the figure). */
+  caption?: string;
 }
 
 /**
@@ -276,7 +278,7 @@ export function comparisonFigure(
   results: readonly ModelResult[],
   options: ComparisonFigureOptions = {},
 ): PlotlyFigure {
-  const { title, time = "total" } = options;
+  const { title, time = "total", caption } = options;
   if (results.length === 0) throw new Error("comparisonFigure needs at least one model result");
   for (const r of results) {
     for (const [k, v] of [["valAcc", r.valAcc], ["testAcc", r.testAcc]] as const) {
@@ -324,9 +326,12 @@ export function comparisonFigure(
   return {
     data,
     layout: {
-      title: { text: title ?? "Chapter 9 models: accuracy and training time" },
+      title: {
+        text: title ?? "Chapter 9 models: accuracy and training time",
+        ...(caption === undefined ? {} : { subtitle: { text: caption } }),
+      },
       barmode: "group",
-      xaxis: { automargin: true }, // long model names: room below the axis
+      xaxis: { title: { text: "model" }, automargin: true }, // long names: room below the axis
       yaxis: { title: { text: "accuracy" }, range: [0, 1] },
       yaxis2: {
         title: { text: timeName },

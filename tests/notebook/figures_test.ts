@@ -142,10 +142,10 @@ Deno.test("comparisonFigure", async (t) => {
     const f = comparisonFigure([
       { name: "a", valAcc: 0.7, trainSeconds: 30, epochs: 20 },
       { name: "b", valAcc: 0.8, trainSeconds: 12, epochs: 10 },
-    ], { time: "perEpoch", title: "t" });
+    ], { time: "perEpoch", title: "t", caption: "c" });
     assert.deepEqual(f.data.at(-1)!.y, [1.5, 1.2]);
     assert.equal(f.data.at(-1)!.name, "seconds per epoch");
-    assert.deepEqual(f.layout.title, { text: "t" });
+    assert.deepEqual(f.layout.title, { text: "t", subtitle: { text: "c" } });
     assert.throws(
       () => comparisonFigure([results[0]], { time: "perEpoch" }),
       /RecurrentNetwork: time "perEpoch" needs epochs > 0, got undefined/,
