@@ -241,13 +241,44 @@ export function historyFigure(
   };
 }
 
+/** Options of {@link comparisonFigure}. */
+export interface ComparisonFigureOptions {
+  /** The figure's title (default "Chapter 9 models: accuracy and training time"). */
+  title?: string;
+  /**
+   * The time line: `"total"` (default) the whole training in seconds, `"perEpoch"` seconds per
+   * epoch (`trainSeconds / epochs`; every result then needs `epochs`), for models trained for
+   * different numbers of epochs.
+   */
+  time?: "total" | "perEpoch";
+  /** A one-line caption under the title (what to see in the figure). */
+  caption?: string;
+}
+
 /**
  * The closing comparison of the chapter's models: grouped bars of validation and test accuracy
- * (left axis) and a line of training time in seconds (right axis), one group per model.
+ * (left axis) and a line of training time in seconds, or seconds per epoch (right axis), one group
+ * per model.
  *
- * @throws Error when `results` is empty or an accuracy is outside [0, 1].
+ * @throws Error when `results` is empty, an accuracy is outside [0, 1], or `time: "perEpoch"`
+ *   meets a result without a positive `epochs`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { comparisonFigure } from "./figures.ts";
+ *
+ * const f = comparisonFigure([
+ *   { name: "LSTM (9-4)", valAcc: 0.8352, testAcc: 0.8452, trainSeconds: 19.2, epochs: 10 },
+ *   { name: "GRU(8)", valAcc: 0.84, trainSeconds: 17, epochs: 10 },
+ * ], { time: "perEpoch" });
+ * assert.deepEqual(f.data.at(-1)!.y, [1.92, 1.7]);
+ * ```
  */
-export function comparisonFigure(results: readonly ModelResult[], title?: string): PlotlyFigure {
+export function comparisonFigure(
+  results: readonly ModelResult[],
+  options: ComparisonFigureOptions = {},
+): PlotlyFigure {
+  const { title, time = "total", caption } = options;
   if (results.length === 0) throw new Error("comparisonFigure needs at least one model result");
   for (const r of results) {
     for (const [k, v] of [["valAcc", r.valAcc], ["testAcc", r.testAcc]] as const) {
@@ -255,7 +286,11 @@ export function comparisonFigure(results: readonly ModelResult[], title?: string
         throw new Error(`${r.name}: ${k} must be in [0, 1], got ${v}`);
       }
     }
+    if (time === "perEpoch" && !(r.epochs !== undefined && r.epochs > 0)) {
+      throw new Error(`${r.name}: time "perEpoch" needs epochs > 0, got ${r.epochs}`);
+    }
   }
+  const timeName = time === "perEpoch" ? "seconds per epoch" : "training time (s)";
   const x = results.map((r) => r.name);
   const data: PlotlyTrace[] = [
     {
@@ -282,21 +317,24 @@ export function comparisonFigure(results: readonly ModelResult[], title?: string
   data.push({
     type: "scatter",
     mode: "lines+markers",
-    name: "training time (s)",
+    name: timeName,
     x,
-    y: results.map((r) => r.trainSeconds),
+    y: results.map((r) => time === "perEpoch" ? r.trainSeconds / r.epochs! : r.trainSeconds),
     yaxis: "y2",
     line: { color: "#2ca02c" },
   });
   return {
     data,
     layout: {
-      title: { text: title ?? "Chapter 9 models: accuracy and training time" },
+      title: {
+        text: title ?? "Chapter 9 models: accuracy and training time",
+        ...(caption === undefined ? {} : { subtitle: { text: caption } }),
+      },
       barmode: "group",
-      xaxis: { automargin: true }, // long model names: room below the axis
+      xaxis: { title: { text: "model" }, automargin: true }, // long names: room below the axis
       yaxis: { title: { text: "accuracy" }, range: [0, 1] },
       yaxis2: {
-        title: { text: "training time (s)" },
+        title: { text: timeName },
         overlaying: "y",
         side: "right",
         rangemode: "tozero",

@@ -19,6 +19,7 @@
 export { print, showModelSummary, showTable, showText, type Summarizable } from "./display.ts";
 export {
   comparisonFigure,
+  type ComparisonFigureOptions,
   type HistoryCurves,
   historyFigure,
   type PlotlyFigure,

@@ -138,6 +138,19 @@ Deno.test("comparisonFigure", async (t) => {
     assert.equal(f.data[2].yaxis, "y2");
     assert.equal(f.layout.barmode, "group");
   });
+  await t.step("seconds per epoch for models trained for different epochs", () => {
+    const f = comparisonFigure([
+      { name: "a", valAcc: 0.7, trainSeconds: 30, epochs: 20 },
+      { name: "b", valAcc: 0.8, trainSeconds: 12, epochs: 10 },
+    ], { time: "perEpoch", title: "t", caption: "c" });
+    assert.deepEqual(f.data.at(-1)!.y, [1.5, 1.2]);
+    assert.equal(f.data.at(-1)!.name, "seconds per epoch");
+    assert.deepEqual(f.layout.title, { text: "t", subtitle: { text: "c" } });
+    assert.throws(
+      () => comparisonFigure([results[0]], { time: "perEpoch" }),
+      /RecurrentNetwork: time "perEpoch" needs epochs > 0, got undefined/,
+    );
+  });
   await t.step("no test bars when no model has a test accuracy", () => {
     assert.equal(comparisonFigure([results[0]]).data.length, 2);
   });
