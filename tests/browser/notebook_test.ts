@@ -32,6 +32,13 @@ const FIGURE_COUNT = (JSON.parse(
   .filter((c) => c.cell_type === "code")
   .reduce((n, c) => n + (c.source.join("").match(/\bshowFigure\(/g) ?? []).length, 0);
 const FIGURE_CELL = 'historyFigure(history.history as HistoryCurves, "loss"';
+/** The training runs of 9-4, each with its progress display: the LSTM, then Try it yourself's. */
+const TRAINING_RUNS = 1 + ((JSON.parse(
+  Deno.readTextFileSync(new URL("../../notebooks/9-4_lstm.ipynb", import.meta.url)),
+).cells as { source: string[] }[])
+  .map((c) => c.source.join(""))
+  .find((code) => code.includes("const variants = ["))
+  ?.match(/^ {2}\{ name: "|^ {4}name: "/gm) ?? []).length;
 
 function onPath(name: string): string | undefined {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
@@ -188,8 +195,8 @@ const WATCH_PROGRESS = `(() => {
   window.__ch9Progress = [];
   new MutationObserver(() => {
     const all = document.querySelectorAll(".ch9-progress");
-    const bar = all.length > 0 ? all[all.length - 1].querySelector("progress") : null;
-    window.__ch9Progress.push({ n: all.length, value: bar ? Number(bar.value) : -1 });
+    const values = [...all].map((el) => Number(el.querySelector("progress")?.value ?? -1));
+    window.__ch9Progress.push({ n: all.length, values });
   }).observe(document.getElementById("notebook-container"), { childList: true, subtree: true });
 })()`;
 
@@ -299,12 +306,20 @@ Deno.test({
       });
 
       await t.step("the progress display: one output updated in place, fits 800 px", async () => {
-        const seen = await page.evaluate("window.__ch9Progress") as { n: number; value: number }[];
-        assert.equal(Math.max(...seen.map((s) => s.n)), 1, "one progress output at any time");
-        const values = [...new Set(seen.filter((s) => s.n === 1).map((s) => s.value))];
-        assert.ok(values.length >= 3, `updated in place: ${values.join(", ")}`);
-        assert.deepEqual(values, [...values].sort((a, b) => a - b), "the bar only moves forward");
-        assert.equal(values.at(-1), 1);
+        const seen = await page.evaluate("window.__ch9Progress") as {
+          n: number;
+          values: number[];
+        }[];
+        // one output per training run, each updated in place: never more outputs than runs
+        assert.equal(Math.max(...seen.map((s) => s.n)), TRAINING_RUNS, "one output per run");
+        for (let run = 0; run < TRAINING_RUNS; run++) {
+          const values = [
+            ...new Set(seen.filter((s) => s.n > run).map((s) => s.values[run])),
+          ];
+          assert.deepEqual(values, [...values].sort((a, b) => a - b), `run ${run}: only forward`);
+          assert.equal(values.at(-1), 1, `run ${run} ends at 100%`);
+          if (run === 0) assert.ok(values.length >= 3, `updated in place: ${values.join(", ")}`);
+        }
         const layout = await page.evaluate(PROGRESS_LAYOUT) as {
           outputs: number;
           width: number;
