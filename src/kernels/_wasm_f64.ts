@@ -9,7 +9,11 @@
  *   tanh       in place over float64 values: the kernels' one tanh (`_wasm_math.ts`), the
  *              rational function for every value and the whole computation again for the few
  *              beyond ±0.625.
- *   addRows    z[g] = (z[g] + s_g) + b for rows g: the sum of a recurrent step.
+ *   addRows    out[g] = (x_g + s_g) + b for rows g, x_g and s_g rows anywhere in the arena: the
+ *              sum of a recurrent step (X·W1x's row, Hp·W1h's row, b1).
+ *   rowKinds   what each float32 row of an input is: the column of its only non-zero value when
+ *              that value is 1 (a one-hot row), the row length for a zero row, −1 otherwise;
+ *              {@linkcode rowKind} is its plain twin.
  *
  * The operands live in regions of {@linkcode F64Kernels.arena}, by name (`arena.regions`).
  *
@@ -34,6 +38,8 @@
  */
 
 import {
+  BLOCK,
+  BR,
   BR_IF,
   codeBuilder,
   END,
@@ -46,22 +52,34 @@ import {
   I32_ADD,
   I32_AND,
   I32_CONST,
+  I32_CTZ,
+  I32_EQ,
+  I32_GE_U,
   I32_LOAD,
   I32_LT_U,
+  I32_POPCNT,
   I32_SHL,
+  I32_SHR_U,
   I32_STORE,
+  I32_SUB,
+  I32X4_BITMASK,
+  I32X4_EQ,
+  I32X4_NE,
   IF,
   LOCAL_TEE,
   LOOP,
+  SELECT,
   set,
   sleb,
   uleb,
   V128,
+  V128_AND,
   V128_ANY_TRUE,
   V128_CONST_ZERO,
   V128_LOAD,
   V128_OR,
   V128_STORE,
+  v128Const,
   VOID,
   type WasmFunction,
 } from "./_wasm_assembler.ts";
@@ -144,27 +162,110 @@ function tanhBody(): number[] {
 }
 
 /**
- * addRows(z, list, count, n, b): for each of `count` rows of n float64 values at z (n even),
- * z[g] = (z[g] + s_g) + b, s_g the row at byte address list[g] and b [n] at byte address b:
- * one float64 add, then another, per value (two lanes at a time).
+ * addRows(out, xAt, sAt, count, n, b): for each of `count` rows g of n float64 values (n even),
+ * out[g] = (x_g + s_g) + b, x_g and s_g the rows at byte addresses xAt[g] and sAt[g], b [n] at
+ * byte address b, out's rows one after another: one float64 add, then another, per value (two
+ * lanes at a time).
  */
 function addRowsBody(): number[] {
-  const Z = 0, LIST = 1, COUNT = 2, N = 3, B = 4; // parameters
-  const G = 5, C = 6, ZP = 7, SP = 8; // i32
+  const OUT = 0, XAT = 1, SAT = 2, COUNT = 3, N = 4, B = 5; // parameters
+  const G = 6, C = 7, XP = 8, SP = 9; // i32
   const { code, emit } = codeBuilder();
-  emit(get(Z), set(ZP));
   emit(LOOP, VOID); // rows
-  emit(get(LIST), get(G), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0, set(SP));
+  emit(get(XAT), get(G), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0, set(XP));
+  emit(get(SAT), get(G), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0, set(SP));
   emit(I32_CONST, 0, set(C), LOOP, VOID); // values, two at a time
-  emit(get(ZP), get(C), times8, I32_ADD);
-  emit(get(ZP), get(C), times8, I32_ADD, V128_LOAD, 3, 0);
+  emit(get(OUT), get(C), times8, I32_ADD);
+  emit(get(XP), get(C), times8, I32_ADD, V128_LOAD, 3, 0);
   emit(get(SP), get(C), times8, I32_ADD, V128_LOAD, 3, 0, F64X2_ADD);
   emit(get(B), get(C), times8, I32_ADD, V128_LOAD, 3, 0, F64X2_ADD, V128_STORE, 3, 0);
   emit(get(C), I32_CONST, 2, I32_ADD, LOCAL_TEE, C, get(N), I32_LT_U, BR_IF, 0, END);
-  emit(get(ZP), get(N), times8, I32_ADD, set(ZP));
+  emit(get(OUT), get(N), times8, I32_ADD, set(OUT));
   emit(get(G), I32_CONST, 1, I32_ADD, LOCAL_TEE, G, get(COUNT), I32_LT_U, BR_IF, 0, END);
   emit(END);
   return code;
+}
+
+/** All bits of a float32 but its sign, in four lanes. */
+const ABS_BITS = v128Const(new Int32Array(4).fill(0x7fffffff));
+/** The bits of a float32 1, in four lanes. */
+const ONE_BITS = v128Const(new Float32Array(4).fill(1));
+
+/**
+ * rowKinds(x, rows, features, out): out[r] = {@linkcode rowKind} of row r of float32 x
+ * [rows, features] (features a multiple of 4), rows one after another. Sixteen values at a time
+ * are tested for a non-zero bit besides the sign; a group that has one is looked at four values
+ * at a time: its non-zero lanes must be one lane holding exactly the bits of 1, and the first
+ * such in the row.
+ */
+function rowKindsBody(): number[] {
+  const X = 0, ROWS = 1, F = 2, OUT = 3; // parameters
+  const R = 4, P = 5, ROW = 6, END16 = 7, ROW_END = 8, KEY = 9, NZ = 10; // i32
+  const V = 11; // v128
+  const { code, emit } = codeBuilder();
+  /** The four values at P + offset: KEY becomes their one-hot column, or −1 (see rowKind). */
+  const look = (offset: number) => {
+    emit(get(P), V128_LOAD, 2, uleb(offset), set(V));
+    emit(get(V), ABS_BITS, V128_AND, V128_CONST_ZERO, I32X4_NE, I32X4_BITMASK, LOCAL_TEE, NZ);
+    emit(IF, VOID);
+    // the column of the first non-zero lane ...
+    emit(get(P), I32_CONST, sleb(offset), I32_ADD, get(ROW), I32_SUB, I32_CONST, 2, I32_SHR_U);
+    emit(get(NZ), I32_CTZ, I32_ADD);
+    emit(I32_CONST, sleb(-1)); // ... or −1, unless the lanes equal to 1 are the non-zero ones,
+    emit(get(V), ONE_BITS, I32X4_EQ, I32X4_BITMASK, get(NZ), I32_EQ);
+    emit(get(NZ), I32_POPCNT, I32_CONST, 1, I32_EQ, I32_AND); // there is one of them
+    emit(get(KEY), get(F), I32_EQ, I32_AND); // and the row had none before
+    emit(SELECT, set(KEY));
+    emit(END);
+  };
+  emit(get(X), set(P));
+  emit(LOOP, VOID); // rows
+  emit(get(P), set(ROW), get(F), set(KEY));
+  emit(get(P), get(F), I32_CONST, 2, I32_SHL, I32_ADD, set(ROW_END));
+  emit(get(P), get(F), I32_CONST, sleb(-16), I32_AND, I32_CONST, 2, I32_SHL, I32_ADD, set(END16));
+  emit(BLOCK, VOID, LOOP, VOID); // sixteen values at a time
+  emit(get(P), get(END16), I32_GE_U, BR_IF, 1);
+  emit(get(P), V128_LOAD, 2, 0, get(P), V128_LOAD, 2, 16, V128_OR);
+  emit(get(P), V128_LOAD, 2, 32, V128_OR, get(P), V128_LOAD, 2, 48, V128_OR);
+  emit(ABS_BITS, V128_AND, V128_ANY_TRUE, IF, VOID);
+  for (const offset of [0, 16, 32, 48]) look(offset);
+  emit(END);
+  emit(get(P), I32_CONST, sleb(64), I32_ADD, set(P), BR, 0, END, END);
+  emit(BLOCK, VOID, LOOP, VOID); // the last values, four at a time
+  emit(get(P), get(ROW_END), I32_GE_U, BR_IF, 1);
+  look(0);
+  emit(get(P), I32_CONST, 16, I32_ADD, set(P), BR, 0, END, END);
+  emit(get(OUT), get(R), I32_CONST, 2, I32_SHL, I32_ADD, get(KEY), I32_STORE, 2, 0);
+  emit(get(R), I32_CONST, 1, I32_ADD, LOCAL_TEE, R, get(ROWS), I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  return code;
+}
+
+/**
+ * What row values[offset .. offset + n) is: the column of its only non-zero value when that
+ * value is 1 (a one-hot row), n when every value is zero (±0), −1 otherwise (a dense row: a
+ * value other than 0 and 1, NaN included, or more than one non-zero value). The plain twin of
+ * the `rowKinds` kernel.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(rowKind([0, 0, 1, 0], 0, 4), 2); // one-hot
+ * assert.equal(rowKind([0, -0, 0], 0, 3), 3); // zero
+ * assert.equal(rowKind([0, 1, 1], 0, 3), -1); // dense
+ * assert.equal(rowKind([9, 0.5, 0], 1, 2), -1); // dense: 0.5
+ * ```
+ */
+export function rowKind(values: ArrayLike<number>, offset: number, n: number): number {
+  let key = n;
+  for (let k = 0; k < n; k++) {
+    const v = values[offset + k];
+    if (v === 0) continue;
+    if (v !== 1 || key !== n) return -1;
+    key = k;
+  }
+  return key;
 }
 
 /** The float64 kernels of the module besides the products. */
@@ -178,15 +279,29 @@ function f64Functions(): WasmFunction[] {
     },
     {
       name: "f64_addRows",
-      params: [I32, I32, I32, I32, I32],
+      params: [I32, I32, I32, I32, I32, I32],
       locals: [[4, I32]],
       body: addRowsBody(),
+    },
+    {
+      name: "f32_rowKinds",
+      params: [I32, I32, I32, I32],
+      locals: [[7, I32], [1, V128]],
+      body: rowKindsBody(),
     },
   ];
 }
 
 type TanhFunction = (ptr: number, count: number, scratch: number) => void;
-type AddRowsFunction = (z: number, list: number, count: number, n: number, b: number) => void;
+type AddRowsFunction = (
+  out: number,
+  xAt: number,
+  sAt: number,
+  count: number,
+  n: number,
+  b: number,
+) => void;
+type RowKindsFunction = (x: number, rows: number, features: number, out: number) => void;
 
 /** The float64 values of scratch memory that `tanh` of `count` values needs. */
 export function tanhScratch(count: number): number {
@@ -201,12 +316,14 @@ export class F64Kernels {
   readonly arena: WasmArena;
   readonly #tanh: TanhFunction;
   readonly #addRows: AddRowsFunction;
+  readonly #rowKinds: RowKindsFunction;
 
   private constructor(arena: WasmArena) {
     this.arena = arena;
     this.products = new MatrixProducts(arena, F64X2);
     this.#tanh = arena.exports.f64_tanh as TanhFunction;
     this.#addRows = arena.exports.f64_addRows as AddRowsFunction;
+    this.#rowKinds = arena.exports.f32_rowKinds as RowKindsFunction;
   }
 
   /** Compiles the kernels; null where WebAssembly SIMD is not available. */
@@ -238,23 +355,48 @@ export class F64Kernels {
   }
 
   /**
-   * z[g] = (z[g] + s_g) + bias for rows g < count of n values (n even), s_g the n float64 values
-   * at byte address rowAt[g] (see {@linkcode F64Kernels.address}); z, bias float64 and rowAt
-   * int32 regions of the arena.
+   * out[g] = (x_g + s_g) + bias for rows g < count of n values (n even), x_g and s_g the n
+   * float64 values at byte addresses xAt[g] and sAt[g] (see {@linkcode F64Kernels.address}), out
+   * [count, n]; out, bias float64 and xAt, sAt int32 regions of the arena.
    */
   addRows(
-    p: { z: Float64Array; rowAt: Int32Array; bias: Float64Array; count: number; n: number },
+    p: {
+      out: Float64Array;
+      xAt: Int32Array;
+      sAt: Int32Array;
+      bias: Float64Array;
+      count: number;
+      n: number;
+    },
   ): void {
-    const { z, rowAt, bias, count, n } = p;
+    const { out, xAt, sAt, bias, count, n } = p;
     if (
-      n % 2 !== 0 || n < 2 || count < 1 || count * n > z.length || count > rowAt.length ||
-      n > bias.length
+      n % 2 !== 0 || n < 2 || count < 1 || count * n > out.length || count > xAt.length ||
+      count > sAt.length || n > bias.length
     ) {
       throw new Error(
-        `F64Kernels.addRows: n must be even and the rows within z, rowAt, bias: count ${count}, n ${n}`,
+        `F64Kernels.addRows: n must be even and the rows within out, xAt, sAt, bias: count ${count}, n ${n}`,
       );
     }
-    this.#addRows(z.byteOffset, rowAt.byteOffset, count, n, bias.byteOffset);
+    this.#addRows(out.byteOffset, xAt.byteOffset, sAt.byteOffset, count, n, bias.byteOffset);
+  }
+
+  /**
+   * kinds[r] = {@linkcode rowKind} of row r of x [rows, features] (float32, features a positive
+   * multiple of 4) for r < rows; x a float32 and kinds an int32 region of the arena.
+   */
+  rowKinds(p: { x: Float32Array; rows: number; features: number; kinds: Int32Array }): void {
+    const { x, rows, features, kinds } = p;
+    if (
+      !(features >= 4) || features % 4 !== 0 || !(rows >= 1) || rows * features > x.length ||
+      rows > kinds.length
+    ) {
+      throw new Error(
+        `F64Kernels.rowKinds: features must be a positive multiple of 4 and the rows within x ` +
+          `(${x.length} values) and kinds (${kinds.length}): rows ${rows}, features ${features}`,
+      );
+    }
+    this.#rowKinds(x.byteOffset, rows, features, kinds.byteOffset);
   }
 
   /** The byte address of element i of a float64 region of the arena. */

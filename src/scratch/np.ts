@@ -77,6 +77,10 @@ let flatOf: (m: Matrix) => Matrix;
 let ownStorage: (m: Matrix) => Float64Array;
 /** Another matrix object with m's values now (set in Matrix's static block). */
 let capture: (m: Matrix) => Matrix;
+/** The row kinds of the input whose rows m's data are, or null (set in Matrix's static block). */
+let inputKindsOf: (m: Matrix) => InputKinds | null;
+/** m, with the row kinds of the input whose rows its data are (set in Matrix's static block). */
+let withInputKinds: (m: Matrix, kinds: InputKinds | null) => Matrix;
 
 /**
  * A matrix [rows, cols] whose identical rows may be stored once: row i is row `index[i]` of
@@ -102,9 +106,15 @@ export class Matrix {
   #flat: Matrix | null = null; // a transposed view's rows, once an operation needed them
   #written: Float64Array | null = null; // its storage of its own, once addInPlace wrote into it
   #read = false; // whether `data` or `index` were handed out since addInPlace last wrote
+  #inputKinds: InputKinds | null = null; // a step of an input (swapaxes): its rows' kinds
 
   static {
     recipeOf = (m) => m.#recipe;
+    inputKindsOf = (m) => m.#inputKinds;
+    withInputKinds = (m, kinds) => {
+      m.#inputKinds = kinds;
+      return m;
+    };
     capture = (m) => Matrix.#capture(m);
     flatOf = (m) => m.#flat ??= transposed(transpose(m));
     ownStorage = (m) => {
@@ -188,6 +198,7 @@ export class Matrix {
     try {
       const alias = new Matrix(m.rows, m.cols, NO_VALUES, NO_INDEX, m.transposed);
       [alias.#data, alias.#index, alias.#recipe, m.#read] = [m.#data, m.#index, m.#recipe, true];
+      alias.#inputKinds = m.#inputKinds;
       return alias;
     } finally {
       makingLazy = false;
@@ -281,8 +292,20 @@ function simd(): F64Kernels | null {
   return kernels;
 }
 
-/** The lengths of the kernels' regions (float64 values; `rowAt` int32), grown when needed. */
-const capacity = { lhs: 0, w: 0, out: 0, sums: 0, bias: 0, rowAt: 0, scratch: 0 };
+/** The lengths of the kernels' regions, in values of their types (see layOut), grown when needed. */
+const capacity = {
+  lhs: 0,
+  w: 0,
+  out: 0,
+  sums: 0,
+  bias: 0,
+  rowAt: 0,
+  xRows: 0,
+  xAt: 0,
+  scratch: 0,
+  input: 0,
+  kinds: 0,
+};
 type Region = keyof typeof capacity;
 let regions: ReturnType<typeof layOut> | null = null;
 
@@ -296,7 +319,11 @@ function layOut(kernels: F64Kernels) {
     sums: f64("sums"), // addRows' rows, then their tanh
     bias: f64("bias"), // addRows' vector
     rowAt: { int32: capacity.rowAt }, // addRows' rows of `out`, as byte addresses
+    xRows: f64("xRows"), // the stored rows of addRows' first operand (see putRows)
+    xAt: { int32: capacity.xAt }, // addRows' rows of `xRows`, as byte addresses
     scratch: f64("scratch"), // tanh's
+    input: { float32: capacity.input }, // rows of an input (see InputKinds)
+    kinds: { int32: capacity.kinds }, // their kinds
   });
 }
 
@@ -420,11 +447,12 @@ export function swapaxes(x: NDArray, axis1: 0, axis2: 1): Matrix[] {
   }
   const [m, steps, features] = x.shape;
   const rowOf = i32(steps * m); // step t, sample i: row i·steps + t of x as [m·steps, features]
+  const kinds = new InputKinds(x.data, m, steps, features); // what its rows are, once found
   const seq: Matrix[] = [];
   for (let t = 0; t < steps; t++) {
     const index = rowOf.subarray(t * m, (t + 1) * m);
     for (let i = 0; i < m; i++) index[i] = i * steps + t;
-    seq.push(new Matrix(m, features, x.data, index));
+    seq.push(withInputKinds(new Matrix(m, features, x.data, index), kinds));
   }
   return seq;
 }
@@ -582,6 +610,73 @@ function rowKind64(data: Float64Array, offset: number, n: number): number {
   return key;
 }
 
+/** rowKind of stored row r of a (not transposed), from the input's kinds when a is a step of one. */
+function rowKindOf(a: Matrix, r: number, bits: Int32Array | null): number {
+  const known = inputKindsOf(a);
+  if (known !== null) return known.kindOf(r);
+  return rowKind(a.data, bits, r * a.cols, a.cols);
+}
+
+/** Steps of an input whose row kinds one call of the kernel finds (see InputKinds). */
+const KIND_STEPS = 25;
+/** A kind not found yet. */
+const UNKNOWN = -2;
+
+/**
+ * The kinds (see rowKind) of the rows of an input x [m, steps, features] (its data), what
+ * `swapaxes` gives its steps: row i·steps + t is sample i's step t. Each is found when first
+ * asked for, with the rows of every sample at up to KIND_STEPS steps around it (blocks that end
+ * at the last step, so that a backward pass over the last steps finds one block), in
+ * WebAssembly (`rowKinds`) for float32 rows of a multiple of 4 values. The input's values must
+ * not change while its steps are in use (a matrix is a value). Finding kinds may lay out the
+ * kernels' regions anew: it is never done while an operation holds them.
+ */
+class InputKinds {
+  readonly #data: Float64Array | Float32Array;
+  readonly #m: number;
+  readonly #steps: number;
+  readonly #features: number;
+  readonly #kinds: Int32Array; // [m·steps], UNKNOWN until found
+
+  constructor(data: Float64Array | Float32Array, m: number, steps: number, features: number) {
+    [this.#data, this.#m, this.#steps, this.#features] = [data, m, steps, features];
+    this.#kinds = new Int32Array(m * steps).fill(UNKNOWN);
+  }
+
+  /** The kind of row r of x (r = i·steps + t). */
+  kindOf(r: number): number {
+    const kind = this.#kinds[r];
+    if (kind !== UNKNOWN) return kind;
+    const kernels = this.#features % 4 === 0 && this.#data instanceof Float32Array ? simd() : null;
+    if (kernels === null) {
+      const data = this.#data, f = this.#features;
+      return this.#kinds[r] = rowKind(data, float32Bits(data), r * f, f);
+    }
+    this.#find(r % this.#steps, kernels);
+    return this.#kinds[r];
+  }
+
+  /** Finds the kinds of the block of steps that holds step t, for every sample, in WebAssembly. */
+  #find(t: number, kernels: F64Kernels): void {
+    const m = this.#m, steps = this.#steps, f = this.#features, kinds = this.#kinds;
+    const last = steps - 1 - Math.floor((steps - 1 - t) / KIND_STEPS) * KIND_STEPS;
+    const first = Math.max(0, last - KIND_STEPS + 1), span = last + 1 - first, rows = m * span;
+    const room = memory(kernels, { input: rows * f, kinds: rows });
+    const data = this.#data as Float32Array;
+    if (span === steps) room.input.set(data.subarray(0, rows * f));
+    else {
+      for (let i = 0; i < m; i++) {
+        const from = (i * steps + first) * f;
+        room.input.set(data.subarray(from, from + span * f), i * span * f);
+      }
+    }
+    kernels.rowKinds({ x: room.input, rows, features: f, kinds: room.kinds });
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < span; j++) kinds[i * steps + first + j] = room.kinds[i * span + j];
+    }
+  }
+}
+
 /**
  * The rows of a [rows, cols] to compute: a's stored rows themselves when it has no more of
  * them than rows (the index is kept), else every row (a step of an input, whose rows are
@@ -710,7 +805,7 @@ function dotNow(a: Matrix, b: Matrix): Matrix {
   const bits = float32Bits(a.data);
   let dense = 0;
   for (let g = 0; g < count; g++) {
-    kinds[g] = rowKind(a.data, bits, source[g] * inner, inner);
+    kinds[g] = rowKindOf(a, source[g], bits);
     if (kinds[g] < 0) denseRows[dense++] = source[g];
   }
   // 2. All one-hot: the result is rows of b itself (no copy).
@@ -764,7 +859,7 @@ function scatterDot(x: Matrix, b: Matrix): Matrix {
   kinds = grown(kinds, m);
   const slot = i32(f).fill(-1); // −1: nothing added to row k
   for (let i = 0; i < m; i++) {
-    const o = x.index[i] * f, kind = kinds[i] = rowKind(data, bits, o, f);
+    const o = x.index[i] * f, kind = kinds[i] = rowKindOf(x, x.index[i], bits);
     if (kind >= 0 && kind < f) slot[kind] = 0;
     else if (kind < 0) { for (let k = 0; k < f; k++) if (data[o + k] !== 0) slot[k] = 0; }
   }
@@ -833,7 +928,10 @@ function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64
 
 /** a.T [cols, rows]: a view of a, as numpy's (the operations that need rows copy it, `flat`). */
 export function transpose(a: Matrix): Matrix {
-  return new Matrix(a.cols, a.rows, a.data, a.index, !a.transposed);
+  return withInputKinds(
+    new Matrix(a.cols, a.rows, a.data, a.index, !a.transposed),
+    inputKindsOf(a),
+  );
 }
 
 /**
@@ -1457,13 +1555,15 @@ export function tanh(a: Matrix | Vector): Matrix | Float64Array {
 /**
  * tanh((x + h·w) + b) in one sequence of WebAssembly kernels, what tanh(add(x, dot(h, w), b))
  * computes (the same operations): h·w for h's stored rows (gemm), then for each distinct pair
- * of rows of x and h, the sum (addRows) and its tanh. x [m, n], h [m, k] (stored rows dense,
- * at most m), w [k, n] (n a multiple of 8), b [n].
+ * of rows of x and h, the sum (addRows, reading x's and h·w's rows where they are) and its
+ * tanh. x [m, n], h [m, k] (stored rows dense, at most m), w [k, n] (n a multiple of 8), b [n].
  */
 function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: F64Kernels): Matrix {
   const rows = x.rows, n = w.cols, inner = w.rows, u = h.stored;
   const { groups, count, firsts: first } = groupRows([x, h], rows);
   const values = count * n; // n even: no padding for tanh
+  const xd = x.data, xi = x.index, xStored = xd.length / n;
+  const whole = xStored <= 4 * rows; // x's stored rows all copied (and kept), or its rows used
   const room = memory(kernels, {
     lhs: u * inner,
     w: inner * n,
@@ -1471,25 +1571,47 @@ function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: F64Kern
     sums: values,
     bias: n,
     rowAt: count,
+    xRows: whole ? xStored * n : values,
+    xAt: count,
     scratch: tanhScratch(values),
   });
   // h·w for h's stored rows
   room.lhs.set(h.data.subarray(0, u * inner));
   putW(room.w, w);
   kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: u, n: inner, cols: n });
-  // each distinct row: x's row, then (+ h·w's row) + b, then tanh
-  const z = room.sums, rowAt = room.rowAt, xd = x.data, xi = x.index, hi = h.index;
+  // each distinct row: (x's row + h·w's row) + b, then tanh
+  if (whole) putRows(room.xRows, xd);
+  else rowsData = null; // the region gets x's rows one by one
+  const hi = h.index, sAt = room.rowAt, xAt = room.xAt;
   for (let g = 0; g < count; g++) {
-    const row = first[g], from = xi[row] * n, to = g * n;
-    for (let c = 0; c < n; c++) z[to + c] = xd[from + c];
-    rowAt[g] = kernels.address(room.out, hi[row] * n);
+    const row = first[g];
+    sAt[g] = kernels.address(room.out, hi[row] * n);
+    if (whole) xAt[g] = kernels.address(room.xRows, xi[row] * n);
+    else {
+      room.xRows.set(xd.subarray(xi[row] * n, (xi[row] + 1) * n), g * n);
+      xAt[g] = kernels.address(room.xRows, g * n);
+    }
   }
   for (let c = 0; c < n; c++) room.bias[c] = b[c];
-  kernels.addRows({ z, rowAt, bias: room.bias, count, n });
+  const z = room.sums;
+  kernels.addRows({ out: z, xAt, sAt, bias: room.bias, count, n });
   kernels.tanh({ values: z, count: values, scratch: room.scratch });
   const out = f64(values);
   out.set(z.subarray(0, values));
   return new Matrix(rows, n, out, groups);
+}
+
+// The stored rows the kernels' region xRows holds, and the region.
+let rowsData: Float64Array | Float32Array | null = null, rowsRegion: Float64Array | null = null;
+
+/**
+ * All of `data` (stored rows) into the kernels' region xRows, as float64; nothing to do when
+ * the region holds them already (the arrays a matrix hands out never change).
+ */
+function putRows(region: Float64Array, data: Float64Array | Float32Array): void {
+  if (rowsData === data && rowsRegion === region) return;
+  region.set(data);
+  [rowsData, rowsRegion] = [data, region];
 }
 
 /** np.clip(a, lo, hi): values below lo become lo, above hi become hi (`None` is ±Infinity). */

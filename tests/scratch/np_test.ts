@@ -402,6 +402,39 @@ Deno.test("sum(a, 0) adds the rows in order", () => {
   assert.throws(() => np.sum(a, 1 as 0), /np.sum: only axis 0, got 1/);
 });
 
+Deno.test("the steps of an input: one-hot, zero and dense rows found in blocks, any order", async (t) => {
+  const rand = lcg(9);
+  const kinds: Kind[] = ["one-hot", "zero", "dense"];
+  // 60 steps: blocks of steps, asked for from the first step and from the last; features
+  // a multiple of 4 (WebAssembly) or not (plain loops), float32 and float64
+  for (const [features, float32] of [[12, true], [10, true], [12, false]] as const) {
+    await t.step(`${features} features, ${float32 ? "float32" : "float64"}`, () => {
+      const m = 7, steps = 60;
+      const source = randomMatrix(rand, m * steps, features, { kinds, float32 });
+      const shape = [m, steps, features];
+      const x = float32
+        ? ndarray({ shape, dtype: "float32", data: source.data as Float32Array })
+        : ndarray({ shape, dtype: "float64", data: source.data as Float64Array });
+      const w = randomMatrix(rand, features, 8, { kinds: ["dense"] });
+      const b = randomMatrix(rand, m, 8, { kinds: ["dense"] });
+      for (const order of [[0, 1, 30, 59], [59, 58, 33, 34, 0], [26, 25, 24]]) {
+        const [simd, plain] = bothWays(() => {
+          const seq = np.swapaxes(x, 0, 1); // the kinds of a new input each time
+          return order.map((t) => [np.dot(seq[t], w), np.dot(np.transpose(seq[t]), b)]);
+        });
+        order.forEach((t, k) => {
+          const xt = rowsOf(np.swapaxes(x, 0, 1)[t]);
+          const xtT = xt[0].map((_, c) => xt.map((r) => r[c]));
+          assertBits(simd[k][0].toArray(), plainDot(xt, rowsOf(w)), `x[:, ${t}]·w`);
+          assertBits(plain[k][0].toArray(), plainDot(xt, rowsOf(w)), `x[:, ${t}]·w plain`);
+          assertBits(simd[k][1].toArray(), plainDot(xtT, rowsOf(b)), `x[:, ${t}]ᵀ·b`);
+          assertBits(plain[k][1].toArray(), plainDot(xtT, rowsOf(b)), `x[:, ${t}]ᵀ·b plain`);
+        });
+      }
+    });
+  }
+});
+
 Deno.test("useSimd returns the previous setting", () => {
   const before = np.useSimd(false);
   assert.equal(np.useSimd(before), false);
