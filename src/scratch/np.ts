@@ -43,6 +43,7 @@
  */
 import type { NDArray } from "../data/ndarray.ts";
 import { F64Kernels, tanhScratch } from "../kernels/_wasm_f64.ts";
+import type { GemmAddFn } from "../kernels/_wasm_products.ts";
 import { tanh as tanhScalar } from "../kernels/_wasm_math.ts";
 
 /** A 1-D array of numbers, broadcast along the rows of a matrix (numpy's shape `(cols,)`). */
@@ -305,6 +306,7 @@ const capacity = {
   scratch: 0,
   input: 0,
   kinds: 0,
+  zeros: 0,
 };
 type Region = keyof typeof capacity;
 let regions: ReturnType<typeof layOut> | null = null;
@@ -324,6 +326,7 @@ function layOut(kernels: F64Kernels) {
     scratch: f64("scratch"), // tanh's
     input: { float32: capacity.input }, // rows of an input (see InputKinds)
     kinds: { int32: capacity.kinds }, // their kinds
+    zeros: f64("zeros"), // a row of zeros (see gemm)
   });
 }
 
@@ -333,11 +336,52 @@ function layOut(kernels: F64Kernels) {
  */
 function memory(kernels: F64Kernels, need: Partial<Record<Region, number>>) {
   let grow = regions === null;
-  for (const region of Object.keys(need) as Region[]) {
+  for (const key in need) {
+    const region = key as Region;
     if (need[region]! > capacity[region]) [capacity[region], grow] = [need[region]!, true];
   }
-  if (grow) regions = layOut(kernels);
+  if (grow) {
+    regions = layOut(kernels);
+    regions.zeros.fill(0);
+  }
   return regions!;
+}
+
+/** The kernels' gemmAdd for a number of columns, kept (making one builds a function). */
+const gemmFns = new Map<number, GemmAddFn>();
+
+/**
+ * out [rows, cols] = a [rows, n] · w [n, cols], regions of the kernels (rows >= 1): the
+ * products' gemm, each sum `s = 0; for k: s += a[r, k] · w[k, c]`, run as gemmAdd from a row of
+ * zeros (the same sums, from +0): `zeros`, the region of that name, of at least cols values.
+ */
+function gemm(
+  kernels: F64Kernels,
+  p: {
+    out: Float64Array;
+    a: Float64Array;
+    w: Float64Array;
+    rows: number;
+    n: number;
+    cols: number;
+    zeros: Float64Array;
+  },
+): void {
+  const { out, a, w, rows, n, cols, zeros } = p;
+  let fn = gemmFns.get(cols);
+  if (fn === undefined) gemmFns.set(cols, fn = kernels.products.gemmAddFn(cols));
+  fn(
+    out.byteOffset,
+    8 * cols,
+    zeros.byteOffset,
+    0,
+    a.byteOffset,
+    8 * n,
+    n,
+    w.byteOffset,
+    cols,
+    rows,
+  );
 }
 
 /**
@@ -718,12 +762,12 @@ export function dot(a: Matrix, b: Matrix): Matrix {
 }
 
 /**
- * Whether a's rows, for a product, are its stored rows, at least 4, all dense (a value other
+ * Whether a's rows, for a product, are its stored rows, all dense (a value other
  * than 0 and 1 in each): or, for a transposed a, its columns, all values non-zero.
  */
 function productRows(a: Matrix): boolean {
   if (!(a.data instanceof Float64Array)) return false;
-  if (!a.transposed) return a.stored >= 4 && a.stored <= a.rows && dense(a);
+  if (!a.transposed) return a.stored <= a.rows && dense(a);
   if (a.rows < 4 || a.cols < 2) return false;
   const d = a.data, index = a.index, n = a.rows;
   for (let k = 0; k < index.length; k++) {
@@ -744,11 +788,19 @@ function gemmOf(
 ): { values: Float64Array; index: Int32Array } {
   const inner = a.cols, cols = b.cols, n = a.transposed ? a.rows : a.stored;
   const ad = a.data, ai = a.index, { products } = kernels;
-  const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols });
+  const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols, zeros: cols });
   putW(room.w, b);
   if (!a.transposed) {
     room.lhs.set(ad.subarray(0, n * inner));
-    products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
+    gemm(kernels, {
+      out: room.out,
+      a: room.lhs,
+      w: room.w,
+      rows: n,
+      n: inner,
+      cols,
+      zeros: room.zeros,
+    });
     return { values: room.out, index: ai };
   }
   // a = sᵀ for rows s[k] (stored rows ai[k] of a): out[r, :] = Σ_k s[k, r] · b[k, :], k
@@ -899,10 +951,9 @@ function inOrder(list: Int32Array, n: number): boolean {
 /** out[j, :] = (stored row rows[j] of a) · b for j < n (out has room). */
 function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64Array): void {
   const inner = a.cols, cols = b.cols;
-  // WebAssembly pays for copying b in: worth it from a few rows on
-  const kernels = cols % 8 === 0 && n >= 4 ? simd() : null;
+  const kernels = cols % 8 === 0 ? simd() : null;
   if (kernels !== null) {
-    const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols });
+    const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols, zeros: cols });
     if (inOrder(rows, n)) room.lhs.set(a.data.subarray(0, n * inner));
     else {
       for (let j = 0; j < n; j++) {
@@ -910,7 +961,15 @@ function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64
       }
     }
     putW(room.w, b);
-    kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
+    gemm(kernels, {
+      out: room.out,
+      a: room.lhs,
+      w: room.w,
+      rows: n,
+      n: inner,
+      cols,
+      zeros: room.zeros,
+    });
     out.set(room.out.subarray(0, n * cols));
     return;
   }
@@ -1574,11 +1633,20 @@ function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: F64Kern
     xRows: whole ? xStored * n : values,
     xAt: count,
     scratch: tanhScratch(values),
+    zeros: n,
   });
   // h·w for h's stored rows
   room.lhs.set(h.data.subarray(0, u * inner));
   putW(room.w, w);
-  kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: u, n: inner, cols: n });
+  gemm(kernels, {
+    out: room.out,
+    a: room.lhs,
+    w: room.w,
+    rows: u,
+    n: inner,
+    cols: n,
+    zeros: room.zeros,
+  });
   // each distinct row: (x's row + h·w's row) + b, then tanh
   if (whole) putRows(room.xRows, xd);
   else rowsData = null; // the region gets x's rows one by one
