@@ -662,18 +662,21 @@ function rowKindOf(a: Matrix, r: number, bits: Int32Array | null): number {
 }
 
 /** Steps of an input whose row kinds one call of the kernel finds (see InputKinds). */
-const KIND_STEPS = 25;
+const KIND_STEPS = 10;
+/** Bytes of an input copied at a time when all its kinds are found (see InputKinds). */
+const KIND_BYTES = 1 << 16;
 /** A kind not found yet. */
 const UNKNOWN = -2;
 
 /**
  * The kinds (see rowKind) of the rows of an input x [m, steps, features] (its data), what
  * `swapaxes` gives its steps: row i·steps + t is sample i's step t. Each is found when first
- * asked for, with the rows of every sample at up to KIND_STEPS steps around it (blocks that end
- * at the last step, so that a backward pass over the last steps finds one block), in
- * WebAssembly (`rowKinds`) for float32 rows of a multiple of 4 values. The input's values must
- * not change while its steps are in use (a matrix is a value). Finding kinds may lay out the
- * kernels' regions anew: it is never done while an operation holds them.
+ * asked for, in WebAssembly (`rowKinds`) for float32 rows of a multiple of 4 values, with the
+ * rows of every sample at other steps: all of them when the first asked for is at step 0 (a
+ * forward pass), else the KIND_STEPS steps of a block (blocks end at the last step: a backward
+ * pass through the book's 10 last steps finds one block). The input's values must not change
+ * while its steps are in use (a matrix is a value). Finding kinds may lay out the kernels'
+ * regions anew: it is never done while an operation holds them.
  */
 class InputKinds {
   readonly #data: Float64Array | Float32Array;
@@ -681,6 +684,7 @@ class InputKinds {
   readonly #steps: number;
   readonly #features: number;
   readonly #kinds: Int32Array; // [m·steps], UNKNOWN until found
+  #found = false; // whether any were found
 
   constructor(data: Float64Array | Float32Array, m: number, steps: number, features: number) {
     [this.#data, this.#m, this.#steps, this.#features] = [data, m, steps, features];
@@ -700,19 +704,33 @@ class InputKinds {
     return this.#kinds[r];
   }
 
-  /** Finds the kinds of the block of steps that holds step t, for every sample, in WebAssembly. */
+  /**
+   * Finds the kinds of every row (at step 0, before any), or of the block of steps that holds
+   * step t for every sample, in WebAssembly.
+   */
   #find(t: number, kernels: F64Kernels): void {
     const m = this.#m, steps = this.#steps, f = this.#features, kinds = this.#kinds;
+    const data = this.#data as Float32Array;
+    if (t === 0 && !this.#found) {
+      // all rows, in order, a chunk of about KIND_BYTES at a time (the copy still in cache)
+      this.#found = true;
+      const total = m * steps, chunk = Math.max(1, Math.floor(KIND_BYTES / (4 * f)));
+      const room = memory(kernels, { input: Math.min(chunk, total) * f, kinds: total });
+      for (let r = 0; r < total; r += chunk) {
+        const rows = Math.min(chunk, total - r);
+        room.input.set(data.subarray(r * f, (r + rows) * f));
+        kernels.rowKinds({ x: room.input, rows, features: f, kinds: room.kinds.subarray(r) });
+      }
+      kinds.set(room.kinds.subarray(0, total));
+      return;
+    }
+    this.#found = true;
     const last = steps - 1 - Math.floor((steps - 1 - t) / KIND_STEPS) * KIND_STEPS;
     const first = Math.max(0, last - KIND_STEPS + 1), span = last + 1 - first, rows = m * span;
     const room = memory(kernels, { input: rows * f, kinds: rows });
-    const data = this.#data as Float32Array;
-    if (span === steps) room.input.set(data.subarray(0, rows * f));
-    else {
-      for (let i = 0; i < m; i++) {
-        const from = (i * steps + first) * f;
-        room.input.set(data.subarray(from, from + span * f), i * span * f);
-      }
+    for (let i = 0; i < m; i++) {
+      const from = (i * steps + first) * f;
+      room.input.set(data.subarray(from, from + span * f), i * span * f);
     }
     kernels.rowKinds({ x: room.input, rows, features: f, kinds: room.kinds });
     for (let i = 0; i < m; i++) {
@@ -806,8 +824,7 @@ function gemmOf(
   // a = sᵀ for rows s[k] (stored rows ai[k] of a): out[r, :] = Σ_k s[k, r] · b[k, :], k
   // ascending from zeros, the sums of the product, as outerAdd adds
   const rowsOfS = room.lhs; // [inner, n]
-  if (inOrder(ai, inner)) rowsOfS.set(ad.subarray(0, inner * n));
-  else for (let k = 0; k < inner; k++) rowsOfS.set(ad.subarray(ai[k] * n, (ai[k] + 1) * n), k * n);
+  copyRows(rowsOfS, ad, ai, inner, n);
   room.out.fill(0, 0, n * cols);
   products.outerAdd({ dst: room.out, a: rowsOfS, b: room.w, rows: inner, n, cols });
   const index = i32(n);
@@ -825,17 +842,33 @@ let wRegion: Float64Array | null = null;
  * even under addInPlace, so equal arrays mean equal values).
  */
 function putW(region: Float64Array, b: Matrix): void {
-  const inner = b.rows, cols = b.cols, data = b.data, index = b.index;
+  const data = b.data, index = b.index;
   if (wData === data && wIndex === index && wRegion === region) return;
-  if (inOrder(index, inner)) region.set(data.subarray(0, inner * cols));
-  else {
-    for (let k = 0; k < inner; k++) {
-      region.set(data.subarray(index[k] * cols, (index[k] + 1) * cols), k * cols);
-    }
-  }
+  copyRows(region, data, index, b.rows, b.cols);
   [wData, wIndex, wRegion] = data instanceof Float64Array
     ? [data, index, region]
     : [null, null, null];
+}
+
+/**
+ * out[j, :] = row index[j] of data [.., cols] for j < rows, out's rows one after another: one
+ * copy when the rows are stored in order, else value by value (cheaper than a copy per row).
+ */
+function copyRows(
+  out: Float64Array,
+  data: Float64Array | Float32Array,
+  index: Int32Array,
+  rows: number,
+  cols: number,
+): void {
+  if (inOrder(index, rows)) {
+    out.set(data.subarray(0, rows * cols));
+    return;
+  }
+  for (let j = 0; j < rows; j++) {
+    const from = index[j] * cols, to = j * cols;
+    for (let c = 0; c < cols; c++) out[to + c] = data[from + c];
+  }
 }
 
 /** Whether every stored row of a (a float64 matrix) has a value other than 0 and 1. */
@@ -954,12 +987,7 @@ function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64
   const kernels = cols % 8 === 0 ? simd() : null;
   if (kernels !== null) {
     const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols, zeros: cols });
-    if (inOrder(rows, n)) room.lhs.set(a.data.subarray(0, n * inner));
-    else {
-      for (let j = 0; j < n; j++) {
-        room.lhs.set(a.data.subarray(rows[j] * inner, (rows[j] + 1) * inner), j * inner);
-      }
-    }
+    copyRows(room.lhs, a.data, rows, n, inner);
     putW(room.w, b);
     gemm(kernels, {
       out: room.out,
