@@ -805,7 +805,7 @@ function gemmOf(
   kernels: F64Kernels,
 ): { values: Float64Array; index: Int32Array } {
   const inner = a.cols, cols = b.cols, n = a.transposed ? a.rows : a.stored;
-  const ad = a.data, ai = a.index, { products } = kernels;
+  const ad = a.data, ai = a.index;
   const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols, zeros: cols });
   putW(room.w, b);
   if (!a.transposed) {
@@ -821,12 +821,13 @@ function gemmOf(
     });
     return { values: room.out, index: ai };
   }
-  // a = sᵀ for rows s[k] (stored rows ai[k] of a): out[r, :] = Σ_k s[k, r] · b[k, :], k
-  // ascending from zeros, the sums of the product, as outerAdd adds
-  const rowsOfS = room.lhs; // [inner, n]
-  copyRows(rowsOfS, ad, ai, inner, n);
-  room.out.fill(0, 0, n * cols);
-  products.outerAdd({ dst: room.out, a: rowsOfS, b: room.w, rows: inner, n, cols });
+  // a = sᵀ for rows s[k] (stored rows ai[k] of a): a's rows written out, then the product
+  const at = room.lhs; // [n, inner]: at[r, k] = s[k, r]
+  for (let k = 0; k < inner; k++) {
+    const from = ai[k] * n;
+    for (let r = 0; r < n; r++) at[r * inner + k] = ad[from + r];
+  }
+  gemm(kernels, { out: room.out, a: at, w: room.w, rows: n, n: inner, cols, zeros: room.zeros });
   const index = i32(n);
   for (let r = 0; r < n; r++) index[r] = r;
   return { values: room.out, index };
