@@ -7,7 +7,7 @@
  *              as `s = 0; for k: s += A[r, k] * W[k, c]` (k ascending, a multiply then an add,
  *              no fused multiply-add), as numpy sums it.
  *   tanh       in place over float64 values: the kernels' one tanh (`_wasm_math.ts`), the
- *              rational function for every value and the whole computation again for the few
+ *              rational function for every value, then 1 − 2/(e^{2|x|} + 1) for the few
  *              beyond ±0.625.
  *   addRows    out[g] = (x_g + s_g) + b for rows g, x_g and s_g rows anywhere in the arena: the
  *              sum of a recurrent step (X·W1x's row, Hp·W1h's row, b1).
@@ -95,8 +95,8 @@ const times8 = [I32_CONST, 3, I32_SHL];
  * place. Most pre-activations of a recurrent layer have |x| <= 0.625, where tanh is the
  * rational function alone, so: (1) eight values at a time (four v128 interleaved, independent
  * chains), every value gets the rational function, and the few with |x| > 0.625 are copied
- * aside (with their places) into `scratch`; (2) those get the whole computation, eight at a
- * time; (3) they are copied back. Each value goes through exactly the operations of
+ * aside (with their places) into `scratch`; (2) those get tanh's computation for |x| > 0.625,
+ * 1 − 2/(e^{2|x|} + 1) with x's sign, eight at a time; (3) they are copied back. Each value goes through exactly the operations of
  * `tanh` (`_wasm_math.ts`), so the results are its bits. The last pairs (count not a multiple of 8)
  * take the whole computation directly. `scratch` has room for {@linkcode tanhScratch}(count)
  * float64 values.
@@ -137,7 +137,7 @@ function tanhBody(): number[] {
   emit(get(PTR), V128_LOAD, 3, 0, set(X), tanhOf([X], temp), get(PTR), get(X), V128_STORE, 3, 0);
   emit(get(PTR), I32_CONST, 16, I32_ADD, set(PTR));
   emit(get(I), I32_CONST, 2, I32_ADD, LOCAL_TEE, I, get(COUNT), I32_LT_U, BR_IF, 0, END, END);
-  // (2) the values set aside, padded with zeros to eights: all of tanh
+  // (2) the values set aside, padded with zeros to eights (unused): tanh for |x| > 0.625
   emit(get(NB), IF, VOID);
   emit(get(NB), I32_CONST, 7, I32_ADD, I32_CONST, sleb(-8), I32_AND, set(NB8));
   emit(get(NB), set(L), get(L), get(NB8), I32_LT_U, IF, VOID, LOOP, VOID);
