@@ -82,6 +82,12 @@ let capture: (m: Matrix) => Matrix;
 let inputKindsOf: (m: Matrix) => InputKinds | null;
 /** m, with the row kinds of the input whose rows its data are (set in Matrix's static block). */
 let withInputKinds: (m: Matrix, kinds: InputKinds | null) => Matrix;
+/** A stored row of m known to hold only +0, or −1 (set in Matrix's static block). */
+let zeroRowOf: (m: Matrix) => number;
+/** m, with stored row r known to hold only +0 (set in Matrix's static block). */
+let withZeroRow: (m: Matrix, r: number) => Matrix;
+/** Whether m's storage of its own holds no −0 (see addInPlace; set in Matrix's static block). */
+let noNegativeZero: (m: Matrix) => boolean;
 
 /**
  * A matrix [rows, cols] whose identical rows may be stored once: row i is row `index[i]` of
@@ -108,6 +114,8 @@ export class Matrix {
   #written: Float64Array | null = null; // its storage of its own, once addInPlace wrote into it
   #read = false; // whether `data` or `index` were handed out since addInPlace last wrote
   #inputKinds: InputKinds | null = null; // a step of an input (swapaxes): its rows' kinds
+  #zeroRow = -1; // a stored row known to hold only +0 (made so), or −1
+  #noNegativeZero = false; // whether #written holds no −0 (checked when made, then kept)
 
   static {
     recipeOf = (m) => m.#recipe;
@@ -116,6 +124,12 @@ export class Matrix {
       m.#inputKinds = kinds;
       return m;
     };
+    zeroRowOf = (m) => m.#zeroRow;
+    withZeroRow = (m, r) => {
+      m.#zeroRow = r;
+      return m;
+    };
+    noNegativeZero = (m) => m.#noNegativeZero;
     capture = (m) => Matrix.#capture(m);
     flatOf = (m) => m.#flat ??= transposed(transpose(m));
     ownStorage = (m) => {
@@ -125,6 +139,11 @@ export class Matrix {
         const values = m.toArray(), index = new Int32Array(m.rows);
         for (let i = 0; i < m.rows; i++) index[i] = i;
         [m.#data, m.#index, m.#written, m.#recipe] = [values, index, values, null];
+        m.#zeroRow = -1;
+        m.#noNegativeZero = true; // sums into values other than −0 are never −0: it stays so
+        for (let i = 0; i < values.length; i++) {
+          if (values[i] === 0 && 1 / values[i] < 0) m.#noNegativeZero = false;
+        }
       }
       m.#read = false;
       return m.#written;
@@ -199,7 +218,7 @@ export class Matrix {
     try {
       const alias = new Matrix(m.rows, m.cols, NO_VALUES, NO_INDEX, m.transposed);
       [alias.#data, alias.#index, alias.#recipe, m.#read] = [m.#data, m.#index, m.#recipe, true];
-      alias.#inputKinds = m.#inputKinds;
+      [alias.#inputKinds, alias.#zeroRow] = [m.#inputKinds, m.#zeroRow];
       return alias;
     } finally {
       makingLazy = false;
@@ -472,7 +491,7 @@ export function matrix(values: ArrayLike<number>, rows: number, cols: number): M
 
 /** np.zeros((rows, cols)): one stored zero row. */
 export function zeros(rows: number, cols: number): Matrix {
-  return new Matrix(rows, cols, f64(cols), i32(rows));
+  return withZeroRow(new Matrix(rows, cols, f64(cols), i32(rows)), 0);
 }
 
 /**
@@ -780,17 +799,17 @@ export function dot(a: Matrix, b: Matrix): Matrix {
 }
 
 /**
- * Whether a's rows, for a product, are its stored rows, all dense (a value other
- * than 0 and 1 in each): or, for a transposed a, its columns, all values non-zero.
+ * Whether a's rows, for a product, are its stored rows, all dense (a value other than 0 and 1
+ * in each): or, for a transposed a of at least 4 rows and 2 columns, whether its stored rows
+ * (its columns) are all dense. The product of such rows runs in WebAssembly, every term summed
+ * (dot's plain loops skip zero terms: the same sums for finite values).
  */
 function productRows(a: Matrix): boolean {
   if (!(a.data instanceof Float64Array)) return false;
   if (!a.transposed) return a.stored <= a.rows && dense(a);
   if (a.rows < 4 || a.cols < 2) return false;
-  const d = a.data, index = a.index, n = a.rows;
-  for (let k = 0; k < index.length; k++) {
-    for (let r = index[k] * n, end = r + n; r < end; r++) if (d[r] === 0) return false;
-  }
+  const d = a.data, n = a.rows, stored = d.length / n;
+  for (let r = 0; r < stored; r++) if (rowKind64(d, r * n, n) >= 0) return false;
   return true;
 }
 
@@ -874,9 +893,10 @@ function copyRows(
 
 /** Whether every stored row of a (a float64 matrix) has a value other than 0 and 1. */
 function dense(a: Matrix): boolean {
-  if (!(a.data instanceof Float64Array)) return false;
-  for (let r = 0; r < a.stored; r++) {
-    if (rowKind(a.data, null, r * a.cols, a.cols) >= 0) return false;
+  const data = a.data;
+  if (!(data instanceof Float64Array)) return false;
+  for (let r = 0, stored = a.stored; r < stored; r++) {
+    if (rowKind64(data, r * a.cols, a.cols) >= 0) return false;
   }
   return true;
 }
@@ -973,7 +993,7 @@ function scatterDot(x: Matrix, b: Matrix): Matrix {
       }
     }
   }
-  return new Matrix(f, cols, out, slot);
+  return withZeroRow(new Matrix(f, cols, out, slot), zeros > 0 ? count : -1);
 }
 
 /** Whether the n stored rows listed are 0 .. n − 1 in order (rows null: b's index). */
@@ -1495,18 +1515,30 @@ export function addInPlace(a: Matrix | Float64Array, b: Matrix | Vector): Matrix
   const product = recipeOf(b), kernels = simd();
   if (product?.kind === "product" && kernels !== null) {
     const { values, index } = gemmOf(product.a, product.b, kernels); // in the kernels' memory
-    addRowsInto(out, values, index, a.cols);
+    addRowsInto(out, values, index, a.cols, -1);
   } else {
-    const { data, index } = flat(b);
-    if (data instanceof Float64Array) addRowsInto(out, data, index, a.cols);
-    else addRowsInto(out, Float64Array.from(data), index, a.cols);
+    const flatB = flat(b), { data, index } = flatB;
+    // adding +0 leaves any value but −0 as it is (a NaN stays NaN): b's known zero row skipped
+    const skip = noNegativeZero(a) ? zeroRowOf(flatB) : -1;
+    const values = data instanceof Float64Array ? data : Float64Array.from(data);
+    addRowsInto(out, values, index, a.cols, skip);
   }
   return a;
 }
 
-/** out[i, :] += row index[i] of values, for the rows i of out [index.length, cols]. */
-function addRowsInto(out: Float64Array, values: Float64Array, index: Int32Array, cols: number) {
+/**
+ * out[i, :] += row index[i] of values, for the rows i of out [index.length, cols] whose stored
+ * row is not `skip`.
+ */
+function addRowsInto(
+  out: Float64Array,
+  values: Float64Array,
+  index: Int32Array,
+  cols: number,
+  skip: number,
+) {
   for (let i = 0; i < index.length; i++) {
+    if (index[i] === skip) continue;
     const from = index[i] * cols, to = i * cols;
     for (let c = 0; c < cols; c++) out[to + c] += values[from + c];
   }

@@ -534,6 +534,25 @@ Deno.test("addInPlace is numpy's +=: a + b into a, bit for bit, nothing made bef
       );
     },
   );
+  await t.step("rows of b stored once as zeros: a + 0, a −0 in a becoming 0", () => {
+    // xᵀ·δ with columns of x that are zero everywhere: rows of zeros stored once
+    const sparse = new np.Matrix(4, f, new Float32Array(4 * f), new Int32Array(4));
+    sparse.data[3] = 1; // x[0, 3] = 1: one row of xᵀ·δ is δ's row 0, the others zero
+    const dx = np.dot(np.transpose(sparse), randomMatrix(rand, 4, n, { kinds: ["dense"] }));
+    assert.ok(dx.stored < f, "zero rows stored once");
+    for (const start of [0, -0, 0.5, NaN]) {
+      for (const between of [false, true]) {
+        const values = Array.from({ length: f * n }, (_, i) => i % 3 === 0 ? start : i / 9);
+        const acc = np.matrix(values, f, n);
+        np.addInPlace(acc, np.multiply(acc, 1)); // a first write: storage of its own
+        if (between) acc.toArray(); // arrays handed out between writes: storage anew
+        const before = acc.toArray();
+        np.addInPlace(acc, dx);
+        const b = dx.toArray();
+        assertBits(acc.toArray(), Array.from(before, (v, i) => v + b[i]), `start ${start}`);
+      }
+    }
+  });
   await t.step("vectors: a Float64Array written in place", () => {
     const v = Float64Array.of(0.1, 0.2, -0);
     assert.equal(np.addInPlace(v, [0.2, 0.1, 0]), v);
