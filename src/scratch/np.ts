@@ -473,6 +473,33 @@ function groupRows(
   return { groups, count, firsts };
 }
 
+/**
+ * groupRows of two matrices a, b [rows, ..] in one pass: rows with the same stored row in a
+ * and in b are one group (numbered as groupRows numbers them: in order of first appearance).
+ */
+function groupPairs(
+  a: Matrix,
+  b: Matrix,
+  rows: number,
+): { groups: Int32Array; count: number; firsts: Int32Array } {
+  const ai = a.index, bi = b.index, bStored = b.stored, size = a.stored * bStored;
+  if (size > 1 << 24) return groupRows([a, b], rows);
+  const groups = i32(rows);
+  if (firsts.length < rows) firsts = new Int32Array(Math.max(rows, 2 * firsts.length));
+  newStamp(size);
+  let count = 0;
+  for (let i = 0; i < rows; i++) {
+    const key = ai[i] * bStored + bi[i];
+    if (stamps[key] === stamp) groups[i] = table[key];
+    else {
+      stamps[key] = stamp;
+      firsts[count] = i;
+      groups[i] = table[key] = count++;
+    }
+  }
+  return { groups, count, firsts };
+}
+
 // ---- making matrices ----
 
 /** A matrix [rows, cols] of `values` (row-major, copied to float64). */
@@ -909,13 +936,14 @@ function dotNow(a: Matrix, b: Matrix): Matrix {
   kinds = grown(kinds, count);
   denseRows = grown(denseRows, count);
   const bits = float32Bits(a.data);
-  let dense = 0;
+  let dense = 0, zero = false;
   for (let g = 0; g < count; g++) {
-    kinds[g] = rowKindOf(a, source[g], bits);
-    if (kinds[g] < 0) denseRows[dense++] = source[g];
+    const kind = kinds[g] = rowKindOf(a, source[g], bits);
+    if (kind < 0) denseRows[dense++] = source[g];
+    else if (kind === inner) zero = true;
   }
   // 2. All one-hot: the result is rows of b itself (no copy).
-  if (dense === 0 && !kinds.subarray(0, count).includes(inner)) {
+  if (dense === 0 && !zero) {
     const index = groups === a.index ? i32(rows) : groups;
     for (let i = 0; i < rows; i++) index[i] = b.index[kinds[groups[i]]];
     return new Matrix(rows, cols, b.data, index);
@@ -1615,7 +1643,7 @@ function productTimesRsubSquare(p: Matrix, c: number, h: Matrix, kernels: F64Ker
     s.subarray(0, (a.transposed ? a.rows : a.stored) * cols),
     index,
   );
-  const { groups, count, firsts: first } = groupRows([sm, h], rows);
+  const { groups, count, firsts: first } = groupPairs(sm, h, rows);
   const out = f64(count * cols);
   for (let g = 0; g < count; g++) {
     const so = index[first[g]] * cols, ho = hi[first[g]] * cols, o = g * cols;
@@ -1680,7 +1708,7 @@ export function tanh(a: Matrix | Vector): Matrix | Float64Array {
  */
 function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: F64Kernels): Matrix {
   const rows = x.rows, n = w.cols, inner = w.rows, u = h.stored;
-  const { groups, count, firsts: first } = groupRows([x, h], rows);
+  const { groups, count, firsts: first } = groupPairs(x, h, rows);
   const values = count * n; // n even: no padding for tanh
   const xd = x.data, xi = x.index, xStored = xd.length / n;
   const whole = xStored <= 4 * rows; // x's stored rows all copied (and kept), or its rows used
@@ -1711,14 +1739,16 @@ function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: F64Kern
   // each distinct row: (x's row + h·w's row) + b, then tanh
   if (whole) putRows(room.xRows, xd);
   else rowsData = null; // the region gets x's rows one by one
-  const hi = h.index, sAt = room.rowAt, xAt = room.xAt;
+  const hi = h.index, sAt = room.rowAt, xAt = room.xAt, rowBytes = 8 * n;
+  const sFrom = kernels.address(room.out, 0), xFrom = kernels.address(room.xRows, 0);
   for (let g = 0; g < count; g++) {
     const row = first[g];
-    sAt[g] = kernels.address(room.out, hi[row] * n);
-    if (whole) xAt[g] = kernels.address(room.xRows, xi[row] * n);
+    sAt[g] = sFrom + hi[row] * rowBytes;
+    if (whole) xAt[g] = xFrom + xi[row] * rowBytes;
     else {
-      room.xRows.set(xd.subarray(xi[row] * n, (xi[row] + 1) * n), g * n);
-      xAt[g] = kernels.address(room.xRows, g * n);
+      const from = xi[row] * n, to = g * n;
+      for (let c = 0; c < n; c++) room.xRows[to + c] = xd[from + c];
+      xAt[g] = xFrom + g * rowBytes;
     }
   }
   for (let c = 0; c < n; c++) room.bias[c] = b[c];
