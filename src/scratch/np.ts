@@ -63,6 +63,8 @@ type Recipe =
     | { kind: "sum"; x: Matrix; p: Matrix; v: Vector } // (x + p) + v, p a product
     | { kind: "square"; a: Matrix } // a · a
     | { kind: "rsub"; c: number; q: Matrix } // c − q, q a square
+    | { kind: "scale"; c: number; a: Matrix } // c · a
+    | { kind: "axpy"; w: Matrix; s: Matrix } // w − s, s a scale
   )
   & { done?: Matrix };
 
@@ -266,8 +268,12 @@ function compute(recipe: Recipe): Matrix {
       return elementwise("add", Op.Add, [recipe.x, recipe.p, recipe.v]) as Matrix;
     case "square":
       return elementwise("square", Op.Square, [recipe.a]) as Matrix;
-    default:
+    case "rsub":
       return elementwise("subtract", Op.Subtract, [recipe.c, recipe.q]) as Matrix;
+    case "scale":
+      return elementwise("multiply", Op.Multiply, [recipe.c, recipe.a]) as Matrix;
+    default:
+      return elementwise("subtract", Op.Subtract, [recipe.w, recipe.s]) as Matrix;
   }
 }
 
@@ -612,6 +618,20 @@ export function take(x: NDArray, indices: ArrayLike<number>, out?: NDArray["data
  * array type), "float64" leaves them.
  */
 export function astype(a: Matrix, dtype: "float32" | "float64"): Matrix {
+  const step = dtype === "float32" ? recipeOf(a) : null;
+  if (step?.kind === "axpy") {
+    // a gradient-descent step w − c·g, computed and rounded in one loop
+    const { w, s } = step, { c, a: g } = recipeOf(s) as { c: number; a: Matrix };
+    const wd = w.data, gd = g.data, stored = w.stored;
+    if (
+      wd instanceof Float64Array && gd instanceof Float64Array && stored <= w.rows &&
+      g.stored === stored && sameRows(g, w)
+    ) {
+      const n = stored * w.cols, data = f64(n);
+      for (let i = 0; i < n; i++) data[i] = Math.fround(wd[i] - c * gd[i]);
+      return new Matrix(a.rows, a.cols, data, w.index);
+    }
+  }
   a = flat(a);
   if (dtype === "float64" && a.data instanceof Float64Array) return a;
   const data = f64(a.data.length);
@@ -1608,6 +1628,12 @@ export function subtract(a: Operand, b: Operand): Matrix | Float64Array {
   if (typeof a === "number" && b instanceof Matrix && recipeOf(b)?.kind === "square") {
     return lazy(b.rows, b.cols, { kind: "rsub", c: a, q: capture(b) }); // see multiply
   }
+  if (
+    a instanceof Matrix && b instanceof Matrix && recipeOf(b)?.kind === "scale" &&
+    !a.transposed && a.rows === b.rows && a.cols === b.cols
+  ) {
+    return lazy(a.rows, a.cols, { kind: "axpy", w: capture(a), s: capture(b) }); // see astype
+  }
   return elementwise("subtract", Op.Subtract, withProducts([a, b]));
 }
 
@@ -1625,6 +1651,9 @@ export function multiply(a: Operand, b: Operand): Matrix | Float64Array {
     square.a.rows === a.rows && square.a.cols === a.cols
   ) {
     return productTimesRsubSquare(a, rsub.c, square.a, kernels);
+  }
+  if (typeof a === "number" && b instanceof Matrix && !b.transposed && recipeOf(b) === null) {
+    return lazy(b.rows, b.cols, { kind: "scale", c: a, a: capture(b) }); // see astype
   }
   return elementwise("multiply", Op.Multiply, withProducts([a, b]));
 }

@@ -349,6 +349,30 @@ Deno.test("elementwise operations equal one float64 operation per element", asyn
     assertBits(np.subtract(c, v).toArray(), each((i, j) => cr[i][j] - v[j]), "c - v");
     assertBits(np.divide(v, c).toArray(), each((i, j) => v[j] / cr[i][j]), "v / c");
   });
+  await t.step("a descent step astype(w − c·g): one rounding of each value", () => {
+    const g = randomMatrix(rand, rows, cols, { kinds: ["dense"] });
+    const shared = new np.Matrix(rows, cols, randomMatrix(rand, 5, cols).data, a.index);
+    const w32 = np.matrix(Array.from(g.toArray(), (v) => Math.fround(v * 3)), rows, cols);
+    // g and w row by row (identity indexes), one shared index, indexes that differ
+    for (const [w, gg] of [[w32, g], [a, shared], [a, g], [c, a]] as const) {
+      const [wr, gr] = [rowsOf(w), rowsOf(gg)];
+      for (const dtype of ["float32", "float64"] as const) {
+        const round = dtype === "float32" ? Math.fround : (v: number) => v;
+        const step = np.astype(np.subtract(w, np.multiply(0.01, gg)), dtype);
+        assertBits(
+          step.toArray(),
+          each((i, j) => round(wr[i][j] - 0.01 * gr[i][j])),
+          `w − 0.01·g ${dtype}`,
+        );
+      }
+      assertBits(np.multiply(0.01, gg).toArray(), each((i, j) => 0.01 * gr[i][j]), "c·g");
+      assertBits(
+        np.subtract(w, np.multiply(0.01, gg)).toArray(),
+        each((i, j) => wr[i][j] - 0.01 * gr[i][j]),
+        "w − c·g",
+      );
+    }
+  });
   await t.step("negative, square, exp, clip", () => {
     assertBits(np.negative(c).toArray(), each((i, j) => -cr[i][j]), "−c");
     assertBits(np.exp(a).toArray(), each((i, j) => Math.exp(ar[i][j])), "exp");
