@@ -138,7 +138,7 @@ export class Matrix {
       // storage of its own: on the first write, and after its arrays were handed out (so that
       // whatever was made from them keeps its values)
       if (m.#written === null || m.#read) {
-        const values = m.toArray(), index = new Int32Array(m.rows);
+        const values = rowsInto(m, f64(m.rows * m.cols)), index = i32(m.rows);
         for (let i = 0; i < m.rows; i++) index[i] = i;
         [m.#data, m.#index, m.#written, m.#recipe] = [values, index, values, null];
         m.#zeroRow = -1;
@@ -245,18 +245,23 @@ export class Matrix {
 
   /** All elements, row-major [rows, cols] float64: a new array. */
   toArray(): Float64Array {
-    if (this.transposed) return flat(this).toArray();
-    const { rows, cols, data, index } = this;
-    const out = new Float64Array(rows * cols);
-    let i = 0;
-    while (i < rows && index[i] === i) i++; // rows stored in order: one copy
-    if (i > 0) out.set(data.subarray(0, i * cols));
-    for (; i < rows; i++) {
-      const from = index[i] * cols, to = i * cols;
-      for (let c = 0; c < cols; c++) out[to + c] = data[from + c];
-    }
-    return out;
+    return this.transposed
+      ? flat(this).toArray()
+      : rowsInto(this, new Float64Array(this.rows * this.cols));
   }
+}
+
+/** All elements of m (not transposed), row-major [rows, cols], written into out; out returned. */
+function rowsInto(m: Matrix, out: Float64Array): Float64Array {
+  const { rows, cols, data, index } = m;
+  let i = 0;
+  while (i < rows && index[i] === i) i++; // rows stored in order: one copy
+  if (i > 0) out.set(data.subarray(0, i * cols));
+  for (; i < rows; i++) {
+    const from = index[i] * cols, to = i * cols;
+    for (let c = 0; c < cols; c++) out[to + c] = data[from + c];
+  }
+  return out;
 }
 
 /** The matrix a recipe makes, computed now as the operations compute it. */
