@@ -51,6 +51,15 @@ export function projectFast(
     const { start, index, value } = sparse;
     const row = new Float64Array(gates);
     for (let r = 0; r < rows; r++) {
+      const oRow = r * gates;
+      if (start[r + 1] - start[r] === 1) {
+        // one entry (a one-hot word): the same sum, (0 or bias) + x·kernel, in one pass
+        const xv = value[start[r]], k = index[start[r]] * gates;
+        if (bias === null) {
+          for (let g = 0; g < gates; g++) out[oRow + g] = 0 + xv * kernel[k + g];
+        } else for (let g = 0; g < gates; g++) out[oRow + g] = bias[g] + xv * kernel[k + g];
+        continue;
+      }
       if (bias === null) row.fill(0);
       else for (let g = 0; g < gates; g++) row[g] = bias[g];
       for (let n = start[r]; n < start[r + 1]; n++) {
@@ -58,7 +67,6 @@ export function projectFast(
         const k = index[n] * gates;
         for (let g = 0; g < gates; g++) row[g] += xv * kernel[k + g];
       }
-      const oRow = r * gates;
       for (let g = 0; g < gates; g++) out[oRow + g] = row[g];
     }
     return;
