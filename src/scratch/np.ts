@@ -9,10 +9,16 @@
  *   distinct row once: the hidden states of samples whose inputs so far are identical (the
  *   padding at the start of pre-padded reviews) are one row per step, not one per sample.
  * - **One-hot rows as gathers.** `dot(a, b)` copies row k of b for a row of a whose only
- *   non-zero value is a 1 in column k (and stores equal such rows, and zero rows, once).
+ *   non-zero value is a 1 in column k (and stores equal such rows, and zero rows, once); `xᵀ·b`
+ *   adds b's row i to row k. What each row of an input is (one-hot, zero, other) is found once
+ *   for all the steps `swapaxes` gives (sixteen values at a time in WebAssembly), not per product.
  * - **WebAssembly SIMD** (`../kernels/_wasm_f64.ts`: the kernels' float64 products and their one
  *   tanh) for the products of dense rows and for tanh, with the same operations in the same order
  *   as the plain loops (no fused multiply-add).
+ * - **Chains computed together.** A product is computed by the operation that uses it: a
+ *   recurrent step `tanh(add(x·W1x, h·W1h, b))` in one sequence of kernels, `δ·Wᵀ ⊙ (1 − h²)` in
+ *   one loop after the product, a descent step `astype(w − lr·g, "float32")` in one loop.
+ *   `addInPlace` skips the rows it knows are +0 (adding +0 changes nothing but a −0).
  *
  * Each product element is summed as `s = 0; for k ascending: s += a[i, k] * b[k, j]`, each
  * elementwise operation is one float64 operation per element, folded left to right. Zero terms
