@@ -765,7 +765,7 @@ class InputKinds {
 
   constructor(data: Float64Array | Float32Array, m: number, steps: number, features: number) {
     [this.#data, this.#m, this.#steps, this.#features] = [data, m, steps, features];
-    this.#kinds = new Int32Array(m * steps).fill(UNKNOWN);
+    this.#kinds = i32(m * steps).fill(UNKNOWN);
   }
 
   /** The kind of row r of x (r = i·steps + t). */
