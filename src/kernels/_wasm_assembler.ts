@@ -122,6 +122,7 @@ export const F64X2_DIV = [SIMD, 0xf3, 0x01], F64X2_MIN = [SIMD, 0xf4, 0x01];
 export const F64X2_MAX = [SIMD, 0xf5, 0x01];
 export const I32X4_TRUNC_SAT_F64X2_S_ZERO = [SIMD, 0xfc, 0x01];
 export const I32X4_EQ = [SIMD, 0x37], I32X4_NE = [SIMD, 0x38], I32X4_BITMASK = [SIMD, 0xa4, 0x01];
+export const I64X2_BITMASK = [SIMD, 0xc4, 0x01];
 
 // ---- constants and locals ----
 

@@ -57,6 +57,7 @@ import {
   I32_GE_U,
   I32_LOAD,
   I32_LT_U,
+  I32_OR,
   I32_POPCNT,
   I32_SHL,
   I32_SHR_U,
@@ -65,6 +66,7 @@ import {
   I32X4_BITMASK,
   I32X4_EQ,
   I32X4_NE,
+  I64X2_BITMASK,
   IF,
   LOCAL_TEE,
   LOOP,
@@ -104,7 +106,8 @@ const times8 = [I32_CONST, 3, I32_SHL];
 function tanhBody(): number[] {
   const PTR = 0, COUNT = 1, SCRATCH = 2; // parameters
   const I = 3, N8 = 4, NB = 5, L = 6, ADDR = 7, BIG = 8, IDX = 9, P0 = 10, NB8 = 11, TMP = 12;
-  const X = 13, M = 17, TEMPS = 21; // v128: the values, their |x| > 0.625 masks, temporaries
+  const P1 = 13; // i32: a value's place
+  const X = 14, M = 18, TEMPS = 22; // v128: the values, their |x| > 0.625 masks, temporaries
   const temp: Temp = (g, k) => TEMPS + g * TANH_TEMPS + k;
   const xs = [X, X + 1, X + 2, X + 3];
   const { code, emit } = codeBuilder();
@@ -117,17 +120,18 @@ function tanhBody(): number[] {
   for (let j = 0; j < 4; j++) emit(get(PTR), V128_LOAD, 3, uleb(16 * j), set(X + j));
   for (let j = 0; j < 4; j++) emit(get(X + j), F64X2_ABS, f64x2Const(SWITCH), F64X2_GT, set(M + j));
   emit(get(M), get(M + 1), V128_OR, get(M + 2), V128_OR, get(M + 3), V128_OR, V128_ANY_TRUE);
-  emit(IF, VOID); // values above 0.625 among the eight: set them aside
-  for (let j = 0; j < 4; j++) emit(get(SCRATCH), get(M + j), V128_STORE, 3, uleb(16 * j));
-  emit(I32_CONST, 0, set(L), LOOP, VOID);
-  emit(get(SCRATCH), get(L), times(3), I32_ADD, I32_LOAD, 2, 0, IF, VOID); // lane L's mask
+  emit(IF, VOID); // values above 0.625 among the eight: set them aside, lowest first
+  emit(get(M), I64X2_BITMASK); // L: their lanes' bits, value j at bit j
+  for (let j = 1; j < 4; j++) emit(get(M + j), I64X2_BITMASK, I32_CONST, 2 * j, I32_SHL, I32_OR);
+  emit(set(L), LOOP, VOID);
   emit(get(BIG), get(NB), times(3), I32_ADD, set(ADDR));
-  emit(get(PTR), get(L), times(3), I32_ADD, set(TMP)); // the value's address
+  emit(get(L), I32_CTZ, set(TMP), get(I), get(TMP), I32_ADD, set(P1)); // the value's place
+  emit(get(PTR), get(TMP), times(3), I32_ADD, set(TMP)); // its address
   emit(get(ADDR), get(TMP), I32_LOAD, 2, 0, I32_STORE, 2, 0);
   emit(get(ADDR), get(TMP), I32_LOAD, 2, 4, I32_STORE, 2, 4);
-  emit(get(IDX), get(NB), times(2), I32_ADD, get(I), get(L), I32_ADD, I32_STORE, 2, 0);
-  emit(get(NB), I32_CONST, 1, I32_ADD, set(NB), END);
-  emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, I32_CONST, 8, I32_LT_U, BR_IF, 0, END);
+  emit(get(IDX), get(NB), times(2), I32_ADD, get(P1), I32_STORE, 2, 0);
+  emit(get(NB), I32_CONST, 1, I32_ADD, set(NB));
+  emit(get(L), get(L), I32_CONST, 1, I32_SUB, I32_AND, LOCAL_TEE, L, BR_IF, 0, END); // next bit
   emit(END);
   emit(tanhOf(xs, temp, "small")); // the rational function for all eight
   for (let j = 0; j < 4; j++) emit(get(PTR), get(X + j), V128_STORE, 3, uleb(16 * j));
@@ -274,7 +278,7 @@ function f64Functions(): WasmFunction[] {
     {
       name: "f64_tanh",
       params: [I32, I32, I32],
-      locals: [[10, I32], [8 + 4 * TANH_TEMPS, V128]],
+      locals: [[11, I32], [8 + 4 * TANH_TEMPS, V128]],
       body: tanhBody(),
     },
     {
