@@ -11,6 +11,9 @@
  *              beyond ±0.625.
  *   addRows    out[g] = (x_g + s_g) + b for rows g, x_g and s_g rows anywhere in the arena: the
  *              sum of a recurrent step (X·W1x's row, Hp·W1h's row, b1).
+ *   rowsT      out[r, j] = row_j[r]: rows anywhere in the arena written out as columns (xᵀ).
+ *   rsubSquareTimes  out[g] = s_g ⊙ (c − h_g ⊙ h_g), s_g and h_g rows anywhere in the arena:
+ *              the gradient through tanh, (δ·W) ⊙ (1 − h²).
  *   rowKinds   what each float32 row of an input is: the column of its only non-zero value when
  *              that value is 1 (a one-hot row), the row length for a zero row, −1 otherwise;
  *              {@linkcode rowKind} is its plain twin.
@@ -43,9 +46,15 @@ import {
   BR_IF,
   codeBuilder,
   END,
+  F64,
+  F64_LOAD,
+  F64_STORE,
   F64X2_ABS,
   F64X2_ADD,
   F64X2_GT,
+  F64X2_MUL,
+  F64X2_SPLAT,
+  F64X2_SUB,
   f64x2Const,
   get,
   I32,
@@ -190,6 +199,54 @@ function addRowsBody(): number[] {
   return code;
 }
 
+/**
+ * rowsT(out, rowAt, k, n): out[r, j] = row_j[r] for j < k, r < n, row_j the n float64 values at
+ * byte address rowAt[j], out [n, k] row-major: the rows written out as columns, value by value
+ * (their bits moved, not computed on).
+ */
+function rowsTBody(): number[] {
+  const OUT = 0, ROW_AT = 1, K = 2, N = 3; // parameters
+  const J = 4, R = 5, SRC = 6, DST = 7, STRIDE = 8; // i32
+  const { code, emit } = codeBuilder();
+  emit(get(K), times8, set(STRIDE));
+  emit(LOOP, VOID); // rows j
+  emit(get(ROW_AT), get(J), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0, set(SRC));
+  emit(get(OUT), get(J), times8, I32_ADD, set(DST), I32_CONST, 0, set(R));
+  emit(LOOP, VOID); // values r
+  emit(get(DST), get(SRC), F64_LOAD, 3, 0, F64_STORE, 3, 0);
+  emit(get(SRC), I32_CONST, 8, I32_ADD, set(SRC), get(DST), get(STRIDE), I32_ADD, set(DST));
+  emit(get(R), I32_CONST, 1, I32_ADD, LOCAL_TEE, R, get(N), I32_LT_U, BR_IF, 0, END);
+  emit(get(J), I32_CONST, 1, I32_ADD, LOCAL_TEE, J, get(K), I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  return code;
+}
+
+/**
+ * rsubSquareTimes(out, sAt, hAt, count, n, c): out[g] = s_g · (c − h_g · h_g) for rows g <
+ * count of n values (n even), s_g and h_g at byte addresses sAt[g] and hAt[g], out's rows one
+ * after another: a multiply, a subtract, a multiply per value (two lanes at a time).
+ */
+function rsubSquareTimesBody(): number[] {
+  const OUT = 0, S_AT = 1, H_AT = 2, COUNT = 3, N = 4, C = 5; // parameters (C: f64)
+  const G = 6, J = 7, SP = 8, HP = 9; // i32
+  const CV = 10, HV = 11; // v128
+  const { code, emit } = codeBuilder();
+  emit(get(C), F64X2_SPLAT, set(CV));
+  emit(LOOP, VOID); // rows
+  emit(get(S_AT), get(G), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0, set(SP));
+  emit(get(H_AT), get(G), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0, set(HP));
+  emit(I32_CONST, 0, set(J), LOOP, VOID); // values, two at a time
+  emit(get(HP), get(J), times8, I32_ADD, V128_LOAD, 3, 0, set(HV));
+  emit(get(OUT), get(J), times8, I32_ADD);
+  emit(get(SP), get(J), times8, I32_ADD, V128_LOAD, 3, 0);
+  emit(get(CV), get(HV), get(HV), F64X2_MUL, F64X2_SUB, F64X2_MUL, V128_STORE, 3, 0);
+  emit(get(J), I32_CONST, 2, I32_ADD, LOCAL_TEE, J, get(N), I32_LT_U, BR_IF, 0, END);
+  emit(get(OUT), get(N), times8, I32_ADD, set(OUT));
+  emit(get(G), I32_CONST, 1, I32_ADD, LOCAL_TEE, G, get(COUNT), I32_LT_U, BR_IF, 0, END);
+  emit(END);
+  return code;
+}
+
 /** All bits of a float32 but its sign, in four lanes. */
 const ABS_BITS = v128Const(new Int32Array(4).fill(0x7fffffff));
 /** The bits of a float32 1, in four lanes. */
@@ -288,6 +345,18 @@ function f64Functions(): WasmFunction[] {
       body: addRowsBody(),
     },
     {
+      name: "f64_rowsT",
+      params: [I32, I32, I32, I32],
+      locals: [[5, I32]],
+      body: rowsTBody(),
+    },
+    {
+      name: "f64_rsubSquareTimes",
+      params: [I32, I32, I32, I32, I32, F64],
+      locals: [[4, I32], [2, V128]],
+      body: rsubSquareTimesBody(),
+    },
+    {
       name: "f32_rowKinds",
       params: [I32, I32, I32, I32],
       locals: [[7, I32], [1, V128]],
@@ -306,6 +375,15 @@ type AddRowsFunction = (
   b: number,
 ) => void;
 type RowKindsFunction = (x: number, rows: number, features: number, out: number) => void;
+type RowsTFunction = (out: number, rowAt: number, k: number, n: number) => void;
+type RsubSquareTimesFunction = (
+  out: number,
+  sAt: number,
+  hAt: number,
+  count: number,
+  n: number,
+  c: number,
+) => void;
 
 /** The float64 values of scratch memory that `tanh` of `count` values needs. */
 export function tanhScratch(count: number): number {
@@ -321,6 +399,8 @@ export class F64Kernels {
   readonly #tanh: TanhFunction;
   readonly #addRows: AddRowsFunction;
   readonly #rowKinds: RowKindsFunction;
+  readonly #rowsT: RowsTFunction;
+  readonly #rsubSquareTimes: RsubSquareTimesFunction;
 
   private constructor(arena: WasmArena) {
     this.arena = arena;
@@ -328,6 +408,8 @@ export class F64Kernels {
     this.#tanh = arena.exports.f64_tanh as TanhFunction;
     this.#addRows = arena.exports.f64_addRows as AddRowsFunction;
     this.#rowKinds = arena.exports.f32_rowKinds as RowKindsFunction;
+    this.#rowsT = arena.exports.f64_rowsT as RowsTFunction;
+    this.#rsubSquareTimes = arena.exports.f64_rsubSquareTimes as RsubSquareTimesFunction;
   }
 
   /** Compiles the kernels; null where WebAssembly SIMD is not available. */
@@ -383,6 +465,48 @@ export class F64Kernels {
       );
     }
     this.#addRows(out.byteOffset, xAt.byteOffset, sAt.byteOffset, count, n, bias.byteOffset);
+  }
+
+  /**
+   * out[r, j] = row_j[r] for j < k, r < n (out [n, k], float64), row_j the n float64 values at
+   * byte address rowAt[j] (see {@linkcode F64Kernels.address}); out float64 and rowAt int32
+   * regions of the arena.
+   */
+  rowsT(p: { out: Float64Array; rowAt: Int32Array; k: number; n: number }): void {
+    const { out, rowAt, k, n } = p;
+    if (!(k >= 1) || !(n >= 1) || k * n > out.length || k > rowAt.length) {
+      throw new Error(
+        `F64Kernels.rowsT: k ${k} rows of n ${n} values must fit out (${out.length}) and rowAt (${rowAt.length})`,
+      );
+    }
+    this.#rowsT(out.byteOffset, rowAt.byteOffset, k, n);
+  }
+
+  /**
+   * out[g] = s_g · (c − h_g · h_g) for rows g < count of n values (n even), s_g and h_g the n
+   * float64 values at byte addresses sAt[g] and hAt[g], out [count, n]; out float64 and sAt, hAt
+   * int32 regions of the arena.
+   */
+  rsubSquareTimes(
+    p: {
+      out: Float64Array;
+      sAt: Int32Array;
+      hAt: Int32Array;
+      count: number;
+      n: number;
+      c: number;
+    },
+  ): void {
+    const { out, sAt, hAt, count, n, c } = p;
+    if (
+      n % 2 !== 0 || n < 2 || count < 1 || count * n > out.length || count > sAt.length ||
+      count > hAt.length
+    ) {
+      throw new Error(
+        `F64Kernels.rsubSquareTimes: n must be even and the rows within out, sAt, hAt: count ${count}, n ${n}`,
+      );
+    }
+    this.#rsubSquareTimes(out.byteOffset, sAt.byteOffset, hAt.byteOffset, count, n, c);
   }
 
   /**

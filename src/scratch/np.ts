@@ -343,6 +343,7 @@ const capacity = {
   input: 0,
   kinds: 0,
   zeros: 0,
+  aRows: 0,
 };
 type Region = keyof typeof capacity;
 let regions: ReturnType<typeof layOut> | null = null;
@@ -363,6 +364,7 @@ function layOut(kernels: F64Kernels) {
     input: { float32: capacity.input }, // rows of an input (see InputKinds)
     kinds: { int32: capacity.kinds }, // their kinds
     zeros: f64("zeros"), // a row of zeros (see gemm)
+    aRows: f64("aRows"), // stored rows of an operand, read by address (rowsT, rsubSquareTimes)
   });
 }
 
@@ -883,7 +885,14 @@ function gemmOf(
 ): { values: Float64Array; index: Int32Array } {
   const inner = a.cols, cols = b.cols, n = a.transposed ? a.rows : a.stored;
   const ad = a.data, ai = a.index;
-  const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols, zeros: cols });
+  const room = memory(kernels, {
+    lhs: n * inner,
+    w: inner * cols,
+    out: n * cols,
+    zeros: cols,
+    aRows: a.transposed ? ad.length : 0, // a's stored rows and their addresses, for rowsT
+    rowAt: a.transposed ? inner : 0,
+  });
   putW(room.w, b);
   if (!a.transposed) {
     room.lhs.set(ad.subarray(0, n * inner));
@@ -898,12 +907,13 @@ function gemmOf(
     });
     return { values: room.out, index: ai };
   }
-  // a = sᵀ for rows s[k] (stored rows ai[k] of a): a's rows written out, then the product
+  // a = sᵀ for rows s[k] (stored rows ai[k] of a): a's rows written out (rowsT), then the product
+  const rowAt = room.rowAt;
+  room.aRows.set(ad);
+  const from = kernels.address(room.aRows, 0);
+  for (let k = 0; k < inner; k++) rowAt[k] = from + ai[k] * 8 * n;
   const at = room.lhs; // [n, inner]: at[r, k] = s[k, r]
-  for (let k = 0; k < inner; k++) {
-    const from = ai[k] * n;
-    for (let r = 0; r < n; r++) at[r * inner + k] = ad[from + r];
-  }
+  kernels.rowsT({ out: at, rowAt, k: inner, n });
   gemm(kernels, { out: room.out, a: at, w: room.w, rows: n, n: inner, cols, zeros: room.zeros });
   const index = i32(n);
   for (let r = 0; r < n; r++) index[r] = r;
@@ -1675,8 +1685,10 @@ export function multiply(a: Operand, b: Operand): Matrix | Float64Array {
  */
 function productTimesRsubSquare(p: Matrix, c: number, h: Matrix, kernels: F64Kernels): Matrix {
   const hd = h.data, hi = h.index, { a, b } = recipeOf(p) as { a: Matrix; b: Matrix };
-  const { values: s, index } = gemmOf(a, b, kernels);
   const rows = p.rows, cols = p.cols;
+  // the regions of the last kernel first: laying them out anew after the product would lose it
+  memory(kernels, { aRows: hd.length, sums: rows * cols, rowAt: rows, xAt: rows });
+  const { values: s, index } = gemmOf(a, b, kernels);
   const sm = new Matrix(
     rows,
     cols,
@@ -1685,6 +1697,19 @@ function productTimesRsubSquare(p: Matrix, c: number, h: Matrix, kernels: F64Ker
   );
   const { groups, count, firsts: first } = groupPairs(sm, h, rows);
   const out = f64(count * cols);
+  if (cols % 2 === 0 && hd instanceof Float64Array) {
+    // in WebAssembly: h's stored rows beside the product's, each group's two rows by address
+    const room = memory(kernels, {}), sAt = room.rowAt, hAt = room.xAt, rowBytes = 8 * cols;
+    room.aRows.set(hd);
+    const sFrom = kernels.address(s, 0), hFrom = kernels.address(room.aRows, 0);
+    for (let g = 0; g < count; g++) {
+      sAt[g] = sFrom + index[first[g]] * rowBytes;
+      hAt[g] = hFrom + hi[first[g]] * rowBytes;
+    }
+    kernels.rsubSquareTimes({ out: room.sums, sAt, hAt, count, n: cols, c });
+    out.set(room.sums.subarray(0, count * cols));
+    return new Matrix(rows, cols, out, groups);
+  }
   for (let g = 0; g < count; g++) {
     const so = index[first[g]] * cols, ho = hi[first[g]] * cols, o = g * cols;
     for (let j = 0; j < cols; j++) {

@@ -180,3 +180,60 @@ Deno.test("F64Kernels.rowKinds equals rowKind, the plain loop, on every kind of 
     );
   });
 });
+
+Deno.test("F64Kernels.rowsT writes rows out as columns, every bit moved", () => {
+  const kernels = F64Kernels.create()!;
+  const rand = lcg(13);
+  const n = 6, stored = 4, k = 7;
+  const m = kernels.arena.regions({
+    rows: { float64: stored * n },
+    out: { float64: k * n + 1 },
+    rowAt: { int32: k },
+  });
+  const rows = Float64Array.from({ length: stored * n }, () => rand() - 0.5);
+  rows.set([-0, NaN, Infinity], 1);
+  const which = [3, 0, 0, 2, 1, 3, 1]; // row j of the result's columns: stored row which[j]
+  m.rows.set(rows);
+  m.out.fill(7);
+  which.forEach((r, j) => m.rowAt[j] = kernels.address(m.rows, r * n));
+  kernels.rowsT({ out: m.out, rowAt: m.rowAt, k, n });
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < k; j++) {
+      assert.ok(Object.is(m.out[r * k + j], rows[which[j] * n + r]), `out[${r}, ${j}]`);
+    }
+  }
+  assert.equal(m.out[k * n], 7, "past the end: untouched");
+  assert.throws(() => kernels.rowsT({ out: m.out, rowAt: m.rowAt, k: 8, n }), /rowsT: k 8 rows/);
+});
+
+Deno.test("F64Kernels.rsubSquareTimes: s · (c − h·h), bit for bit", () => {
+  const kernels = F64Kernels.create()!;
+  const rand = lcg(14);
+  const n = 10, count = 5, sRows = 3, hRows = 4;
+  const m = kernels.arena.regions({
+    out: { float64: count * n },
+    s: { float64: sRows * n },
+    h: { float64: hRows * n },
+    sAt: { int32: count },
+    hAt: { int32: count },
+  });
+  const s = Float64Array.from({ length: sRows * n }, () => (rand() - 0.5) * 1e-2);
+  const h = Float64Array.from({ length: hRows * n }, () => Math.tanh((rand() - 0.5) * 6));
+  h.set([1, -1, -0, NaN], 3);
+  const sOf = [2, 0, 1, 1, 0], hOf = [3, 3, 0, 2, 1];
+  m.s.set(s);
+  m.h.set(h);
+  sOf.forEach((r, g) => m.sAt[g] = kernels.address(m.s, r * n));
+  hOf.forEach((r, g) => m.hAt[g] = kernels.address(m.h, r * n));
+  kernels.rsubSquareTimes({ out: m.out, sAt: m.sAt, hAt: m.hAt, count, n, c: 1 });
+  for (let g = 0; g < count; g++) {
+    for (let j = 0; j < n; j++) {
+      const hv = h[hOf[g] * n + j], expected = s[sOf[g] * n + j] * (1 - hv * hv);
+      assert.ok(Object.is(m.out[g * n + j], expected), `row ${g}, value ${j}`);
+    }
+  }
+  assert.throws(
+    () => kernels.rsubSquareTimes({ out: m.out, sAt: m.sAt, hAt: m.hAt, count, n: 3, c: 1 }),
+    /rsubSquareTimes: n must be even/,
+  );
+});
