@@ -58,7 +58,8 @@ export function sparseRows(
       if (kind < inputDim) {
         if (nnz >= limit || 0 >= rowLimit) return null;
         if (nnz === index.length) [index, value] = [grown(index), grownValues(value)];
-        [index[nnz], value[nnz++]] = [kind, 1];
+        index[nnz] = kind;
+        value[nnz++] = 1;
       }
       start[r + 1] = nnz;
       continue;
@@ -73,7 +74,8 @@ export function sparseRows(
           if ((bits[j] & 0x7fffffff) === 0) continue;
           if (nnz >= limit || nnz - start[r] >= rowLimit) return null;
           if (nnz === index.length) [index, value] = [grown(index), grownValues(value)];
-          [index[nnz], value[nnz++]] = [j - xRow, x[j]];
+          index[nnz] = j - xRow;
+          value[nnz++] = x[j];
         }
       }
     }
@@ -81,7 +83,8 @@ export function sparseRows(
       if (x[d] === 0) continue;
       if (nnz >= limit || nnz - start[r] >= rowLimit) return null;
       if (nnz === index.length) [index, value] = [grown(index), grownValues(value)];
-      [index[nnz], value[nnz++]] = [d - xRow, x[d]];
+      index[nnz] = d - xRow;
+      value[nnz++] = x[d];
     }
     start[r + 1] = nnz;
   }
