@@ -16,9 +16,10 @@
  * prints `epoch_s` (mean training seconds per epoch, validation excluded, as peers.py),
  * `val_accuracy` and `test_accuracy` (`model.evaluate`).
  *
- * Flags: `--models a,b` (default all four), `--batches 60`, `--warmup 5`, `--epochs N`,
+ * Flags: `--models a,b` (default the chapter's four; the variants of issue 10, e.g.
+ * `embedding_gru`, by name), `--batches 60`, `--warmup 5`, `--epochs N`,
  * `--impl fused|stock` (default fused: the project's layers; stock: `tf.layers.simpleRNN` /
- * `tf.layers.lstm`, which train through tfjs's own ops), `--road fit|fitModel` (default
+ * `tf.layers.lstm` / `tf.layers.gru`, which train through tfjs's own ops), `--road fit|fitModel` (default
  * `fit`: `model.fit`, the notebooks' road; `fitModel`: the earlier typed-array loop over the
  * same models, `src/tfjs/training.ts`), `--data DIR` (default $IMDB_DATA_DIR).
  * tfjs' cpu backend runs on one thread: `threads` is 1. `scratch_rnn` is the hand-written
@@ -29,15 +30,17 @@ import type { LayersModel, Tensor } from "@tensorflow/tfjs";
 import { tf } from "../src/tfjs/tf.ts";
 import { firstRows, type NDArray } from "../src/data/ndarray.ts";
 import { prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
-import { MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
+import { MODEL_KINDS, MODEL_SPECS, type ModelKind, VARIANT_KINDS } from "../src/tfjs/models.ts";
 import { layers } from "../src/tfjs/layers.ts";
 import { setRandomSeed } from "../src/tfjs/random_seed.ts";
 import { fitModel } from "../src/tfjs/training.ts";
 import { benchScratchRnn } from "./scratch_rnn.ts";
 import { median } from "./stats.ts";
 
-/** Every model the bench knows, in peers.py's order. */
-const ALL_MODELS = ["scratch_rnn", ...MODEL_KINDS] as const;
+/** The models the bench runs by default: the chapter's four, in peers.py's order. */
+const CHAPTER_MODELS = ["scratch_rnn", ...MODEL_KINDS] as const;
+/** Every model the bench knows: the chapter's and the variants (`--models`). */
+const ALL_MODELS = [...CHAPTER_MODELS, ...VARIANT_KINDS] as const;
 /** The book's batch size. */
 const BATCH_SIZE = 32;
 /** Seed of the weights and of the shuffling in `--epochs` mode. */
@@ -57,7 +60,7 @@ interface BenchArgs {
 
 function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
-    models: [...ALL_MODELS],
+    models: [...CHAPTER_MODELS],
     batches: 60,
     warmup: 5,
     epochs: 0,
@@ -118,6 +121,8 @@ function bookModel(kind: ModelKind, impl: "fused" | "stock"): LayersModel {
     model.add(
       kind === "embedding_lstm"
         ? layers.lstm({ units, ...inputShape })
+        : kind === "embedding_gru"
+        ? layers.gru({ units, ...inputShape })
         : layers.simpleRNN({ units, ...inputShape }),
     );
   } else {
@@ -129,6 +134,8 @@ function bookModel(kind: ModelKind, impl: "fused" | "stock"): LayersModel {
     model.add(
       kind === "embedding_lstm"
         ? tf.layers.lstm({ ...keras, recurrentActivation: "sigmoid" })
+        : kind === "embedding_gru"
+        ? tf.layers.gru({ ...keras, recurrentActivation: "sigmoid" })
         : tf.layers.simpleRNN(keras),
     );
   }

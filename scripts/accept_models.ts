@@ -14,7 +14,7 @@
  *     deno run -A scripts/accept_models.ts [--models a,b] [--impl fused|stock] [--epochs N]
  *                                          [--save DIR] [--data DIR]
  *
- * `--impl stock` builds the recurrent layer with tfjs's own `tf.layers.simpleRNN` / `lstm`
+ * `--impl stock` builds the recurrent layer with tfjs's own `tf.layers.simpleRNN` / `lstm` / `gru`
  * (Keras 2's options spelled out; it trains through tfjs's own ops, ~40x slower).
  * `--epochs N` overrides the book's epochs (for a quick look; the ranges then need not hold).
  * `--save DIR` writes each trained model to DIR/<model>/ (model.json + weights.bin).
@@ -29,8 +29,11 @@ import { setRandomSeed } from "../src/tfjs/random_seed.ts";
 import { MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
 import { saveModel } from "../src/tfjs/model_io.ts";
 
-/** Validation accuracy the book's reruns gave (book figure in the comment). */
-const ACCEPTED: Record<ModelKind, readonly [number, number]> = {
+/**
+ * Validation accuracy the book's reruns gave (book figure in the comment): its three models; the
+ * variants (`--models embedding_gru`) have no range and are not checked.
+ */
+const ACCEPTED: Partial<Record<ModelKind, readonly [number, number]>> = {
   simple_rnn_onehot: [0.68, 0.72], // 0.6998
   embedding_simple_rnn: [0.77, 0.82], // 0.8096
   embedding_lstm: [0.82, 0.85], // 0.8274
@@ -50,6 +53,8 @@ function bookModel(kind: ModelKind, impl: string): LayersModel {
     model.add(
       kind === "embedding_lstm"
         ? layers.lstm({ units, ...inputShape })
+        : kind === "embedding_gru"
+        ? layers.gru({ units, ...inputShape })
         : layers.simpleRNN({ units, ...inputShape }),
     );
   } else {
@@ -62,6 +67,8 @@ function bookModel(kind: ModelKind, impl: string): LayersModel {
     model.add(
       kind === "embedding_lstm"
         ? tf.layers.lstm({ ...keras, recurrentActivation: "sigmoid" })
+        : kind === "embedding_gru"
+        ? tf.layers.gru({ ...keras, recurrentActivation: "sigmoid" })
         : tf.layers.simpleRNN(keras),
     );
   }
@@ -179,7 +186,7 @@ if (import.meta.main) {
     const val = evaluate(kind, model, data.xVal, data.yVal);
     // The test set goes in as ids and becomes one-hot 5,000 rows at a time.
     const test = evaluate(kind, model, data.xTest, data.yTest);
-    const [low, high] = ACCEPTED[kind];
+    const [low, high] = ACCEPTED[kind] ?? [0, 1];
     const result = {
       model: kind,
       impl: `tfjs-${args.impl}`,

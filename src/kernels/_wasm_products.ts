@@ -10,12 +10,16 @@
  *   gemmT     out[r, j] = a[r, :cols] · w[j, :cols]            dZ · kernelᵀ, dz · recurrentKernelᵀ
  *   outerAdd  dst[i, :] += sum over r of a[r, i] * b[r, :]   xᵀ · dZ, hᵀ · dZ
  *
- * `cols` must be a multiple of the lane count. Every sum runs over its index in ascending order
- * in the lanes' precision, one multiply then one add (no fused multiply-add): gemmAdd's
- * out[r, c] is `s = pre[r, c]; for k: s += a[r, k] * w[k, c]`, bit for bit, and gemm's
- * `s = 0; for k: s += a[r, k] * w[k, c]` (numpy's float64 sums, which the hand-written RNN
- * needs); outerAdd adds the rows in order. gemmT sums each lane's columns (c ≡ lane mod count) apart and adds the lane sums
- * as (l0 + l1) + (l2 + l3) for four lanes, l0 + l1 for two.
+ * `cols` may be any positive number: the columns that fill whole vectors run in the lanes, the
+ * rest (fewer than the lane count: e.g. 15 gate columns of GRU(5), 3 of SimpleRNN(3)) one at a
+ * time in lane 0 with the same operations. Every sum runs over its index in ascending order in
+ * the lanes' precision, one multiply then one add (no fused multiply-add): gemmAdd's out[r, c] is
+ * `s = pre[r, c]; for k: s += a[r, k] * w[k, c]`, bit for bit, whichever part c falls in, and
+ * gemm's `s = 0; for k: s += a[r, k] * w[k, c]` (numpy's float64 sums, which the hand-written
+ * RNN needs); outerAdd adds the rows in order. gemmT sums each lane's columns
+ * (c ≡ lane mod count, among the whole vectors) apart, adds the lane sums as
+ * (l0 + l1) + (l2 + l3) for four lanes, l0 + l1 for two, then the remaining columns' products
+ * one by one in ascending order.
  *
  * Each product comes in variants that keep several independent sums in flight (gemmAdd, gemm: 1,
  * 2 or 4 vectors of columns, of one or two rows; gemmT: 1 or 4 rows of w; outerAdd: 1 or 4 rows at a time); the variant
@@ -57,8 +61,10 @@ import {
   get,
   I32,
   I32_ADD,
+  I32_AND,
   I32_CONST,
   I32_EQZ,
+  I32_GE_U,
   I32_LT_U,
   I32_MUL,
   I32_SHL,
@@ -148,11 +154,12 @@ function helpers(lanes: Lanes) {
 /**
  * gemmAdd(out, outStride, pre, preStride, a, aStride, n, w, cols, count), byte addresses and
  * strides (the bytes from one row to the next: preStride 0 adds the same row, e.g. a bias, to
- * every output row); n >= 0, count >= 1 groups of `rows` rows, cols a multiple of
- * lanes × blocks: `rows` × `blocks` independent vectors of sums in flight (each load of w shared
- * by the rows, each load of a[r, k] by the blocks). `fromZero`: the sums start from +0 instead
- * of pre (gemm; pre and preStride are not read). out may be pre (each row and block is read
- * before it is written).
+ * every output row); n >= 0, count >= 1 groups of `rows` rows, cols >= 1: the whole vectors of
+ * columns `blocks` at a time (blocks dividing their number), `rows` × `blocks` independent
+ * vectors of sums in flight (each load of w shared by the rows, each load of a[r, k] by the
+ * blocks), then the remaining columns one at a time in lane 0. `fromZero`: the sums start from
+ * +0 instead of pre (gemm; pre and preStride are not read). out may be pre (each row and block
+ * is read before it is written).
  */
 function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = false): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
@@ -168,49 +175,63 @@ function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = fals
     8,
     9,
   ];
-  const [COL_BYTES, GB, AP, WP, K] = [10, 11, 12, 13, 14];
-  const WV = 15, S = 16, ACC = S + rows; // v128: a vector of w, a[r, k] for each row, the sums
+  const [COL_BYTES, GB, AP, WP, K, VEC_BYTES] = [10, 11, 12, 13, 14, 15];
+  const WV = 16, S = 17, ACC = S + rows; // v128: a vector of w, a[r, k] for each row, the sums
   const acc = (r: number, q: number) => ACC + r * blocks + q;
+  const { code, emit } = codeBuilder();
   /** local + r · stride, on the stack */
   const rowOf = (local: number, stride: number, r: number) => {
     const code = [...get(local)];
     for (let i = 0; i < r; i++) code.push(...get(stride), I32_ADD);
     return code;
   };
-  const { code, emit } = codeBuilder();
-  emit(get(COLS), toBytes, set(COL_BYTES));
-  emit(LOOP, VOID); // groups of rows
-  emit(I32_CONST, 0, set(GB));
-  emit(LOOP, VOID); // blocks vectors of columns at a time
-  for (let r = 0; r < rows; r++) {
-    for (let q = 0; q < blocks; q++) {
-      if (fromZero) emit(V128_CONST_ZERO, set(acc(r, q)));
-      else {
-        emit(rowOf(PRE, PRE_STRIDE, r), get(GB), I32_ADD);
-        emit(V128_LOAD, align, uleb(16 * q), set(acc(r, q)));
+  /** the sums of the columns at byte offset GB: `vectors` vectors, or one column in lane 0 */
+  const sums = (vectors: number, tail: boolean) => {
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < vectors; q++) {
+        if (fromZero) emit(V128_CONST_ZERO, set(acc(r, q)));
+        else {
+          emit(rowOf(PRE, PRE_STRIDE, r), get(GB), I32_ADD);
+          emit(tail ? [...lanes.splat, align, 0] : [...V128_LOAD, align, ...uleb(16 * q)]);
+          emit(set(acc(r, q)));
+        }
       }
     }
-  }
-  emit(get(A), set(AP), get(W), get(GB), I32_ADD, set(WP), get(N), set(K));
-  emit(BLOCK, VOID, get(K), I32_EQZ, BR_IF, 0);
-  emit(LOOP, VOID); // k = 0 .. n - 1
-  for (let r = 0; r < rows; r++) emit(rowOf(AP, A_STRIDE, r), lanes.splat, align, 0, set(S + r));
-  for (let q = 0; q < blocks; q++) {
-    emit(get(WP), V128_LOAD, align, uleb(16 * q), set(WV));
+    emit(get(A), set(AP), get(W), get(GB), I32_ADD, set(WP), get(N), set(K));
+    emit(BLOCK, VOID, get(K), I32_EQZ, BR_IF, 0);
+    emit(LOOP, VOID); // k = 0 .. n - 1
+    for (let r = 0; r < rows; r++) emit(rowOf(AP, A_STRIDE, r), lanes.splat, align, 0, set(S + r));
+    for (let q = 0; q < vectors; q++) {
+      emit(get(WP), tail ? [...lanes.splat, align, 0] : [...V128_LOAD, align, ...uleb(16 * q)]);
+      emit(set(WV));
+      for (let r = 0; r < rows; r++) {
+        emit(get(acc(r, q)), get(S + r), get(WV), lanes.mul, lanes.add, set(acc(r, q)));
+      }
+    }
+    emit(addConst(AP, bytes), addLocal(WP, COL_BYTES), countDown(K));
+    emit(END); // block
     for (let r = 0; r < rows; r++) {
-      emit(get(acc(r, q)), get(S + r), get(WV), lanes.mul, lanes.add, set(acc(r, q)));
+      for (let q = 0; q < vectors; q++) {
+        emit(rowOf(OUT, OUT_STRIDE, r), get(GB), I32_ADD);
+        if (tail) emit(get(acc(r, q)), lanes.extractLane, 0, lanes.scalarStore, align, 0);
+        else emit(get(acc(r, q)), V128_STORE, align, uleb(16 * q));
+      }
     }
-  }
-  emit(addConst(AP, bytes), addLocal(WP, COL_BYTES), countDown(K));
-  emit(END); // block
-  for (let r = 0; r < rows; r++) {
-    for (let q = 0; q < blocks; q++) {
-      emit(rowOf(OUT, OUT_STRIDE, r), get(GB), I32_ADD);
-      emit(get(acc(r, q)), V128_STORE, align, uleb(16 * q));
-    }
-  }
-  emit(get(GB), I32_CONST, sleb(16 * blocks), I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U);
-  emit(BR_IF, 0, END);
+  };
+  emit(get(COLS), toBytes, set(COL_BYTES));
+  emit(get(COLS), I32_CONST, sleb(-lanes.count), I32_AND, toBytes, set(VEC_BYTES));
+  emit(LOOP, VOID); // groups of rows
+  emit(I32_CONST, 0, set(GB));
+  emit(BLOCK, VOID, get(VEC_BYTES), I32_EQZ, BR_IF, 0);
+  emit(LOOP, VOID); // blocks vectors of columns at a time
+  sums(blocks, false);
+  emit(get(GB), I32_CONST, sleb(16 * blocks), I32_ADD, LOCAL_TEE, GB, get(VEC_BYTES), I32_LT_U);
+  emit(BR_IF, 0, END, END);
+  emit(BLOCK, VOID, get(GB), get(COL_BYTES), I32_GE_U, BR_IF, 0);
+  emit(LOOP, VOID); // the remaining columns, one at a time
+  sums(1, true);
+  emit(get(GB), I32_CONST, bytes, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U);
+  emit(BR_IF, 0, END, END);
   for (let r = 0; r < rows; r++) {
     emit(addLocal(OUT, OUT_STRIDE), addLocal(PRE, PRE_STRIDE), addLocal(A, A_STRIDE));
   }
@@ -221,14 +242,15 @@ function gemmAddBody(lanes: Lanes, blocks: number, rows: number, fromZero = fals
 
 /**
  * gemmT(out, outStride, a, aStride, cols, w, n, rows): out[r, j] = a[r, :] · w[j, :], byte
- * addresses and row strides of out and a; cols a multiple of the lane count, n a positive
- * multiple of `js`: `js` rows of w (independent sums) at a time, sharing each load of a.
+ * addresses and row strides of out and a; cols >= 1, n a positive multiple of `js`: `js` rows of
+ * w (independent sums) at a time, sharing each load of a; the columns of whole vectors in the
+ * lanes, whose sums are added, then the remaining columns' products added one by one (lane 0).
  */
 function gemmTBody(lanes: Lanes, js: number): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
   const [OUT, OUT_STRIDE, A, A_STRIDE, COLS, W, N, ROWS] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [COL_BYTES, WP, J, GB, OP, WQ] = [8, 9, 10, 11, 12, 13]; // WQ .. WQ + js - 1: rows of w
-  const AV = WQ + js, ACC = AV + 1; // v128 locals
+  const VEC_BYTES = WQ + js, AV = VEC_BYTES + 1, ACC = AV + 1; // i32, then v128 locals
   const { code, emit } = codeBuilder();
   const lane = (q: number, i: number) => [...get(ACC + q), ...lanes.extractLane, i];
   /** the lane sums of ACC + q: (l0 + l1) + (l2 + l3), or l0 + l1 */
@@ -245,6 +267,7 @@ function gemmTBody(lanes: Lanes, js: number): number[] {
       ]
       : [...lane(q, 0), ...lane(q, 1), lanes.scalarAdd];
   emit(get(COLS), toBytes, set(COL_BYTES));
+  emit(get(COLS), I32_CONST, sleb(-lanes.count), I32_AND, toBytes, set(VEC_BYTES));
   emit(LOOP, VOID); // rows
   emit(get(OUT), set(OP));
   emit(get(W), set(WP), get(N), I32_CONST, js === 1 ? 0 : js === 2 ? 1 : 2, I32_SHR_U, set(J));
@@ -254,16 +277,35 @@ function gemmTBody(lanes: Lanes, js: number): number[] {
     emit(get(WP), I32_CONST, sleb(q), get(COL_BYTES), I32_MUL, I32_ADD, set(WQ + q));
   }
   emit(I32_CONST, 0, set(GB));
+  emit(BLOCK, VOID, get(VEC_BYTES), I32_EQZ, BR_IF, 0);
   emit(LOOP, VOID); // one vector of columns at a time
   emit(get(A), get(GB), I32_ADD, V128_LOAD, align, 0, set(AV));
   for (let q = 0; q < js; q++) {
     emit(get(ACC + q), get(AV), get(WQ + q), get(GB), I32_ADD, V128_LOAD, align, 0);
     emit(lanes.mul, lanes.add, set(ACC + q));
   }
-  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
+  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(VEC_BYTES), I32_LT_U, BR_IF, 0);
+  emit(END, END);
   for (let q = 0; q < js; q++) {
     emit(get(OP), laneSum(q), lanes.scalarStore, align, uleb(bytes * q));
   }
+  // the remaining columns: s = the lane sums; s += a[c] * w[j, c], c ascending, in lane 0
+  emit(BLOCK, VOID, get(GB), get(COL_BYTES), I32_GE_U, BR_IF, 0);
+  for (let q = 0; q < js; q++) {
+    emit(get(OP), lanes.splat, align, uleb(bytes * q), set(ACC + q));
+  }
+  emit(LOOP, VOID);
+  emit(get(A), get(GB), I32_ADD, lanes.splat, align, 0, set(AV));
+  for (let q = 0; q < js; q++) {
+    emit(get(ACC + q), get(AV), get(WQ + q), get(GB), I32_ADD, lanes.splat, align, 0);
+    emit(lanes.mul, lanes.add, set(ACC + q));
+  }
+  emit(get(GB), I32_CONST, bytes, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0);
+  emit(END);
+  for (let q = 0; q < js; q++) {
+    emit(get(OP), get(ACC + q), lanes.extractLane, 0, lanes.scalarStore, align, uleb(bytes * q));
+  }
+  emit(END); // block
   emit(addConst(OP, bytes * js));
   emit(get(WP), get(COL_BYTES), I32_CONST, sleb(js), I32_MUL, I32_ADD, set(WP));
   emit(countDown(J));
@@ -272,22 +314,35 @@ function gemmTBody(lanes: Lanes, js: number): number[] {
   return code;
 }
 
-/** outerAdd(dst, a, m, b, cols, rows): dst[i, :] += a[r, i] * b[r, :], r ascending; m >= 1. */
+/**
+ * outerAdd(dst, a, m, b, cols, rows): dst[i, :] += a[r, i] * b[r, :], r ascending; m >= 1,
+ * cols >= 1 (whole vectors in the lanes, the remaining columns one at a time in lane 0).
+ */
 function outerAddBody(lanes: Lanes): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
   const [DST, A, M, B, COLS, ROWS] = [0, 1, 2, 3, 4, 5];
-  const [COL_BYTES, DP, I, GB, S, P] = [6, 7, 8, 9, 10, 11];
+  const [COL_BYTES, DP, I, GB, S, P, VEC_BYTES] = [6, 7, 8, 9, 10, 11, 12];
   const { code, emit } = codeBuilder();
   emit(get(COLS), toBytes, set(COL_BYTES));
+  emit(get(COLS), I32_CONST, sleb(-lanes.count), I32_AND, toBytes, set(VEC_BYTES));
   emit(LOOP, VOID); // rows
   emit(get(DST), set(DP), get(M), set(I));
   emit(LOOP, VOID); // i
   emit(get(A), lanes.splat, align, 0, set(S), I32_CONST, 0, set(GB));
+  emit(BLOCK, VOID, get(VEC_BYTES), I32_EQZ, BR_IF, 0);
   emit(LOOP, VOID); // one vector of columns at a time: dst[i, c..] += a[r, i] * b[r, c..]
   emit(get(DP), get(GB), I32_ADD, LOCAL_TEE, P, get(P), V128_LOAD, align, 0);
   emit(get(S), get(B), get(GB), I32_ADD, V128_LOAD, align, 0, lanes.mul, lanes.add);
   emit(V128_STORE, align, 0);
-  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
+  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(VEC_BYTES), I32_LT_U, BR_IF, 0);
+  emit(END, END);
+  emit(BLOCK, VOID, get(GB), get(COL_BYTES), I32_GE_U, BR_IF, 0);
+  emit(LOOP, VOID); // the remaining columns, one at a time
+  emit(get(DP), get(GB), I32_ADD, LOCAL_TEE, P, get(P), lanes.splat, align, 0);
+  emit(get(S), get(B), get(GB), I32_ADD, lanes.splat, align, 0, lanes.mul, lanes.add);
+  emit(lanes.extractLane, 0, lanes.scalarStore, align, 0);
+  emit(get(GB), I32_CONST, bytes, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0);
+  emit(END, END);
   emit(addLocal(DP, COL_BYTES), addConst(A, bytes), countDown(I));
   emit(addLocal(B, COL_BYTES), countDown(ROWS));
   emit(END); // function
@@ -302,10 +357,22 @@ function outerAdd4Body(lanes: Lanes): number[] {
   const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
   const [DST, A, M, B, COLS, GROUPS] = [0, 1, 2, 3, 4, 5];
   const [COL_BYTES, M_BYTES, DP, I, GB, AP, B1, B2, B3, P] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
-  const S = 16, V = 20; // v128: S .. S + 3 the four a[r, i], V the dst vector
+  const VEC_BYTES = 16, S = 17, V = 21; // i32; v128: S .. S + 3 the four a[r, i], V the dst
   const { code, emit } = codeBuilder();
   const rowOf = [B, B1, B2, B3];
+  /** dst (a vector, or lane 0 for `tail`) at DP + GB += the four rows' products */
+  const update = (tail: boolean) => {
+    const load = tail ? [...lanes.splat, align, 0] : [...V128_LOAD, align, 0];
+    emit(get(DP), get(GB), I32_ADD, LOCAL_TEE, P, load, set(V));
+    for (let q = 0; q < 4; q++) {
+      emit(get(V), get(S + q), get(rowOf[q]), get(GB), I32_ADD, load, lanes.mul);
+      emit(lanes.add, set(V));
+    }
+    if (tail) emit(get(P), get(V), lanes.extractLane, 0, lanes.scalarStore, align, 0);
+    else emit(get(P), get(V), V128_STORE, align, 0);
+  };
   emit(get(COLS), toBytes, set(COL_BYTES), get(M), toBytes, set(M_BYTES));
+  emit(get(COLS), I32_CONST, sleb(-lanes.count), I32_AND, toBytes, set(VEC_BYTES));
   emit(LOOP, VOID); // groups of four rows
   emit(get(B), get(COL_BYTES), I32_ADD, LOCAL_TEE, B1, get(COL_BYTES), I32_ADD, LOCAL_TEE, B2);
   emit(get(COL_BYTES), I32_ADD, set(B3));
@@ -317,14 +384,16 @@ function outerAdd4Body(lanes: Lanes): number[] {
     emit(lanes.splat, align, 0, set(S + q));
   }
   emit(I32_CONST, 0, set(GB));
+  emit(BLOCK, VOID, get(VEC_BYTES), I32_EQZ, BR_IF, 0);
   emit(LOOP, VOID); // one vector of columns at a time
-  emit(get(DP), get(GB), I32_ADD, LOCAL_TEE, P, V128_LOAD, align, 0, set(V));
-  for (let q = 0; q < 4; q++) {
-    emit(get(V), get(S + q), get(rowOf[q]), get(GB), I32_ADD, V128_LOAD, align, 0, lanes.mul);
-    emit(lanes.add, set(V));
-  }
-  emit(get(P), get(V), V128_STORE, align, 0);
-  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0, END);
+  update(false);
+  emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(VEC_BYTES), I32_LT_U, BR_IF, 0);
+  emit(END, END);
+  emit(BLOCK, VOID, get(GB), get(COL_BYTES), I32_GE_U, BR_IF, 0);
+  emit(LOOP, VOID); // the remaining columns, one at a time
+  update(true);
+  emit(get(GB), I32_CONST, bytes, I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U, BR_IF, 0);
+  emit(END, END);
   emit(addLocal(DP, COL_BYTES), addConst(AP, bytes), countDown(I));
   emit(get(A), get(M_BYTES), I32_CONST, 2, I32_SHL, I32_ADD, set(A));
   emit(get(B), get(COL_BYTES), I32_CONST, 2, I32_SHL, I32_ADD, set(B));
@@ -354,7 +423,7 @@ export function productFunctions(lanes: Lanes): WasmFunction[] {
         GEMM_ADD_ROWS.map((rows): WasmFunction => ({
           name: `${lanes.name}_${fromZero ? "gemm" : "gemmAdd"}${blocks}x${rows}`,
           params: i32s(10),
-          locals: [[5, I32], [1 + rows + rows * blocks, V128]],
+          locals: [[6, I32], [1 + rows + rows * blocks, V128]],
           body: gemmAddBody(lanes, blocks, rows, fromZero),
         }))
       )
@@ -362,19 +431,19 @@ export function productFunctions(lanes: Lanes): WasmFunction[] {
     ...GEMM_T_ROWS.map((js): WasmFunction => ({
       name: `${lanes.name}_gemmT${js}`,
       params: i32s(8),
-      locals: [[5 + js, I32], [1 + js, V128]],
+      locals: [[6 + js, I32], [1 + js, V128]],
       body: gemmTBody(lanes, js),
     })),
     {
       name: `${lanes.name}_outerAdd`,
       params: i32s(6),
-      locals: [[4, I32], [1, V128], [1, I32]],
+      locals: [[4, I32], [1, V128], [2, I32]],
       body: outerAddBody(lanes),
     },
     {
       name: `${lanes.name}_outerAdd4`,
       params: i32s(6),
-      locals: [[10, I32], [5, V128]],
+      locals: [[11, I32], [5, V128]],
       body: outerAdd4Body(lanes),
     },
   ];
@@ -459,15 +528,18 @@ export class MatrixProducts {
     return arena && new MatrixProducts(arena, lanes);
   }
 
-  /** Whether the products can take `cols` columns (a positive multiple of the lane count). */
+  /**
+   * Whether the products can take `cols` columns: any positive integer (the whole vectors in the
+   * lanes, the rest one at a time).
+   */
   handles(cols: number): boolean {
-    return cols >= this.lanes.count && cols % this.lanes.count === 0;
+    return Number.isInteger(cols) && cols >= 1;
   }
 
   #checkCols(cols: number, what: string): void {
     if (!this.handles(cols)) {
       throw new Error(
-        `MatrixProducts(${this.lanes.name}).${what}: cols must be a positive multiple of ${this.lanes.count}, got ${cols}`,
+        `MatrixProducts(${this.lanes.name}).${what}: cols must be a positive integer, got ${cols}`,
       );
     }
   }
@@ -477,8 +549,8 @@ export class MatrixProducts {
   }
 
   /**
-   * The {@link GemmAddFn} for `cols` columns: the widest variant that divides them, two rows at
-   * a time, then the last row of an odd count.
+   * The {@link GemmAddFn} for `cols` columns: the widest variant that divides their whole
+   * vectors, two rows at a time, then the last row of an odd count.
    */
   gemmAddFn(cols: number): GemmAddFn {
     this.#checkCols(cols, "gemmAddFn");
@@ -507,9 +579,12 @@ export class MatrixProducts {
     };
   }
 
-  /** Vectors of columns in flight for `cols` columns: 4, 2 or 1, whichever divides them. */
+  /**
+   * Vectors of columns in flight for `cols` columns: 4, 2 or 1, whichever divides the number of
+   * whole vectors.
+   */
   #blocks(cols: number): number {
-    const vectors = cols / this.lanes.count;
+    const vectors = Math.floor(cols / this.lanes.count);
     return vectors % 4 === 0 ? 4 : vectors % 2 === 0 ? 2 : 1;
   }
 

@@ -1,6 +1,6 @@
 /**
- * The arithmetic beneath the layers: whole-sequence SimpleRNN and LSTM passes on typed arrays
- * (`simple_rnn.ts`, `lstm.ts`, what they share in `rnn.ts`, their activations in
+ * The arithmetic beneath the layers: whole-sequence SimpleRNN, LSTM and GRU passes on typed
+ * arrays (`simple_rnn.ts`, `lstm.ts`, `gru.ts`, what they share in `rnn.ts`, their activations in
  * `activations.ts`; each kernel a plain reference with a WebAssembly SIMD fast path beside it),
  * the logistic loss (`logistic_loss.ts`), Adam's update of a variable (`adam.ts`, also a
  * reference beside a WebAssembly path), and the tfjs `cpu` kernels that replace slow stock ones
@@ -27,6 +27,7 @@ export {
 } from "./rnn.ts";
 export { simpleRnnBackward, type SimpleRnnCache, simpleRnnForward } from "./simple_rnn.ts";
 export { lstmBackward, type LstmCache, lstmForward } from "./lstm.ts";
+export { gruBackward, type GruCache, gruForward } from "./gru.ts";
 export { releaseScratch } from "./_scratch.ts";
 export { adam, type AdamHyper, type AdamResult, type AdamState } from "./adam.ts";
 export { scatterAdd } from "./segment_sum.ts";

@@ -4,17 +4,19 @@
  * path, the last step of the outputs, and d loss / d x.
  *
  * Layouts follow tfjs / Keras: inputs `x` [batch, steps, inputDim], `kernel` [inputDim, gates],
- * `recurrentKernel` [units, gates], `bias` [gates], where `gates` is `units` for SimpleRNN and
- * `4 * units` for LSTM (gate blocks i, f, c, o). Initial states are zeros. Arrays are row-major,
- * flattened, float32 (inputs may be any array of numbers).
+ * `recurrentKernel` [units, gates], `bias` [gates], where `gates` is `units` for SimpleRNN,
+ * `4 * units` for LSTM (gate blocks i, f, c, o) and `3 * units` for GRU (gate blocks z, r, h;
+ * `gru.ts` for its bias). Initial states are zeros. Arrays are row-major, flattened, float32
+ * (inputs may be any array of numbers).
  *
  * Every kernel comes twice, llm.c style: a REFERENCE in plain loops that reads like the
  * equations (sums in float64, results stored in float32), and a FAST path beside it (float32
  * sums in the WebAssembly SIMD products of `_wasm_products.ts`, as tfjs's matMul sums; one-hot
  * inputs listed once by `_sparse_rows.ts`; activations in WebAssembly, `_wasm_f32.ts`, the
  * same float32 numbers as the reference's), tested equal to the reference. The fast path runs
- * when WebAssembly SIMD is available and the gate count is a multiple of 4 (every LSTM;
- * SimpleRNN(8), (32)); otherwise the reference runs, and a warning says so once.
+ * whenever WebAssembly SIMD is available, for any sizes (the products take the columns beyond
+ * whole vectors of four one at a time: SimpleRNN(5), GRU(7), an input width of 3); without it
+ * the reference runs, and a warning says so once.
  * @module
  */
 
@@ -110,15 +112,15 @@ export function checkBack(back: RnnBackwardArgs, dims: RnnDims, who: string): vo
 const announced = new Set<string>();
 
 /**
- * The float32 kernels when the fast path can run a call with `gates` columns (WebAssembly SIMD
- * and a multiple of 4), else null, after a warning (once per reason) that `who` falls back to
- * the plain reference and why.
+ * The float32 kernels when the fast path can run a call with `gates` columns (WebAssembly SIMD,
+ * any positive number of columns), else null, after a warning (once per reason) that `who` falls
+ * back to the plain reference and why.
  */
 export function fastKernels(gates: number, who: string): F32Kernels | null {
   if (f32Kernels?.products.handles(gates)) return f32Kernels;
   const reason = f32Kernels === null
     ? "WebAssembly SIMD is not available here"
-    : `${gates} gate columns are not a multiple of 4 (use a multiple of 4 units)`;
+    : `${gates} gate columns are not a positive number`;
   const key = `${who}: ${reason}`;
   if (!announced.has(key)) {
     announced.add(key);
@@ -223,9 +225,7 @@ export function inputGradFast(grads: RnnGrads, args: RnnForwardArgs): Float32Arr
   const gates = grads.dZ.length / rows;
   const products = f32Kernels?.products ?? null;
   if (products === null || !products.handles(gates)) {
-    throw new Error(
-      `inputGradFast: needs WebAssembly SIMD and gates a multiple of 4, got ${gates}`,
-    );
+    throw new Error(`inputGradFast: needs WebAssembly SIMD and gates >= 1, got ${gates}`);
   }
   const { dZ, kernel, dx } = products.arena.regions({
     dZ: rows * gates,

@@ -134,9 +134,7 @@ export function simpleRnnBackwardReference(cache: SimpleRnnCache, back: RnnBackw
 
 function kernels(units: number, who: string): F32Kernels {
   if (f32Kernels === null || !f32Kernels.products.handles(units)) {
-    throw new Error(
-      `${who}: the fast path needs WebAssembly SIMD and units a multiple of 4, got units ${units}`,
-    );
+    throw new Error(`${who}: the fast path needs WebAssembly SIMD, got units ${units}`);
   }
   return f32Kernels;
 }
@@ -145,7 +143,8 @@ function kernels(units: number, who: string): F32Kernels {
  * Fast {@link simpleRnnForwardReference}: the projection of every step at once (sparse rows or
  * one gemmAdd), then per step, for every sequence at once, one gemmAdd z_t += h_{t-1} ·
  * recurrentKernel (float32 sums in the arena) and the activation in place in WebAssembly (the
- * reference's float32 numbers for the same z). Needs units a multiple of 4 and WebAssembly SIMD.
+ * reference's float32 numbers for the same z). Any units (the products' remainder columns);
+ * needs WebAssembly SIMD.
  * @returns the cache; `h` [batch, steps, units] from the scratch pool
  */
 export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): SimpleRnnCache {

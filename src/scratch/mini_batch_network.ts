@@ -41,6 +41,15 @@ export abstract class MiniBatchNetwork {
   /** Validation loss of each epoch of `fit` (book: `val_losses`). */
   valLosses: number[] = [];
 
+  /**
+   * The losses by epoch under the names of Keras's `history.history` and tfjs's `History.history`
+   * (`loss`, `val_loss`), copies of {@link losses} and {@link valLosses}: what `historyFigure`
+   * plots for the tfjs models too.
+   */
+  get history(): { loss: number[]; val_loss: number[] } {
+    return { loss: [...this.losses], val_loss: [...this.valLosses] };
+  }
+
   /** Whether the weights exist. */
   abstract get hasWeights(): boolean;
   /** The book's `init_weights`. */

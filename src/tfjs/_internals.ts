@@ -6,8 +6,9 @@
  * - engine (tfjs-core `engine.ts`): `runKernelFunc` (private) and `isTapeOn()`, for the fused
  *   RNN ops (`fused_rnn.ts`); `registeredVariables`, for `FusedAdam` (`fused_adam.ts`);
  * - the serialization registry (tfjs-core `serialization.ts`,
- *   `SerializationMap.getMap().classNameMap`): the stock `SimpleRNN` and `LSTM` classes the fused
- *   layers extend (`fused_rnn.ts`);
+ *   `SerializationMap.getMap().classNameMap`): the stock `SimpleRNN`, `LSTM`, `GRU` and `GRUCell`
+ *   classes the fused layers extend (`fused_rnn.ts`); a recurrent layer's `cell`, replaced
+ *   before it is built ({@link replaceCell}: the fused GRU with `resetAfter: true`);
  * - layer and cell fields (tfjs-layers `layers/*.ts`: `cell`, `kernel`, `units`, `activation`,
  *   regularisers, constraints...): read by the fused layers and the fast training step
  *   (`_train_step.ts`);
@@ -180,8 +181,10 @@ export interface RnnCellFields {
   bias: LayerWeight | null;
   units: number;
   activation: { getClassName(): string };
-  /** LSTM only. */
+  /** LSTM, GRU. */
   recurrentActivation?: { getClassName(): string };
+  /** GRU only: the fused GRU's cell with `resetAfter: true` has it (tfjs's cells do not). */
+  resetAfter?: boolean;
   dropout?: number;
   recurrentDropout?: number;
   kernelRegularizer?: unknown;
@@ -233,6 +236,15 @@ export interface RnnLayerFields extends LayerFields {
 /** A recurrent layer's fields, its cell's included. */
 export function rnnFieldsOf(layer: RNN): RnnLayerFields {
   return layer as unknown as RnnLayerFields;
+}
+
+/**
+ * Replaces a recurrent layer's cell (the `readonly cell` tfjs-layers' `RNN` constructor sets),
+ * before the layer is built: how the fused GRU takes a cell whose bias is Keras's [2, 3 units]
+ * (tfjs's `GRU` constructor makes its own `GRUCell`, which refuses `resetAfter: true`).
+ */
+export function replaceCell(layer: RNN, cell: object): void {
+  (layer as unknown as { cell: object }).cell = cell;
 }
 
 /** What `model.compile` set, as the fast training step checks it (`engine/training.ts`). */

@@ -13,8 +13,8 @@
  *   update    SGD as `tf.train.sgd` rounds it, anything else through `optimizer.applyGradients`
  *             (one loop per variable for `fusedAdam`)
  *
- * It handles models of the form `[embedding] -> fused SimpleRNN | LSTM (last step, goBackwards
- * false) -> dense(units 1, sigmoid)`, compiled with loss `binaryCrossentropy` and metrics
+ * It handles models of the form `[embedding] -> fused SimpleRNN | LSTM | GRU (last step,
+ * goBackwards false) -> dense(units 1, sigmoid)`, compiled with loss `binaryCrossentropy` and metrics
  * `["accuracy"]` or none, without regularisers, constraints or frozen layers, with any optimizer
  * (SGD as `tf.train.sgd` rounds it, Adam in one loop per variable, others through their
  * `applyGradients`); any other model goes through tfjs's own step (see {@link planFor};
@@ -56,12 +56,15 @@ import { tf } from "./tf.ts";
 import { compiledFieldsOf, type LayerWeight, sgdFieldsOf } from "./_internals.ts";
 import { adamUpdate } from "./fused_adam.ts";
 import { binaryAccuracy, KERAS_EPSILON } from "../kernels/logistic_loss.ts";
-import { FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
+import { FusedGRU, FusedLSTM, FusedSimpleRNN } from "./fused_rnn.ts";
 import {
+  gruBackward,
+  gruForward,
   inputGrad,
   lstmBackward,
   lstmForward,
   releaseScratch,
+  type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
   simpleRnnBackward,
@@ -80,7 +83,10 @@ export interface FastPlan {
   /** [vocabulary, width] table, or null when the RNN reads the input directly */
   embedding: { table: Variable; inputDim: number; outputDim: number } | null;
   rnn: {
-    lstm: boolean;
+    /** which fused layer: its kernels ({@link recurrentPass}) */
+    kind: "simpleRNN" | "lstm" | "gru";
+    /** GRU: r after the recurrent product (bias [2, 3 units]) */
+    resetAfter: boolean;
     kernel: Variable;
     recurrentKernel: Variable;
     bias: Variable | null;
@@ -128,10 +134,10 @@ export function planFor(model: LayersModel): FastPlan | string {
   }
   if (!compiled.built) return "the model is not built yet";
   const layers = compiled.layers.filter((layer) => layer.getClassName() !== "InputLayer");
-  const shape = "[embedding] -> SimpleRNN | LSTM -> dense(1, sigmoid)";
+  const shape = "[embedding] -> SimpleRNN | LSTM | GRU -> dense(1, sigmoid)";
   if (layers.length !== 2 && layers.length !== 3) {
     const extra = layers.find((layer, i) =>
-      i > 0 && !["SimpleRNN", "LSTM", "Dense"].includes(layer.getClassName())
+      i > 0 && !["SimpleRNN", "LSTM", "GRU", "Dense"].includes(layer.getClassName())
     ) ?? layers[1];
     return `its ${layers.length} layers are not ${shape}` +
       (extra ? ` (layer ${describe(extra)})` : "");
@@ -151,7 +157,8 @@ export function planFor(model: LayersModel): FastPlan | string {
   }
 
   const cell = rnnLayer.cell;
-  const isFused = rnnLayer instanceof FusedSimpleRNN || rnnLayer instanceof FusedLSTM;
+  const isFused = rnnLayer instanceof FusedSimpleRNN || rnnLayer instanceof FusedLSTM ||
+    rnnLayer instanceof FusedGRU;
   if (
     !isFused || cell == null || rnnLayer.returnSequences || rnnLayer.goBackwards ||
     !unset(
@@ -169,9 +176,14 @@ export function planFor(model: LayersModel): FastPlan | string {
     return `layer ${describe(rnnLayer)} is not ` +
       (isFused
         ? "returning its last step without regularisers or constraints"
-        : "a fused SimpleRNN / LSTM (layers.simpleRNN / layers.lstm without dropout)");
+        : "a fused SimpleRNN / LSTM / GRU (layers.simpleRNN / layers.lstm / layers.gru " +
+          "without dropout)");
   }
-  const lstm = rnnLayer instanceof FusedLSTM;
+  const kind = rnnLayer instanceof FusedLSTM
+    ? "lstm"
+    : rnnLayer instanceof FusedGRU
+    ? "gru"
+    : "simpleRNN";
 
   const d = denseLayer;
   if (
@@ -204,7 +216,8 @@ export function planFor(model: LayersModel): FastPlan | string {
     accuracy,
     embedding,
     rnn: {
-      lstm,
+      kind,
+      resetAfter: cell.resetAfter === true,
       kernel: cell.kernel.read(),
       recurrentKernel: cell.recurrentKernel.read(),
       bias: cell.bias == null ? null : cell.bias.read(),
@@ -364,7 +377,7 @@ export interface StepResult {
  * `binaryCrossentropy` and `["accuracy"]`: updates the model's weights (and its optimizer's
  * state) in place and returns the batch's loss and accuracy BEFORE the update.
  *
- * Models of the form `[embedding] -> fusedSimpleRNN | fusedLSTM -> dense(1, sigmoid)` (see the
+ * Models of the form `[embedding] -> fused SimpleRNN | LSTM | GRU -> dense(1, sigmoid)` (see the
  * module documentation) run in typed-array loops; any other model runs `model.trainOnBatch`.
  *
  * @param model a compiled `tf.Sequential` / `tf.LayersModel` whose metrics are ["accuracy"]
@@ -545,6 +558,47 @@ function batchInput(plan: FastPlan, data: Batch, who: string): BatchInput {
   };
 }
 
+/** A recurrent layer's forward pass: its outputs, then its backward pass and its caches' end. */
+interface RecurrentPass {
+  /** [batch, steps, units] every step's output, float32 (scratch: valid until `release`) */
+  h: Float32Array;
+  /** the gradients of this forward pass (read before `release`) */
+  backward(back: RnnBackwardArgs): RnnGrads;
+  /** gives the forward caches back to the scratch pool */
+  release(): void;
+}
+
+/** The forward pass of the planned recurrent layer, by its kind (SimpleRNN, LSTM, GRU). */
+function recurrentPass(rnn: FastPlan["rnn"], args: RnnForwardArgs): RecurrentPass {
+  const { activation, recurrentActivation } = rnn;
+  switch (rnn.kind) {
+    case "lstm": {
+      const cache = lstmForward(args, activation, recurrentActivation);
+      return {
+        h: cache.h,
+        backward: (back) => lstmBackward(cache, back),
+        release: () => releaseScratch(cache.gates, cache.c, cache.actC, cache.h),
+      };
+    }
+    case "gru": {
+      const cache = gruForward(args, activation, recurrentActivation, rnn.resetAfter);
+      return {
+        h: cache.h,
+        backward: (back) => gruBackward(cache, back),
+        release: () => releaseScratch(cache.gates, cache.reset, cache.h),
+      };
+    }
+    default: {
+      const cache = simpleRnnForward(args, activation);
+      return {
+        h: cache.h,
+        backward: (back) => simpleRnnBackward(cache, back),
+        release: () => releaseScratch(cache.h),
+      };
+    }
+  }
+}
+
 /** dense(1) on the last step of every sequence: logits [batch]. */
 function denseLogits(plan: FastPlan, h: Float32Array, args: RnnForwardArgs): Float64Array {
   const { batch, steps, units } = args;
@@ -574,17 +628,9 @@ export function testStep(plan: FastPlan, xs: Tensor, ys: Tensor): StepResult {
 /** {@link testStep} on a {@link Batch}. */
 export function testBatch(plan: FastPlan, batch: Batch): StepResult {
   const { args, labels } = batchInput(plan, batch, "evaluate");
-  const { rnn } = plan;
-  let logits: Float64Array;
-  if (rnn.lstm) {
-    const cache = lstmForward(args, rnn.activation, rnn.recurrentActivation);
-    logits = denseLogits(plan, cache.h, args);
-    releaseScratch(cache.gates, cache.c, cache.actC, cache.h);
-  } else {
-    const cache = simpleRnnForward(args, rnn.activation);
-    logits = denseLogits(plan, cache.h, args);
-    releaseScratch(cache.h);
-  }
+  const pass = recurrentPass(plan.rnn, args);
+  const logits = denseLogits(plan, pass.h, args);
+  pass.release();
   const { loss, accuracy } = sigmoidBce(logits, labels);
   return { loss: f32(loss), accuracy: f32(accuracy) };
 }
@@ -609,9 +655,8 @@ export function trainBatch(plan: FastPlan, data: Batch): StepResult {
   const { batch, steps, units, inputDim } = args;
 
   // forward: recurrent layer (every step's state is cached), then dense(1) on the last step
-  const lstmCache = rnn.lstm ? lstmForward(args, rnn.activation, rnn.recurrentActivation) : null;
-  const simpleCache = rnn.lstm ? null : simpleRnnForward(args, rnn.activation);
-  const h = (lstmCache ?? simpleCache)!.h; // [batch, steps, units]
+  const pass = recurrentPass(rnn, args);
+  const h = pass.h; // [batch, steps, units]
   const w = values(dense.kernel); // [units, 1]
   const logits = denseLogits(plan, h, args);
   const { loss, accuracy, dLogits } = sigmoidBce(logits, labels);
@@ -629,15 +674,8 @@ export function trainBatch(plan: FastPlan, data: Batch): StepResult {
       dh[b * units + u] = dz * w[u];
     }
   }
-  const back = { dy: dh, returnSequences: false };
-  let grads: RnnGrads;
-  if (lstmCache !== null) {
-    grads = lstmBackward(lstmCache, back);
-    releaseScratch(lstmCache.gates, lstmCache.c, lstmCache.actC, lstmCache.h);
-  } else {
-    grads = simpleRnnBackward(simpleCache!, back);
-    releaseScratch(simpleCache!.h);
-  }
+  const grads = pass.backward({ dy: dh, returnSequences: false });
+  pass.release();
   const gradients: Float32Array[] = [];
   if (embedding !== null) {
     // d loss / d table: scatter-add of dx [rows, width] by id (ids checked by gatherRows;

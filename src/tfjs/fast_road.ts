@@ -4,7 +4,7 @@
  * step per batch. Importing this module (as `layers.ts` and `src/mod.ts` do) installs it on every
  * model of this project's tfjs:
  *
- * - For a model the fast step can train (`[embedding] -> SimpleRNN | LSTM (fused) ->
+ * - For a model the fast step can train (`[embedding] -> SimpleRNN | LSTM | GRU (fused) ->
  *   dense(1, sigmoid)`, loss `binaryCrossentropy`, metrics `["accuracy"]` or none:
  *   `_train_step.ts`), the train and test functions tfjs asks the model for
  *   (`makeTrainFunction`, `makeTestFunction`: what `trainOnBatch`, `evaluate` and `fit` run) are
@@ -20,8 +20,8 @@
  * - Any other model trains through tfjs's own functions and prints ONE line, the first time it
  *   trains or evaluates, saying what runs slowly and why (when it has a recurrent layer; other
  *   models have nothing slow to announce), e.g.
- *   `model.fit: layer "gru" (GRU) runs one time step at a time in stock TensorFlow.js ops (GRU
- *   has no fused kernel yet) ...`.
+ *   `model.fit: layer "gru" (GRU) runs one time step at a time in stock TensorFlow.js ops (its
+ *   option dropout=0.2 is not in the fused kernels yet) ...`.
  * - `fit` and `evaluate` check their arguments first and throw an `Error` naming the value:
  *   x / y sample counts, x's rank and shape against the model's input, word ids outside the
  *   embedding's `inputDim`, `batchSize`, `epochs`, `validationData`'s shapes.
@@ -73,7 +73,7 @@ import {
   trainBatch,
   trainStep,
 } from "./_train_step.ts";
-import { FusedLSTM, FusedSimpleRNN, unsupportedOption } from "./fused_rnn.ts";
+import { FusedGRU, FusedLSTM, FusedSimpleRNN, unsupportedOption } from "./fused_rnn.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Which road, and the one line announcing the slow one
@@ -89,14 +89,15 @@ function describe(layer: { name: string; getClassName(): string }): string {
 /** Why a recurrent layer runs one time step at a time, or undefined when it is fused. */
 function stepwiseReason(layer: LayerFields): string | undefined {
   const cls = layer.getClassName();
-  if (cls === "SimpleRNN" || cls === "LSTM") {
-    if (layer instanceof FusedSimpleRNN || layer instanceof FusedLSTM) return undefined;
+  const factories: Record<string, string> = { SimpleRNN: "simpleRNN", LSTM: "lstm", GRU: "gru" };
+  if (cls in factories) {
+    const fused = [FusedSimpleRNN, FusedLSTM, FusedGRU].some((c) => layer instanceof c);
+    if (fused) return undefined;
     const option = unsupportedOption((layer as unknown as layers.Layer).getConfig());
     if (option !== undefined) return `its option ${option} is not in the fused kernels yet`;
-    const factory = cls === "LSTM" ? "lstm" : "simpleRNN";
+    const factory = factories[cls];
     return `it is tfjs's own tf.layers.${factory}; layers.${factory} (src/mod.ts) is fused`;
   }
-  if (cls === "GRU") return "GRU has no fused kernel yet";
   if (cls === "Bidirectional") {
     const inner = backwardLayerOf(layer as unknown as layers.Layer) as unknown as LayerFields;
     return stepwiseReason(inner);
@@ -135,7 +136,8 @@ function announce(model: LayersModel, planReason: string): void {
   if (why === undefined) return;
   console.warn(
     `model.fit: ${why}. The fast road: [layers.embedding] -> layers.simpleRNN | layers.lstm ` +
-      `-> layers.dense({ units: 1, activation: "sigmoid" }), loss "binaryCrossentropy", ` +
+      `| layers.gru -> layers.dense({ units: 1, activation: "sigmoid" }), loss ` +
+      `"binaryCrossentropy", ` +
       `metrics ["accuracy"] or none.`,
   );
 }

@@ -1,22 +1,28 @@
 /**
- * Fused SimpleRNN and LSTM layers: drop-in replacements for `tf.layers.simpleRNN` and
- * `tf.layers.lstm` whose forward and backward passes over the whole sequence are ONE tfjs op each,
- * computed in typed-array loops (`rnn.ts`).
+ * Fused SimpleRNN, LSTM and GRU layers: drop-in replacements for `tf.layers.simpleRNN`,
+ * `tf.layers.lstm` and `tf.layers.gru` whose forward and backward passes over the whole sequence
+ * are ONE tfjs op each, computed in typed-array loops (`rnn.ts`).
  *
  * Why: the stock layers run ~10 tfjs ops per time step (forward and again backward), each costing
  * ~20 µs of bookkeeping on the `cpu` backend whatever its size: ~120-200 ms per batch of 32
  * reviews of 100 words, for arithmetic that takes a few milliseconds.
  *
- * Same configuration names, defaults of TensorFlow 2's Keras (where tfjs differs: LSTM
+ * Same configuration names, defaults of TensorFlow 2's Keras (where tfjs differs: LSTM and GRU
  * `recurrentActivation: "sigmoid"` instead of `"hardSigmoid"`, `kernelInitializer: "glorotUniform"`
  * instead of `"glorotNormal"`, LSTM `unitForgetBias: true`), the same weights in the same order
- * and layout (`kernel` [inputDim, units (x4)], `recurrentKernel` [units, units (x4)], `bias`;
- * LSTM gate blocks i, f, c, o). The layers extend the stock classes and replace only `call`, and
- * they are saved under the stock class names `SimpleRNN` and `LSTM`: a saved model is a plain
- * tfjs model that a stock `@tensorflow/tfjs` loads with none of this project's code. Registered
- * under those names in this project's tfjs, they are also what `tf.loadLayersModel` builds from a
- * model saved with stock layers (a configuration outside the fused set, e.g. `dropout: 0.2`,
- * loads as the stock class: {@link fusedSupports}).
+ * and layout (`kernel` [inputDim, units (x4, x3)], `recurrentKernel` [units, units (x4, x3)],
+ * `bias`; LSTM gate blocks i, f, c, o, GRU z, r, h). The layers extend the stock classes and
+ * replace only `call`, and they are saved under the stock class names `SimpleRNN`, `LSTM` and
+ * `GRU`: a saved model is a plain tfjs model that a stock `@tensorflow/tfjs` loads with none of
+ * this project's code. Registered under those names in this project's tfjs, they are also what
+ * `tf.loadLayersModel` builds from a model saved with stock layers (a configuration outside the
+ * fused set, e.g. `dropout: 0.2`, loads as the stock class: {@link fusedSupports}).
+ *
+ * GRU has tfjs's form by default (`resetAfter: false`, Keras's `reset_after=False`: r scales
+ * h_{t-1} before the recurrent product), the only one stock tfjs accepts; `resetAfter: true`
+ * (Keras 2's default, PyTorch's form, bias [2, 3 units]) is an option of the fused layer, saved
+ * as `resetAfter: true`, which stock tfjs refuses to load ("GRUCell does not support reset_after
+ * parameter set to true") but this project loads.
  *
  * Supported: `returnSequences`, `goBackwards`, `useBias`, activations linear, tanh, sigmoid,
  * hardSigmoid, relu, initialisers, regularisers and constraints. Not supported (a clear `Error`
@@ -38,6 +44,8 @@
  * @module
  */
 import type {
+  GRUCellLayerArgs,
+  GRULayerArgs,
   LSTMLayerArgs,
   RNN,
   serialization,
@@ -48,6 +56,7 @@ import {
   engineRunKernelFunc,
   isTapeOn,
   registeredClass,
+  replaceCell,
   type RnnCellFields,
   rnnFieldsOf,
   type RnnLayerFields,
@@ -55,6 +64,9 @@ import {
 import { tf } from "./tf.ts";
 import {
   ACTIVATIONS,
+  gruBackward,
+  type GruCache,
+  gruForward,
   inputGrad,
   lastStep,
   lstmBackward,
@@ -75,18 +87,20 @@ export interface RnnWeights {
   kernel: Tensor;
   /** [units, gates] */
   recurrentKernel: Tensor;
-  /** [gates], or null without bias */
+  /** [gates] ([2, gates] for a GRU with resetAfter), or null without bias */
   bias: Tensor | null;
 }
 
 /** Options of one fused call. */
 export interface FusedRnnOptions {
-  /** activation of the state (SimpleRNN) or of the candidate and cell state (LSTM) */
+  /** activation of the state (SimpleRNN), the candidate and cell state (LSTM, GRU) */
   activation: string;
-  /** LSTM only: activation of the i, f, o gates */
+  /** LSTM, GRU: activation of the gates (LSTM i, f, o; GRU z, r) */
   recurrentActivation?: string;
   /** output every step ([batch, steps, units]) rather than the last ([batch, units]) */
   returnSequences: boolean;
+  /** GRU only: r after the recurrent product (Keras 2's default) or before (tfjs's, default) */
+  resetAfter?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,8 +161,17 @@ function float32Values(x: Tensor): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
 }
 
-/** Reads the sizes of a call and checks the shapes, naming the offending one. */
-function callDims(x: Tensor, weights: RnnWeights, gatesPerUnit: number, name: string): RnnDims {
+/**
+ * Reads the sizes of a call and checks the shapes, naming the offending one; `biasRows` 2 for
+ * a bias [2, gates] (GRU with resetAfter).
+ */
+function callDims(
+  x: Tensor,
+  weights: RnnWeights,
+  gatesPerUnit: number,
+  name: string,
+  biasRows = 1,
+): RnnDims {
   if (x.rank !== 3) {
     throw new Error(`${name}: input must be [batch, steps, inputDim], got shape [${x.shape}]`);
   }
@@ -163,7 +186,9 @@ function callDims(x: Tensor, weights: RnnWeights, gatesPerUnit: number, name: st
   };
   expect(weights.kernel, [inputDim, gates], "kernel");
   expect(weights.recurrentKernel, [units, gates], "recurrentKernel");
-  if (weights.bias !== null) expect(weights.bias, [gates], "bias");
+  if (weights.bias !== null) {
+    expect(weights.bias, biasRows === 1 ? [gates] : [biasRows, gates], "bias");
+  }
   return { batch, steps, inputDim, units };
 }
 
@@ -307,6 +332,49 @@ export function lstmOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions)
   );
 }
 
+/**
+ * GRU over whole sequences as one differentiable op (zero initial state).
+ *
+ * @param x [batch, steps, inputDim] float32
+ * @param weights kernel [inputDim, 3 units], recurrentKernel [units, 3 units], bias [3 units]
+ *   ([2, 3 units] with resetAfter: input and recurrent bias) or null; gate blocks z, r, h
+ * @param options activation (e.g. "tanh"), recurrentActivation (e.g. "sigmoid"),
+ *   returnSequences, resetAfter (default false: tfjs's GRU)
+ * @returns [batch, units] the last state, or [batch, steps, units] every state
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { gruOp } from "./fused_rnn.ts";
+ *
+ * const h = gruOp(tf.ones([2, 5, 3]), {
+ *   kernel: tf.fill([3, 12], 0.1), // every gate's x_t · kernel is 0.3
+ *   recurrentKernel: tf.fill([4, 12], 0.1),
+ *   bias: null,
+ * }, { activation: "tanh", recurrentActivation: "sigmoid", returnSequences: true });
+ * assert.deepEqual(h.shape, [2, 5, 4]); // every step's state
+ * // The first step from h_0 = 0: h = (1 - z) * tanh(0.3), z = sigmoid(0.3)
+ * const h1 = (1 - 1 / (1 + Math.exp(-0.3))) * Math.tanh(0.3);
+ * const first = tf.slice(h, [0, 0, 0], [2, 1, 4]).dataSync();
+ * for (const v of first) assert.ok(Math.abs(v - h1) < 1e-6);
+ * ```
+ */
+export function gruOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions): Tensor {
+  const resetAfter = options.resetAfter ?? false;
+  const dims = callDims(x, weights, 3, "gruOp", resetAfter ? 2 : 1);
+  const { activation, returnSequences } = options;
+  const recurrentActivation = options.recurrentActivation ?? "sigmoid";
+  return fusedCall<GruCache>(
+    x,
+    weights,
+    dims,
+    returnSequences,
+    (args) => gruForward(args, activation, recurrentActivation, resetAfter),
+    (cache, dy) => gruBackward(cache, { dy, returnSequences }),
+    (cache) => [cache.gates, cache.reset, cache.h],
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Layers
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +389,7 @@ function stockLayerClass<A>(className: string): new (args: A) => RNN {
  * undefined when the fused layer can take the configuration (see {@link fusedSupports}).
  */
 export function unsupportedOption(
-  config: SimpleRNNLayerArgs | LSTMLayerArgs | serialization.ConfigDict,
+  config: SimpleRNNLayerArgs | LSTMLayerArgs | GRULayerArgs | serialization.ConfigDict,
 ): string | undefined {
   const c = config as SimpleRNNLayerArgs;
   const unsupported: Array<[string, boolean]> = [
@@ -344,7 +412,7 @@ export function unsupportedOption(
 }
 
 /**
- * Whether a SimpleRNN / LSTM configuration runs on the fused kernels: no dropout,
+ * Whether a SimpleRNN / LSTM / GRU configuration runs on the fused kernels: no dropout,
  * recurrentDropout, stateful or returnState, and activations among the kernels' (`linear`,
  * `tanh`, `sigmoid`, `hardSigmoid`, `relu`).
  * @example
@@ -357,18 +425,21 @@ export function unsupportedOption(
  * ```
  */
 export function fusedSupports(
-  config: SimpleRNNLayerArgs | LSTMLayerArgs | serialization.ConfigDict,
+  config: SimpleRNNLayerArgs | LSTMLayerArgs | GRULayerArgs | serialization.ConfigDict,
 ): boolean {
   return unsupportedOption(config) === undefined;
 }
 
 /** Throws for the stock options the fused kernels do not implement. */
-function rejectUnsupported(layer: string, config: SimpleRNNLayerArgs | LSTMLayerArgs): void {
+function rejectUnsupported(
+  layer: string,
+  config: SimpleRNNLayerArgs | LSTMLayerArgs | GRULayerArgs,
+): void {
   const option = unsupportedOption(config);
   if (option !== undefined) {
     throw new Error(
       `${layer}: option ${option} is not supported by the fused kernels; use the stock layer ` +
-        `(layers.simpleRNN / layers.lstm choose it by themselves)`,
+        `(layers.simpleRNN / layers.lstm / layers.gru choose it by themselves)`,
     );
   }
 }
@@ -405,6 +476,7 @@ function callLayer(
       activation: cell.activation.getClassName(),
       recurrentActivation: cell.recurrentActivation?.getClassName(),
       returnSequences: layer.returnSequences,
+      resetAfter: cell.resetAfter === true,
     });
   });
 }
@@ -413,11 +485,18 @@ function callLayer(
 export type FusedSimpleRNNConfig = SimpleRNNLayerArgs;
 /** Configuration of {@link FusedLSTM}: the names of `tf.layers.lstm`. */
 export type FusedLSTMConfig = LSTMLayerArgs;
+/**
+ * Configuration of {@link FusedGRU}: the names of `tf.layers.gru`, and `resetAfter` (Keras's
+ * `reset_after`; default false, tfjs's form).
+ */
+export type FusedGRUConfig = GRULayerArgs & { resetAfter?: boolean };
 
 /** tfjs's own SimpleRNN class (`tf.layers.simpleRNN` builds it). */
 export const StockSimpleRNN = stockLayerClass<SimpleRNNLayerArgs>("SimpleRNN");
 /** tfjs's own LSTM class (`tf.layers.lstm` builds it). */
 export const StockLSTM = stockLayerClass<LSTMLayerArgs>("LSTM");
+/** tfjs's own GRU class (`tf.layers.gru` builds it). */
+export const StockGRU = stockLayerClass<GRULayerArgs>("GRU");
 
 /** TF2 Keras defaults of SimpleRNN. */
 const SIMPLE_RNN_DEFAULTS: Partial<SimpleRNNLayerArgs> = {
@@ -438,7 +517,7 @@ const LSTM_DEFAULTS: Partial<LSTMLayerArgs> = {
  * A fused layer's constructor arguments: `config` over the defaults, once the options the kernels
  * lack are rejected (naming `layer`).
  */
-function layerArgs<A extends SimpleRNNLayerArgs | LSTMLayerArgs>(
+function layerArgs<A extends SimpleRNNLayerArgs | LSTMLayerArgs | FusedGRUConfig>(
   layer: string,
   defaults: Partial<A>,
   config: A,
@@ -509,6 +588,103 @@ export class FusedLSTM extends StockLSTM {
 // Registered under "LSTM" in place of the stock class: loading builds the fused layer.
 tf.serialization.registerClass(FusedLSTM);
 
+/** TF2 Keras defaults of GRU (with tfjs's `reset_after=False`): SimpleRNN's and sigmoid. */
+const GRU_DEFAULTS: Partial<FusedGRUConfig> = {
+  ...SIMPLE_RNN_DEFAULTS,
+  recurrentActivation: "sigmoid",
+  resetAfter: false,
+};
+
+/** tfjs's GRUCell, as tfjs registers it. */
+type GRUCell = ReturnType<typeof tf.layers.gruCell>;
+const StockGRUCell = registeredClass<new (args: GRUCellLayerArgs) => GRUCell>("GRUCell").cls;
+
+/**
+ * The cell of a GRU with `resetAfter: true`: tfjs's GRUCell (which refuses the option) with
+ * Keras's bias [2, 3 units] (input bias, recurrent bias) and `resetAfter: true` in its
+ * configuration. Its weights are read by the fused layer; its own step (`call`) is never run.
+ */
+class ResetAfterGRUCell extends StockGRUCell {
+  readonly resetAfter = true;
+
+  constructor(args: GRUCellLayerArgs) {
+    super({ ...args, resetAfter: false });
+  }
+
+  override build(inputShape: number[] | number[][]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as number[];
+    const inputDim = shape[shape.length - 1];
+    const gates = 3 * this.units;
+    this.kernel = this.addWeight(
+      "kernel",
+      [inputDim, gates],
+      undefined,
+      this.kernelInitializer,
+      this.kernelRegularizer,
+      true,
+      this.kernelConstraint,
+    );
+    this.recurrentKernel = this.addWeight(
+      "recurrent_kernel",
+      [this.units, gates],
+      undefined,
+      this.recurrentInitializer,
+      this.recurrentRegularizer,
+      true,
+      this.recurrentConstraint,
+    );
+    if (this.useBias) {
+      this.bias = this.addWeight(
+        "bias",
+        [2, gates],
+        undefined,
+        this.biasInitializer,
+        this.biasRegularizer,
+        true,
+        this.biasConstraint,
+      );
+    } else this.bias = null as unknown as GRUCell["bias"];
+    this.built = true;
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return { ...super.getConfig(), resetAfter: true };
+  }
+}
+
+/**
+ * `tf.layers.gru` with a fused whole-sequence kernel and TF2 Keras defaults
+ * (recurrentActivation "sigmoid", kernel "glorotUniform"), tfjs's `resetAfter: false` by
+ * default; `resetAfter: true` (Keras 2's default) takes a bias [2, 3 units] and is saved with
+ * `resetAfter: true`, which stock tfjs cannot load.
+ */
+export class FusedGRU extends StockGRU {
+  /** The name the class is serialised under: the stock one (a saved model is a plain one). */
+  static className = "GRU";
+
+  /** Rebuilds a layer from its `getConfig()` (what `tf.loadLayersModel` calls). */
+  static fromConfig = rebuildFromConfig(
+    StockGRU as unknown as new (config: serialization.ConfigDict) => RNN,
+  );
+
+  /** Whether r is applied after the recurrent product (Keras 2's default) or before (tfjs's). */
+  readonly resetAfter: boolean;
+
+  constructor(config: FusedGRUConfig) {
+    const args = layerArgs("GRU (fused)", GRU_DEFAULTS, config);
+    super({ ...args, resetAfter: false } as GRULayerArgs);
+    this.resetAfter = args.resetAfter === true;
+    if (this.resetAfter) replaceCell(this, new ResetAfterGRUCell(args));
+    checkActivations("GRU (fused)", rnnFieldsOf(this).cell);
+  }
+
+  override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
+    return callLayer(rnnFieldsOf(this), inputs, kwargs, gruOp);
+  }
+}
+// Registered under "GRU" in place of the stock class: loading builds the fused layer.
+tf.serialization.registerClass(FusedGRU);
+
 /** Fails at construction, not at the first batch, for an activation the kernels lack. */
 function checkActivations(layer: string, cell: RnnCellFields): void {
   for (const act of [cell.activation, cell.recurrentActivation]) {
@@ -559,4 +735,27 @@ export function fusedSimpleRNN(config: FusedSimpleRNNConfig): FusedSimpleRNN {
  */
 export function fusedLSTM(config: FusedLSTMConfig): FusedLSTM {
   return new FusedLSTM(config);
+}
+
+/**
+ * A fused GRU layer: `tf.layers.gru(config)` with TF2 Keras defaults, tfjs's
+ * `resetAfter: false` unless asked.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./tf.ts";
+ * import { fusedGRU } from "./fused_rnn.ts";
+ *
+ * const model = tf.sequential();
+ * model.add(tf.layers.embedding({ inputDim: 1000, outputDim: 32, inputLength: 100 }));
+ * model.add(fusedGRU({ units: 8 })); // in place of tf.layers.gru({ units: 8 })
+ * assert.equal(model.getConfig().layers[1].config.resetAfter, false); // tfjs's form
+ * assert.deepEqual(model.layers[1].getWeights().map((w) => w.shape), [[32, 24], [8, 24], [24]]);
+ * const keras2 = fusedGRU({ units: 8, resetAfter: true }); // Keras 2's and PyTorch's form
+ * keras2.apply(tf.ones([1, 3, 32]));
+ * assert.deepEqual(keras2.getWeights()[2].shape, [2, 24]); // input bias, recurrent bias
+ * ```
+ */
+export function fusedGRU(config: FusedGRUConfig): FusedGRU {
+  return new FusedGRU(config);
 }

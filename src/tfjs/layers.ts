@@ -5,15 +5,17 @@
  * example below builds the book's 9-4 model).
  *
  * What differs from `tf.layers.*`:
- * - **Speed.** `simpleRNN` and `lstm` are the fused layers (`fused_rnn.ts`: the whole sequence
- *   is one op over typed-array and WebAssembly kernels) whenever the configuration allows
+ * - **Speed.** `simpleRNN`, `lstm` and `gru` are the fused layers (`fused_rnn.ts`: the whole
+ *   sequence is one op over typed-array and WebAssembly kernels) whenever the configuration allows
  *   (`fusedSupports`; else tfjs's own class), and importing this module installs the fast
  *   training road (`fast_road.ts`): `model.fit`, `evaluate` and `trainOnBatch` of the chapter's
  *   models run one typed-array step per batch. A model outside that set trains through stock
  *   tfjs and says so once, with the reason.
  * - **Keras 2's defaults** where tfjs's differ: kernels `glorotUniform` (tfjs: `glorotNormal`),
  *   recurrent activation `sigmoid` for LSTM and GRU (tfjs: `hardSigmoid`). GRU is Keras's
- *   `reset_after=False` variant, the only one tfjs has (Keras 2's default is `True`).
+ *   `reset_after=False` form by default, the only one stock tfjs has, so a saved model loads
+ *   anywhere; `resetAfter: true` (Keras 2's default, PyTorch's form) is an option, which stock
+ *   tfjs cannot load.
  * - **Keras's names**: `embedding`, `lstm`, `lstm_1`, ... (tfjs: `lstm_LSTM1`), so that
  *   `model.summary()` reads like the book's.
  * - **Seeds**: after `setRandomSeed(seed)` (`random_seed.ts`) every initialiser that draws
@@ -51,11 +53,15 @@ import {
   registeredClass,
 } from "./_internals.ts";
 import {
+  FusedGRU,
+  type FusedGRUConfig,
   FusedLSTM,
   FusedSimpleRNN,
   fusedSupports,
+  StockGRU,
   StockLSTM,
   StockSimpleRNN,
+  unsupportedOption,
 } from "./fused_rnn.ts";
 import { dropoutSeed, initializerSeed, randomSeed } from "./random_seed.ts";
 import "./fast_road.ts"; // model.fit, evaluate and trainOnBatch of the chapter's models: fast
@@ -67,8 +73,8 @@ export type EmbeddingConfig = LayerArgs<typeof tf.layers.embedding>;
 export type SimpleRNNConfig = LayerArgs<typeof tf.layers.simpleRNN>;
 /** `layers.lstm`'s configuration: `tf.layers.lstm`'s. */
 export type LSTMConfig = LayerArgs<typeof tf.layers.lstm>;
-/** `layers.gru`'s configuration: `tf.layers.gru`'s. */
-export type GRUConfig = LayerArgs<typeof tf.layers.gru>;
+/** `layers.gru`'s configuration: `tf.layers.gru`'s, and `resetAfter` (default false). */
+export type GRUConfig = FusedGRUConfig;
 /** `layers.dense`'s configuration: `tf.layers.dense`'s. */
 export type DenseConfig = LayerArgs<typeof tf.layers.dense>;
 /** `layers.dropout`'s configuration: `tf.layers.dropout`'s. */
@@ -178,15 +184,29 @@ function lstm(config: LSTMConfig): RNNLayer {
     : new StockLSTM({ ...args, ...seededDropoutFunc(args) });
 }
 
-/** Keras's `GRU(units, reset_after=False)`: recurrent activation `sigmoid`; tfjs's own layer. */
+/**
+ * Keras's `GRU(units, reset_after=False)`: recurrent activation `sigmoid`, tfjs's
+ * `resetAfter: false` unless asked (`resetAfter: true`: Keras 2's default form, which stock tfjs
+ * cannot load). The fused layer when {@link fusedSupports} the configuration.
+ */
 function gru(config: GRUConfig): RNNLayer {
   const args = {
     name: kerasName("gru"),
+    activation: "tanh" as const,
     recurrentActivation: "sigmoid" as const,
+    resetAfter: false,
     ...config,
     ...recurrentInitializers(config),
   };
-  return tf.layers.gru({ ...args, ...seededDropoutFunc(args) });
+  if (fusedSupports(args)) return new FusedGRU(args);
+  if (args.resetAfter) {
+    throw new Error(
+      `layers.gru: resetAfter: true runs only in the fused GRU, and option ` +
+        `${unsupportedOption(args)} is not in its kernels (tfjs's own GRU has only ` +
+        `resetAfter: false)`,
+    );
+  }
+  return new StockGRU({ ...args, ...seededDropoutFunc(args) });
 }
 
 /** Keras's `Dense(units, activation)`: Glorot-uniform kernel, zero bias. */

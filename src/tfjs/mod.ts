@@ -4,8 +4,9 @@
  * (`setRandomSeed`), and the fast road that `model.fit`, `evaluate` and `trainOnBatch` take for
  * the chapter's models (`fast_road.ts`, installed on import); saving and loading,
  * `predictReview`; what the trained models do inside (`readWordByWord`, `inputGradients`,
- * `projectPca` and `wordPushes`, `confusionMatrix` and `confidentMistakes`); the fused SimpleRNN and LSTM layers and Adam underneath; and, for scripts
- * and benchmarks, the chapter's three models ready-made (`buildModel`) and the earlier training
+ * `projectPca` and `wordPushes`, `confusionMatrix` and `confidentMistakes`); the fused SimpleRNN,
+ * LSTM and GRU layers and Adam underneath; and, for scripts and benchmarks, the chapter's three
+ * models and their variants ready-made (`buildModel`, `VARIANT_KINDS`) and the earlier training
  * loop over typed arrays (`fitModel`, `evaluateModel`).
  *
  * Private files: `_train_step.ts` (one training step of the chapter's models in typed arrays),
@@ -37,6 +38,7 @@ export {
   type ModelKind,
   type ModelSpec,
   type Sequential,
+  VARIANT_KINDS,
 } from "./models.ts";
 export {
   type BatchLogs,
@@ -64,6 +66,8 @@ export {
   reviewToInput,
 } from "./predict_review.ts";
 export {
+  fusedGRU,
+  type FusedGRUConfig,
   fusedLSTM,
   type FusedLSTMConfig,
   fusedSimpleRNN,

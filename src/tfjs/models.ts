@@ -7,12 +7,19 @@
  * | `"embedding_simple_rnn"` | Embedding(1000, 32) + SimpleRNN(8) + Dense(1, sigmoid) | adam 1e-3 | 32,337 |
  * | `"embedding_lstm"` | Embedding(1000, 32) + LSTM(8) + Dense(1, sigmoid) | adam 1e-3 | 33,321 |
  *
+ * and the variants a reader tries next ({@link VARIANT_KINDS}, issue 10; peers.py's names):
+ *
+ * | kind | layers | optimizer | params |
+ * | --- | --- | --- | --- |
+ * | `"embedding_gru"` | Embedding(1000, 32) + GRU(8) + Dense(1, sigmoid) | adam 1e-3 | 32,993 |
+ *
  * Where tfjs defaults differ from TensorFlow 2's Keras, Keras wins: Glorot-uniform kernels,
  * orthogonal recurrent kernels, zero biases, LSTM `recurrentActivation: "sigmoid"` with
  * `unitForgetBias`, Embedding uniform(-0.05, 0.05), Adam epsilon 1e-7. Every initializer is seeded
  * from one `seed`, so the same seed builds the same weights.
  *
- * `fused: true` (the default) swaps in the whole-sequence `fusedSimpleRNN` / `fusedLSTM` layers
+ * `fused: true` (the default) swaps in the whole-sequence `fusedSimpleRNN` / `fusedLSTM` /
+ * `fusedGRU` layers
  * and the one-loop `fusedAdam`: same arithmetic, ~10x faster training on the `cpu` backend.
  *
  * @example
@@ -35,7 +42,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
-import { fusedLSTM, fusedSimpleRNN } from "./fused_rnn.ts";
+import { fusedGRU, fusedLSTM, fusedSimpleRNN } from "./fused_rnn.ts";
 import { fusedAdam } from "./fused_adam.ts";
 import "./fast_road.ts"; // model.fit, evaluate and trainOnBatch of these models: the fast step
 import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
@@ -43,15 +50,22 @@ import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 /** A tfjs `Sequential` model (the type of `tf.sequential()`). */
 export type Sequential = ReturnType<typeof tf.sequential>;
 
-/** The chapter's models, by the name the bench and the notebooks use. */
-export type ModelKind = "simple_rnn_onehot" | "embedding_simple_rnn" | "embedding_lstm";
+/** The chapter's models and their variants, by the name the bench and the notebooks use. */
+export type ModelKind =
+  | "simple_rnn_onehot"
+  | "embedding_simple_rnn"
+  | "embedding_lstm"
+  | "embedding_gru";
 
-/** Every model kind, in the chapter's order. */
+/** The chapter's model kinds, in the chapter's order. */
 export const MODEL_KINDS: readonly ModelKind[] = Object.freeze([
   "simple_rnn_onehot",
   "embedding_simple_rnn",
   "embedding_lstm",
 ]);
+
+/** The variants a reader tries after the chapter (issue 10): 9-4's model with another layer. */
+export const VARIANT_KINDS: readonly ModelKind[] = Object.freeze(["embedding_gru"]);
 
 /** Time steps per review after padding: the book's `maxlen = 100`. */
 export const MAXLEN = 100;
@@ -75,6 +89,7 @@ export const MODEL_SPECS: Readonly<Record<ModelKind, ModelSpec>> = Object.freeze
   simple_rnn_onehot: { numWords: 100, oneHot: true, epochs: 20, units: 32, params: 4289 },
   embedding_simple_rnn: { numWords: 1000, oneHot: false, epochs: 10, units: 8, params: 32337 },
   embedding_lstm: { numWords: 1000, oneHot: false, epochs: 10, units: 8, params: 33321 },
+  embedding_gru: { numWords: 1000, oneHot: false, epochs: 10, units: 8, params: 32993 },
 });
 
 /** Options of {@linkcode buildModel}. */
@@ -112,7 +127,11 @@ export function buildModel(kind: ModelKind, options: BuildModelOptions): Sequent
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const spec = MODEL_SPECS[kind];
   if (!spec) {
-    throw new Error(`Unknown model kind "${kind}"; expected one of ${MODEL_KINDS.join(", ")}`);
+    throw new Error(
+      `Unknown model kind "${kind}"; expected one of ${
+        [...MODEL_KINDS, ...VARIANT_KINDS].join(", ")
+      }`,
+    );
   }
   // One seed per initializer, so no two weights share a random stream.
   let nextSeed = seed;
@@ -148,6 +167,9 @@ export function buildModel(kind: ModelKind, options: BuildModelOptions): Sequent
       unitForgetBias: true,
     };
     model.add(fused ? fusedLSTM(lstmConfig) : tf.layers.lstm(lstmConfig));
+  } else if (kind === "embedding_gru") {
+    const gruConfig = { ...recurrentConfig, recurrentActivation: "sigmoid" as const };
+    model.add(fused ? fusedGRU(gruConfig) : tf.layers.gru(gruConfig));
   } else {
     model.add(fused ? fusedSimpleRNN(recurrentConfig) : tf.layers.simpleRNN(recurrentConfig));
   }

@@ -67,7 +67,10 @@ export function assertClose(
   return worst;
 }
 
-/** Shapes the fast path is checked on: sizes not multiples of 4 or 8, batch 1, 1 step. */
+/**
+ * Shapes the fast path is checked on: sizes not multiples of 4 or 8 (units 5, 7, 13: the
+ * products' remainder columns), batch 1, 1 step.
+ */
 export const SHAPES: CallShape[] = [
   { batch: 3, steps: 5, inputDim: 7, units: 4 },
   { batch: 1, steps: 9, inputDim: 5, units: 12 },
@@ -76,4 +79,7 @@ export const SHAPES: CallShape[] = [
   { batch: 2, steps: 4, inputDim: 1, units: 16, noBias: true },
   { batch: 5, steps: 30, inputDim: 32, units: 8 },
   { batch: 3, steps: 20, inputDim: 100, units: 32, oneHot: true },
+  { batch: 3, steps: 6, inputDim: 3, units: 5 },
+  { batch: 2, steps: 5, inputDim: 4, units: 7, oneHot: true },
+  { batch: 4, steps: 3, inputDim: 6, units: 13, noBias: true },
 ];

@@ -11,17 +11,24 @@ function random(n: number, seed: number): Float64Array {
 }
 
 const SIZES = [
-  // [rows, n, cols] (cols in lanes): every gemmAdd variant (1, 2, 4 vectors), n = 1, n not a
-  // multiple of 4, gemmT's one and four rows of w, outerAdd four rows at a time with and without
-  // a remainder
-  [1, 1, 1],
-  [3, 5, 2],
-  [5, 4, 4],
-  [2, 8, 8],
-  [4, 3, 12],
-  [3, 32, 3],
-  [8, 3, 2],
-  [11, 6, 4],
+  // [rows, n, vectors, extra]: cols = vectors * lanes + extra. Every gemmAdd variant (1, 2, 4
+  // vectors), n = 1, n not a multiple of 4, gemmT's one and four rows of w, outerAdd four rows
+  // at a time with and without a remainder; columns beyond whole vectors (extra), alone
+  // (vectors 0: fewer columns than lanes) and after vectors of every variant
+  [1, 1, 1, 0],
+  [3, 5, 2, 0],
+  [5, 4, 4, 0],
+  [2, 8, 8, 0],
+  [4, 3, 12, 0],
+  [3, 32, 3, 0],
+  [8, 3, 2, 0],
+  [11, 6, 4, 0],
+  [3, 4, 0, 1],
+  [5, 3, 0, 3],
+  [4, 8, 1, 1],
+  [7, 5, 2, 3],
+  [9, 4, 4, 2],
+  [2, 1, 3, 1],
 ];
 
 /**
@@ -30,8 +37,9 @@ const SIZES = [
  */
 async function checkLanes(t: Deno.TestContext, lanes: Lanes, round: (v: number) => number) {
   const products = MatrixProducts.create(lanes)!;
-  for (const [rows, n, vectors] of SIZES) {
-    const cols = vectors * lanes.count;
+  for (const [rows, n, vectors, extra] of SIZES) {
+    if (extra >= lanes.count) continue;
+    const cols = vectors * lanes.count + extra;
     await t.step(`${lanes.name}: rows ${rows}, n ${n}, cols ${cols}`, () => {
       const { pre, a, w, out, back, dst } = products.arena.regions(
         lanes === F64X2
@@ -91,18 +99,23 @@ async function checkLanes(t: Deno.TestContext, lanes: Lanes, round: (v: number) 
       for (let i = 0; i < out.length; i++) {
         assert.ok(Object.is(out[i], fromZero[i]), `gemm [${i}]: ${out[i]} vs ${fromZero[i]}`);
       }
-      // back = out · wᵀ: lane sums added (l0 + l1) + (l2 + l3), or l0 + l1
+      // back = out · wᵀ: lane sums added (l0 + l1) + (l2 + l3), or l0 + l1, then the columns
+      // beyond the whole vectors one by one
       products.gemmT({ out: back, a: out, w, rows, n, cols });
+      const whole = vectors * lanes.count;
       for (let r = 0; r < rows; r++) {
         for (let j = 0; j < n; j++) {
           const l = new Array(lanes.count).fill(0);
-          for (let c = 0; c < cols; c++) {
+          for (let c = 0; c < whole; c++) {
             const i = c % lanes.count;
             l[i] = round(l[i] + round(out[r * cols + c] * w[j * cols + c]));
           }
-          const s = lanes.count === 4
+          let s = lanes.count === 4
             ? round(round(l[0] + l[1]) + round(l[2] + l[3]))
             : round(l[0] + l[1]);
+          for (let c = whole; c < cols; c++) {
+            s = round(s + round(out[r * cols + c] * w[j * cols + c]));
+          }
           assert.equal(back[r * n + j], s, `gemmT [${r}, ${j}]`);
         }
       }
@@ -118,17 +131,17 @@ async function checkLanes(t: Deno.TestContext, lanes: Lanes, round: (v: number) 
       }
     });
   }
-  await t.step(`${lanes.name}: columns that are not a multiple of the lanes are refused`, () => {
+  await t.step(`${lanes.name}: any positive number of columns, nothing else`, () => {
     const { a, w, out } = products.arena.regions({ a: 6, w: 6, out: 6 });
-    const odd = lanes.count + 1;
     assert.throws(
-      () => products.gemmT({ out, a, w, rows: 1, n: 1, cols: odd }),
-      new RegExp(`gemmT: cols must be a positive multiple of ${lanes.count}, got ${odd}`),
+      () => products.gemmT({ out, a, w, rows: 1, n: 1, cols: 0 }),
+      /gemmT: cols must be a positive integer, got 0/,
     );
     assert.throws(() => products.outerAdd({ dst: out, a, b: w, rows: 1, n: 1, cols: 0 }), /got 0/);
-    assert.throws(() => products.gemmAddFn(odd), /gemmAddFn: cols must be/);
-    assert.equal(products.handles(odd), false);
-    assert.equal(products.handles(2 * lanes.count), true);
+    assert.throws(() => products.gemmAddFn(2.5), /gemmAddFn: cols must be a positive integer/);
+    assert.equal(products.handles(lanes.count + 1), true);
+    assert.equal(products.handles(1), true);
+    assert.equal(products.handles(0), false);
   });
 }
 

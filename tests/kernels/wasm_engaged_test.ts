@@ -48,15 +48,16 @@ Deno.test({
   name: "WebAssembly SIMD here: the fused float32 kernels run it, not the plain reference",
   ignore: !engineHasSimd,
   fn: async (t) => {
-    await t.step("the float32 kernels are compiled and take every multiple of 4 gates", () => {
+    await t.step("the float32 kernels are compiled and take any number of gates", () => {
       assert.notEqual(f32Kernels, null, "the engine has SIMD but the kernels were not built");
-      for (const gates of [4, 8, 32, 128]) {
+      for (const gates of [4, 8, 32, 128, 1, 5, 7, 13, 15, 21]) {
         assert.equal(fastKernels(gates, "wasm_engaged_test"), f32Kernels, `${gates} gates`);
       }
     });
 
     const cases = [
       ["SimpleRNN(8)", 1, { batch: 3, steps: 6, inputDim: 5, units: 8 }],
+      ["SimpleRNN(7), inputDim 3", 1, { batch: 3, steps: 6, inputDim: 3, units: 7 }],
       ["SimpleRNN(32), one-hot x", 1, {
         batch: 2,
         steps: 5,

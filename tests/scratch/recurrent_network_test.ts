@@ -390,6 +390,11 @@ Deno.test("a toy separable sequence problem reaches score 1.0", () => {
   assert.equal(rn.losses.length, 60);
   assert.ok(rn.losses[59] < rn.losses[0] / 4, `loss ${rn.losses[0]} -> ${rn.losses[59]}`);
   assert.ok(rn.valLosses[59] < rn.valLosses[0]);
+  // Keras's names, as tfjs's History.history has them: copies of losses and valLosses
+  const history = rn.history;
+  assert.deepEqual(history, { loss: rn.losses, val_loss: rn.valLosses });
+  history.loss[0] = -1;
+  assert.notEqual(rn.losses[0], -1);
 });
 
 /** The toy problem above, smaller: [m, 8, 5] one-hot, label 1 when token 1 occurs. */

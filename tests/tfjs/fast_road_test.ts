@@ -220,23 +220,48 @@ Deno.test("a model off the fast road trains through stock tfjs and says so once"
   const compile = (model: LayersModel) =>
     model.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
 
-  await t.step("GRU: one line naming the layer and the reason, the first time only", async () => {
+  await t.step(
+    "tfjs's GRU: one line naming the layer and the reason, the first time only",
+    async () => {
+      const model = tf.sequential();
+      model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
+      model.add(tf.layers.gru({ units: 4 }));
+      model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+      compile(model);
+      const first = await warnings(() => model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }));
+      assert.equal(first.length, 1, first.join("\n"));
+      assert.match(
+        first[0],
+        /^model\.fit: layer "gru_GRU\d+" \(GRU\) runs one time step at a time in stock TensorFlow\.js ops \(it is tfjs's own tf\.layers\.gru; layers\.gru \(src\/mod\.ts\) is fused\)/,
+      );
+      const again = await warnings(async () => {
+        await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+        model.evaluate(x, y);
+      });
+      assert.deepEqual(again, []);
+    },
+  );
+
+  await t.step("layers.gru: fused, on the fast road, nothing to announce", async () => {
     const model = tf.sequential();
     model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
     model.add(layers.gru({ units: 4 }));
     model.add(layers.dense({ units: 1, activation: "sigmoid" }));
     compile(model);
-    const first = await warnings(() => model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }));
-    assert.equal(first.length, 1, first.join("\n"));
-    assert.match(
-      first[0],
-      /^model\.fit: layer "gru(_\d+)?" \(GRU\) runs one time step at a time in stock TensorFlow\.js ops \(GRU has no fused kernel yet\)/,
-    );
-    const again = await warnings(async () => {
-      await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
-      model.evaluate(x, y);
-    });
-    assert.deepEqual(again, []);
+    assert.deepEqual(canTrainFast(model), { fast: true });
+    const lines = await warnings(() => model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }));
+    assert.deepEqual(lines, []);
+  });
+
+  await t.step("GRU with dropout: the stock layer, named with the option", async () => {
+    const model = tf.sequential();
+    model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
+    model.add(layers.gru({ units: 4, dropout: 0.2 }));
+    model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    compile(model);
+    const lines = await warnings(() => model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /\(GRU\) runs one time step at a time .*its option dropout=0\.2/);
   });
 
   await t.step("LSTM with dropout: the stock layer, named with the option", async () => {

@@ -5,7 +5,7 @@ import { layers } from "../../src/tfjs/layers.ts";
 import { setRandomSeed } from "../../src/tfjs/random_seed.ts";
 import { buildModel } from "../../src/tfjs/models.ts";
 import { modelSummaryText } from "../../src/notebook/display.ts";
-import { FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
+import { FusedGRU, FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
 
 const same = (a: Tensor[], b: Tensor[]) =>
   a.length === b.length &&
@@ -89,6 +89,16 @@ Deno.test("layers: the book's layers with Keras 2's defaults and names", async (
     assert.ok(!(layers.simpleRNN({ units: 4, recurrentDropout: 0.1 }) instanceof FusedSimpleRNN));
     assert.ok(!(layers.simpleRNN({ units: 4, activation: "elu" }) instanceof FusedSimpleRNN));
     assert.equal(layers.lstm({ units: 4, dropout: 0.2 }).getClassName(), "LSTM");
+    const gru = layers.gru({ units: 4 });
+    assert.ok(gru instanceof FusedGRU);
+    assert.equal(gru.getConfig().resetAfter, false); // tfjs's form: loads in a stock tfjs
+    assert.equal((layers.gru({ units: 4, resetAfter: true }) as FusedGRU).resetAfter, true);
+    assert.ok(!(layers.gru({ units: 4, dropout: 0.2 }) instanceof FusedGRU));
+    assert.equal(layers.gru({ units: 4, dropout: 0.2 }).getClassName(), "GRU");
+    assert.throws(
+      () => layers.gru({ units: 4, dropout: 0.2, resetAfter: true }),
+      /layers\.gru: resetAfter: true runs only in the fused GRU, and option dropout=0\.2 is not/,
+    );
   });
 
   await t.step("bidirectional: the backward copy starts from weights of its own", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
+import { FusedGRU, FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
 import { tf } from "../../src/tfjs/tf.ts";
 import {
   buildModel,
@@ -7,6 +7,7 @@ import {
   MODEL_KINDS,
   MODEL_SPECS,
   type ModelKind,
+  VARIANT_KINDS,
 } from "../../src/tfjs/models.ts";
 
 type Tensor = ReturnType<typeof tf.tensor>;
@@ -64,15 +65,20 @@ Deno.test("buildModel: fused and stock layers, same weights, same predictions", 
     simple_rnn_onehot: ["SimpleRNN", "SimpleRNN"],
     embedding_simple_rnn: ["SimpleRNN", "SimpleRNN"],
     embedding_lstm: ["LSTM", "LSTM"],
+    embedding_gru: ["GRU", "GRU"],
   };
-  for (const kind of MODEL_KINDS) {
+  for (const kind of [...MODEL_KINDS, ...VARIANT_KINDS]) {
     await t.step(kind, () => {
       const fused = buildModel(kind, { seed: 8, fused: true });
       const stock = buildModel(kind, { seed: 8, fused: false });
       const recurrent = MODEL_SPECS[kind].oneHot ? 0 : 1;
       assert.equal(fused.layers[recurrent].getClassName(), classes[kind][0]);
       assert.equal(stock.layers[recurrent].getClassName(), classes[kind][1]);
-      const fusedClass = kind === "embedding_lstm" ? FusedLSTM : FusedSimpleRNN;
+      const fusedClass = kind === "embedding_lstm"
+        ? FusedLSTM
+        : kind === "embedding_gru"
+        ? FusedGRU
+        : FusedSimpleRNN;
       assert.ok(fused.layers[recurrent] instanceof fusedClass);
       assert.ok(!(stock.layers[recurrent] instanceof fusedClass));
       assert.deepEqual(
@@ -85,6 +91,19 @@ Deno.test("buildModel: fused and stock layers, same weights, same predictions", 
       tf.dispose(x);
     });
   }
+});
+
+Deno.test("buildModel: the variant embedding_gru", async (t) => {
+  await t.step("Embedding(1000, 32) + GRU(8) + Dense: 32,993 parameters, Keras 2's GRU", () => {
+    const fused = buildModel("embedding_gru", { seed: 8 });
+    assert.ok(VARIANT_KINDS.includes("embedding_gru"));
+    assert.equal(fused.countParams(), MODEL_SPECS.embedding_gru.params);
+    assert.equal(MODEL_SPECS.embedding_gru.params, 32000 + 32 * 24 + 8 * 24 + 24 + 9);
+    const config = fused.layers[1].getConfig();
+    assert.equal(config.recurrentActivation, "sigmoid");
+    assert.equal(config.resetAfter, false);
+    assert.ok(summaryLines("embedding_gru", true).includes("Total params: 32993"));
+  });
 });
 
 Deno.test("buildModel: TensorFlow 2 Keras initialisers and settings", async (t) => {

@@ -4,7 +4,7 @@ import { tf } from "../../src/tfjs/tf.ts";
 import { layers } from "../../src/tfjs/layers.ts";
 import { setRandomSeed } from "../../src/tfjs/random_seed.ts";
 import { loadModel, saveModel } from "../../src/tfjs/model_io.ts";
-import { FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
+import { FusedGRU, FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
 
 const STOCK = new URL("./_stock_tfjs.ts", import.meta.url).pathname;
 
@@ -35,7 +35,7 @@ async function writeInputs(dir: string, x: Tensor): Promise<void> {
 function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tolerance: number): void {
   assert.equal(a.length, b.length);
   for (let i = 0; i < a.length; i++) {
-    assert.ok(Math.abs(a[i] - b[i]) < tolerance, `[${i}]: ${a[i]} vs ${b[i]}`);
+    assert.ok(Math.abs(a[i] - b[i]) <= tolerance, `[${i}]: ${a[i]} vs ${b[i]}`);
   }
 }
 
@@ -57,6 +57,28 @@ Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", a
           /^lstm(_\d+)?\/kernel$/,
           /^lstm(_\d+)?\/recurrent_kernel$/,
           /^lstm(_\d+)?\/bias$/,
+          /^dense(_\d+)?\/kernel$/,
+          /^dense(_\d+)?\/bias$/,
+        ],
+      },
+      {
+        name: "Embedding + GRU (resetAfter false, returnSequences) + GRU",
+        build: () => [
+          layers.embedding({ inputDim: 50, outputDim: 6 }),
+          layers.gru({ units: 5, returnSequences: true }),
+          layers.gru({ units: 3, goBackwards: true }),
+          layers.dense({ units: 1, activation: "sigmoid" }),
+        ],
+        x: tf.randomUniform([5, 9], 0, 50, "int32", 6),
+        classes: ["Embedding", "GRU", "GRU", "Dense"],
+        weights: [
+          /^embedding(_\d+)?\/embeddings$/,
+          /^gru(_\d+)?\/kernel$/,
+          /^gru(_\d+)?\/recurrent_kernel$/,
+          /^gru(_\d+)?\/bias$/,
+          /^gru(_\d+)?\/kernel$/,
+          /^gru(_\d+)?\/recurrent_kernel$/,
+          /^gru(_\d+)?\/bias$/,
           /^dense(_\d+)?\/kernel$/,
           /^dense(_\d+)?\/bias$/,
         ],
@@ -101,6 +123,34 @@ Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", a
         setRandomSeed(undefined);
       });
     }
+
+    await t.step("a GRU with resetAfter true: loads here, stock tfjs refuses it", async () => {
+      setRandomSeed(22);
+      const model = tf.sequential({
+        layers: [
+          layers.embedding({ inputDim: 50, outputDim: 6 }),
+          layers.gru({ units: 4, resetAfter: true }),
+          layers.dense({ units: 1, activation: "sigmoid" }),
+        ],
+      });
+      setRandomSeed(undefined);
+      const x = tf.randomUniform([3, 7], 0, 50, "int32", 7);
+      const path = `${dir}/reset_after`;
+      await saveModel(model, path);
+      await writeInputs(path, x);
+      const loaded = await loadModel(path);
+      assert.ok(loaded.layers[1] instanceof FusedGRU);
+      assert.equal(loaded.layers[1].getConfig().resetAfter, true);
+      assertClose(
+        (loaded.predict(x) as Tensor).dataSync(),
+        (model.predict(x) as Tensor).dataSync(),
+        0,
+      );
+      await assert.rejects(
+        stockTfjs("load", path),
+        /GRUCell does not support reset_after parameter set to true/,
+      );
+    });
 
     await t.step("saved by stock tfjs, loads here into the fused layers", async () => {
       const path = `${dir}/stock_saved`;
