@@ -50,15 +50,29 @@ export function projectFast(
   if (sparse !== null) {
     const { start, index, value } = sparse;
     const row = new Float64Array(gates);
+    // a row whose one entry is a 1 (a one-hot word k) is row k of this table, made once:
+    // (0 or bias) + 1·kernel[k], the sum of the loop below, stored float32
+    let ones: Float32Array | null = null;
     for (let r = 0; r < rows; r++) {
+      const oRow = r * gates, first = start[r];
+      if (start[r + 1] - first === 1 && value[first] === 1) {
+        if (ones === null) {
+          ones = new Float32Array(inputDim * gates);
+          for (let i = 0; i < ones.length; i++) {
+            ones[i] = (bias === null ? 0 : bias[i % gates]) + 1 * kernel[i];
+          }
+        }
+        const k = index[first] * gates;
+        for (let g = 0; g < gates; g++) out[oRow + g] = ones[k + g];
+        continue;
+      }
       if (bias === null) row.fill(0);
       else for (let g = 0; g < gates; g++) row[g] = bias[g];
-      for (let n = start[r]; n < start[r + 1]; n++) {
+      for (let n = first; n < start[r + 1]; n++) {
         const xv = value[n];
         const k = index[n] * gates;
         for (let g = 0; g < gates; g++) row[g] += xv * kernel[k + g];
       }
-      const oRow = r * gates;
       for (let g = 0; g < gates; g++) out[oRow + g] = row[g];
     }
     return;

@@ -94,6 +94,7 @@ export const I32_EQZ = 0x45, I32_EQ = 0x46, I32_LT_U = 0x49, F32_EQ = 0x5b, F32_
 export const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_SHL = 0x74;
 export const I32_SHR_U = 0x76, F32_SQRT = 0x91, F32_ADD = 0x92, F32_MUL = 0x94, F32_DIV = 0x95;
 export const F64_STORE = 0x39, F64_ADD = 0xa0;
+export const I32_CTZ = 0x68, I32_POPCNT = 0x69, I32_OR = 0x72, SELECT = 0x1b;
 
 // ---- SIMD (the 0xfd prefix, then the opcode as unsigned LEB128) ----
 export const SIMD = 0xfd;
@@ -120,6 +121,8 @@ export const F64X2_SUB = [SIMD, 0xf1, 0x01], F64X2_MUL = [SIMD, 0xf2, 0x01];
 export const F64X2_DIV = [SIMD, 0xf3, 0x01], F64X2_MIN = [SIMD, 0xf4, 0x01];
 export const F64X2_MAX = [SIMD, 0xf5, 0x01];
 export const I32X4_TRUNC_SAT_F64X2_S_ZERO = [SIMD, 0xfc, 0x01];
+export const I32X4_EQ = [SIMD, 0x37], I32X4_NE = [SIMD, 0x38], I32X4_BITMASK = [SIMD, 0xa4, 0x01];
+export const I64X2_BITMASK = [SIMD, 0xc4, 0x01];
 
 // ---- constants and locals ----
 

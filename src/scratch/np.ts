@@ -9,10 +9,16 @@
  *   distinct row once: the hidden states of samples whose inputs so far are identical (the
  *   padding at the start of pre-padded reviews) are one row per step, not one per sample.
  * - **One-hot rows as gathers.** `dot(a, b)` copies row k of b for a row of a whose only
- *   non-zero value is a 1 in column k (and stores equal such rows, and zero rows, once).
+ *   non-zero value is a 1 in column k (and stores equal such rows, and zero rows, once); `xᵀ·b`
+ *   adds b's row i to row k. What each row of an input is (one-hot, zero, other) is found once
+ *   for all the steps `swapaxes` gives (sixteen values at a time in WebAssembly), not per product.
  * - **WebAssembly SIMD** (`../kernels/_wasm_f64.ts`: the kernels' float64 products and their one
  *   tanh) for the products of dense rows and for tanh, with the same operations in the same order
  *   as the plain loops (no fused multiply-add).
+ * - **Chains computed together.** A product is computed by the operation that uses it: a
+ *   recurrent step `tanh(add(x·W1x, h·W1h, b))` in one sequence of kernels, `δ·Wᵀ ⊙ (1 − h²)` in
+ *   one loop after the product, a descent step `astype(w − lr·g, "float32")` in one loop.
+ *   `addInPlace` skips the rows it knows are +0 (adding +0 changes nothing but a −0).
  *
  * Each product element is summed as `s = 0; for k ascending: s += a[i, k] * b[k, j]`, each
  * elementwise operation is one float64 operation per element, folded left to right. Zero terms
@@ -43,6 +49,7 @@
  */
 import type { NDArray } from "../data/ndarray.ts";
 import { F64Kernels, tanhScratch } from "../kernels/_wasm_f64.ts";
+import type { GemmAddFn } from "../kernels/_wasm_products.ts";
 import { tanh as tanhScalar } from "../kernels/_wasm_math.ts";
 
 /** A 1-D array of numbers, broadcast along the rows of a matrix (numpy's shape `(cols,)`). */
@@ -62,6 +69,8 @@ type Recipe =
     | { kind: "sum"; x: Matrix; p: Matrix; v: Vector } // (x + p) + v, p a product
     | { kind: "square"; a: Matrix } // a · a
     | { kind: "rsub"; c: number; q: Matrix } // c − q, q a square
+    | { kind: "scale"; c: number; a: Matrix } // c · a
+    | { kind: "axpy"; w: Matrix; s: Matrix } // w − s, s a scale
   )
   & { done?: Matrix };
 
@@ -77,6 +86,16 @@ let flatOf: (m: Matrix) => Matrix;
 let ownStorage: (m: Matrix) => Float64Array;
 /** Another matrix object with m's values now (set in Matrix's static block). */
 let capture: (m: Matrix) => Matrix;
+/** The row kinds of the input whose rows m's data are, or null (set in Matrix's static block). */
+let inputKindsOf: (m: Matrix) => InputKinds | null;
+/** m, with the row kinds of the input whose rows its data are (set in Matrix's static block). */
+let withInputKinds: (m: Matrix, kinds: InputKinds | null) => Matrix;
+/** A stored row of m known to hold only +0, or −1 (set in Matrix's static block). */
+let zeroRowOf: (m: Matrix) => number;
+/** m, with stored row r known to hold only +0 (set in Matrix's static block). */
+let withZeroRow: (m: Matrix, r: number) => Matrix;
+/** Whether m's storage of its own holds no −0 (see addInPlace; set in Matrix's static block). */
+let noNegativeZero: (m: Matrix) => boolean;
 
 /**
  * A matrix [rows, cols] whose identical rows may be stored once: row i is row `index[i]` of
@@ -102,18 +121,37 @@ export class Matrix {
   #flat: Matrix | null = null; // a transposed view's rows, once an operation needed them
   #written: Float64Array | null = null; // its storage of its own, once addInPlace wrote into it
   #read = false; // whether `data` or `index` were handed out since addInPlace last wrote
+  #inputKinds: InputKinds | null = null; // a step of an input (swapaxes): its rows' kinds
+  #zeroRow = -1; // a stored row known to hold only +0 (made so), or −1
+  #noNegativeZero = false; // whether #written holds no −0 (checked when made, then kept)
 
   static {
     recipeOf = (m) => m.#recipe;
+    inputKindsOf = (m) => m.#inputKinds;
+    withInputKinds = (m, kinds) => {
+      m.#inputKinds = kinds;
+      return m;
+    };
+    zeroRowOf = (m) => m.#zeroRow;
+    withZeroRow = (m, r) => {
+      m.#zeroRow = r;
+      return m;
+    };
+    noNegativeZero = (m) => m.#noNegativeZero;
     capture = (m) => Matrix.#capture(m);
     flatOf = (m) => m.#flat ??= transposed(transpose(m));
     ownStorage = (m) => {
       // storage of its own: on the first write, and after its arrays were handed out (so that
       // whatever was made from them keeps its values)
       if (m.#written === null || m.#read) {
-        const values = m.toArray(), index = new Int32Array(m.rows);
+        const values = rowsInto(m, f64(m.rows * m.cols)), index = i32(m.rows);
         for (let i = 0; i < m.rows; i++) index[i] = i;
         [m.#data, m.#index, m.#written, m.#recipe] = [values, index, values, null];
+        m.#zeroRow = -1;
+        m.#noNegativeZero = true; // sums into values other than −0 are never −0: it stays so
+        for (let i = 0; i < values.length; i++) {
+          if (values[i] === 0 && 1 / values[i] < 0) m.#noNegativeZero = false;
+        }
       }
       m.#read = false;
       return m.#written;
@@ -188,6 +226,7 @@ export class Matrix {
     try {
       const alias = new Matrix(m.rows, m.cols, NO_VALUES, NO_INDEX, m.transposed);
       [alias.#data, alias.#index, alias.#recipe, m.#read] = [m.#data, m.#index, m.#recipe, true];
+      [alias.#inputKinds, alias.#zeroRow] = [m.#inputKinds, m.#zeroRow];
       return alias;
     } finally {
       makingLazy = false;
@@ -212,18 +251,23 @@ export class Matrix {
 
   /** All elements, row-major [rows, cols] float64: a new array. */
   toArray(): Float64Array {
-    if (this.transposed) return flat(this).toArray();
-    const { rows, cols, data, index } = this;
-    const out = new Float64Array(rows * cols);
-    let i = 0;
-    while (i < rows && index[i] === i) i++; // rows stored in order: one copy
-    if (i > 0) out.set(data.subarray(0, i * cols));
-    for (; i < rows; i++) {
-      const from = index[i] * cols, to = i * cols;
-      for (let c = 0; c < cols; c++) out[to + c] = data[from + c];
-    }
-    return out;
+    return this.transposed
+      ? flat(this).toArray()
+      : rowsInto(this, new Float64Array(this.rows * this.cols));
   }
+}
+
+/** All elements of m (not transposed), row-major [rows, cols], written into out; out returned. */
+function rowsInto(m: Matrix, out: Float64Array): Float64Array {
+  const { rows, cols, data, index } = m;
+  let i = 0;
+  while (i < rows && index[i] === i) i++; // rows stored in order: one copy
+  if (i > 0) out.set(data.subarray(0, i * cols));
+  for (; i < rows; i++) {
+    const from = index[i] * cols, to = i * cols;
+    for (let c = 0; c < cols; c++) out[to + c] = data[from + c];
+  }
+  return out;
 }
 
 /** The matrix a recipe makes, computed now as the operations compute it. */
@@ -235,8 +279,12 @@ function compute(recipe: Recipe): Matrix {
       return elementwise("add", Op.Add, [recipe.x, recipe.p, recipe.v]) as Matrix;
     case "square":
       return elementwise("square", Op.Square, [recipe.a]) as Matrix;
-    default:
+    case "rsub":
       return elementwise("subtract", Op.Subtract, [recipe.c, recipe.q]) as Matrix;
+    case "scale":
+      return elementwise("multiply", Op.Multiply, [recipe.c, recipe.a]) as Matrix;
+    default:
+      return elementwise("subtract", Op.Subtract, [recipe.w, recipe.s]) as Matrix;
   }
 }
 
@@ -281,8 +329,22 @@ function simd(): F64Kernels | null {
   return kernels;
 }
 
-/** The lengths of the kernels' regions (float64 values; `rowAt` int32), grown when needed. */
-const capacity = { lhs: 0, w: 0, out: 0, sums: 0, bias: 0, rowAt: 0, scratch: 0 };
+/** The lengths of the kernels' regions, in values of their types (see layOut), grown when needed. */
+const capacity = {
+  lhs: 0,
+  w: 0,
+  out: 0,
+  sums: 0,
+  bias: 0,
+  rowAt: 0,
+  xRows: 0,
+  xAt: 0,
+  scratch: 0,
+  input: 0,
+  kinds: 0,
+  zeros: 0,
+  aRows: 0,
+};
 type Region = keyof typeof capacity;
 let regions: ReturnType<typeof layOut> | null = null;
 
@@ -296,7 +358,13 @@ function layOut(kernels: F64Kernels) {
     sums: f64("sums"), // addRows' rows, then their tanh
     bias: f64("bias"), // addRows' vector
     rowAt: { int32: capacity.rowAt }, // addRows' rows of `out`, as byte addresses
+    xRows: f64("xRows"), // the stored rows of addRows' first operand (see putRows)
+    xAt: { int32: capacity.xAt }, // addRows' rows of `xRows`, as byte addresses
     scratch: f64("scratch"), // tanh's
+    input: { float32: capacity.input }, // rows of an input (see InputKinds)
+    kinds: { int32: capacity.kinds }, // their kinds
+    zeros: f64("zeros"), // a row of zeros (see gemm)
+    aRows: f64("aRows"), // stored rows of an operand, read by address (rowsT, rsubSquareTimes)
   });
 }
 
@@ -306,11 +374,52 @@ function layOut(kernels: F64Kernels) {
  */
 function memory(kernels: F64Kernels, need: Partial<Record<Region, number>>) {
   let grow = regions === null;
-  for (const region of Object.keys(need) as Region[]) {
+  for (const key in need) {
+    const region = key as Region;
     if (need[region]! > capacity[region]) [capacity[region], grow] = [need[region]!, true];
   }
-  if (grow) regions = layOut(kernels);
+  if (grow) {
+    regions = layOut(kernels);
+    regions.zeros.fill(0);
+  }
   return regions!;
+}
+
+/** The kernels' gemmAdd for a number of columns, kept (making one builds a function). */
+const gemmFns = new Map<number, GemmAddFn>();
+
+/**
+ * out [rows, cols] = a [rows, n] · w [n, cols], regions of the kernels (rows >= 1): the
+ * products' gemm, each sum `s = 0; for k: s += a[r, k] · w[k, c]`, run as gemmAdd from a row of
+ * zeros (the same sums, from +0): `zeros`, the region of that name, of at least cols values.
+ */
+function gemm(
+  kernels: F64Kernels,
+  p: {
+    out: Float64Array;
+    a: Float64Array;
+    w: Float64Array;
+    rows: number;
+    n: number;
+    cols: number;
+    zeros: Float64Array;
+  },
+): void {
+  const { out, a, w, rows, n, cols, zeros } = p;
+  let fn = gemmFns.get(cols);
+  if (fn === undefined) gemmFns.set(cols, fn = kernels.products.gemmAddFn(cols));
+  fn(
+    out.byteOffset,
+    8 * cols,
+    zeros.byteOffset,
+    0,
+    a.byteOffset,
+    8 * n,
+    n,
+    w.byteOffset,
+    cols,
+    rows,
+  );
 }
 
 /**
@@ -383,6 +492,33 @@ function groupRows(
   return { groups, count, firsts };
 }
 
+/**
+ * groupRows of two matrices a, b [rows, ..] in one pass: rows with the same stored row in a
+ * and in b are one group (numbered as groupRows numbers them: in order of first appearance).
+ */
+function groupPairs(
+  a: Matrix,
+  b: Matrix,
+  rows: number,
+): { groups: Int32Array; count: number; firsts: Int32Array } {
+  const ai = a.index, bi = b.index, bStored = b.stored, size = a.stored * bStored;
+  if (size > 1 << 24) return groupRows([a, b], rows);
+  const groups = i32(rows);
+  if (firsts.length < rows) firsts = new Int32Array(Math.max(rows, 2 * firsts.length));
+  newStamp(size);
+  let count = 0;
+  for (let i = 0; i < rows; i++) {
+    const key = ai[i] * bStored + bi[i];
+    if (stamps[key] === stamp) groups[i] = table[key];
+    else {
+      stamps[key] = stamp;
+      firsts[count] = i;
+      groups[i] = table[key] = count++;
+    }
+  }
+  return { groups, count, firsts };
+}
+
 // ---- making matrices ----
 
 /** A matrix [rows, cols] of `values` (row-major, copied to float64). */
@@ -401,7 +537,7 @@ export function matrix(values: ArrayLike<number>, rows: number, cols: number): M
 
 /** np.zeros((rows, cols)): one stored zero row. */
 export function zeros(rows: number, cols: number): Matrix {
-  return new Matrix(rows, cols, f64(cols), i32(rows));
+  return withZeroRow(new Matrix(rows, cols, f64(cols), i32(rows)), 0);
 }
 
 /**
@@ -420,11 +556,12 @@ export function swapaxes(x: NDArray, axis1: 0, axis2: 1): Matrix[] {
   }
   const [m, steps, features] = x.shape;
   const rowOf = i32(steps * m); // step t, sample i: row i·steps + t of x as [m·steps, features]
+  const kinds = new InputKinds(x.data, m, steps, features); // what its rows are, once found
   const seq: Matrix[] = [];
   for (let t = 0; t < steps; t++) {
     const index = rowOf.subarray(t * m, (t + 1) * m);
     for (let i = 0; i < m; i++) index[i] = i * steps + t;
-    seq.push(new Matrix(m, features, x.data, index));
+    seq.push(withInputKinds(new Matrix(m, features, x.data, index), kinds));
   }
   return seq;
 }
@@ -494,6 +631,20 @@ export function take(x: NDArray, indices: ArrayLike<number>, out?: NDArray["data
  * array type), "float64" leaves them.
  */
 export function astype(a: Matrix, dtype: "float32" | "float64"): Matrix {
+  const step = dtype === "float32" ? recipeOf(a) : null;
+  if (step?.kind === "axpy") {
+    // a gradient-descent step w − c·g, computed and rounded in one loop
+    const { w, s } = step, { c, a: g } = recipeOf(s) as { c: number; a: Matrix };
+    const wd = w.data, gd = g.data, stored = w.stored;
+    if (
+      wd instanceof Float64Array && gd instanceof Float64Array && stored <= w.rows &&
+      g.stored === stored && sameRows(g, w)
+    ) {
+      const n = stored * w.cols, data = f64(n);
+      for (let i = 0; i < n; i++) data[i] = Math.fround(wd[i] - c * gd[i]);
+      return new Matrix(a.rows, a.cols, data, w.index);
+    }
+  }
   a = flat(a);
   if (dtype === "float64" && a.data instanceof Float64Array) return a;
   const data = f64(a.data.length);
@@ -582,6 +733,91 @@ function rowKind64(data: Float64Array, offset: number, n: number): number {
   return key;
 }
 
+/** rowKind of stored row r of a (not transposed), from the input's kinds when a is a step of one. */
+function rowKindOf(a: Matrix, r: number, bits: Int32Array | null): number {
+  const known = inputKindsOf(a);
+  if (known !== null) return known.kindOf(r);
+  return rowKind(a.data, bits, r * a.cols, a.cols);
+}
+
+/** Steps of an input whose row kinds one call of the kernel finds (see InputKinds). */
+const KIND_STEPS = 10;
+/** Bytes of an input copied at a time when all its kinds are found (see InputKinds). */
+const KIND_BYTES = 1 << 16;
+/** A kind not found yet. */
+const UNKNOWN = -2;
+
+/**
+ * The kinds (see rowKind) of the rows of an input x [m, steps, features] (its data), what
+ * `swapaxes` gives its steps: row i·steps + t is sample i's step t. Each is found when first
+ * asked for, in WebAssembly (`rowKinds`) for float32 rows of a multiple of 4 values, with the
+ * rows of every sample at other steps: all of them when the first asked for is at step 0 (a
+ * forward pass), else the KIND_STEPS steps of a block (blocks end at the last step: a backward
+ * pass through the book's 10 last steps finds one block). The input's values must not change
+ * while its steps are in use (a matrix is a value). Finding kinds may lay out the kernels'
+ * regions anew: it is never done while an operation holds them.
+ */
+class InputKinds {
+  readonly #data: Float64Array | Float32Array;
+  readonly #m: number;
+  readonly #steps: number;
+  readonly #features: number;
+  readonly #kinds: Int32Array; // [m·steps], UNKNOWN until found
+  #found = false; // whether any were found
+
+  constructor(data: Float64Array | Float32Array, m: number, steps: number, features: number) {
+    [this.#data, this.#m, this.#steps, this.#features] = [data, m, steps, features];
+    this.#kinds = i32(m * steps).fill(UNKNOWN);
+  }
+
+  /** The kind of row r of x (r = i·steps + t). */
+  kindOf(r: number): number {
+    const kind = this.#kinds[r];
+    if (kind !== UNKNOWN) return kind;
+    const kernels = this.#features % 4 === 0 && this.#data instanceof Float32Array ? simd() : null;
+    if (kernels === null) {
+      const data = this.#data, f = this.#features;
+      return this.#kinds[r] = rowKind(data, float32Bits(data), r * f, f);
+    }
+    this.#find(r % this.#steps, kernels);
+    return this.#kinds[r];
+  }
+
+  /**
+   * Finds the kinds of every row (at step 0, before any), or of the block of steps that holds
+   * step t for every sample, in WebAssembly.
+   */
+  #find(t: number, kernels: F64Kernels): void {
+    const m = this.#m, steps = this.#steps, f = this.#features, kinds = this.#kinds;
+    const data = this.#data as Float32Array;
+    if (t === 0 && !this.#found) {
+      // all rows, in order, a chunk of about KIND_BYTES at a time (the copy still in cache)
+      this.#found = true;
+      const total = m * steps, chunk = Math.max(1, Math.floor(KIND_BYTES / (4 * f)));
+      const room = memory(kernels, { input: Math.min(chunk, total) * f, kinds: total });
+      for (let r = 0; r < total; r += chunk) {
+        const rows = Math.min(chunk, total - r);
+        room.input.set(data.subarray(r * f, (r + rows) * f));
+        kernels.rowKinds({ x: room.input, rows, features: f, kinds: room.kinds.subarray(r) });
+      }
+      kinds.set(room.kinds.subarray(0, total));
+      return;
+    }
+    this.#found = true;
+    const last = steps - 1 - Math.floor((steps - 1 - t) / KIND_STEPS) * KIND_STEPS;
+    const first = Math.max(0, last - KIND_STEPS + 1), span = last + 1 - first, rows = m * span;
+    const room = memory(kernels, { input: rows * f, kinds: rows });
+    for (let i = 0; i < m; i++) {
+      const from = (i * steps + first) * f;
+      room.input.set(data.subarray(from, from + span * f), i * span * f);
+    }
+    kernels.rowKinds({ x: room.input, rows, features: f, kinds: room.kinds });
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < span; j++) kinds[i * steps + first + j] = room.kinds[i * span + j];
+    }
+  }
+}
+
 /**
  * The rows of a [rows, cols] to compute: a's stored rows themselves when it has no more of
  * them than rows (the index is kept), else every row (a step of an input, whose rows are
@@ -623,17 +859,17 @@ export function dot(a: Matrix, b: Matrix): Matrix {
 }
 
 /**
- * Whether a's rows, for a product, are its stored rows, at least 4, all dense (a value other
- * than 0 and 1 in each): or, for a transposed a, its columns, all values non-zero.
+ * Whether a's rows, for a product, are its stored rows, all dense (a value other than 0 and 1
+ * in each): or, for a transposed a of at least 4 rows and 2 columns, whether its stored rows
+ * (its columns) are all dense. The product of such rows runs in WebAssembly, every term summed
+ * (dot's plain loops skip zero terms: the same sums for finite values).
  */
 function productRows(a: Matrix): boolean {
   if (!(a.data instanceof Float64Array)) return false;
-  if (!a.transposed) return a.stored >= 4 && a.stored <= a.rows && dense(a);
+  if (!a.transposed) return a.stored <= a.rows && dense(a);
   if (a.rows < 4 || a.cols < 2) return false;
-  const d = a.data, index = a.index, n = a.rows;
-  for (let k = 0; k < index.length; k++) {
-    for (let r = index[k] * n, end = r + n; r < end; r++) if (d[r] === 0) return false;
-  }
+  const d = a.data, n = a.rows, stored = d.length / n;
+  for (let r = 0; r < stored; r++) if (rowKind64(d, r * n, n) >= 0) return false;
   return true;
 }
 
@@ -648,21 +884,37 @@ function gemmOf(
   kernels: F64Kernels,
 ): { values: Float64Array; index: Int32Array } {
   const inner = a.cols, cols = b.cols, n = a.transposed ? a.rows : a.stored;
-  const ad = a.data, ai = a.index, { products } = kernels;
-  const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols });
+  const ad = a.data, ai = a.index;
+  const room = memory(kernels, {
+    lhs: n * inner,
+    w: inner * cols,
+    out: n * cols,
+    zeros: cols,
+    aRows: a.transposed ? ad.length : 0, // a's stored rows and their addresses, for rowsT
+    rowAt: a.transposed ? inner : 0,
+  });
   putW(room.w, b);
   if (!a.transposed) {
     room.lhs.set(ad.subarray(0, n * inner));
-    products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
+    gemm(kernels, {
+      out: room.out,
+      a: room.lhs,
+      w: room.w,
+      rows: n,
+      n: inner,
+      cols,
+      zeros: room.zeros,
+    });
     return { values: room.out, index: ai };
   }
-  // a = sᵀ for rows s[k] (stored rows ai[k] of a): out[r, :] = Σ_k s[k, r] · b[k, :], k
-  // ascending from zeros, the sums of the product, as outerAdd adds
-  const rowsOfS = room.lhs; // [inner, n]
-  if (inOrder(ai, inner)) rowsOfS.set(ad.subarray(0, inner * n));
-  else for (let k = 0; k < inner; k++) rowsOfS.set(ad.subarray(ai[k] * n, (ai[k] + 1) * n), k * n);
-  room.out.fill(0, 0, n * cols);
-  products.outerAdd({ dst: room.out, a: rowsOfS, b: room.w, rows: inner, n, cols });
+  // a = sᵀ for rows s[k] (stored rows ai[k] of a): a's rows written out (rowsT), then the product
+  const rowAt = room.rowAt;
+  room.aRows.set(ad);
+  const from = kernels.address(room.aRows, 0);
+  for (let k = 0; k < inner; k++) rowAt[k] = from + ai[k] * 8 * n;
+  const at = room.lhs; // [n, inner]: at[r, k] = s[k, r]
+  kernels.rowsT({ out: at, rowAt, k: inner, n });
+  gemm(kernels, { out: room.out, a: at, w: room.w, rows: n, n: inner, cols, zeros: room.zeros });
   const index = i32(n);
   for (let r = 0; r < n; r++) index[r] = r;
   return { values: room.out, index };
@@ -678,24 +930,41 @@ let wRegion: Float64Array | null = null;
  * even under addInPlace, so equal arrays mean equal values).
  */
 function putW(region: Float64Array, b: Matrix): void {
-  const inner = b.rows, cols = b.cols, data = b.data, index = b.index;
+  const data = b.data, index = b.index;
   if (wData === data && wIndex === index && wRegion === region) return;
-  if (inOrder(index, inner)) region.set(data.subarray(0, inner * cols));
-  else {
-    for (let k = 0; k < inner; k++) {
-      region.set(data.subarray(index[k] * cols, (index[k] + 1) * cols), k * cols);
-    }
-  }
+  copyRows(region, data, index, b.rows, b.cols);
   [wData, wIndex, wRegion] = data instanceof Float64Array
     ? [data, index, region]
     : [null, null, null];
 }
 
+/**
+ * out[j, :] = row index[j] of data [.., cols] for j < rows, out's rows one after another: one
+ * copy when the rows are stored in order, else value by value (cheaper than a copy per row).
+ */
+function copyRows(
+  out: Float64Array,
+  data: Float64Array | Float32Array,
+  index: Int32Array,
+  rows: number,
+  cols: number,
+): void {
+  if (inOrder(index, rows)) {
+    out.set(data.subarray(0, rows * cols));
+    return;
+  }
+  for (let j = 0; j < rows; j++) {
+    const from = index[j] * cols, to = j * cols;
+    for (let c = 0; c < cols; c++) out[to + c] = data[from + c];
+  }
+}
+
 /** Whether every stored row of a (a float64 matrix) has a value other than 0 and 1. */
 function dense(a: Matrix): boolean {
-  if (!(a.data instanceof Float64Array)) return false;
-  for (let r = 0; r < a.stored; r++) {
-    if (rowKind(a.data, null, r * a.cols, a.cols) >= 0) return false;
+  const data = a.data;
+  if (!(data instanceof Float64Array)) return false;
+  for (let r = 0, stored = a.stored; r < stored; r++) {
+    if (rowKind64(data, r * a.cols, a.cols) >= 0) return false;
   }
   return true;
 }
@@ -708,13 +977,14 @@ function dotNow(a: Matrix, b: Matrix): Matrix {
   kinds = grown(kinds, count);
   denseRows = grown(denseRows, count);
   const bits = float32Bits(a.data);
-  let dense = 0;
+  let dense = 0, zero = false;
   for (let g = 0; g < count; g++) {
-    kinds[g] = rowKind(a.data, bits, source[g] * inner, inner);
-    if (kinds[g] < 0) denseRows[dense++] = source[g];
+    const kind = kinds[g] = rowKindOf(a, source[g], bits);
+    if (kind < 0) denseRows[dense++] = source[g];
+    else if (kind === inner) zero = true;
   }
   // 2. All one-hot: the result is rows of b itself (no copy).
-  if (dense === 0 && !kinds.subarray(0, count).includes(inner)) {
+  if (dense === 0 && !zero) {
     const index = groups === a.index ? i32(rows) : groups;
     for (let i = 0; i < rows; i++) index[i] = b.index[kinds[groups[i]]];
     return new Matrix(rows, cols, b.data, index);
@@ -764,7 +1034,7 @@ function scatterDot(x: Matrix, b: Matrix): Matrix {
   kinds = grown(kinds, m);
   const slot = i32(f).fill(-1); // −1: nothing added to row k
   for (let i = 0; i < m; i++) {
-    const o = x.index[i] * f, kind = kinds[i] = rowKind(data, bits, o, f);
+    const o = x.index[i] * f, kind = kinds[i] = rowKindOf(x, x.index[i], bits);
     if (kind >= 0 && kind < f) slot[kind] = 0;
     else if (kind < 0) { for (let k = 0; k < f; k++) if (data[o + k] !== 0) slot[k] = 0; }
   }
@@ -792,7 +1062,7 @@ function scatterDot(x: Matrix, b: Matrix): Matrix {
       }
     }
   }
-  return new Matrix(f, cols, out, slot);
+  return withZeroRow(new Matrix(f, cols, out, slot), zeros > 0 ? count : -1);
 }
 
 /** Whether the n stored rows listed are 0 .. n − 1 in order (rows null: b's index). */
@@ -804,18 +1074,20 @@ function inOrder(list: Int32Array, n: number): boolean {
 /** out[j, :] = (stored row rows[j] of a) · b for j < n (out has room). */
 function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64Array): void {
   const inner = a.cols, cols = b.cols;
-  // WebAssembly pays for copying b in: worth it from a few rows on
-  const kernels = cols % 8 === 0 && n >= 4 ? simd() : null;
+  const kernels = cols % 8 === 0 ? simd() : null;
   if (kernels !== null) {
-    const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols });
-    if (inOrder(rows, n)) room.lhs.set(a.data.subarray(0, n * inner));
-    else {
-      for (let j = 0; j < n; j++) {
-        room.lhs.set(a.data.subarray(rows[j] * inner, (rows[j] + 1) * inner), j * inner);
-      }
-    }
+    const room = memory(kernels, { lhs: n * inner, w: inner * cols, out: n * cols, zeros: cols });
+    copyRows(room.lhs, a.data, rows, n, inner);
     putW(room.w, b);
-    kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: n, n: inner, cols });
+    gemm(kernels, {
+      out: room.out,
+      a: room.lhs,
+      w: room.w,
+      rows: n,
+      n: inner,
+      cols,
+      zeros: room.zeros,
+    });
     out.set(room.out.subarray(0, n * cols));
     return;
   }
@@ -833,7 +1105,10 @@ function product(a: Matrix, rows: Int32Array, n: number, b: Matrix, out: Float64
 
 /** a.T [cols, rows]: a view of a, as numpy's (the operations that need rows copy it, `flat`). */
 export function transpose(a: Matrix): Matrix {
-  return new Matrix(a.cols, a.rows, a.data, a.index, !a.transposed);
+  return withInputKinds(
+    new Matrix(a.cols, a.rows, a.data, a.index, !a.transposed),
+    inputKindsOf(a),
+  );
 }
 
 /**
@@ -1309,18 +1584,30 @@ export function addInPlace(a: Matrix | Float64Array, b: Matrix | Vector): Matrix
   const product = recipeOf(b), kernels = simd();
   if (product?.kind === "product" && kernels !== null) {
     const { values, index } = gemmOf(product.a, product.b, kernels); // in the kernels' memory
-    addRowsInto(out, values, index, a.cols);
+    addRowsInto(out, values, index, a.cols, -1);
   } else {
-    const { data, index } = flat(b);
-    if (data instanceof Float64Array) addRowsInto(out, data, index, a.cols);
-    else addRowsInto(out, Float64Array.from(data), index, a.cols);
+    const flatB = flat(b), { data, index } = flatB;
+    // adding +0 leaves any value but −0 as it is (a NaN stays NaN): b's known zero row skipped
+    const skip = noNegativeZero(a) ? zeroRowOf(flatB) : -1;
+    const values = data instanceof Float64Array ? data : Float64Array.from(data);
+    addRowsInto(out, values, index, a.cols, skip);
   }
   return a;
 }
 
-/** out[i, :] += row index[i] of values, for the rows i of out [index.length, cols]. */
-function addRowsInto(out: Float64Array, values: Float64Array, index: Int32Array, cols: number) {
+/**
+ * out[i, :] += row index[i] of values, for the rows i of out [index.length, cols] whose stored
+ * row is not `skip`.
+ */
+function addRowsInto(
+  out: Float64Array,
+  values: Float64Array,
+  index: Int32Array,
+  cols: number,
+  skip: number,
+) {
   for (let i = 0; i < index.length; i++) {
+    if (index[i] === skip) continue;
     const from = index[i] * cols, to = i * cols;
     for (let c = 0; c < cols; c++) out[to + c] += values[from + c];
   }
@@ -1362,6 +1649,12 @@ export function subtract(a: Operand, b: Operand): Matrix | Float64Array {
   if (typeof a === "number" && b instanceof Matrix && recipeOf(b)?.kind === "square") {
     return lazy(b.rows, b.cols, { kind: "rsub", c: a, q: capture(b) }); // see multiply
   }
+  if (
+    a instanceof Matrix && b instanceof Matrix && recipeOf(b)?.kind === "scale" &&
+    !a.transposed && a.rows === b.rows && a.cols === b.cols
+  ) {
+    return lazy(a.rows, a.cols, { kind: "axpy", w: capture(a), s: capture(b) }); // see astype
+  }
   return elementwise("subtract", Op.Subtract, withProducts([a, b]));
 }
 
@@ -1380,6 +1673,9 @@ export function multiply(a: Operand, b: Operand): Matrix | Float64Array {
   ) {
     return productTimesRsubSquare(a, rsub.c, square.a, kernels);
   }
+  if (typeof a === "number" && b instanceof Matrix && !b.transposed && recipeOf(b) === null) {
+    return lazy(b.rows, b.cols, { kind: "scale", c: a, a: capture(b) }); // see astype
+  }
   return elementwise("multiply", Op.Multiply, withProducts([a, b]));
 }
 
@@ -1389,16 +1685,31 @@ export function multiply(a: Operand, b: Operand): Matrix | Float64Array {
  */
 function productTimesRsubSquare(p: Matrix, c: number, h: Matrix, kernels: F64Kernels): Matrix {
   const hd = h.data, hi = h.index, { a, b } = recipeOf(p) as { a: Matrix; b: Matrix };
-  const { values: s, index } = gemmOf(a, b, kernels);
   const rows = p.rows, cols = p.cols;
+  // the regions of the last kernel first: laying them out anew after the product would lose it
+  memory(kernels, { aRows: hd.length, sums: rows * cols, rowAt: rows, xAt: rows });
+  const { values: s, index } = gemmOf(a, b, kernels);
   const sm = new Matrix(
     rows,
     cols,
     s.subarray(0, (a.transposed ? a.rows : a.stored) * cols),
     index,
   );
-  const { groups, count, firsts: first } = groupRows([sm, h], rows);
+  const { groups, count, firsts: first } = groupPairs(sm, h, rows);
   const out = f64(count * cols);
+  if (cols % 2 === 0 && hd instanceof Float64Array) {
+    // in WebAssembly: h's stored rows beside the product's, each group's two rows by address
+    const room = memory(kernels, {}), sAt = room.rowAt, hAt = room.xAt, rowBytes = 8 * cols;
+    room.aRows.set(hd);
+    const sFrom = kernels.address(s, 0), hFrom = kernels.address(room.aRows, 0);
+    for (let g = 0; g < count; g++) {
+      sAt[g] = sFrom + index[first[g]] * rowBytes;
+      hAt[g] = hFrom + hi[first[g]] * rowBytes;
+    }
+    kernels.rsubSquareTimes({ out: room.sums, sAt, hAt, count, n: cols, c });
+    out.set(room.sums.subarray(0, count * cols));
+    return new Matrix(rows, cols, out, groups);
+  }
   for (let g = 0; g < count; g++) {
     const so = index[first[g]] * cols, ho = hi[first[g]] * cols, o = g * cols;
     for (let j = 0; j < cols; j++) {
@@ -1457,13 +1768,15 @@ export function tanh(a: Matrix | Vector): Matrix | Float64Array {
 /**
  * tanh((x + h·w) + b) in one sequence of WebAssembly kernels, what tanh(add(x, dot(h, w), b))
  * computes (the same operations): h·w for h's stored rows (gemm), then for each distinct pair
- * of rows of x and h, the sum (addRows) and its tanh. x [m, n], h [m, k] (stored rows dense,
- * at most m), w [k, n] (n a multiple of 8), b [n].
+ * of rows of x and h, the sum (addRows, reading x's and h·w's rows where they are) and its
+ * tanh. x [m, n], h [m, k] (stored rows dense, at most m), w [k, n] (n a multiple of 8), b [n].
  */
 function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: F64Kernels): Matrix {
   const rows = x.rows, n = w.cols, inner = w.rows, u = h.stored;
-  const { groups, count, firsts: first } = groupRows([x, h], rows);
+  const { groups, count, firsts: first } = groupPairs(x, h, rows);
   const values = count * n; // n even: no padding for tanh
+  const xd = x.data, xi = x.index, xStored = xd.length / n;
+  const whole = xStored <= 4 * rows; // x's stored rows all copied (and kept), or its rows used
   const room = memory(kernels, {
     lhs: u * inner,
     w: inner * n,
@@ -1471,25 +1784,58 @@ function tanhOfStep(x: Matrix, h: Matrix, w: Matrix, b: Vector, kernels: F64Kern
     sums: values,
     bias: n,
     rowAt: count,
+    xRows: whole ? xStored * n : values,
+    xAt: count,
     scratch: tanhScratch(values),
+    zeros: n,
   });
   // h·w for h's stored rows
   room.lhs.set(h.data.subarray(0, u * inner));
   putW(room.w, w);
-  kernels.products.gemm({ out: room.out, a: room.lhs, w: room.w, rows: u, n: inner, cols: n });
-  // each distinct row: x's row, then (+ h·w's row) + b, then tanh
-  const z = room.sums, rowAt = room.rowAt, xd = x.data, xi = x.index, hi = h.index;
+  gemm(kernels, {
+    out: room.out,
+    a: room.lhs,
+    w: room.w,
+    rows: u,
+    n: inner,
+    cols: n,
+    zeros: room.zeros,
+  });
+  // each distinct row: (x's row + h·w's row) + b, then tanh
+  if (whole) putRows(room.xRows, xd);
+  else rowsData = null; // the region gets x's rows one by one
+  const hi = h.index, sAt = room.rowAt, xAt = room.xAt, rowBytes = 8 * n;
+  const sFrom = kernels.address(room.out, 0), xFrom = kernels.address(room.xRows, 0);
   for (let g = 0; g < count; g++) {
-    const row = first[g], from = xi[row] * n, to = g * n;
-    for (let c = 0; c < n; c++) z[to + c] = xd[from + c];
-    rowAt[g] = kernels.address(room.out, hi[row] * n);
+    const row = first[g];
+    sAt[g] = sFrom + hi[row] * rowBytes;
+    if (whole) xAt[g] = xFrom + xi[row] * rowBytes;
+    else {
+      const from = xi[row] * n, to = g * n;
+      for (let c = 0; c < n; c++) room.xRows[to + c] = xd[from + c];
+      xAt[g] = xFrom + g * rowBytes;
+    }
   }
   for (let c = 0; c < n; c++) room.bias[c] = b[c];
-  kernels.addRows({ z, rowAt, bias: room.bias, count, n });
+  const z = room.sums;
+  kernels.addRows({ out: z, xAt, sAt, bias: room.bias, count, n });
   kernels.tanh({ values: z, count: values, scratch: room.scratch });
   const out = f64(values);
   out.set(z.subarray(0, values));
   return new Matrix(rows, n, out, groups);
+}
+
+// The stored rows the kernels' region xRows holds, and the region.
+let rowsData: Float64Array | Float32Array | null = null, rowsRegion: Float64Array | null = null;
+
+/**
+ * All of `data` (stored rows) into the kernels' region xRows, as float64; nothing to do when
+ * the region holds them already (the arrays a matrix hands out never change).
+ */
+function putRows(region: Float64Array, data: Float64Array | Float32Array): void {
+  if (rowsData === data && rowsRegion === region) return;
+  region.set(data);
+  [rowsData, rowsRegion] = [data, region];
 }
 
 /** np.clip(a, lo, hi): values below lo become lo, above hi become hi (`None` is ±Infinity). */

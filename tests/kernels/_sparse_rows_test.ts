@@ -53,3 +53,29 @@ Deno.test("sparseRows: dense when a row is more than half non-zero, or all of x 
   const embeddings = Float32Array.from({ length: 32 * 100 * 32 }, (_, i) => Math.sin(i) + 2);
   assert.equal(sparseRows(embeddings, 3200, 32), null);
 });
+
+Deno.test("sparseRows: one-hot and zero rows found in WebAssembly list the entries of the plain loop", () => {
+  let s = 5;
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  // rows of a multiple of 4 values (the WebAssembly path): one-hot, zero, a single value other
+  // than 1, two values, a −0 beside a 1; more rows than one chunk of the kernels' memory
+  for (const [rows, inputDim] of [[3200, 100], [7, 4], [700, 12]]) {
+    const x = new Float32Array(rows * inputDim);
+    for (let r = 0; r < rows; r++) {
+      const o = r * inputDim, at = () => o + Math.floor(rand() * inputDim), kind = rand();
+      if (kind < 0.6) x[at()] = 1;
+      else if (kind < 0.7) x[at()] = 0.5;
+      else if (kind < 0.8) [x[at()], x[at()]] = [1, -2];
+      else if (kind < 0.9) [x[at()], x[at()]] = [1, -0];
+    }
+    const expected = plain(x, rows, inputDim)!;
+    const got = sparseRows(x, rows, inputDim)!;
+    assert.deepEqual(Array.from(got.start), expected.start);
+    assert.deepEqual(Array.from(got.index), expected.index);
+    assert.deepEqual(Array.from(got.value), expected.value);
+    assert.ok(expected.index.length > rows / 2, "mostly one-hot rows");
+  }
+  // beside a one-hot row, a row with more than half of its 4 values non-zero: dense
+  assert.equal(sparseRows(Float32Array.of(1, 0, 0, 0, 1, 0.5, 1, 0), 2, 4), null);
+  assert.notEqual(sparseRows(Float32Array.of(1, 0, 0, 0, 1, 0, 1, 0), 2, 4), null);
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { F64Kernels, tanhScratch } from "../../src/kernels/_wasm_f64.ts";
+import { F64Kernels, rowKind, tanhScratch } from "../../src/kernels/_wasm_f64.ts";
 import { tanh } from "../../src/kernels/_wasm_math.ts";
 
 /** A small deterministic generator for test data. */
@@ -113,33 +113,137 @@ Deno.test("F64Kernels.tanh equals the shared tanh bit for bit, in place", async 
   );
 });
 
-Deno.test("F64Kernels.addRows: z[g] = (z[g] + s row) + b, bit for bit", () => {
+Deno.test("F64Kernels.addRows: out[g] = (x row + s row) + b, bit for bit", () => {
   const kernels = F64Kernels.create()!;
   const rand = lcg(11);
-  const n = 16, count = 5, sRows = 3;
+  const n = 16, count = 5, xRows = 4, sRows = 3;
   const m = kernels.arena.regions({
-    z: { float64: count * n },
+    out: { float64: count * n },
+    x: { float64: xRows * n },
     s: { float64: sRows * n },
     bias: { float64: n },
-    list: { int32: count },
+    xAt: { int32: count },
+    sAt: { int32: count },
   });
-  const z = Float64Array.from({ length: count * n }, () => rand() - 0.5);
+  const x = Float64Array.from({ length: xRows * n }, () => rand() - 0.5);
   const s = Float64Array.from({ length: sRows * n }, () => (rand() - 0.5) * 1e-3);
   const b = Float64Array.from({ length: n }, () => rand() * 3);
-  const rowOf = [2, 0, 2, 1, 0];
-  m.z.set(z);
+  const xOf = [3, 3, 0, 1, 2], sOf = [2, 0, 2, 1, 0];
+  m.x.set(x);
   m.s.set(s);
   m.bias.set(b);
-  rowOf.forEach((r, g) => m.list[g] = kernels.address(m.s, r * n));
-  kernels.addRows({ z: m.z, rowAt: m.list, bias: m.bias, count, n });
+  m.out.fill(NaN);
+  xOf.forEach((r, g) => m.xAt[g] = kernels.address(m.x, r * n));
+  sOf.forEach((r, g) => m.sAt[g] = kernels.address(m.s, r * n));
+  kernels.addRows({ out: m.out, xAt: m.xAt, sAt: m.sAt, bias: m.bias, count, n });
   for (let g = 0; g < count; g++) {
     for (let c = 0; c < n; c++) {
-      const expected = z[g * n + c] + s[rowOf[g] * n + c] + b[c];
-      assert.ok(Object.is(m.z[g * n + c], expected), `row ${g}, value ${c}`);
+      const expected = x[xOf[g] * n + c] + s[sOf[g] * n + c] + b[c];
+      assert.ok(Object.is(m.out[g * n + c], expected), `row ${g}, value ${c}`);
     }
   }
   assert.throws(
-    () => kernels.addRows({ z: m.z, rowAt: m.list, bias: m.bias, count, n: 3 }),
+    () => kernels.addRows({ out: m.out, xAt: m.xAt, sAt: m.sAt, bias: m.bias, count, n: 3 }),
     /addRows: n must be even/,
+  );
+});
+
+Deno.test("F64Kernels.rowKinds equals rowKind, the plain loop, on every kind of row", async (t) => {
+  const kernels = F64Kernels.create()!;
+  const rand = lcg(12);
+  // one-hot, zero, −0 only, two ones, a value other than 1 (NaN, −1, 2, a subnormal, 0.5, −0
+  // beside a 1), at any column: in the groups of sixteen and in the last values
+  const specials = [2, NaN, -1, 1e-40, 0.5, -1e-45, Infinity];
+  for (const features of [4, 8, 12, 16, 20, 28, 100]) {
+    await t.step(`${features} features`, () => {
+      const rows = 600;
+      const x = new Float32Array(rows * features);
+      const at = () => Math.floor(rand() * features);
+      for (let r = 0; r < rows; r++) {
+        const o = r * features, kind = Math.floor(rand() * 6);
+        if (kind === 0) x[o + at()] = 1;
+        else if (kind === 1) x[o + at()] = -0;
+        else if (kind === 2) [x[o + at()], x[o + at()]] = [1, 1];
+        else if (kind === 3) x[o + at()] = specials[Math.floor(rand() * specials.length)];
+        else if (kind === 4) [x[o + at()], x[o + at()]] = [1, -0];
+        // kind 5: a zero row
+      }
+      const m = kernels.arena.regions({ x: { float32: x.length }, kinds: { int32: rows } });
+      m.x.set(x);
+      m.kinds.fill(-7);
+      kernels.rowKinds({ x: m.x, rows, features, kinds: m.kinds });
+      const expected = Array.from({ length: rows }, (_, r) => rowKind(x, r * features, features));
+      assert.deepEqual(Array.from(m.kinds), expected);
+      const seen = new Set(expected.map((k) => k < 0 ? "dense" : k === features ? "zero" : "1"));
+      assert.equal(seen.size, 3, "every kind of row tested");
+    });
+  }
+  await t.step("features not a multiple of 4, or rows beyond the regions, throw", () => {
+    const m = kernels.arena.regions({ x: { float32: 24 }, kinds: { int32: 4 } });
+    assert.throws(
+      () => kernels.rowKinds({ x: m.x, rows: 2, features: 6, kinds: m.kinds }),
+      /rowKinds: features must be a positive multiple of 4 .* rows 2, features 6/,
+    );
+    assert.throws(
+      () => kernels.rowKinds({ x: m.x, rows: 7, features: 4, kinds: m.kinds }),
+      /rows 7, features 4/,
+    );
+  });
+});
+
+Deno.test("F64Kernels.rowsT writes rows out as columns, every bit moved", () => {
+  const kernels = F64Kernels.create()!;
+  const rand = lcg(13);
+  const n = 6, stored = 4, k = 7;
+  const m = kernels.arena.regions({
+    rows: { float64: stored * n },
+    out: { float64: k * n + 1 },
+    rowAt: { int32: k },
+  });
+  const rows = Float64Array.from({ length: stored * n }, () => rand() - 0.5);
+  rows.set([-0, NaN, Infinity], 1);
+  const which = [3, 0, 0, 2, 1, 3, 1]; // row j of the result's columns: stored row which[j]
+  m.rows.set(rows);
+  m.out.fill(7);
+  which.forEach((r, j) => m.rowAt[j] = kernels.address(m.rows, r * n));
+  kernels.rowsT({ out: m.out, rowAt: m.rowAt, k, n });
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < k; j++) {
+      assert.ok(Object.is(m.out[r * k + j], rows[which[j] * n + r]), `out[${r}, ${j}]`);
+    }
+  }
+  assert.equal(m.out[k * n], 7, "past the end: untouched");
+  assert.throws(() => kernels.rowsT({ out: m.out, rowAt: m.rowAt, k: 8, n }), /rowsT: k 8 rows/);
+});
+
+Deno.test("F64Kernels.rsubSquareTimes: s · (c − h·h), bit for bit", () => {
+  const kernels = F64Kernels.create()!;
+  const rand = lcg(14);
+  const n = 10, count = 5, sRows = 3, hRows = 4;
+  const m = kernels.arena.regions({
+    out: { float64: count * n },
+    s: { float64: sRows * n },
+    h: { float64: hRows * n },
+    sAt: { int32: count },
+    hAt: { int32: count },
+  });
+  const s = Float64Array.from({ length: sRows * n }, () => (rand() - 0.5) * 1e-2);
+  const h = Float64Array.from({ length: hRows * n }, () => Math.tanh((rand() - 0.5) * 6));
+  h.set([1, -1, -0, NaN], 3);
+  const sOf = [2, 0, 1, 1, 0], hOf = [3, 3, 0, 2, 1];
+  m.s.set(s);
+  m.h.set(h);
+  sOf.forEach((r, g) => m.sAt[g] = kernels.address(m.s, r * n));
+  hOf.forEach((r, g) => m.hAt[g] = kernels.address(m.h, r * n));
+  kernels.rsubSquareTimes({ out: m.out, sAt: m.sAt, hAt: m.hAt, count, n, c: 1 });
+  for (let g = 0; g < count; g++) {
+    for (let j = 0; j < n; j++) {
+      const hv = h[hOf[g] * n + j], expected = s[sOf[g] * n + j] * (1 - hv * hv);
+      assert.ok(Object.is(m.out[g * n + j], expected), `row ${g}, value ${j}`);
+    }
+  }
+  assert.throws(
+    () => kernels.rsubSquareTimes({ out: m.out, sAt: m.sAt, hAt: m.hAt, count, n: 3, c: 1 }),
+    /rsubSquareTimes: n must be even/,
   );
 });

@@ -349,6 +349,30 @@ Deno.test("elementwise operations equal one float64 operation per element", asyn
     assertBits(np.subtract(c, v).toArray(), each((i, j) => cr[i][j] - v[j]), "c - v");
     assertBits(np.divide(v, c).toArray(), each((i, j) => v[j] / cr[i][j]), "v / c");
   });
+  await t.step("a descent step astype(w − c·g): one rounding of each value", () => {
+    const g = randomMatrix(rand, rows, cols, { kinds: ["dense"] });
+    const shared = new np.Matrix(rows, cols, randomMatrix(rand, 5, cols).data, a.index);
+    const w32 = np.matrix(Array.from(g.toArray(), (v) => Math.fround(v * 3)), rows, cols);
+    // g and w row by row (identity indexes), one shared index, indexes that differ
+    for (const [w, gg] of [[w32, g], [a, shared], [a, g], [c, a]] as const) {
+      const [wr, gr] = [rowsOf(w), rowsOf(gg)];
+      for (const dtype of ["float32", "float64"] as const) {
+        const round = dtype === "float32" ? Math.fround : (v: number) => v;
+        const step = np.astype(np.subtract(w, np.multiply(0.01, gg)), dtype);
+        assertBits(
+          step.toArray(),
+          each((i, j) => round(wr[i][j] - 0.01 * gr[i][j])),
+          `w − 0.01·g ${dtype}`,
+        );
+      }
+      assertBits(np.multiply(0.01, gg).toArray(), each((i, j) => 0.01 * gr[i][j]), "c·g");
+      assertBits(
+        np.subtract(w, np.multiply(0.01, gg)).toArray(),
+        each((i, j) => wr[i][j] - 0.01 * gr[i][j]),
+        "w − c·g",
+      );
+    }
+  });
   await t.step("negative, square, exp, clip", () => {
     assertBits(np.negative(c).toArray(), each((i, j) => -cr[i][j]), "−c");
     assertBits(np.exp(a).toArray(), each((i, j) => Math.exp(ar[i][j])), "exp");
@@ -400,6 +424,39 @@ Deno.test("sum(a, 0) adds the rows in order", () => {
   });
   assertBits(np.sum(a, 0), expected, "column sums");
   assert.throws(() => np.sum(a, 1 as 0), /np.sum: only axis 0, got 1/);
+});
+
+Deno.test("the steps of an input: one-hot, zero and dense rows found in blocks, any order", async (t) => {
+  const rand = lcg(9);
+  const kinds: Kind[] = ["one-hot", "zero", "dense"];
+  // 60 steps: blocks of steps, asked for from the first step and from the last; features
+  // a multiple of 4 (WebAssembly) or not (plain loops), float32 and float64
+  for (const [features, float32] of [[12, true], [10, true], [12, false]] as const) {
+    await t.step(`${features} features, ${float32 ? "float32" : "float64"}`, () => {
+      const m = 7, steps = 60;
+      const source = randomMatrix(rand, m * steps, features, { kinds, float32 });
+      const shape = [m, steps, features];
+      const x = float32
+        ? ndarray({ shape, dtype: "float32", data: source.data as Float32Array })
+        : ndarray({ shape, dtype: "float64", data: source.data as Float64Array });
+      const w = randomMatrix(rand, features, 8, { kinds: ["dense"] });
+      const b = randomMatrix(rand, m, 8, { kinds: ["dense"] });
+      for (const order of [[0, 1, 30, 59], [59, 58, 33, 34, 0], [26, 25, 24]]) {
+        const [simd, plain] = bothWays(() => {
+          const seq = np.swapaxes(x, 0, 1); // the kinds of a new input each time
+          return order.map((t) => [np.dot(seq[t], w), np.dot(np.transpose(seq[t]), b)]);
+        });
+        order.forEach((t, k) => {
+          const xt = rowsOf(np.swapaxes(x, 0, 1)[t]);
+          const xtT = xt[0].map((_, c) => xt.map((r) => r[c]));
+          assertBits(simd[k][0].toArray(), plainDot(xt, rowsOf(w)), `x[:, ${t}]·w`);
+          assertBits(plain[k][0].toArray(), plainDot(xt, rowsOf(w)), `x[:, ${t}]·w plain`);
+          assertBits(simd[k][1].toArray(), plainDot(xtT, rowsOf(b)), `x[:, ${t}]ᵀ·b`);
+          assertBits(plain[k][1].toArray(), plainDot(xtT, rowsOf(b)), `x[:, ${t}]ᵀ·b plain`);
+        });
+      }
+    });
+  }
 });
 
 Deno.test("useSimd returns the previous setting", () => {
@@ -501,6 +558,25 @@ Deno.test("addInPlace is numpy's +=: a + b into a, bit for bit, nothing made bef
       );
     },
   );
+  await t.step("rows of b stored once as zeros: a + 0, a −0 in a becoming 0", () => {
+    // xᵀ·δ with columns of x that are zero everywhere: rows of zeros stored once
+    const sparse = new np.Matrix(4, f, new Float32Array(4 * f), new Int32Array(4));
+    sparse.data[3] = 1; // x[0, 3] = 1: one row of xᵀ·δ is δ's row 0, the others zero
+    const dx = np.dot(np.transpose(sparse), randomMatrix(rand, 4, n, { kinds: ["dense"] }));
+    assert.ok(dx.stored < f, "zero rows stored once");
+    for (const start of [0, -0, 0.5, NaN]) {
+      for (const between of [false, true]) {
+        const values = Array.from({ length: f * n }, (_, i) => i % 3 === 0 ? start : i / 9);
+        const acc = np.matrix(values, f, n);
+        np.addInPlace(acc, np.multiply(acc, 1)); // a first write: storage of its own
+        if (between) acc.toArray(); // arrays handed out between writes: storage anew
+        const before = acc.toArray();
+        np.addInPlace(acc, dx);
+        const b = dx.toArray();
+        assertBits(acc.toArray(), Array.from(before, (v, i) => v + b[i]), `start ${start}`);
+      }
+    }
+  });
   await t.step("vectors: a Float64Array written in place", () => {
     const v = Float64Array.of(0.1, 0.2, -0);
     assert.equal(np.addInPlace(v, [0.2, 0.1, 0]), v);
