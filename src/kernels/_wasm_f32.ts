@@ -106,6 +106,8 @@ import {
 } from "./_wasm_assembler.ts";
 import { WasmArena } from "./_wasm_arena.ts";
 import {
+  type Constant,
+  ConstantLocals,
   SIGMOID_TEMPS,
   sigmoidOf,
   TANH_SWITCH,
@@ -188,20 +190,22 @@ function rowLoop(
 
 /**
  * Instructions replacing each v128 local in `xs` (two float64 lanes) by activation `code` of its
- * lanes; `branch`, for tanh: which of its computations the lanes need (`TanhBranch`).
+ * lanes; `branch`, for tanh: which of its computations the lanes need (`TanhBranch`);
+ * `constant`: where tanh's and sigmoid's constants come from (`Constant`).
  */
 function activationOf(
   code: number,
   xs: number[],
   temp: Temp,
   branch: TanhBranch = "both",
+  constant?: Constant,
 ): number[] {
   const { code: out, emit } = codeBuilder();
   switch (code) {
     case TANH:
-      return tanhOf(xs, temp, branch);
+      return tanhOf(xs, temp, branch, constant);
     case SIGMOID:
-      return sigmoidOf(xs, temp);
+      return sigmoidOf(xs, temp, constant);
     case HARD_SIGMOID: // y = 0.2 z + 0.5 clipped to [0, 1]
       for (const x of xs) {
         emit(
@@ -273,10 +277,14 @@ function slopeBy(code: number, y: number): number[] {
 
 // ---- the kernels ---------------------------------------------------------------------------
 
+/** v128 locals of f32_activate holding tanh's and sigmoid's constants (`ConstantLocals`). */
+const ACTIVATE_CONSTANTS = 40;
+
 /**
  * activate(code, ptr, count, rows, stride): activation `code` of `count` float32 values at byte
  * address ptr, in place, for `rows` rows `stride` bytes apart; eight at a time (four pairs
- * promoted to float64, interleaved), then one by one.
+ * promoted to float64, interleaved), then one by one. tanh's and sigmoid's constants are set
+ * in locals once per call (`ConstantLocals`: the same numbers, faster than `v128.const`).
  */
 function activateBody(): number[] {
   const CODE = 0, PTR = 1, COUNT = 2, ROWS = 3, STRIDE = 4; // parameters
@@ -284,6 +292,11 @@ function activateBody(): number[] {
   const X = 8, M = 12, TEMPS = 16; // v128: four pairs, their |x| > 0.625 masks; temporaries
   const temp: Temp = (g, k) => TEMPS + g * TANH_TEMPS + k;
   const xs = [X, X + 1, X + 2, X + 3];
+  const constants = new ConstantLocals(
+    TEMPS + 4 * Math.max(TANH_TEMPS, SIGMOID_TEMPS),
+    ACTIVATE_CONSTANTS,
+  );
+  const k = constants.of;
   const { code, emit } = codeBuilder();
   emit(BLOCK, VOID, get(ROWS), I32_EQZ, BR_IF, 0, LOOP, VOID); // rows
   emit(get(PTR), set(P), get(P), get(COUNT), I32_CONST, 2, I32_SHL, I32_ADD, set(END1));
@@ -309,16 +322,17 @@ function activateBody(): number[] {
         V128_AND,
         I32X4_ALL_TRUE,
       );
-      emit(IF, VOID, activationOf(act, xs, temp, "big"), ELSE, activationOf(act, xs, temp), END);
-      emit(ELSE, activationOf(act, xs, temp, "small"), END);
-    } else emit(activationOf(act, xs, temp));
+      emit(IF, VOID, activationOf(act, xs, temp, "big", k), ELSE);
+      emit(activationOf(act, xs, temp, "both", k), END);
+      emit(ELSE, activationOf(act, xs, temp, "small", k), END);
+    } else emit(activationOf(act, xs, temp, "both", k));
     for (let j = 0; j < 4; j++) {
       emit(get(P), get(xs[j]), F32X4_DEMOTE_F64X2_ZERO, V128_STORE64_LANE, 2, uleb(8 * j), 0);
     }
     emit(get(P), I32_CONST, 32, I32_ADD, set(P), BR, 0, END, END);
     emit(BLOCK, VOID, LOOP, VOID); // the rest, one by one
     emit(get(P), get(END1), I32_GE_U, BR_IF, 1);
-    emit(loadF32([get(P)], false), set(X), activationOf(act, [X], temp));
+    emit(loadF32([get(P)], false), set(X), activationOf(act, [X], temp, "both", k));
     emit(storeF32([get(P)], [get(X)], false));
     emit(get(P), I32_CONST, 4, I32_ADD, set(P), BR, 0, END, END);
     emit(END); // if code
@@ -326,7 +340,7 @@ function activateBody(): number[] {
   emit(get(PTR), get(STRIDE), I32_ADD, set(PTR));
   emit(get(ROWS), I32_CONST, 1, I32_SUB, LOCAL_TEE, ROWS, BR_IF, 0, END, END);
   emit(END); // function
-  return code;
+  return [...constants.init(), ...code];
 }
 
 /**
@@ -608,7 +622,7 @@ export function f32Functions(): WasmFunction[] {
     {
       name: "f32_activate",
       params: i32s(5),
-      locals: [[3, I32], [8 + 4 * Math.max(TANH_TEMPS, SIGMOID_TEMPS), V128]],
+      locals: [[3, I32], [8 + 4 * Math.max(TANH_TEMPS, SIGMOID_TEMPS) + ACTIVATE_CONSTANTS, V128]],
       body: activateBody(),
     },
     { name: "f32_slopeMul", params: i32s(9), locals: [[2, I32], [1, V128]], body: slopeMulBody() },
