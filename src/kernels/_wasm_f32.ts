@@ -81,6 +81,7 @@ import {
   I32_EQ,
   I32_EQZ,
   I32_GE_U,
+  I32_LOAD,
   I32_MUL,
   I32_SHL,
   I32_SUB,
@@ -615,6 +616,86 @@ function adamBody(): number[] {
   return code;
 }
 
+/**
+ * sparseOuterAdd64(dst, dz, gates, start, index, value, rows): for each row r < rows of dz
+ * [rows, gates] float32 and each of its sparse entries n (`start[r] .. start[r + 1]` of int32
+ * start, `index` and float32 `value`: `_sparse_rows.ts`), dst[index[n], :] += value[n] · dz[r, :]
+ * in float64 (dst [·, gates] float64): the sparse kernel gradient of `_projection.ts`, the same
+ * float64 operations as its TypeScript, rows and entries in order; pairs of gates, then the last.
+ */
+function sparseOuterAdd64Body(): number[] {
+  const DST = 0, DZ = 1, GATES = 2, START = 3, INDEX = 4, VALUE = 5, ROWS = 6; // parameters
+  const N = 7, E = 8, K = 9, U = 10, PAIRS_END = 11, XV = 12; // i32 locals, then the v128 value
+  const { code, emit } = codeBuilder();
+  /** dst[k, u] (+ the next) += xv · dz[r, u] (and the next): a pair, or lane 0 */
+  const update = (pair: boolean) =>
+    storeF64(
+      at64(K, U),
+      [...loadF64(at64(K, U), pair), get(XV), ...loadF32(at32(DZ, U), pair), F64X2_MUL, F64X2_ADD],
+      pair,
+    );
+  emit(get(GATES), I32_CONST, sleb(-2), I32_AND, I32_CONST, 2, I32_SHL, set(PAIRS_END));
+  emit(BLOCK, VOID, get(ROWS), I32_EQZ, BR_IF, 0, LOOP, VOID); // rows
+  emit(get(START), I32_LOAD, 2, 0, set(N), get(START), I32_LOAD, 2, 4, set(E));
+  emit(BLOCK, VOID, LOOP, VOID); // the row's entries
+  emit(get(N), get(E), I32_GE_U, BR_IF, 1);
+  emit(get(VALUE), get(N), I32_CONST, 2, I32_SHL, I32_ADD, F32_LOAD, 2, 0, F64_PROMOTE_F32);
+  emit(F64X2_SPLAT, set(XV));
+  emit(get(DST), get(INDEX), get(N), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0);
+  emit(get(GATES), I32_MUL, I32_CONST, 3, I32_SHL, I32_ADD, set(K)); // dst row index[n]
+  emit(I32_CONST, 0, set(U));
+  emit(BLOCK, VOID, LOOP, VOID); // pairs
+  emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1, update(true));
+  emit(get(U), I32_CONST, 8, I32_ADD, set(U), BR, 0, END, END);
+  emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID, update(false), END); // the last one
+  emit(get(N), I32_CONST, 1, I32_ADD, set(N), BR, 0, END, END);
+  emit(get(START), I32_CONST, 4, I32_ADD, set(START));
+  emit(get(DZ), get(GATES), I32_CONST, 2, I32_SHL, I32_ADD, set(DZ));
+  emit(get(ROWS), I32_CONST, 1, I32_SUB, LOCAL_TEE, ROWS, BR_IF, 0, END, END);
+  emit(END); // function
+  return code;
+}
+
+/**
+ * sparseProject64(out, kernel, gates, start, index, value, bias, rows): for each row r < rows,
+ * out[r, :] = float32 of (bias + the sum over its sparse entries n of value[n] · kernel[index[n],
+ * :]) in float64 (bias [gates] float32, entries in order as in `sparseOuterAdd64`; out [rows,
+ * gates], kernel [·, gates] float32): the sparse projection of `_projection.ts`, the same float64
+ * operations as its TypeScript; pairs of gates, then the last.
+ */
+function sparseProject64Body(): number[] {
+  const OUT = 0, KERNEL = 1, GATES = 2, START = 3, INDEX = 4, VALUE = 5, BIAS = 6, ROWS = 7;
+  const N = 8, E = 9, U = 10, PAIRS_END = 11, K = 12, ACC = 13; // i32 locals, then v128
+  const { code, emit } = codeBuilder();
+  /** out[r, u] (and the next) = bias + Σ value[n] · kernel[index[n], u]: a pair, or lane 0 */
+  const row = (pair: boolean) => {
+    emit(loadF32(at32(BIAS, U), pair), set(ACC), get(START), I32_LOAD, 2, 0, set(N));
+    emit(BLOCK, VOID, LOOP, VOID); // the row's entries
+    emit(get(N), get(E), I32_GE_U, BR_IF, 1);
+    emit(get(KERNEL), get(INDEX), get(N), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0);
+    emit(get(GATES), I32_MUL, I32_CONST, 2, I32_SHL, I32_ADD, set(K)); // kernel row index[n]
+    emit(get(ACC), loadF32([get(VALUE), get(N), I32_CONST, 2, I32_SHL, I32_ADD], false));
+    emit(loadF32(at32(K, U), pair), F64X2_MUL, F64X2_ADD, set(ACC));
+    emit(get(N), I32_CONST, 1, I32_ADD, set(N), BR, 0, END, END);
+    emit(storeF32(at32(OUT, U), [get(ACC)], pair));
+  };
+  emit(get(GATES), I32_CONST, sleb(-2), I32_AND, I32_CONST, 2, I32_SHL, set(PAIRS_END));
+  emit(BLOCK, VOID, get(ROWS), I32_EQZ, BR_IF, 0, LOOP, VOID); // rows
+  emit(get(START), I32_LOAD, 2, 4, set(E), I32_CONST, 0, set(U));
+  emit(BLOCK, VOID, LOOP, VOID); // pairs
+  emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1);
+  row(true);
+  emit(get(U), I32_CONST, 8, I32_ADD, set(U), BR, 0, END, END);
+  emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID);
+  row(false);
+  emit(END); // the last one
+  emit(get(START), I32_CONST, 4, I32_ADD, set(START));
+  emit(get(OUT), get(GATES), I32_CONST, 2, I32_SHL, I32_ADD, set(OUT));
+  emit(get(ROWS), I32_CONST, 1, I32_SUB, LOCAL_TEE, ROWS, BR_IF, 0, END, END);
+  emit(END); // function
+  return code;
+}
+
 /** The float32 kernels of the module besides the products. */
 export function f32Functions(): WasmFunction[] {
   const i32s = (n: number) => new Array(n).fill(I32);
@@ -627,6 +708,18 @@ export function f32Functions(): WasmFunction[] {
     },
     { name: "f32_slopeMul", params: i32s(9), locals: [[2, I32], [1, V128]], body: slopeMulBody() },
     { name: "f32_sumRows64", params: i32s(5), locals: [[3, I32]], body: sumRows64Body() },
+    {
+      name: "f32_sparseProject64",
+      params: i32s(8),
+      locals: [[5, I32], [1, V128]],
+      body: sparseProject64Body(),
+    },
+    {
+      name: "f32_sparseOuterAdd64",
+      params: i32s(7),
+      locals: [[5, I32], [1, V128]],
+      body: sparseOuterAdd64Body(),
+    },
     {
       name: "f32_lstmCell",
       params: i32s(10),
@@ -668,6 +761,25 @@ export interface F32Fns {
     rows: number,
   ): void;
   sumRows64(dst: number, src: number, count: number, rows: number, stride: number): void;
+  sparseProject64(
+    out: number,
+    kernel: number,
+    gates: number,
+    start: number,
+    index: number,
+    value: number,
+    bias: number,
+    rows: number,
+  ): void;
+  sparseOuterAdd64(
+    dst: number,
+    dz: number,
+    gates: number,
+    start: number,
+    index: number,
+    value: number,
+    rows: number,
+  ): void;
   adam(
     value: number,
     gradient: number,
@@ -734,6 +846,8 @@ export class F32Kernels {
       activate: e.f32_activate as F32Fns["activate"],
       slopeMul: e.f32_slopeMul as F32Fns["slopeMul"],
       sumRows64: e.f32_sumRows64 as F32Fns["sumRows64"],
+      sparseOuterAdd64: e.f32_sparseOuterAdd64 as F32Fns["sparseOuterAdd64"],
+      sparseProject64: e.f32_sparseProject64 as F32Fns["sparseProject64"],
       adam: e.f32_adam as F32Fns["adam"],
       lstmCell: e.f32_lstmCell as F32Fns["lstmCell"],
       lstmCellBack: e.f32_lstmCellBack as F32Fns["lstmCellBack"],

@@ -47,15 +47,11 @@ import {
   f64x2Const,
   get,
   I32_CONST,
-  I32X4_TRUNC_SAT_F64X2_S_ZERO,
-  I64X2_ADD,
-  I64X2_EXTEND_LOW_I32X4_S,
   I64X2_SHL,
   set,
   V128_AND,
   V128_BITSELECT,
   V128_OR,
-  v128Const,
 } from "./_wasm_assembler.ts";
 
 // ---- the constants ------------------------------------------------------------------------
@@ -136,8 +132,6 @@ function each(xs: number[], code: number[], step: (x: number, g: number) => Byte
     for (const part of step(x, g)) typeof part === "number" ? code.push(part) : code.push(...part);
   });
 }
-
-const I64X2_1023 = v128Const(new BigInt64Array([1023n, 1023n]));
 
 /**
  * How an emitter puts a constant on the stack, given its `v128.const` instruction: by default
@@ -234,14 +228,14 @@ export function expOf(xs: number[], temp: Temp, constant: Constant = inPlace): n
       (x, g) => [c(EXP_TAYLOR[j]), get(temp(g, R)), get(x), F64X2_MUL, F64X2_ADD, set(x)],
     );
   }
-  // 2^k from its bits, (k + 1023) << 52; then p·2^k
+  // 2^k from its bits, (k + 1023) << 52; then p·2^k. k + 1023 (0 < k + 1023 < 2^11) is an
+  // integer in the low bits of the float64 2^52 + 1023 + k (exact: the float64s of [2^52, 2^53)
+  // are the integers), whose exponent bits the shift by 52 drops
   each(xs, code, (x, g) => [
     get(x),
     get(temp(g, KF)),
-    I32X4_TRUNC_SAT_F64X2_S_ZERO,
-    I64X2_EXTEND_LOW_I32X4_S,
-    constant(I64X2_1023),
-    I64X2_ADD,
+    c(2 ** 52 + 1023),
+    F64X2_ADD,
     I32_CONST,
     52,
     I64X2_SHL,
