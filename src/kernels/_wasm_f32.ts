@@ -247,10 +247,11 @@ function activationBy(code: number, x: number, temp: Temp): number[] {
 /**
  * Instructions leaving slope(code, y) (`activations.ts`) on the stack, for the code in local
  * `code` and the pair in local y: tanh 1 − y·y, sigmoid y·(1 − y), hardSigmoid 0.2 inside
- * (0, 1), relu 1 for y > 0, linear 1.
+ * (0, 1), relu 1 for y > 0, linear 1. `constant`: where the constants come from (`Constant`).
  */
-function slopeBy(code: number, y: number): number[] {
+function slopeBy(code: number, y: number, constant?: Constant): number[] {
   const { code: out, emit } = codeBuilder();
+  const c = constant === undefined ? f64x2Const : (v: number) => constant(f64x2Const(v));
   const cases: [number, Bytes[]][] = [
     [TANH, [c(1), get(y), get(y), F64X2_MUL, F64X2_SUB]],
     [SIGMOID, [get(y), c(1), get(y), F64X2_SUB, F64X2_MUL]],
@@ -280,6 +281,8 @@ function slopeBy(code: number, y: number): number[] {
 
 /** v128 locals of f32_activate holding tanh's and sigmoid's constants (`ConstantLocals`). */
 const ACTIVATE_CONSTANTS = 40;
+/** v128 locals of f32_slopeMul holding the slopes' constants (`ConstantLocals`). */
+const SLOPE_CONSTANTS = 3;
 
 /**
  * activate(code, ptr, count, rows, stride): activation `code` of `count` float32 values at byte
@@ -351,6 +354,7 @@ function activateBody(): number[] {
 function slopeMulBody(): number[] {
   const CODE = 0, DZ = 1, DZ_S = 2, DH = 3, DH_S = 4, Y = 5, Y_S = 6, COUNT = 7, ROWS = 8;
   const U = 9, PAIRS_END = 10, YV = 11; // i32 locals, then the v128 y
+  const constants = new ConstantLocals(YV + 1, SLOPE_CONSTANTS); // 1, 0.2 and 0 set once
   const loop = {
     rows: ROWS,
     count: COUNT,
@@ -363,11 +367,15 @@ function slopeMulBody(): number[] {
     rowLoop(loop, (pair) => [
       ...loadF32(at32(Y, U), pair),
       set(YV),
-      ...storeF32(at32(DZ, U), [...loadF32(at32(DH, U), pair), slopeBy(CODE, YV), F64X2_MUL], pair),
+      ...storeF32(
+        at32(DZ, U),
+        [...loadF32(at32(DH, U), pair), slopeBy(CODE, YV, constants.of), F64X2_MUL],
+        pair,
+      ),
     ]),
     END,
   );
-  return code;
+  return [...constants.init(), ...code];
 }
 
 /**
@@ -661,12 +669,26 @@ function sparseOuterAdd64Body(): number[] {
  * out[r, :] = float32 of (bias + the sum over its sparse entries n of value[n] · kernel[index[n],
  * :]) in float64 (bias [gates] float32, entries in order as in `sparseOuterAdd64`; out [rows,
  * gates], kernel [·, gates] float32): the sparse projection of `_projection.ts`, the same float64
- * operations as its TypeScript; pairs of gates, then the last.
+ * operations as its TypeScript; pairs of gates, then the last. A row of one entry (a one-hot
+ * word) takes its value and kernel row once for all its gates: bias + value · kernel[index, u].
  */
 function sparseProject64Body(): number[] {
   const OUT = 0, KERNEL = 1, GATES = 2, START = 3, INDEX = 4, VALUE = 5, BIAS = 6, ROWS = 7;
   const N = 8, E = 9, U = 10, PAIRS_END = 11, K = 12, ACC = 13; // i32 locals, then v128
   const { code, emit } = codeBuilder();
+  /** out[r, u] (and the next) = bias + xv · kernel[k, u] for the row's one entry (ACC: xv) */
+  const one = (pair: boolean) =>
+    emit(storeF32(
+      at32(OUT, U),
+      [
+        ...loadF32(at32(BIAS, U), pair),
+        get(ACC),
+        ...loadF32(at32(K, U), pair),
+        F64X2_MUL,
+        F64X2_ADD,
+      ],
+      pair,
+    ));
   /** out[r, u] (and the next) = bias + Σ value[n] · kernel[index[n], u]: a pair, or lane 0 */
   const row = (pair: boolean) => {
     emit(loadF32(at32(BIAS, U), pair), set(ACC), get(START), I32_LOAD, 2, 0, set(N));
@@ -682,6 +704,19 @@ function sparseProject64Body(): number[] {
   emit(get(GATES), I32_CONST, sleb(-2), I32_AND, I32_CONST, 2, I32_SHL, set(PAIRS_END));
   emit(BLOCK, VOID, get(ROWS), I32_EQZ, BR_IF, 0, LOOP, VOID); // rows
   emit(get(START), I32_LOAD, 2, 4, set(E), I32_CONST, 0, set(U));
+  emit(get(E), get(START), I32_LOAD, 2, 0, LOCAL_TEE, N, I32_SUB, I32_CONST, 1, I32_EQ);
+  emit(IF, VOID); // one entry
+  emit(loadF32([get(VALUE), get(N), I32_CONST, 2, I32_SHL, I32_ADD], false), set(ACC));
+  emit(get(KERNEL), get(INDEX), get(N), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0);
+  emit(get(GATES), I32_MUL, I32_CONST, 2, I32_SHL, I32_ADD, set(K)); // kernel row index[n]
+  emit(BLOCK, VOID, LOOP, VOID); // pairs
+  emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1);
+  one(true);
+  emit(get(U), I32_CONST, 8, I32_ADD, set(U), BR, 0, END, END);
+  emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID);
+  one(false);
+  emit(END); // the last one
+  emit(ELSE); // any number of entries
   emit(BLOCK, VOID, LOOP, VOID); // pairs
   emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1);
   row(true);
@@ -689,6 +724,7 @@ function sparseProject64Body(): number[] {
   emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID);
   row(false);
   emit(END); // the last one
+  emit(END); // if one entry
   emit(get(START), I32_CONST, 4, I32_ADD, set(START));
   emit(get(OUT), get(GATES), I32_CONST, 2, I32_SHL, I32_ADD, set(OUT));
   emit(get(ROWS), I32_CONST, 1, I32_SUB, LOCAL_TEE, ROWS, BR_IF, 0, END, END);
@@ -706,7 +742,12 @@ export function f32Functions(): WasmFunction[] {
       locals: [[3, I32], [8 + 4 * Math.max(TANH_TEMPS, SIGMOID_TEMPS) + ACTIVATE_CONSTANTS, V128]],
       body: activateBody(),
     },
-    { name: "f32_slopeMul", params: i32s(9), locals: [[2, I32], [1, V128]], body: slopeMulBody() },
+    {
+      name: "f32_slopeMul",
+      params: i32s(9),
+      locals: [[2, I32], [1 + SLOPE_CONSTANTS, V128]],
+      body: slopeMulBody(),
+    },
     { name: "f32_sumRows64", params: i32s(5), locals: [[3, I32]], body: sumRows64Body() },
     {
       name: "f32_sparseProject64",

@@ -278,13 +278,13 @@ Deno.test({
     const kernels = f32Kernels!;
     const rand = lcg(9);
     for (const [rows, inputDim, gates] of [[7, 5, 4], [9, 6, 3], [4, 3, 1], [6, 10, 32]]) {
-      // sparse rows: 0, 1 or 2 entries each (a one-hot 1, or any float32 value)
+      // sparse rows: 0, 1 or 2 entries each (a one-hot 1 or any float32 value, then any)
       const start = [0], index: number[] = [], value: number[] = [];
       for (let r = 0; r < rows; r++) {
         const count = Math.floor(rand() * 3);
         for (let n = 0; n < count; n++) {
           index.push(Math.floor(rand() * inputDim));
-          value.push(n === 0 ? 1 : Math.fround(rand() * 4 - 2));
+          value.push(n === 0 && rand() < 0.5 ? 1 : Math.fround(rand() * 4 - 2));
         }
         start.push(index.length);
       }
@@ -334,7 +334,7 @@ Deno.test({
         const count = Math.floor(rand() * 3);
         for (let n = 0; n < count; n++) {
           index.push(Math.floor(rand() * inputDim));
-          value.push(n === 0 ? 1 : Math.fround(rand() * 4 - 2));
+          value.push(n === 0 && rand() < 0.5 ? 1 : Math.fround(rand() * 4 - 2));
         }
         start.push(index.length);
       }
