@@ -9,36 +9,57 @@
  */
 
 import type { SparseRows } from "./_sparse_rows.ts";
+import { f32Kernels } from "./_wasm_f32.ts";
 import type { MatrixProducts } from "./_wasm_products.ts";
 import type { RnnForwardArgs } from "./rnn.ts";
 
 /**
- * The regions {@link projectFast} needs: x [rows, inputDim], kernel [inputDim, gates],
- * bias [gates] float32, all empty for sparse x.
+ * The regions {@link projectFast} needs: x [rows, inputDim] (empty for sparse x), kernel
+ * [inputDim, gates], bias [gates] float32; for sparse x the sparse rows (sparseStart [rows + 1]
+ * int32, sparseIndex [nnz] int32, sparseValue [nnz] float32).
  */
 export function projectionRegions(
   sparse: SparseRows | null,
   args: RnnForwardArgs,
   gates: number,
-): { x: number; kernel: number; bias: number } {
+): {
+  x: number;
+  kernel: number;
+  bias: number;
+  sparseStart: { int32: number };
+  sparseIndex: { int32: number };
+  sparseValue: number;
+} {
   const dense = sparse === null ? 1 : 0;
   const { batch, steps, inputDim } = args;
   return {
     x: dense * batch * steps * inputDim,
-    kernel: dense * inputDim * gates,
-    bias: dense * gates,
+    kernel: inputDim * gates,
+    bias: gates,
+    sparseStart: { int32: sparse === null ? 0 : sparse.start.length },
+    sparseIndex: { int32: sparse === null ? 0 : sparse.index.length },
+    sparseValue: sparse === null ? 0 : sparse.value.length,
   };
 }
 
 /**
- * out [batch * steps, gates] (a region of the arena) = x · kernel + bias, row by row.
- * @param regions the regions of {@link projectionRegions}, filled here for dense x
+ * out [batch * steps, gates] (a region of the arena) = x · kernel + bias, row by row; for sparse
+ * x in WebAssembly (`sparseProject64` of `_wasm_f32.ts`) when the products are the float32
+ * kernels' own, else in the loop below: the same float64 operations in the same order.
+ * @param regions the regions of {@link projectionRegions}, filled here
  */
 export function projectFast(
   products: MatrixProducts,
   p: {
     out: Float32Array;
-    regions: { x: Float32Array; kernel: Float32Array; bias: Float32Array };
+    regions: {
+      x: Float32Array;
+      kernel: Float32Array;
+      bias: Float32Array;
+      sparseStart: Int32Array;
+      sparseIndex: Int32Array;
+      sparseValue: Float32Array;
+    };
     sparse: SparseRows | null;
     args: RnnForwardArgs;
     gates: number;
@@ -47,6 +68,29 @@ export function projectFast(
   const { out, sparse, args, gates } = p;
   const { kernel, bias, inputDim } = args;
   const rows = args.batch * args.steps;
+  const { regions } = p;
+  if (
+    sparse !== null && f32Kernels !== null && products === f32Kernels.products &&
+    out.buffer === regions.kernel.buffer // out a region of the same arena
+  ) {
+    regions.kernel.set(kernel);
+    if (bias === null) regions.bias.fill(0);
+    else regions.bias.set(bias);
+    regions.sparseStart.set(sparse.start);
+    regions.sparseIndex.set(sparse.index);
+    regions.sparseValue.set(sparse.value);
+    f32Kernels.fns.sparseProject64(
+      out.byteOffset,
+      regions.kernel.byteOffset,
+      gates,
+      regions.sparseStart.byteOffset,
+      regions.sparseIndex.byteOffset,
+      regions.sparseValue.byteOffset,
+      regions.bias.byteOffset,
+      rows,
+    );
+    return;
+  }
   if (sparse !== null) {
     const { start, index, value } = sparse;
     const row = new Float64Array(gates);
@@ -77,7 +121,6 @@ export function projectFast(
     }
     return;
   }
-  const { regions } = p;
   regions.x.set(args.x);
   regions.kernel.set(kernel);
   if (bias === null) regions.bias.fill(0);
@@ -94,27 +137,54 @@ export function projectFast(
   });
 }
 
-/** The regions {@link kernelGradFast} needs: x [rows, inputDim], dKernel [inputDim, gates]. */
+/**
+ * The regions {@link kernelGradFast} needs: for dense x, x [rows, inputDim] and dKernel
+ * [inputDim, gates]; for sparse x, sparseGrad [inputDim, gates] float64 and the sparse rows
+ * (sparseStart [rows + 1] int32, sparseIndex [nnz] int32, sparseValue [nnz] float32).
+ */
 export function kernelGradRegions(
   sparse: SparseRows | null,
   args: RnnForwardArgs,
   gates: number,
-): { x: number; dKernel: number } {
+): {
+  x: number;
+  dKernel: number;
+  sparseGrad: { float64: number };
+  sparseStart: { int32: number };
+  sparseIndex: { int32: number };
+  sparseValue: number;
+} {
   const dense = sparse === null ? 1 : 0;
   const { batch, steps, inputDim } = args;
-  return { x: dense * batch * steps * inputDim, dKernel: dense * inputDim * gates };
+  return {
+    x: dense * batch * steps * inputDim,
+    dKernel: dense * inputDim * gates,
+    sparseGrad: { float64: (1 - dense) * inputDim * gates },
+    sparseStart: { int32: sparse === null ? 0 : sparse.start.length },
+    sparseIndex: { int32: sparse === null ? 0 : sparse.index.length },
+    sparseValue: sparse === null ? 0 : sparse.value.length,
+  };
 }
 
 /**
  * d loss / d kernel = xᵀ · dZ [inputDim, gates], float32, from dZ [batch * steps, gates] (a
- * region of the arena): rows ascending in float32 for dense x, in float64 for sparse x.
- * @param regions the regions of {@link kernelGradRegions}, filled here for dense x
+ * region of the arena): rows ascending in float32 for dense x, in float64 for sparse x (in
+ * WebAssembly, `sparseOuterAdd64` of `_wasm_f32.ts`, when the products are the float32 kernels'
+ * own; else the loop below, the same float64 operations in the same order).
+ * @param regions the regions of {@link kernelGradRegions}, filled here
  */
 export function kernelGradFast(
   products: MatrixProducts,
   p: {
     dZ: Float32Array;
-    regions: { x: Float32Array; dKernel: Float32Array };
+    regions: {
+      x: Float32Array;
+      dKernel: Float32Array;
+      sparseGrad: Float64Array;
+      sparseStart: Int32Array;
+      sparseIndex: Int32Array;
+      sparseValue: Float32Array;
+    };
     sparse: SparseRows | null;
     args: RnnForwardArgs;
     gates: number;
@@ -123,6 +193,26 @@ export function kernelGradFast(
   const { dZ, sparse, args, gates } = p;
   const { inputDim } = args;
   const rows = args.batch * args.steps;
+  const { sparseGrad, sparseStart, sparseIndex, sparseValue } = p.regions;
+  if (
+    sparse !== null && f32Kernels !== null && products === f32Kernels.products &&
+    dZ.buffer === sparseGrad.buffer // dZ a region of the same arena
+  ) {
+    sparseGrad.fill(0);
+    sparseStart.set(sparse.start);
+    sparseIndex.set(sparse.index);
+    sparseValue.set(sparse.value);
+    f32Kernels.fns.sparseOuterAdd64(
+      sparseGrad.byteOffset,
+      dZ.byteOffset,
+      gates,
+      sparseStart.byteOffset,
+      sparseIndex.byteOffset,
+      sparseValue.byteOffset,
+      rows,
+    );
+    return Float32Array.from(sparseGrad);
+  }
   if (sparse !== null) {
     const dKernel = new Float64Array(inputDim * gates);
     const { start, index, value } = sparse;

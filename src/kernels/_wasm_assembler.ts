@@ -123,6 +123,13 @@ export const F64X2_MAX = [SIMD, 0xf5, 0x01];
 export const I32X4_TRUNC_SAT_F64X2_S_ZERO = [SIMD, 0xfc, 0x01];
 export const I32X4_EQ = [SIMD, 0x37], I32X4_NE = [SIMD, 0x38], I32X4_BITMASK = [SIMD, 0xa4, 0x01];
 export const I64X2_BITMASK = [SIMD, 0xc4, 0x01];
+/** i8x16.shuffle: then 16 lane indices into the bytes of the two operands (0-15, 16-31). */
+export const I8X16_SHUFFLE = [SIMD, 0x0d];
+
+/** i8x16.shuffle taking four 32-bit lanes of the two operands (0-3 the first, 4-7 the second). */
+export function shuffle32(lanes: [number, number, number, number]): number[] {
+  return [...I8X16_SHUFFLE, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+}
 
 // ---- constants and locals ----
 

@@ -81,6 +81,7 @@ import {
   I32_EQ,
   I32_EQZ,
   I32_GE_U,
+  I32_LOAD,
   I32_MUL,
   I32_SHL,
   I32_SUB,
@@ -106,6 +107,8 @@ import {
 } from "./_wasm_assembler.ts";
 import { WasmArena } from "./_wasm_arena.ts";
 import {
+  type Constant,
+  ConstantLocals,
   SIGMOID_TEMPS,
   sigmoidOf,
   TANH_SWITCH,
@@ -188,20 +191,22 @@ function rowLoop(
 
 /**
  * Instructions replacing each v128 local in `xs` (two float64 lanes) by activation `code` of its
- * lanes; `branch`, for tanh: which of its computations the lanes need (`TanhBranch`).
+ * lanes; `branch`, for tanh: which of its computations the lanes need (`TanhBranch`);
+ * `constant`: where tanh's and sigmoid's constants come from (`Constant`).
  */
 function activationOf(
   code: number,
   xs: number[],
   temp: Temp,
   branch: TanhBranch = "both",
+  constant?: Constant,
 ): number[] {
   const { code: out, emit } = codeBuilder();
   switch (code) {
     case TANH:
-      return tanhOf(xs, temp, branch);
+      return tanhOf(xs, temp, branch, constant);
     case SIGMOID:
-      return sigmoidOf(xs, temp);
+      return sigmoidOf(xs, temp, constant);
     case HARD_SIGMOID: // y = 0.2 z + 0.5 clipped to [0, 1]
       for (const x of xs) {
         emit(
@@ -242,10 +247,11 @@ function activationBy(code: number, x: number, temp: Temp): number[] {
 /**
  * Instructions leaving slope(code, y) (`activations.ts`) on the stack, for the code in local
  * `code` and the pair in local y: tanh 1 − y·y, sigmoid y·(1 − y), hardSigmoid 0.2 inside
- * (0, 1), relu 1 for y > 0, linear 1.
+ * (0, 1), relu 1 for y > 0, linear 1. `constant`: where the constants come from (`Constant`).
  */
-function slopeBy(code: number, y: number): number[] {
+function slopeBy(code: number, y: number, constant?: Constant): number[] {
   const { code: out, emit } = codeBuilder();
+  const c = constant === undefined ? f64x2Const : (v: number) => constant(f64x2Const(v));
   const cases: [number, Bytes[]][] = [
     [TANH, [c(1), get(y), get(y), F64X2_MUL, F64X2_SUB]],
     [SIGMOID, [get(y), c(1), get(y), F64X2_SUB, F64X2_MUL]],
@@ -273,10 +279,16 @@ function slopeBy(code: number, y: number): number[] {
 
 // ---- the kernels ---------------------------------------------------------------------------
 
+/** v128 locals of f32_activate holding tanh's and sigmoid's constants (`ConstantLocals`). */
+const ACTIVATE_CONSTANTS = 40;
+/** v128 locals of f32_slopeMul holding the slopes' constants (`ConstantLocals`). */
+const SLOPE_CONSTANTS = 3;
+
 /**
  * activate(code, ptr, count, rows, stride): activation `code` of `count` float32 values at byte
  * address ptr, in place, for `rows` rows `stride` bytes apart; eight at a time (four pairs
- * promoted to float64, interleaved), then one by one.
+ * promoted to float64, interleaved), then one by one. tanh's and sigmoid's constants are set
+ * in locals once per call (`ConstantLocals`: the same numbers, faster than `v128.const`).
  */
 function activateBody(): number[] {
   const CODE = 0, PTR = 1, COUNT = 2, ROWS = 3, STRIDE = 4; // parameters
@@ -284,6 +296,11 @@ function activateBody(): number[] {
   const X = 8, M = 12, TEMPS = 16; // v128: four pairs, their |x| > 0.625 masks; temporaries
   const temp: Temp = (g, k) => TEMPS + g * TANH_TEMPS + k;
   const xs = [X, X + 1, X + 2, X + 3];
+  const constants = new ConstantLocals(
+    TEMPS + 4 * Math.max(TANH_TEMPS, SIGMOID_TEMPS),
+    ACTIVATE_CONSTANTS,
+  );
+  const k = constants.of;
   const { code, emit } = codeBuilder();
   emit(BLOCK, VOID, get(ROWS), I32_EQZ, BR_IF, 0, LOOP, VOID); // rows
   emit(get(PTR), set(P), get(P), get(COUNT), I32_CONST, 2, I32_SHL, I32_ADD, set(END1));
@@ -309,16 +326,17 @@ function activateBody(): number[] {
         V128_AND,
         I32X4_ALL_TRUE,
       );
-      emit(IF, VOID, activationOf(act, xs, temp, "big"), ELSE, activationOf(act, xs, temp), END);
-      emit(ELSE, activationOf(act, xs, temp, "small"), END);
-    } else emit(activationOf(act, xs, temp));
+      emit(IF, VOID, activationOf(act, xs, temp, "big", k), ELSE);
+      emit(activationOf(act, xs, temp, "both", k), END);
+      emit(ELSE, activationOf(act, xs, temp, "small", k), END);
+    } else emit(activationOf(act, xs, temp, "both", k));
     for (let j = 0; j < 4; j++) {
       emit(get(P), get(xs[j]), F32X4_DEMOTE_F64X2_ZERO, V128_STORE64_LANE, 2, uleb(8 * j), 0);
     }
     emit(get(P), I32_CONST, 32, I32_ADD, set(P), BR, 0, END, END);
     emit(BLOCK, VOID, LOOP, VOID); // the rest, one by one
     emit(get(P), get(END1), I32_GE_U, BR_IF, 1);
-    emit(loadF32([get(P)], false), set(X), activationOf(act, [X], temp));
+    emit(loadF32([get(P)], false), set(X), activationOf(act, [X], temp, "both", k));
     emit(storeF32([get(P)], [get(X)], false));
     emit(get(P), I32_CONST, 4, I32_ADD, set(P), BR, 0, END, END);
     emit(END); // if code
@@ -326,7 +344,7 @@ function activateBody(): number[] {
   emit(get(PTR), get(STRIDE), I32_ADD, set(PTR));
   emit(get(ROWS), I32_CONST, 1, I32_SUB, LOCAL_TEE, ROWS, BR_IF, 0, END, END);
   emit(END); // function
-  return code;
+  return [...constants.init(), ...code];
 }
 
 /**
@@ -336,6 +354,7 @@ function activateBody(): number[] {
 function slopeMulBody(): number[] {
   const CODE = 0, DZ = 1, DZ_S = 2, DH = 3, DH_S = 4, Y = 5, Y_S = 6, COUNT = 7, ROWS = 8;
   const U = 9, PAIRS_END = 10, YV = 11; // i32 locals, then the v128 y
+  const constants = new ConstantLocals(YV + 1, SLOPE_CONSTANTS); // 1, 0.2 and 0 set once
   const loop = {
     rows: ROWS,
     count: COUNT,
@@ -348,11 +367,15 @@ function slopeMulBody(): number[] {
     rowLoop(loop, (pair) => [
       ...loadF32(at32(Y, U), pair),
       set(YV),
-      ...storeF32(at32(DZ, U), [...loadF32(at32(DH, U), pair), slopeBy(CODE, YV), F64X2_MUL], pair),
+      ...storeF32(
+        at32(DZ, U),
+        [...loadF32(at32(DH, U), pair), slopeBy(CODE, YV, constants.of), F64X2_MUL],
+        pair,
+      ),
     ]),
     END,
   );
-  return code;
+  return [...constants.init(), ...code];
 }
 
 /**
@@ -601,6 +624,114 @@ function adamBody(): number[] {
   return code;
 }
 
+/**
+ * sparseOuterAdd64(dst, dz, gates, start, index, value, rows): for each row r < rows of dz
+ * [rows, gates] float32 and each of its sparse entries n (`start[r] .. start[r + 1]` of int32
+ * start, `index` and float32 `value`: `_sparse_rows.ts`), dst[index[n], :] += value[n] · dz[r, :]
+ * in float64 (dst [·, gates] float64): the sparse kernel gradient of `_projection.ts`, the same
+ * float64 operations as its TypeScript, rows and entries in order; pairs of gates, then the last.
+ */
+function sparseOuterAdd64Body(): number[] {
+  const DST = 0, DZ = 1, GATES = 2, START = 3, INDEX = 4, VALUE = 5, ROWS = 6; // parameters
+  const N = 7, E = 8, K = 9, U = 10, PAIRS_END = 11, XV = 12; // i32 locals, then the v128 value
+  const { code, emit } = codeBuilder();
+  /** dst[k, u] (+ the next) += xv · dz[r, u] (and the next): a pair, or lane 0 */
+  const update = (pair: boolean) =>
+    storeF64(
+      at64(K, U),
+      [...loadF64(at64(K, U), pair), get(XV), ...loadF32(at32(DZ, U), pair), F64X2_MUL, F64X2_ADD],
+      pair,
+    );
+  emit(get(GATES), I32_CONST, sleb(-2), I32_AND, I32_CONST, 2, I32_SHL, set(PAIRS_END));
+  emit(BLOCK, VOID, get(ROWS), I32_EQZ, BR_IF, 0, LOOP, VOID); // rows
+  emit(get(START), I32_LOAD, 2, 0, set(N), get(START), I32_LOAD, 2, 4, set(E));
+  emit(BLOCK, VOID, LOOP, VOID); // the row's entries
+  emit(get(N), get(E), I32_GE_U, BR_IF, 1);
+  emit(get(VALUE), get(N), I32_CONST, 2, I32_SHL, I32_ADD, F32_LOAD, 2, 0, F64_PROMOTE_F32);
+  emit(F64X2_SPLAT, set(XV));
+  emit(get(DST), get(INDEX), get(N), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0);
+  emit(get(GATES), I32_MUL, I32_CONST, 3, I32_SHL, I32_ADD, set(K)); // dst row index[n]
+  emit(I32_CONST, 0, set(U));
+  emit(BLOCK, VOID, LOOP, VOID); // pairs
+  emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1, update(true));
+  emit(get(U), I32_CONST, 8, I32_ADD, set(U), BR, 0, END, END);
+  emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID, update(false), END); // the last one
+  emit(get(N), I32_CONST, 1, I32_ADD, set(N), BR, 0, END, END);
+  emit(get(START), I32_CONST, 4, I32_ADD, set(START));
+  emit(get(DZ), get(GATES), I32_CONST, 2, I32_SHL, I32_ADD, set(DZ));
+  emit(get(ROWS), I32_CONST, 1, I32_SUB, LOCAL_TEE, ROWS, BR_IF, 0, END, END);
+  emit(END); // function
+  return code;
+}
+
+/**
+ * sparseProject64(out, kernel, gates, start, index, value, bias, rows): for each row r < rows,
+ * out[r, :] = float32 of (bias + the sum over its sparse entries n of value[n] · kernel[index[n],
+ * :]) in float64 (bias [gates] float32, entries in order as in `sparseOuterAdd64`; out [rows,
+ * gates], kernel [·, gates] float32): the sparse projection of `_projection.ts`, the same float64
+ * operations as its TypeScript; pairs of gates, then the last. A row of one entry (a one-hot
+ * word) takes its value and kernel row once for all its gates: bias + value · kernel[index, u].
+ */
+function sparseProject64Body(): number[] {
+  const OUT = 0, KERNEL = 1, GATES = 2, START = 3, INDEX = 4, VALUE = 5, BIAS = 6, ROWS = 7;
+  const N = 8, E = 9, U = 10, PAIRS_END = 11, K = 12, ACC = 13; // i32 locals, then v128
+  const { code, emit } = codeBuilder();
+  /** out[r, u] (and the next) = bias + xv · kernel[k, u] for the row's one entry (ACC: xv) */
+  const one = (pair: boolean) =>
+    emit(storeF32(
+      at32(OUT, U),
+      [
+        ...loadF32(at32(BIAS, U), pair),
+        get(ACC),
+        ...loadF32(at32(K, U), pair),
+        F64X2_MUL,
+        F64X2_ADD,
+      ],
+      pair,
+    ));
+  /** out[r, u] (and the next) = bias + Σ value[n] · kernel[index[n], u]: a pair, or lane 0 */
+  const row = (pair: boolean) => {
+    emit(loadF32(at32(BIAS, U), pair), set(ACC), get(START), I32_LOAD, 2, 0, set(N));
+    emit(BLOCK, VOID, LOOP, VOID); // the row's entries
+    emit(get(N), get(E), I32_GE_U, BR_IF, 1);
+    emit(get(KERNEL), get(INDEX), get(N), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0);
+    emit(get(GATES), I32_MUL, I32_CONST, 2, I32_SHL, I32_ADD, set(K)); // kernel row index[n]
+    emit(get(ACC), loadF32([get(VALUE), get(N), I32_CONST, 2, I32_SHL, I32_ADD], false));
+    emit(loadF32(at32(K, U), pair), F64X2_MUL, F64X2_ADD, set(ACC));
+    emit(get(N), I32_CONST, 1, I32_ADD, set(N), BR, 0, END, END);
+    emit(storeF32(at32(OUT, U), [get(ACC)], pair));
+  };
+  emit(get(GATES), I32_CONST, sleb(-2), I32_AND, I32_CONST, 2, I32_SHL, set(PAIRS_END));
+  emit(BLOCK, VOID, get(ROWS), I32_EQZ, BR_IF, 0, LOOP, VOID); // rows
+  emit(get(START), I32_LOAD, 2, 4, set(E), I32_CONST, 0, set(U));
+  emit(get(E), get(START), I32_LOAD, 2, 0, LOCAL_TEE, N, I32_SUB, I32_CONST, 1, I32_EQ);
+  emit(IF, VOID); // one entry
+  emit(loadF32([get(VALUE), get(N), I32_CONST, 2, I32_SHL, I32_ADD], false), set(ACC));
+  emit(get(KERNEL), get(INDEX), get(N), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0);
+  emit(get(GATES), I32_MUL, I32_CONST, 2, I32_SHL, I32_ADD, set(K)); // kernel row index[n]
+  emit(BLOCK, VOID, LOOP, VOID); // pairs
+  emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1);
+  one(true);
+  emit(get(U), I32_CONST, 8, I32_ADD, set(U), BR, 0, END, END);
+  emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID);
+  one(false);
+  emit(END); // the last one
+  emit(ELSE); // any number of entries
+  emit(BLOCK, VOID, LOOP, VOID); // pairs
+  emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1);
+  row(true);
+  emit(get(U), I32_CONST, 8, I32_ADD, set(U), BR, 0, END, END);
+  emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID);
+  row(false);
+  emit(END); // the last one
+  emit(END); // if one entry
+  emit(get(START), I32_CONST, 4, I32_ADD, set(START));
+  emit(get(OUT), get(GATES), I32_CONST, 2, I32_SHL, I32_ADD, set(OUT));
+  emit(get(ROWS), I32_CONST, 1, I32_SUB, LOCAL_TEE, ROWS, BR_IF, 0, END, END);
+  emit(END); // function
+  return code;
+}
+
 /** The float32 kernels of the module besides the products. */
 export function f32Functions(): WasmFunction[] {
   const i32s = (n: number) => new Array(n).fill(I32);
@@ -608,11 +739,28 @@ export function f32Functions(): WasmFunction[] {
     {
       name: "f32_activate",
       params: i32s(5),
-      locals: [[3, I32], [8 + 4 * Math.max(TANH_TEMPS, SIGMOID_TEMPS), V128]],
+      locals: [[3, I32], [8 + 4 * Math.max(TANH_TEMPS, SIGMOID_TEMPS) + ACTIVATE_CONSTANTS, V128]],
       body: activateBody(),
     },
-    { name: "f32_slopeMul", params: i32s(9), locals: [[2, I32], [1, V128]], body: slopeMulBody() },
+    {
+      name: "f32_slopeMul",
+      params: i32s(9),
+      locals: [[2, I32], [1 + SLOPE_CONSTANTS, V128]],
+      body: slopeMulBody(),
+    },
     { name: "f32_sumRows64", params: i32s(5), locals: [[3, I32]], body: sumRows64Body() },
+    {
+      name: "f32_sparseProject64",
+      params: i32s(8),
+      locals: [[5, I32], [1, V128]],
+      body: sparseProject64Body(),
+    },
+    {
+      name: "f32_sparseOuterAdd64",
+      params: i32s(7),
+      locals: [[5, I32], [1, V128]],
+      body: sparseOuterAdd64Body(),
+    },
     {
       name: "f32_lstmCell",
       params: i32s(10),
@@ -654,6 +802,25 @@ export interface F32Fns {
     rows: number,
   ): void;
   sumRows64(dst: number, src: number, count: number, rows: number, stride: number): void;
+  sparseProject64(
+    out: number,
+    kernel: number,
+    gates: number,
+    start: number,
+    index: number,
+    value: number,
+    bias: number,
+    rows: number,
+  ): void;
+  sparseOuterAdd64(
+    dst: number,
+    dz: number,
+    gates: number,
+    start: number,
+    index: number,
+    value: number,
+    rows: number,
+  ): void;
   adam(
     value: number,
     gradient: number,
@@ -720,6 +887,8 @@ export class F32Kernels {
       activate: e.f32_activate as F32Fns["activate"],
       slopeMul: e.f32_slopeMul as F32Fns["slopeMul"],
       sumRows64: e.f32_sumRows64 as F32Fns["sumRows64"],
+      sparseOuterAdd64: e.f32_sparseOuterAdd64 as F32Fns["sparseOuterAdd64"],
+      sparseProject64: e.f32_sparseProject64 as F32Fns["sparseProject64"],
       adam: e.f32_adam as F32Fns["adam"],
       lstmCell: e.f32_lstmCell as F32Fns["lstmCell"],
       lstmCellBack: e.f32_lstmCellBack as F32Fns["lstmCellBack"],

@@ -73,6 +73,7 @@ import {
   LOCAL_TEE,
   LOOP,
   set,
+  shuffle32,
   sleb,
   uleb,
   V128,
@@ -270,7 +271,7 @@ function gemmTBody(lanes: Lanes, js: number): number[] {
   emit(get(COLS), I32_CONST, sleb(-lanes.count), I32_AND, toBytes, set(VEC_BYTES));
   emit(LOOP, VOID); // rows
   emit(get(OUT), set(OP));
-  emit(get(W), set(WP), get(N), I32_CONST, js === 1 ? 0 : js === 2 ? 1 : 2, I32_SHR_U, set(J));
+  emit(get(W), set(WP), get(N), I32_CONST, Math.log2(js), I32_SHR_U, set(J));
   emit(LOOP, VOID); // js rows of w
   for (let q = 0; q < js; q++) {
     emit(V128_CONST_ZERO, set(ACC + q));
@@ -286,8 +287,29 @@ function gemmTBody(lanes: Lanes, js: number): number[] {
   }
   emit(get(GB), I32_CONST, 16, I32_ADD, LOCAL_TEE, GB, get(VEC_BYTES), I32_LT_U, BR_IF, 0);
   emit(END, END);
-  for (let q = 0; q < js; q++) {
-    emit(get(OP), laneSum(q), lanes.scalarStore, align, uleb(bytes * q));
+  if (lanes.count === 4 && js % 4 === 0) {
+    // four rows of w at once: their lane sums (l0 + l1) + (l2 + l3) side by side in one vector
+    // (the same adds, in lanes), stored together
+    const evens = shuffle32([0, 2, 4, 6]), odds = shuffle32([1, 3, 5, 7]);
+    /** the lanes' pairs added: (x0 + x1, x2 + x3, y0 + y1, y2 + y3) */
+    const pairs = (x: number, y: number) => [
+      ...get(x),
+      ...get(y),
+      ...evens,
+      ...get(x),
+      ...get(y),
+      ...odds,
+      ...lanes.add,
+    ];
+    for (let q = 0; q < js; q += 4) {
+      emit(pairs(ACC + q, ACC + q + 1), set(ACC + q));
+      emit(pairs(ACC + q + 2, ACC + q + 3), set(ACC + q + 2));
+      emit(get(OP), pairs(ACC + q, ACC + q + 2), V128_STORE, align, uleb(bytes * q));
+    }
+  } else {
+    for (let q = 0; q < js; q++) {
+      emit(get(OP), laneSum(q), lanes.scalarStore, align, uleb(bytes * q));
+    }
   }
   // the remaining columns: s = the lane sums; s += a[c] * w[j, c], c ascending, in lane 0
   emit(BLOCK, VOID, get(GB), get(COL_BYTES), I32_GE_U, BR_IF, 0);
@@ -402,12 +424,52 @@ function outerAdd4Body(lanes: Lanes): number[] {
   return code;
 }
 
+/**
+ * outerAddCols(dst, a, m, b, cols, rows): outerAdd for cols a multiple of `blocks` whole vectors:
+ * `blocks` vectors of one row i of dst held in locals while every row r adds a[r, i] * b[r, :]
+ * in turn (r ascending, as outerAdd's), then stored: one load and store of dst per row i and
+ * block instead of per row r, each splat of a[r, i] shared by the blocks.
+ */
+function outerAddColsBody(lanes: Lanes, blocks: number): number[] {
+  const { bytes, align, toBytes, addConst, addLocal, countDown } = helpers(lanes);
+  const [DST, A, M, B, COLS, ROWS] = [0, 1, 2, 3, 4, 5];
+  const [COL_BYTES, M_BYTES, I, GB, AP, BP, R] = [6, 7, 8, 9, 10, 11, 12];
+  const S = 13, ACC = 14; // v128: a[r, i] in every lane; the blocks' sums
+  const { code, emit } = codeBuilder();
+  emit(get(COLS), toBytes, set(COL_BYTES), get(M), toBytes, set(M_BYTES), get(M), set(I));
+  emit(LOOP, VOID); // rows i of dst
+  emit(I32_CONST, 0, set(GB));
+  emit(LOOP, VOID); // blocks vectors of columns at a time
+  for (let q = 0; q < blocks; q++) {
+    emit(get(DST), get(GB), I32_ADD, V128_LOAD, align, uleb(16 * q), set(ACC + q));
+  }
+  emit(get(A), set(AP), get(B), get(GB), I32_ADD, set(BP), get(ROWS), set(R));
+  emit(LOOP, VOID); // rows r of a and b
+  emit(get(AP), lanes.splat, align, 0, set(S));
+  for (let q = 0; q < blocks; q++) {
+    emit(get(ACC + q), get(S), get(BP), V128_LOAD, align, uleb(16 * q), lanes.mul, lanes.add);
+    emit(set(ACC + q));
+  }
+  emit(addLocal(AP, M_BYTES), addLocal(BP, COL_BYTES), countDown(R));
+  for (let q = 0; q < blocks; q++) {
+    emit(get(DST), get(GB), I32_ADD, get(ACC + q), V128_STORE, align, uleb(16 * q));
+  }
+  emit(get(GB), I32_CONST, sleb(16 * blocks), I32_ADD, LOCAL_TEE, GB, get(COL_BYTES), I32_LT_U);
+  emit(BR_IF, 0, END);
+  emit(addLocal(DST, COL_BYTES), addConst(A, bytes), countDown(I));
+  emit(END); // function
+  return code;
+}
+
+/** outerAddCols variants: vectors of columns held in locals. */
+const OUTER_ADD_COLS_BLOCKS = [4, 8];
+
 /** gemmAdd variants: vectors of columns in flight. */
 const GEMM_ADD_BLOCKS = [1, 2, 4];
 /** gemmAdd variants: rows in flight. */
 const GEMM_ADD_ROWS = [1, 2];
 /** gemmT variants: rows of w at a time. */
-const GEMM_T_ROWS = [1, 4];
+const GEMM_T_ROWS = [1, 4, 8];
 
 /**
  * The products for one lane type, as functions of a module: `<lanes>_gemmAdd<blocks>x<rows>` and
@@ -446,6 +508,12 @@ export function productFunctions(lanes: Lanes): WasmFunction[] {
       locals: [[11, I32], [5, V128]],
       body: outerAdd4Body(lanes),
     },
+    ...OUTER_ADD_COLS_BLOCKS.map((blocks): WasmFunction => ({
+      name: `${lanes.name}_outerAddCols${blocks}`,
+      params: i32s(6),
+      locals: [[7, I32], [1 + blocks, V128]],
+      body: outerAddColsBody(lanes, blocks),
+    })),
   ];
 }
 
@@ -590,11 +658,22 @@ export class MatrixProducts {
 
   /** The {@link GemmTFn} for `n` rows of w. */
   gemmTFn(n: number): GemmTFn {
-    return this.#fn(`gemmT${n % 4 === 0 ? 4 : 1}`);
+    return this.#fn(`gemmT${n % 8 === 0 ? 8 : n % 4 === 0 ? 4 : 1}`);
   }
 
-  /** The {@link OuterAddFn}: four rows at a time, then the rest one by one. */
+  /**
+   * The {@link OuterAddFn}: for cols a multiple of 4 or 8 whole vectors (e.g. SimpleRNN(32)'s
+   * 32 float32 columns), outerAddCols, a row of dst at a time held in locals; otherwise four rows
+   * of a and b at a time, then the rest one by one. The same sums in the same order either way.
+   */
   readonly outerAddFn: OuterAddFn = (dst, a, m, b, cols, rows) => {
+    const count = this.lanes.count;
+    for (const blocks of [8, 4]) {
+      if (cols % (count * blocks) === 0) {
+        this.#fn<OuterAddFn>(`outerAddCols${blocks}`)(dst, a, m, b, cols, rows);
+        return;
+      }
+    }
     const bytes = 1 << this.lanes.log2Bytes;
     const groups = rows >> 2;
     if (groups > 0) this.#fn<OuterAddFn>("outerAdd4")(dst, a, m, b, cols, groups);

@@ -270,3 +270,108 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "F32Kernels sparseOuterAdd64 is the plain float64 loop bit for bit (even and odd gates)",
+  ignore: !simd,
+  fn: () => {
+    const kernels = f32Kernels!;
+    const rand = lcg(9);
+    for (const [rows, inputDim, gates] of [[7, 5, 4], [9, 6, 3], [4, 3, 1], [6, 10, 32]]) {
+      // sparse rows: 0, 1 or 2 entries each (a one-hot 1 or any float32 value, then any)
+      const start = [0], index: number[] = [], value: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        const count = Math.floor(rand() * 3);
+        for (let n = 0; n < count; n++) {
+          index.push(Math.floor(rand() * inputDim));
+          value.push(n === 0 && rand() < 0.5 ? 1 : Math.fround(rand() * 4 - 2));
+        }
+        start.push(index.length);
+      }
+      const r = kernels.arena.regions({
+        dst: { float64: inputDim * gates },
+        dz: rows * gates,
+        start: { int32: start.length },
+        index: { int32: index.length },
+        value: value.length,
+      });
+      r.dz.set(Array.from({ length: rows * gates }, () => rand() * 2 - 1));
+      r.start.set(start);
+      r.index.set(index);
+      r.value.set(value);
+      const want = Float64Array.from({ length: inputDim * gates }, () => rand() - 0.5);
+      r.dst.set(want);
+      for (let row = 0; row < rows; row++) {
+        for (let n = start[row]; n < start[row + 1]; n++) {
+          for (let g = 0; g < gates; g++) {
+            want[index[n] * gates + g] += r.value[n] * r.dz[row * gates + g];
+          }
+        }
+      }
+      kernels.fns.sparseOuterAdd64(
+        r.dst.byteOffset,
+        r.dz.byteOffset,
+        gates,
+        r.start.byteOffset,
+        r.index.byteOffset,
+        r.value.byteOffset,
+        rows,
+      );
+      assert.deepEqual(Array.from(r.dst), Array.from(want), `rows ${rows}, gates ${gates}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "F32Kernels sparseProject64 is the plain float64 loop bit for bit (even and odd gates)",
+  ignore: !simd,
+  fn: () => {
+    const kernels = f32Kernels!;
+    const rand = lcg(10);
+    for (const [rows, inputDim, gates] of [[7, 5, 4], [9, 6, 3], [4, 3, 1], [6, 10, 32]]) {
+      const start = [0], index: number[] = [], value: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        const count = Math.floor(rand() * 3);
+        for (let n = 0; n < count; n++) {
+          index.push(Math.floor(rand() * inputDim));
+          value.push(n === 0 && rand() < 0.5 ? 1 : Math.fround(rand() * 4 - 2));
+        }
+        start.push(index.length);
+      }
+      const r = kernels.arena.regions({
+        out: rows * gates,
+        kernel: inputDim * gates,
+        bias: gates,
+        start: { int32: start.length },
+        index: { int32: index.length },
+        value: value.length,
+      });
+      r.kernel.set(Array.from({ length: inputDim * gates }, () => rand() * 2 - 1));
+      r.bias.set(Array.from({ length: gates }, () => rand() - 0.5));
+      r.start.set(start);
+      r.index.set(index);
+      r.value.set(value);
+      const want = new Float32Array(rows * gates);
+      for (let row = 0; row < rows; row++) {
+        for (let g = 0; g < gates; g++) {
+          let s = r.bias[g];
+          for (let n = start[row]; n < start[row + 1]; n++) {
+            s += r.value[n] * r.kernel[index[n] * gates + g];
+          }
+          want[row * gates + g] = s;
+        }
+      }
+      kernels.fns.sparseProject64(
+        r.out.byteOffset,
+        r.kernel.byteOffset,
+        gates,
+        r.start.byteOffset,
+        r.index.byteOffset,
+        r.value.byteOffset,
+        r.bias.byteOffset,
+        rows,
+      );
+      assert.deepEqual(Array.from(r.out), Array.from(want), `rows ${rows}, gates ${gates}`);
+    }
+  },
+});
