@@ -455,7 +455,7 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
   const rec = activationCode(options.recurrentActivation);
   const n = 3 * units;
   const rows = batch * steps;
-  const sparse = sparseRows(args.x, rows, inputDim);
+  const sparse = args.sparse !== undefined ? args.sparse : sparseRows(args.x, rows, inputDim);
   const inputArgs = inputBiasArgs(args, resetAfter);
   const r = wasm.arena.regions({
     gates: rows * n,

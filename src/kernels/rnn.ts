@@ -20,6 +20,7 @@
  * @module
  */
 
+import type { SparseRows } from "./_sparse_rows.ts";
 import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
 
 /** Sizes of one whole-sequence call. */
@@ -46,6 +47,13 @@ export interface RnnForwardArgs extends RnnDims {
    * `recurrent_dropout`); absent or null: none
    */
   recurrentMask?: ArrayLike<number> | null;
+  /**
+   * The non-zero entries of x as [batch · steps, inputDim] rows, exactly what
+   * `sparseRows(x, batch * steps, inputDim)` of `_sparse_rows.ts` returns (null: x is dense),
+   * when the caller already knows them (the fast road's one-hot batches, `RowBatches`); absent:
+   * the fast kernels find them in x
+   */
+  sparse?: SparseRows | null;
 }
 
 /** Arguments of the backward passes besides the forward's cache. */

@@ -54,6 +54,7 @@ import {
 } from "./_recurrent_kinds.ts";
 import { inputGrad, lastStep, releaseScratch } from "../kernels/mod.ts";
 import { scratchArray } from "../kernels/_scratch.ts";
+import type { SparseRows } from "../kernels/_sparse_rows.ts";
 
 /** Activations between two stages: float32, row-major. */
 export interface Flow {
@@ -64,6 +65,12 @@ export interface Flow {
   steps: number;
   width: number;
   sequence: boolean;
+  /**
+   * The non-zero entries of `data` as [batch · steps, width] rows (`SparseRows` of
+   * `_sparse_rows.ts`, exactly `sparseRows(data, batch * steps, width)`; null: dense), when the
+   * batch's reader already knew them (one-hot batches of `RowBatches`); absent: unknown
+   */
+  sparse?: SparseRows | null;
 }
 
 /** Weight gradients by variable (float32, shaped as the variable). */
@@ -143,7 +150,7 @@ function dropoutStage(layer: LayerFields): Stage | string {
       for (let i = 0; i < n; i++) out[i] = x[i] * mask[i];
       const owned = [mask, out];
       return {
-        output: { ...input, data: out },
+        output: { ...input, data: out, sparse: undefined }, // sparse described input.data
         backward(d, want) {
           if (!want) return null;
           const dx = scratchArray(n);
@@ -251,6 +258,8 @@ function recurrentStage(layer: RnnLayerFields, kind: RecurrentKind): Stage | str
         recurrentKernel: weightValues(cell.recurrentKernel),
         bias: cell.bias == null ? null : weightValues(cell.bias),
         recurrentMask: masks.recurrent,
+        // the batch's known non-zero entries describe input.data, not a reversed or masked copy
+        sparse: x === input.data ? input.sparse : undefined,
       };
       const cache = kind.forward(args, cell as KindCell);
       const last = returnSequences ? null : lastStep(cache.h, args);

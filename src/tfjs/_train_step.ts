@@ -64,6 +64,7 @@ import { compiledFieldsOf, type LayerWeight, sgdFieldsOf } from "./_internals.ts
 import { adamUpdate } from "./fused_adam.ts";
 import { binaryAccuracy, KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 import { scatterAdd } from "../kernels/segment_sum.ts";
+import { type SparseRows, sparseRows } from "../kernels/_sparse_rows.ts";
 import {
   describe,
   type Flow,
@@ -393,6 +394,12 @@ export interface Batch {
   shape: readonly number[];
   /** [size] labels 0 / 1 */
   labels: ArrayLike<number>;
+  /**
+   * float32 [size, steps, features] x only: its non-zero entries as [size · steps, features]
+   * rows, exactly `sparseRows(x, size * steps, features)` (null: dense), when the reader knew
+   * them (`RowBatches.gather`); absent: unknown
+   */
+  sparse?: SparseRows | null;
 }
 
 /** A batch of tensors as the step reads it (their own arrays, not copies). */
@@ -419,6 +426,18 @@ export class RowBatches {
   readonly #rowSize: number;
   #xBuffer: Batch["x"] | undefined;
   #labelBuffer = new Float32Array(0);
+  /**
+   * One-hot data [n, steps, features] float32: per sample row and step, the column of its 1, or
+   * `features` for a zero row (−1: not known yet, or neither). Filled from the `sparseRows` of
+   * the batches read and kept for the whole fit: it assumes, as tfjs's immutable tensors
+   * promise, that the data array `#x` this instance reads never changes (the cache belongs to
+   * this instance and so to that one array).
+   */
+  #columns: Int32Array | null = null;
+  /** [n] 1 once every step of the sample is in `#columns` */
+  #known: Uint8Array | null = null;
+  /** false once a batch was dense: the kernels then look for themselves */
+  #oneHot: boolean;
 
   /**
    * @param xs [n, steps] ids or [n, steps, features] (its data is read, never written)
@@ -431,6 +450,10 @@ export class RowBatches {
     this.#labels = whole.labels;
     this.#rowShape = xs.shape.slice(1);
     this.#rowSize = xs.size / Math.max(1, this.n);
+    // sparse rows are worth knowing for float32 [n, steps, features] with features ≥ 2 (with
+    // one non-zero per row, `sparseRows` then never answers null)
+    this.#oneHot = this.#x instanceof Float32Array && this.#rowShape.length === 2 &&
+      this.#rowShape[1] >= 2 && this.n > 0;
   }
 
   /** Rows `order[start..end)` copied into the reused buffers. */
@@ -449,7 +472,69 @@ export class RowBatches {
       x.set(this.#x.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
       labels[i] = this.#labels[row];
     }
-    return { size, x, shape: [size, ...this.#rowShape], labels };
+    const shape = [size, ...this.#rowShape];
+    if (!this.#oneHot || size === 0) return { size, x, shape, labels };
+    return { size, x, shape, labels, sparse: this.#sparse(x as Float32Array, order, start, size) };
+  }
+
+  /**
+   * The batch's `sparseRows(x, size · steps, features)`: from the cache when every sample's rows
+   * are one-hot or zero rows already seen, else found in x (and cached). Bit for bit the same
+   * arrays: a one-hot row gives index = its column, value = 1; a zero row (±0) nothing.
+   */
+  #sparse(x: Float32Array, order: ArrayLike<number>, first: number, size: number) {
+    const [steps, features] = this.#rowShape;
+    const rows = size * steps;
+    if (this.#columns === null || this.#known === null) {
+      this.#columns = new Int32Array(this.n * steps).fill(-1);
+      this.#known = new Uint8Array(this.n);
+    }
+    const columns = this.#columns, known = this.#known;
+    let all = true;
+    for (let i = 0; i < size && all; i++) all = known[order[first + i]] === 1;
+    if (all) {
+      const start = new Int32Array(rows + 1);
+      let nnz = 0;
+      for (let i = 0; i < size; i++) {
+        const from = order[first + i] * steps;
+        for (let t = 0; t < steps; t++) {
+          const column = columns[from + t];
+          if (column < features) nnz++;
+          start[i * steps + t + 1] = nnz;
+        }
+      }
+      const index = new Int32Array(nnz), value = new Float32Array(nnz).fill(1);
+      for (let i = 0, n = 0; i < size; i++) {
+        const from = order[first + i] * steps;
+        for (let t = 0; t < steps; t++) {
+          const column = columns[from + t];
+          if (column < features) index[n++] = column;
+        }
+      }
+      return { start, index, value };
+    }
+    const found = sparseRows(x, rows, features);
+    if (found === null) {
+      this.#oneHot = false;
+      return null;
+    }
+    const { start, index, value } = found;
+    for (let i = 0; i < size; i++) {
+      const sample = order[first + i];
+      let cached = true;
+      for (let t = 0; t < steps; t++) {
+        const r = i * steps + t, count = start[r + 1] - start[r];
+        const column = count === 0
+          ? features
+          : count === 1 && value[start[r]] === 1
+          ? index[start[r]]
+          : -1;
+        columns[sample * steps + t] = column;
+        if (column < 0) cached = false;
+      }
+      known[sample] = cached ? 1 : 0;
+    }
+    return found;
   }
 
   /** Rows `start..end` as views of the data (no copy). */
@@ -493,7 +578,14 @@ function batchInput(plan: FastPlan, data: Batch, who: string): BatchInput {
   // kernels' loops stay fast when they only ever see Float32Array
   const x = data.x instanceof Float32Array ? data.x : Float32Array.from(data.x);
   return {
-    flow: { data: x, batch, steps: data.shape[1], width: data.shape[2], sequence: true },
+    flow: {
+      data: x,
+      batch,
+      steps: data.shape[1],
+      width: data.shape[2],
+      sequence: true,
+      sparse: x === data.x ? data.sparse : undefined,
+    },
     labels: data.labels,
   };
 }
