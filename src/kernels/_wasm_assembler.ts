@@ -115,6 +115,11 @@ export const I64X2_SHL = [SIMD, 0xcb, 0x01], I64X2_ADD = [SIMD, 0xce, 0x01];
 export const F32X4_SQRT = [SIMD, 0xe3, 0x01], F32X4_ADD = [SIMD, 0xe4, 0x01];
 export const F32X4_MUL = [SIMD, 0xe6, 0x01], F32X4_DIV = [SIMD, 0xe7, 0x01];
 export const F32X4_SPLAT = [SIMD, 0x13];
+export const F32X4_ABS = [SIMD, 0xe0, 0x01], F32X4_NEG = [SIMD, 0xe1, 0x01];
+export const F32X4_SUB = [SIMD, 0xe5, 0x01], F32X4_PMIN = [SIMD, 0xea, 0x01];
+export const F32X4_PMAX = [SIMD, 0xeb, 0x01], F32X4_NEAREST = [SIMD, 0x6a];
+export const F64X2_PMIN = [SIMD, 0xf6, 0x01], F64X2_PMAX = [SIMD, 0xf7, 0x01];
+export const F32X4_GT = [SIMD, 0x44], I32X4_SHL = [SIMD, 0xab, 0x01];
 export const F64X2_ABS = [SIMD, 0xec, 0x01], F64X2_ADD = [SIMD, 0xf0, 0x01];
 export const F64X2_NEG = [SIMD, 0xed, 0x01];
 export const F64X2_SUB = [SIMD, 0xf1, 0x01], F64X2_MUL = [SIMD, 0xf2, 0x01];
@@ -152,6 +157,11 @@ export const V128_CONST_ZERO: number[] = [...V128_CONST, ...new Array(16).fill(0
 /** `v128.const` of two equal float64 lanes. */
 export function f64x2Const(v: number): number[] {
   return v128Const(new Float64Array([v, v]));
+}
+
+/** `v128.const` of four equal float32 lanes (v rounded to float32). */
+export function f32x4Const(v: number): number[] {
+  return v128Const(new Float32Array([v, v, v, v]));
 }
 
 /** `f32.const v` */

@@ -11,12 +11,14 @@
  *   sumRows64      dst += rows, float64 sums of float32 rows (the bias gradient)
  *
  * Each float32 value is promoted to float64, computed with the operations, in the order, of the
- * plain TypeScript of `activations.ts`, `simple_rnn.ts` and `lstm.ts` (tanh and sigmoid are the
- * shared instructions of `_wasm_math.ts`), and rounded back to float32 where the TypeScript
- * stores into a Float32Array: so each kernel gives the TypeScript's numbers, bit for bit (tested).
- * Values go two at a time (a float64 pair) and the last alone; activate goes eight at a time,
- * tanh taking the rational function alone for eight values all within ±0.625 (the same
- * operations, so the same result).
+ * plain TypeScript of `activations.ts`, `simple_rnn.ts` and `lstm.ts`, and rounded back to
+ * float32 where the TypeScript stores into a Float32Array; tanh and sigmoid are the shared
+ * instructions of `_wasm_math.ts` in its float32 format, on float32 lanes (a pair is rounded to
+ * float32, exactly: its values are float32 numbers). So each kernel gives the TypeScript's
+ * numbers, bit for bit (tested). Values go two at a time (a float64 pair) and the last alone;
+ * activate's tanh and sigmoid go sixteen at a time (four float32 vectors), then four, then one,
+ * tanh taking the rational function alone for sixteen values all within ±0.625 (the same
+ * operations, so the same result); its hardSigmoid and relu eight at a time in float64 pairs.
  *
  * @example
  * ```ts
@@ -52,16 +54,18 @@ import {
   F32_MUL,
   F32_SQRT,
   F32_STORE,
+  F32X4_ABS,
   F32X4_ADD,
   F32X4_DEMOTE_F64X2_ZERO,
   F32X4_DIV,
+  F32X4_EXTRACT_LANE,
+  F32X4_GT,
   F32X4_MUL,
   F32X4_SPLAT,
   F32X4_SQRT,
   F64_LOAD,
   F64_PROMOTE_F32,
   F64_STORE,
-  F64X2_ABS,
   F64X2_ADD,
   F64X2_EXTRACT_LANE,
   F64X2_GT,
@@ -109,6 +113,7 @@ import { WasmArena } from "./_wasm_arena.ts";
 import {
   type Constant,
   ConstantLocals,
+  FLOAT32,
   SIGMOID_TEMPS,
   sigmoidOf,
   TANH_SWITCH,
@@ -190,23 +195,24 @@ function rowLoop(
 // ---- activations and their slopes, by code -------------------------------------------------
 
 /**
- * Instructions replacing each v128 local in `xs` (two float64 lanes) by activation `code` of its
- * lanes; `branch`, for tanh: which of its computations the lanes need (`TanhBranch`);
+ * Instructions replacing each v128 local in `xs` (two float64 lanes, each a float32 number) by
+ * activation `code` of its lanes. tanh and sigmoid are float32 arithmetic (`_wasm_math.ts`, `FLOAT32`):
+ * the pair is rounded to float32 lanes (exact), transformed there, and promoted back.
  * `constant`: where tanh's and sigmoid's constants come from (`Constant`).
  */
-function activationOf(
-  code: number,
-  xs: number[],
-  temp: Temp,
-  branch: TanhBranch = "both",
-  constant?: Constant,
-): number[] {
+function activationOf(code: number, xs: number[], temp: Temp, constant?: Constant): number[] {
   const { code: out, emit } = codeBuilder();
   switch (code) {
     case TANH:
-      return tanhOf(xs, temp, branch, constant);
     case SIGMOID:
-      return sigmoidOf(xs, temp, constant);
+      for (const x of xs) emit(get(x), F32X4_DEMOTE_F64X2_ZERO, set(x));
+      emit(
+        code === TANH
+          ? tanhOf(xs, temp, { constant, format: FLOAT32 })
+          : sigmoidOf(xs, temp, { constant, format: FLOAT32 }),
+      );
+      for (const x of xs) emit(get(x), F64X2_PROMOTE_LOW_F32X4, set(x));
+      return out;
     case HARD_SIGMOID: // y = 0.2 z + 0.5 clipped to [0, 1]
       for (const x of xs) {
         emit(
@@ -234,11 +240,12 @@ function activationOf(
 }
 
 /** Instructions applying the activation whose code is in local `code` to v128 local x. */
-function activationBy(code: number, x: number, temp: Temp): number[] {
+function activationBy(code: number, x: number, temp: Temp, constant?: Constant): number[] {
   const { code: out, emit } = codeBuilder();
   const cases = [TANH, SIGMOID, HARD_SIGMOID, RELU];
   for (const act of cases) {
-    emit(get(code), I32_CONST, act, I32_EQ, IF, VOID, activationOf(act, [x], temp), ELSE);
+    emit(get(code), I32_CONST, act, I32_EQ, IF, VOID, activationOf(act, [x], temp, constant));
+    emit(ELSE);
   }
   for (let i = 0; i < cases.length; i++) emit(END); // linear: nothing
   return out;
@@ -280,20 +287,29 @@ function slopeBy(code: number, y: number, constant?: Constant): number[] {
 // ---- the kernels ---------------------------------------------------------------------------
 
 /** v128 locals of f32_activate holding tanh's and sigmoid's constants (`ConstantLocals`). */
-const ACTIVATE_CONSTANTS = 40;
+const ACTIVATE_CONSTANTS = 32;
+/** v128 locals of f32_activate: four values, four masks, then the temporaries and constants. */
+const ACTIVATE_V128 = 8 + 4 * Math.max(TANH_TEMPS, SIGMOID_TEMPS) + ACTIVATE_CONSTANTS;
+/** v128 locals of f32_lstmCell holding tanh's and sigmoid's constants (`ConstantLocals`). */
+const LSTM_CELL_CONSTANTS = 32;
 /** v128 locals of f32_slopeMul holding the slopes' constants (`ConstantLocals`). */
 const SLOPE_CONSTANTS = 3;
 
 /**
  * activate(code, ptr, count, rows, stride): activation `code` of `count` float32 values at byte
- * address ptr, in place, for `rows` rows `stride` bytes apart; eight at a time (four pairs
- * promoted to float64, interleaved), then one by one. tanh's and sigmoid's constants are set
- * in locals once per call (`ConstantLocals`: the same numbers, faster than `v128.const`).
+ * address ptr, in place, for `rows` rows `stride` bytes apart. tanh and sigmoid sixteen at a
+ * time (four float32 vectors, interleaved; tanh takes one of its two computations alone when
+ * all sixteen need only that one), then four at a time (one vector), then one by one (a vector
+ * of one value); hardSigmoid and
+ * relu eight at a time (four pairs promoted to float64), then one by one. tanh's and sigmoid's
+ * constants are set in locals once per call (`ConstantLocals`: the same numbers, faster than
+ * `v128.const`).
  */
 function activateBody(): number[] {
   const CODE = 0, PTR = 1, COUNT = 2, ROWS = 3, STRIDE = 4; // parameters
-  const P = 5, END8 = 6, END1 = 7; // i32: the value, where the groups of eight end, where all end
-  const X = 8, M = 12, TEMPS = 16; // v128: four pairs, their |x| > 0.625 masks; temporaries
+  // i32: the value, where the groups of sixteen (eight, four) end, where all end
+  const P = 5, END16 = 6, END8 = 7, END4 = 8, END1 = 9;
+  const X = 10, M = 14, TEMPS = 18; // v128: four vectors, their |x| > 0.625 masks; temporaries
   const temp: Temp = (g, k) => TEMPS + g * TANH_TEMPS + k;
   const xs = [X, X + 1, X + 2, X + 3];
   const constants = new ConstantLocals(
@@ -301,42 +317,59 @@ function activateBody(): number[] {
     ACTIVATE_CONSTANTS,
   );
   const k = constants.of;
+  const options = { constant: k, format: FLOAT32 };
+  const f32Of = (act: number, vs: number[], branch: TanhBranch = "both") =>
+    act === TANH ? tanhOf(vs, temp, { ...options, branch }) : sigmoidOf(vs, temp, options);
   const { code, emit } = codeBuilder();
   emit(BLOCK, VOID, get(ROWS), I32_EQZ, BR_IF, 0, LOOP, VOID); // rows
   emit(get(PTR), set(P), get(P), get(COUNT), I32_CONST, 2, I32_SHL, I32_ADD, set(END1));
-  emit(get(P), get(COUNT), I32_CONST, sleb(-8), I32_AND, I32_CONST, 2, I32_SHL, I32_ADD, set(END8));
-  for (const act of [TANH, SIGMOID, HARD_SIGMOID, RELU]) {
+  for (const [end, group] of [[END16, 16], [END8, 8], [END4, 4]]) {
+    emit(get(P), get(COUNT), I32_CONST, sleb(-group), I32_AND, I32_CONST, 2, I32_SHL, I32_ADD);
+    emit(set(end));
+  }
+  for (const act of [TANH, SIGMOID]) { // float32 lanes
+    emit(get(CODE), I32_CONST, act, I32_EQ, IF, VOID);
+    emit(BLOCK, VOID, LOOP, VOID); // groups of sixteen
+    emit(get(P), get(END16), I32_GE_U, BR_IF, 1);
+    for (let j = 0; j < 4; j++) emit(get(P), V128_LOAD, 2, uleb(16 * j), set(xs[j]));
+    if (act === TANH) { // one of tanh's computations when all sixteen need only that one
+      for (let j = 0; j < 4; j++) {
+        emit(get(xs[j]), F32X4_ABS, k(FLOAT32.splat(TANH_SWITCH)), F32X4_GT, set(M + j));
+      }
+      emit(get(M), get(M + 1), V128_OR, get(M + 2), V128_OR, get(M + 3), V128_OR, V128_ANY_TRUE);
+      emit(IF, VOID); // some beyond ±0.625: all of them?
+      emit(get(M), get(M + 1), V128_AND, get(M + 2), V128_AND, get(M + 3), V128_AND);
+      emit(I32X4_ALL_TRUE, IF, VOID, f32Of(act, xs, "big"), ELSE, f32Of(act, xs), END);
+      emit(ELSE, f32Of(act, xs, "small"), END);
+    } else emit(f32Of(act, xs));
+    for (let j = 0; j < 4; j++) emit(get(P), get(xs[j]), V128_STORE, 2, uleb(16 * j));
+    emit(get(P), I32_CONST, sleb(64), I32_ADD, set(P), BR, 0, END, END);
+    emit(BLOCK, VOID, LOOP, VOID); // then four at a time
+    emit(get(P), get(END4), I32_GE_U, BR_IF, 1);
+    emit(get(P), V128_LOAD, 2, 0, set(X), f32Of(act, [X]), get(P), get(X), V128_STORE, 2, 0);
+    emit(get(P), I32_CONST, 16, I32_ADD, set(P), BR, 0, END, END);
+    emit(BLOCK, VOID, LOOP, VOID); // the rest, one by one
+    emit(get(P), get(END1), I32_GE_U, BR_IF, 1);
+    emit(get(P), F32_LOAD, 2, 0, F32X4_SPLAT, set(X), f32Of(act, [X]));
+    emit(get(P), get(X), F32X4_EXTRACT_LANE, 0, F32_STORE, 2, 0);
+    emit(get(P), I32_CONST, 4, I32_ADD, set(P), BR, 0, END, END);
+    emit(END); // if code
+  }
+  for (const act of [HARD_SIGMOID, RELU]) { // float64 pairs
     emit(get(CODE), I32_CONST, act, I32_EQ, IF, VOID);
     emit(BLOCK, VOID, LOOP, VOID); // groups of eight
     emit(get(P), get(END8), I32_GE_U, BR_IF, 1);
     for (let j = 0; j < 4; j++) {
       emit(get(P), V128_LOAD64_ZERO, 2, uleb(8 * j), F64X2_PROMOTE_LOW_F32X4, set(xs[j]));
     }
-    if (act === TANH) { // one of tanh's computations when all eight need only that one
-      for (let j = 0; j < 4; j++) emit(get(xs[j]), F64X2_ABS, c(TANH_SWITCH), F64X2_GT, set(M + j));
-      emit(get(M), get(M + 1), V128_OR, get(M + 2), V128_OR, get(M + 3), V128_OR, V128_ANY_TRUE);
-      emit(IF, VOID); // some beyond ±0.625: all of them?
-      emit(
-        get(M),
-        get(M + 1),
-        V128_AND,
-        get(M + 2),
-        V128_AND,
-        get(M + 3),
-        V128_AND,
-        I32X4_ALL_TRUE,
-      );
-      emit(IF, VOID, activationOf(act, xs, temp, "big", k), ELSE);
-      emit(activationOf(act, xs, temp, "both", k), END);
-      emit(ELSE, activationOf(act, xs, temp, "small", k), END);
-    } else emit(activationOf(act, xs, temp, "both", k));
+    emit(activationOf(act, xs, temp));
     for (let j = 0; j < 4; j++) {
       emit(get(P), get(xs[j]), F32X4_DEMOTE_F64X2_ZERO, V128_STORE64_LANE, 2, uleb(8 * j), 0);
     }
     emit(get(P), I32_CONST, 32, I32_ADD, set(P), BR, 0, END, END);
     emit(BLOCK, VOID, LOOP, VOID); // the rest, one by one
     emit(get(P), get(END1), I32_GE_U, BR_IF, 1);
-    emit(loadF32([get(P)], false), set(X), activationOf(act, [X], temp, "both", k));
+    emit(loadF32([get(P)], false), set(X), activationOf(act, [X], temp));
     emit(storeF32([get(P)], [get(X)], false));
     emit(get(P), I32_CONST, 4, I32_ADD, set(P), BR, 0, END, END);
     emit(END); // if code
@@ -418,6 +451,7 @@ function lstmCellBody(): number[] {
   const U = 10, PAIRS_END = 11, UB = 12; // i32: the offset, the pairs' end, units' bytes
   const I = 13, F = 14, G = 15, O = 16, CP = 17, X = 18, TEMPS = 19; // v128
   const temp: Temp = (_, k) => TEMPS + k;
+  const constants = new ConstantLocals(TEMPS + TANH_TEMPS, LSTM_CELL_CONSTANTS);
   const gateAt = (k: number) => block(at32(Z, U), k, UB);
   const loop = {
     rows: ROWS,
@@ -456,7 +490,7 @@ function lstmCellBody(): number[] {
     set(X),
     ...storeF32(at32(C, U), [get(X)], pair),
     // actC = act(c), stored and read back; h = o·actC
-    ...activationBy(ACT, X, temp),
+    ...activationBy(ACT, X, temp, constants.of),
     get(X),
     ...ROUND,
     set(X),
@@ -465,7 +499,7 @@ function lstmCellBody(): number[] {
   ];
   const { code, emit } = codeBuilder();
   emit(get(UNITS), I32_CONST, 2, I32_SHL, set(UB), rowLoop(loop, body), END);
-  return code;
+  return [...constants.init(), ...code];
 }
 
 /**
@@ -739,7 +773,7 @@ export function f32Functions(): WasmFunction[] {
     {
       name: "f32_activate",
       params: i32s(5),
-      locals: [[3, I32], [8 + 4 * Math.max(TANH_TEMPS, SIGMOID_TEMPS) + ACTIVATE_CONSTANTS, V128]],
+      locals: [[5, I32], [ACTIVATE_V128, V128]],
       body: activateBody(),
     },
     {
@@ -764,7 +798,7 @@ export function f32Functions(): WasmFunction[] {
     {
       name: "f32_lstmCell",
       params: i32s(10),
-      locals: [[3, I32], [6 + TANH_TEMPS, V128]],
+      locals: [[3, I32], [6 + TANH_TEMPS + LSTM_CELL_CONSTANTS, V128]],
       body: lstmCellBody(),
     },
     {

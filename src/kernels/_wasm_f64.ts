@@ -142,7 +142,7 @@ function tanhBody(): number[] {
   emit(get(NB), I32_CONST, 1, I32_ADD, set(NB));
   emit(get(L), get(L), I32_CONST, 1, I32_SUB, I32_AND, LOCAL_TEE, L, BR_IF, 0, END); // next bit
   emit(END);
-  emit(tanhOf(xs, temp, "small")); // the rational function for all eight
+  emit(tanhOf(xs, temp, { branch: "small" })); // the rational function for all eight
   for (let j = 0; j < 4; j++) emit(get(PTR), get(X + j), V128_STORE, 3, uleb(16 * j));
   emit(get(PTR), I32_CONST, sleb(64), I32_ADD, set(PTR));
   emit(get(I), I32_CONST, 8, I32_ADD, LOCAL_TEE, I, get(N8), I32_LT_U, BR_IF, 0, END, END);
@@ -158,7 +158,7 @@ function tanhBody(): number[] {
   emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, get(NB8), I32_LT_U, BR_IF, 0, END, END);
   emit(get(BIG), set(ADDR), I32_CONST, 0, set(L), LOOP, VOID);
   for (let j = 0; j < 4; j++) emit(get(ADDR), V128_LOAD, 3, uleb(16 * j), set(X + j));
-  emit(tanhOf(xs, temp, "big")); // every value set aside has |x| > 0.625 (the padding: unused)
+  emit(tanhOf(xs, temp, { branch: "big" })); // every value set aside has |x| > 0.625 (the padding: unused)
   for (let j = 0; j < 4; j++) emit(get(ADDR), get(X + j), V128_STORE, 3, uleb(16 * j));
   emit(get(ADDR), I32_CONST, sleb(64), I32_ADD, set(ADDR));
   emit(get(L), I32_CONST, 8, I32_ADD, LOCAL_TEE, L, get(NB8), I32_LT_U, BR_IF, 0, END);

@@ -1,24 +1,35 @@
 /**
  * The kernels' one `exp` and one `tanh` (and the sigmoid made of that exp), with one set of
- * constants, each written twice: a TypeScript function, and WebAssembly SIMD instructions on two
- * float64 lanes that perform the same operations in the same order, so that the two give the
- * same bits (tested).
+ * constants, in two number formats: float64 (the hand-written network) and float32 (the fused
+ * layers). Each is written twice: a TypeScript function, and WebAssembly SIMD instructions
+ * (two float64 lanes, or four float32 lanes) performing the same operations in the same order,
+ * so that the two give the same bits (tested). In float32 every operation is rounded to float32
+ * (the TypeScript rounds each with `Math.fround`), as the float32 lanes do.
  *
- *   exp(x)      e^y for y = x clamped to [−104, 104]: y = k·ln 2 + r, k = y / ln 2 rounded half
- *               to even, r = (y − k·LN2_HI) − k·LN2_LO (fdlibm's split of ln 2); e^r by its
- *               Taylor polynomial to r^13 (Horner; |r| <= ln 2 / 2: error below 1e-17), times
- *               2^k. Beyond ±104, e^x is outside float32's range (1 / (1 + e^104) rounds to 0).
+ *   exp(x)      e^y for y = x clamped to the format's range ([−104, 104] in float64, where e^x
+ *               is beyond float32's range anyway; [−87, 88] in float32, where 2^k stays a
+ *               normal float32): y = k·ln 2 + r, k = y·log2(e) rounded half to even,
+ *               r = (y − k·LN2_HI) − k·LN2_LO (the format's split of ln 2: fdlibm's in float64,
+ *               Cephes' in float32, whose LN2_HI has 9 bits so k·LN2_HI is exact), e^r by its
+ *               Taylor polynomial (Horner; |r| <= ln 2 / 2) to r^13 in float64 (error below
+ *               1e-17) and to r^7 in float32 (below 6e-9, a twentieth of float32's ulp), times
+ *               2^k.
  *   tanh(x)     |x| <= 0.625: Cephes' rational function x + x·s·P(s)/Q(s), s = x²; otherwise
- *               1 − 2/(exp(2|x|) + 1); the sign of x copied onto the result. Within 2 ulp of
- *               `Math.tanh` in float64.
+ *               1 − 2/(exp(2|x|) + 1); the sign of x copied onto the result.
  *   sigmoid(z)  1 / (1 + exp(−z)).
+ *
+ * Accuracy (tested): in float64 exp within 2 ulp of `Math.exp`, tanh within 2 ulp of
+ * `Math.tanh`, sigmoid within 4; in float32 exp and tanh within 2 float32 ulp, sigmoid within
+ * 3.
  *
  * Who uses them: the hand-written network's float64 `np.tanh` (`_wasm_f64.ts` applies
  * {@linkcode tanhOf} to float64 arrays; `../scratch/np.ts` falls back to {@linkcode tanh}), and
- * the fused float32 layers (`activations.ts`: the plain references call {@linkcode tanh} and
- * {@linkcode sigmoid} and store float32; `_wasm_f32.ts` promotes float32 values to float64,
- * applies {@linkcode tanhOf} / {@linkcode sigmoidOf} and rounds to float32), so a fused layer's
- * activation is `Math.fround` of these functions on either path.
+ * the fused layers in float32 (`activations.ts`: the plain references call
+ * `tanh(z, FLOAT32)` and `sigmoid(z, FLOAT32)`; `_wasm_f32.ts` applies {@linkcode tanhOf} /
+ * {@linkcode sigmoidOf} with `format: FLOAT32` to four float32 lanes at a time), so a fused
+ * layer's activation is the same float32 number on either path. The float32 format is what
+ * makes the layers fast: four lanes instead of two and a polynomial of half the degree (a
+ * batch of SimpleRNN(32)'s 102,400 tanh: 0.54 → 0.15 ms).
  *
  * @example
  * ```ts
@@ -28,25 +39,41 @@
  * assert.ok(Math.abs(exp(1) - Math.E) <= 2 * Number.EPSILON * Math.E);
  * assert.equal(sigmoid(0), 0.5);
  * assert.equal(Math.fround(sigmoid(-200)), 0); // e^200 clamped to e^104: still 0 in float32
+ * // float32: float32 numbers, within 2 float32 ulp (2^-25 at tanh(0.5) = 0.46) of the exact value
+ * const t = tanh(0.5, FLOAT32);
+ * assert.equal(Math.fround(t), t);
+ * assert.ok(Math.abs(t - Math.tanh(0.5)) <= 2 * 2 ** -25);
  * ```
  * @module
  */
 
 import {
   type Bytes,
+  F32X4_ABS,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_GT,
+  F32X4_MUL,
+  F32X4_NEAREST,
+  F32X4_NEG,
+  F32X4_PMAX,
+  F32X4_PMIN,
+  F32X4_SUB,
+  f32x4Const,
   F64X2_ABS,
   F64X2_ADD,
   F64X2_DIV,
   F64X2_GT,
-  F64X2_MAX,
-  F64X2_MIN,
   F64X2_MUL,
   F64X2_NEAREST,
   F64X2_NEG,
+  F64X2_PMAX,
+  F64X2_PMIN,
   F64X2_SUB,
   f64x2Const,
   get,
   I32_CONST,
+  I32X4_SHL,
   I64X2_SHL,
   set,
   V128_AND,
@@ -69,43 +96,139 @@ const EXP_TAYLOR = Array.from({ length: 14 }, (_, j) => {
   return 1 / f;
 });
 const INV_LN2 = 1.44269504088896338700e+00;
-/** ln 2 split in two so that k·LN2_HI is exact for the k used here (fdlibm's split). */
-const LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
-/** exp clamps its argument to [−EXP_LIMIT, EXP_LIMIT]. */
-const EXP_LIMIT = 104;
 /** 2^k at index k + 150, for |k| <= 150 (the k of |y| <= 104). */
 const POW2 = Float64Array.from({ length: 301 }, (_, i) => 2 ** (i - 150));
 
+/**
+ * What a number format changes in the functions: its rounding, its range and split of ln 2,
+ * the degree of exp's polynomial, and its lanes' instructions.
+ */
+export interface Format {
+  readonly name: "float64" | "float32";
+  /** each operation's result in the format: the identity, or `Math.fround` */
+  readonly round: (x: number) => number;
+  /** exp's clamp of its argument */
+  readonly expRange: readonly [number, number];
+  /** ln 2 = LN2_HI + LN2_LO, k·LN2_HI exact for the k of the range */
+  readonly ln2: readonly [number, number];
+  /** the degree of exp's Taylor polynomial */
+  readonly degree: number;
+  /** 2^k's bits are (k + bias) << shift: the float k + bias holds k + bias in its low bits */
+  readonly exponent: { readonly bias: number; readonly shift: number };
+  /** the lanes' `v128.const` of a number, and their instructions */
+  readonly splat: (v: number) => number[];
+  readonly op: {
+    readonly abs: Bytes;
+    readonly add: Bytes;
+    readonly sub: Bytes;
+    readonly mul: Bytes;
+    readonly div: Bytes;
+    /** pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a (one instruction each) */
+    readonly pmin: Bytes;
+    readonly pmax: Bytes;
+    readonly neg: Bytes;
+    readonly gt: Bytes;
+    readonly nearest: Bytes;
+    readonly shl: Bytes;
+  };
+}
+
+/** float64: two lanes, no rounding beyond float64's own. */
+export const FLOAT64: Format = Object.freeze({
+  name: "float64",
+  round: (x: number) => x,
+  expRange: [-104, 104] as const,
+  /** fdlibm's split of ln 2 */
+  ln2: [6.93147180369123816490e-01, 1.90821492927058770002e-10] as const,
+  degree: 13,
+  exponent: { bias: 2 ** 52 + 1023, shift: 52 },
+  splat: f64x2Const,
+  op: {
+    abs: F64X2_ABS,
+    add: F64X2_ADD,
+    sub: F64X2_SUB,
+    mul: F64X2_MUL,
+    div: F64X2_DIV,
+    pmin: F64X2_PMIN,
+    pmax: F64X2_PMAX,
+    neg: F64X2_NEG,
+    gt: F64X2_GT,
+    nearest: F64X2_NEAREST,
+    shl: I64X2_SHL,
+  },
+});
+
+/** float32: four lanes, every operation rounded to float32. */
+export const FLOAT32: Format = Object.freeze({
+  name: "float32",
+  round: Math.fround,
+  expRange: [-87, 88] as const,
+  /** Cephes' split of ln 2 (expf) */
+  ln2: [0.693359375, -2.12194440e-4] as const,
+  degree: 7,
+  exponent: { bias: 2 ** 23 + 127, shift: 23 },
+  splat: f32x4Const,
+  op: {
+    abs: F32X4_ABS,
+    add: F32X4_ADD,
+    sub: F32X4_SUB,
+    mul: F32X4_MUL,
+    div: F32X4_DIV,
+    pmin: F32X4_PMIN,
+    pmax: F32X4_PMAX,
+    neg: F32X4_NEG,
+    gt: F32X4_GT,
+    nearest: F32X4_NEAREST,
+    shl: I32X4_SHL,
+  },
+});
+
 // ---- the TypeScript functions -------------------------------------------------------------
 
-/** e^x as described in the module documentation (x clamped to [−104, 104]). */
-export function exp(x: number): number {
-  const y = Math.min(Math.max(x, -EXP_LIMIT), EXP_LIMIT);
-  const v = y * INV_LN2;
-  let k = Math.round(v);
-  if (k - v === 0.5 && k % 2 !== 0) k -= 1; // round half to even, as f64x2.nearest
-  const r = (y - k * LN2_HI) - k * LN2_LO;
-  let p = EXP_TAYLOR[13];
-  for (let j = 12; j >= 0; j--) p = EXP_TAYLOR[j] + r * p;
-  return p * POW2[k + 150];
+/** The lanes' pmax(a, b) (f64x2.pmax, f32x4.pmax): a < b ? b : a. */
+const pmax = (a: number, b: number) => a < b ? b : a;
+/** The lanes' pmin(a, b): b < a ? b : a. */
+const pmin = (a: number, b: number) => b < a ? b : a;
+
+/** v rounded to the nearest integer, half to even (as f64x2.nearest and f32x4.nearest). */
+function nearest(v: number): number {
+  const k = Math.round(v);
+  return k - v === 0.5 && k % 2 !== 0 ? k - 1 : k;
+}
+
+/** e^x as described in the module documentation, in `format` (default float64). */
+export function exp(x: number, format: Format = FLOAT64): number {
+  const r_ = format.round;
+  const [lo, hi] = format.expRange;
+  const y = pmin(pmax(r_(x), lo), hi);
+  const k = nearest(r_(y * r_(INV_LN2)));
+  const [ln2Hi, ln2Lo] = format.ln2.map(r_);
+  const r = r_(r_(y - r_(k * ln2Hi)) - r_(k * ln2Lo));
+  let p = r_(EXP_TAYLOR[format.degree]);
+  for (let j = format.degree - 1; j >= 0; j--) p = r_(r_(EXP_TAYLOR[j]) + r_(r * p));
+  return r_(p * POW2[k + 150]);
 }
 
 /**
- * tanh within 2 ulp of `Math.tanh` (tested): |x| <= 0.625 Cephes' rational function, else
+ * tanh in `format` (default float64): |x| <= 0.625 Cephes' rational function, else
  * 1 − 2/(exp(2|x|) + 1), with x's sign.
  */
-export function tanh(x: number): number {
-  const a = Math.abs(x);
-  const s = a * a;
-  const small = a + a * s * ((P0 * s + P1) * s + P2) / (((s + Q0) * s + Q1) * s + Q2);
-  const big = 1 - 2 / (exp(2 * a) + 1);
+export function tanh(x: number, format: Format = FLOAT64): number {
+  const r_ = format.round;
+  const a = Math.abs(r_(x));
+  const s = r_(a * a);
+  const num = r_(r_(r_(r_(r_(P0) * s) + r_(P1)) * s) + r_(P2));
+  const den = r_(r_(r_(r_(r_(s + r_(Q0)) * s) + r_(Q1)) * s) + r_(Q2));
+  const small = r_(a + r_(r_(r_(a * s) * num) / den));
+  const big = r_(1 - r_(2 / r_(exp(r_(2 * a), format) + 1)));
   const t = a > TANH_SWITCH ? big : small;
   return x < 0 || (x === 0 && 1 / x < 0) ? -t : t;
 }
 
-/** The logistic sigmoid 1 / (1 + exp(−z)). */
-export function sigmoid(z: number): number {
-  return 1 / (1 + exp(-z));
+/** The logistic sigmoid 1 / (1 + exp(−z)) in `format` (default float64). */
+export function sigmoid(z: number, format: Format = FLOAT64): number {
+  const r_ = format.round;
+  return r_(1 / r_(1 + exp(-r_(z), format)));
 }
 
 // ---- the same operations as WebAssembly instructions ---------------------------------------
@@ -195,51 +318,61 @@ export class ConstantLocals {
   }
 }
 
+/** Where an emitter's constants come from, and in which format it computes. */
+export interface EmitOptions {
+  /** default: the `v128.const` in place ({@linkcode Constant}) */
+  constant?: Constant;
+  /** default {@linkcode FLOAT64} (two lanes); {@linkcode FLOAT32}: four float32 lanes */
+  format?: Format;
+}
+
 /**
- * Instructions replacing each v128 local in `xs` (two float64 lanes) by {@linkcode exp} of its
- * lanes. Uses {@linkcode EXP_TEMPS} temporaries per value; `constant`: where the constants come
- * from.
+ * Instructions replacing each v128 local in `xs` by {@linkcode exp} of its lanes in the format
+ * (`options.format`, default float64). Uses {@linkcode EXP_TEMPS} temporaries per value.
  */
-export function expOf(xs: number[], temp: Temp, constant: Constant = inPlace): number[] {
+export function expOf(xs: number[], temp: Temp, options: EmitOptions = {}): number[] {
+  const { constant = inPlace, format = FLOAT64 } = options;
+  const { op } = format;
   const code: number[] = [];
   const KF = 0, R = 1;
-  const c = (v: number) => constant(f64x2Const(v));
-  // y = min(max(x, −104), 104); k = nearest(y / ln 2); r = (y − k·LN2_HI) − k·LN2_LO
-  each(xs, code, (x) => [get(x), c(-EXP_LIMIT), F64X2_MAX, c(EXP_LIMIT), F64X2_MIN, set(x)]);
-  each(xs, code, (x, g) => [get(x), c(INV_LN2), F64X2_MUL, F64X2_NEAREST, set(temp(g, KF))]);
+  const c = (v: number) => constant(format.splat(v));
+  const [lo, hi] = format.expRange;
+  const [ln2Hi, ln2Lo] = format.ln2;
+  // y = pmin(pmax(x, lo), hi) (NaN stays NaN); k = nearest(y / ln 2);
+  // r = (y − k·LN2_HI) − k·LN2_LO
+  each(xs, code, (x) => [get(x), c(lo), op.pmax, c(hi), op.pmin, set(x)]);
+  each(xs, code, (x, g) => [get(x), c(INV_LN2), op.mul, op.nearest, set(temp(g, KF))]);
   each(xs, code, (x, g) => [
     get(x),
     get(temp(g, KF)),
-    c(LN2_HI),
-    F64X2_MUL,
-    F64X2_SUB,
+    c(ln2Hi),
+    op.mul,
+    op.sub,
     get(temp(g, KF)),
-    c(LN2_LO),
-    F64X2_MUL,
-    F64X2_SUB,
+    c(ln2Lo),
+    op.mul,
+    op.sub,
     set(temp(g, R)),
   ]);
   // p = Σ r^j / j!, Horner, into x
-  each(xs, code, (x) => [c(EXP_TAYLOR[13]), set(x)]);
-  for (let j = 12; j >= 0; j--) {
-    each(
-      xs,
-      code,
-      (x, g) => [c(EXP_TAYLOR[j]), get(temp(g, R)), get(x), F64X2_MUL, F64X2_ADD, set(x)],
-    );
+  each(xs, code, (x) => [c(EXP_TAYLOR[format.degree]), set(x)]);
+  for (let j = format.degree - 1; j >= 0; j--) {
+    each(xs, code, (x, g) => [c(EXP_TAYLOR[j]), get(temp(g, R)), get(x), op.mul, op.add, set(x)]);
   }
-  // 2^k from its bits, (k + 1023) << 52; then p·2^k. k + 1023 (0 < k + 1023 < 2^11) is an
-  // integer in the low bits of the float64 2^52 + 1023 + k (exact: the float64s of [2^52, 2^53)
-  // are the integers), whose exponent bits the shift by 52 drops
+  // 2^k from its bits, (k + bias) << shift; then p·2^k. In float64 k + 1023 (0 < k + 1023 <
+  // 2^11) is an integer in the low bits of the float64 2^52 + 1023 + k (exact: the float64s of
+  // [2^52, 2^53) are the integers), whose exponent bits the shift by 52 drops; in float32 the
+  // same with 2^23 + 127 + k and 23.
+  const { bias, shift } = format.exponent;
   each(xs, code, (x, g) => [
     get(x),
     get(temp(g, KF)),
-    c(2 ** 52 + 1023),
-    F64X2_ADD,
+    c(bias),
+    op.add,
     I32_CONST,
-    52,
-    I64X2_SHL,
-    F64X2_MUL,
+    shift,
+    op.shl,
+    op.mul,
     set(x),
   ]);
   return code;
@@ -255,54 +388,47 @@ export function expOf(xs: number[], temp: Temp, constant: Constant = inPlace): n
 export type TanhBranch = "both" | "small" | "big";
 
 /**
- * Instructions replacing each v128 local in `xs` by {@linkcode tanh} of its two lanes. Uses
- * {@linkcode TANH_TEMPS} temporaries per value; `constant`: where the constants come from.
+ * Instructions replacing each v128 local in `xs` by {@linkcode tanh} of its lanes in the format
+ * (`options.format`, default float64). Uses {@linkcode TANH_TEMPS} temporaries per value.
  */
 export function tanhOf(
   xs: number[],
   temp: Temp,
-  branch: TanhBranch = "both",
-  constant: Constant = inPlace,
+  options: EmitOptions & { branch?: TanhBranch } = {},
 ): number[] {
+  const { branch = "both", constant = inPlace, format = FLOAT64 } = options;
+  const { op } = format;
   const code: number[] = [];
-  const c = (v: number) => constant(f64x2Const(v));
+  const c = (v: number) => constant(format.splat(v));
   const A = 0, S2 = 1, SMALL = 2, Y = 3; // Y: the denominator, then 2|x| and its exp
   const t = (g: number, k: number) => temp(g, k);
   const expTemp: Temp = (g, k) => temp(g, 4 + k);
-  each(xs, code, (x, g) => [get(x), F64X2_ABS, set(t(g, A))]); // a = |x|
+  each(xs, code, (x, g) => [get(x), op.abs, set(t(g, A))]); // a = |x|
   if (branch !== "big") {
-    each(xs, code, (_, g) => [get(t(g, A)), get(t(g, A)), F64X2_MUL, set(t(g, S2))]); // s = a·a
+    each(xs, code, (_, g) => [get(t(g, A)), get(t(g, A)), op.mul, set(t(g, S2))]); // s = a·a
     // small = a + a·s·N/D, N = (P0·s + P1)·s + P2, D = ((s + Q0)·s + Q1)·s + Q2
-    each(xs, code, (_, g) => [c(P0), get(t(g, S2)), F64X2_MUL, c(P1), F64X2_ADD, set(t(g, SMALL))]);
+    each(xs, code, (_, g) => [c(P0), get(t(g, S2)), op.mul, c(P1), op.add, set(t(g, SMALL))]);
     each(xs, code, (_, g) => [
       get(t(g, SMALL)),
       get(t(g, S2)),
-      F64X2_MUL,
+      op.mul,
       c(P2),
-      F64X2_ADD,
+      op.add,
       set(t(g, SMALL)),
     ]);
-    each(
-      xs,
-      code,
-      (_, g) => [get(t(g, S2)), c(Q0), F64X2_ADD, get(t(g, S2)), F64X2_MUL, set(t(g, Y))],
-    );
-    each(
-      xs,
-      code,
-      (_, g) => [get(t(g, Y)), c(Q1), F64X2_ADD, get(t(g, S2)), F64X2_MUL, set(t(g, Y))],
-    );
-    each(xs, code, (_, g) => [get(t(g, Y)), c(Q2), F64X2_ADD, set(t(g, Y))]);
+    each(xs, code, (_, g) => [get(t(g, S2)), c(Q0), op.add, get(t(g, S2)), op.mul, set(t(g, Y))]);
+    each(xs, code, (_, g) => [get(t(g, Y)), c(Q1), op.add, get(t(g, S2)), op.mul, set(t(g, Y))]);
+    each(xs, code, (_, g) => [get(t(g, Y)), c(Q2), op.add, set(t(g, Y))]);
     each(xs, code, (_, g) => [
       get(t(g, A)),
       get(t(g, A)),
       get(t(g, S2)),
-      F64X2_MUL,
+      op.mul,
       get(t(g, SMALL)),
-      F64X2_MUL,
+      op.mul,
       get(t(g, Y)),
-      F64X2_DIV,
-      F64X2_ADD,
+      op.div,
+      op.add,
       set(t(g, SMALL)),
     ]);
   }
@@ -311,31 +437,34 @@ export function tanhOf(
     return code;
   }
   // big = 1 − 2/(exp(2a) + 1)
-  each(xs, code, (_, g) => [c(2), get(t(g, A)), F64X2_MUL, set(t(g, Y))]);
-  code.push(...expOf(xs.map((_, g) => t(g, Y)), expTemp, constant));
+  each(xs, code, (_, g) => [c(2), get(t(g, A)), op.mul, set(t(g, Y))]);
+  code.push(...expOf(xs.map((_, g) => t(g, Y)), expTemp, { constant, format }));
   each(
     xs,
     code,
-    (_, g) => [c(1), c(2), get(t(g, Y)), c(1), F64X2_ADD, F64X2_DIV, F64X2_SUB, set(t(g, Y))],
+    (_, g) => [c(1), c(2), get(t(g, Y)), c(1), op.add, op.div, op.sub, set(t(g, Y))],
   );
   // t = a > 0.625 ? big : small; the sign bit of x onto t
   const select = (g: number): Bytes[] =>
     branch === "big"
       ? [get(t(g, Y))]
-      : [get(t(g, Y)), get(t(g, SMALL)), get(t(g, A)), c(TANH_SWITCH), F64X2_GT, V128_BITSELECT];
+      : [get(t(g, Y)), get(t(g, SMALL)), get(t(g, A)), c(TANH_SWITCH), op.gt, V128_BITSELECT];
   each(xs, code, (x, g) => [...select(g), get(x), c(-0), V128_AND, V128_OR, set(x)]);
   return code;
 }
 
 /**
- * Instructions replacing each v128 local in `xs` by {@linkcode sigmoid} of its two lanes. Uses
- * {@linkcode SIGMOID_TEMPS} temporaries per value; `constant`: where the constants come from.
+ * Instructions replacing each v128 local in `xs` by {@linkcode sigmoid} of its lanes in the
+ * format (`options.format`, default float64). Uses {@linkcode SIGMOID_TEMPS} temporaries per
+ * value.
  */
-export function sigmoidOf(xs: number[], temp: Temp, constant: Constant = inPlace): number[] {
+export function sigmoidOf(xs: number[], temp: Temp, options: EmitOptions = {}): number[] {
+  const { constant = inPlace, format = FLOAT64 } = options;
+  const { op } = format;
   const code: number[] = [];
-  const c = (v: number) => constant(f64x2Const(v));
-  each(xs, code, (x) => [get(x), F64X2_NEG, set(x)]);
-  code.push(...expOf(xs, temp, constant));
-  each(xs, code, (x) => [c(1), c(1), get(x), F64X2_ADD, F64X2_DIV, set(x)]);
+  const c = (v: number) => constant(format.splat(v));
+  each(xs, code, (x) => [get(x), op.neg, set(x)]);
+  code.push(...expOf(xs, temp, { constant, format }));
+  each(xs, code, (x) => [c(1), c(1), get(x), op.add, op.div, set(x)]);
   return code;
 }

@@ -1,10 +1,11 @@
 /**
  * The activations of the fused RNN kernels, by their tfjs-layers names and codes, with their
  * slopes (the derivative written in terms of the activation's output, which the backward passes
- * have cached). tanh and sigmoid are the kernels' one `tanh` and one `exp` (`_wasm_math.ts`),
- * which the hand-written network's float64 `np.tanh` uses too: the plain references call
- * {@link activate} and store float32, the fast paths apply the same operations in WebAssembly
- * (`_wasm_f32.ts`), so a fused layer's activations are the same float32 numbers on both paths.
+ * have cached). tanh and sigmoid are the kernels' one `tanh` and one `exp` (`_wasm_math.ts`) in
+ * float32 arithmetic (`FLOAT32`; the hand-written network uses them in float64): the plain
+ * references call {@link activate} and store float32, the fast paths apply the same operations
+ * in WebAssembly on four float32 lanes (`_wasm_f32.ts`), so a fused layer's activations are the
+ * same float32 numbers on both paths.
  *
  * @example
  * ```ts
@@ -12,14 +13,15 @@
  *
  * const tanh = activationCode("tanh");
  * const y = activate(tanh, 0.5);
- * assert.ok(Math.abs(y - Math.tanh(0.5)) <= 2 * Number.EPSILON * Math.tanh(0.5));
+ * assert.equal(Math.fround(y), y); // a float32 number
+ * assert.ok(Math.abs(y - Math.tanh(0.5)) <= 2 * 2 ** -25); // within 2 float32 ulp
  * assert.equal(slope(tanh, y), 1 - y * y); // d tanh(z) / dz = 1 - tanh(z)²
  * assert.throws(() => activationCode("elu"), /activation "elu" is not supported/);
  * ```
  * @module
  */
 
-import { sigmoid, tanh } from "./_wasm_math.ts";
+import { FLOAT32, sigmoid, tanh } from "./_wasm_math.ts";
 
 /** Activations the kernels implement, by their tfjs-layers names (index = code). */
 export const ACTIVATIONS = ["linear", "tanh", "sigmoid", "hardSigmoid", "relu"] as const;
@@ -49,16 +51,16 @@ export function activationCode(name: string): number {
 }
 
 /**
- * The activation `code` ({@link activationCode}) of the pre-activation `z` in float64, as
- * tfjs-layers defines it: tanh, sigmoid 1 / (1 + e^-z) (`_wasm_math.ts`), hardSigmoid
- * clip(0.2 z + 0.5, 0, 1), relu, linear.
+ * The activation `code` ({@link activationCode}) of the pre-activation `z`, as tfjs-layers
+ * defines it: tanh and sigmoid 1 / (1 + e^-z) of float32 z in float32 arithmetic
+ * (`_wasm_math.ts`), hardSigmoid clip(0.2 z + 0.5, 0, 1) and relu in float64, linear.
  */
 export function activate(code: number, z: number): number {
   switch (code) {
     case TANH:
-      return tanh(z);
+      return tanh(z, FLOAT32);
     case SIGMOID:
-      return sigmoid(z);
+      return sigmoid(z, FLOAT32);
     case HARD_SIGMOID: {
       const y = 0.2 * z + 0.5;
       return y < 0 ? 0 : y > 1 ? 1 : y;

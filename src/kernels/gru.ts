@@ -17,8 +17,9 @@
  *   z = rec(xz + iz),   r = rec(xr + ir),   hh = act(xh + r ⊙ ih)
  *   h_t = z ⊙ h_{t-1} + (1 − z) ⊙ hh
  *
- * Every value is a float32 number, computed in float64 from float32 numbers and rounded once:
- * the gates z, r, hh; r ⊙ h_{t-1} (resetAfter false) or ih (true); h_t.
+ * Every value is a float32 number: the gates z, r, hh are activations of float32 numbers in
+ * float32 arithmetic (`activations.ts`); r ⊙ h_{t-1} (resetAfter false) or ih (true) and h_t
+ * are computed in float64 from float32 numbers and rounded once.
  *
  * First the plain reference (forward, then its backward), then the fast path (WebAssembly SIMD
  * products and activations, sparse one-hot rows, the gates' few elementwise products in
@@ -109,7 +110,8 @@ function checkGruArgs(args: RnnForwardArgs, resetAfter: boolean, who: string): v
 /**
  * Reference GRU forward pass, the equations in plain loops: each pre-activation summed in
  * float64 (bias, then x_t, then the recurrent product); the gates, r ⊙ h_{t-1} or ih, and h_t
- * float32 numbers, each computed in float64 from float32 numbers.
+ * float32 numbers (the activations in float32 arithmetic, the products computed in float64 and
+ * rounded once).
  * @param args x [batch, steps, inputDim], kernel [inputDim, 3 * units], recurrentKernel
  *   [units, 3 * units], bias [3 * units] ([2, 3 * units] with resetAfter) or null
  * @returns the cache, whose `h` [batch, steps, units] float32 holds every step's output

@@ -9,8 +9,9 @@
  * where m is the recurrent dropout mask of the sequence (`args.recurrentMask`, else 1: tfjs's
  * LSTMCell applies one mask to h_{t-1} for all four gates).
  *
- * Every value is a float32 number, computed in float64 from float32 numbers and rounded once:
- * the gates i, f, g, o; c_t from them and c_{t-1}; act(c_t) from c_t; h_t from o and act(c_t).
+ * Every value is a float32 number: the gates i, f, g, o and act(c_t) are the activations of
+ * float32 numbers in float32 arithmetic (`activations.ts`); c_t from the gates and c_{t-1}, and
+ * h_t from o and act(c_t), are computed in float64 from float32 numbers and rounded once.
  *
  * First the plain reference (forward, then its backward), then the fast path (WebAssembly SIMD
  * products, sparse one-hot rows), then {@link lstmForward} / {@link lstmBackward}, which run the
@@ -75,8 +76,8 @@ export interface LstmActivations {
 
 /**
  * Reference LSTM forward pass, the equations in plain loops: each pre-activation summed in
- * float64 (bias, then x_t, then h_{t-1}); the gates, c_t, act(c_t), h_t float32 numbers, each
- * computed in float64 from float32 numbers.
+ * float64 (bias, then x_t, then h_{t-1}); the gates, c_t, act(c_t), h_t float32 numbers (the
+ * activations in float32 arithmetic, c_t and h_t computed in float64 and rounded once).
  * @param args x [batch, steps, inputDim], kernel [inputDim, 4 * units], recurrentKernel
  *   [units, 4 * units], bias [4 * units] or null
  * @returns the cache, whose `h` [batch, steps, units] float32 holds every step's output

@@ -200,10 +200,16 @@ Deno.test("trainOnBatchFast on the chapter's models (buildModel): same as trainO
         assert.equal(fastAcc, acc);
         tf.dispose([x, y]);
       }
+      // Adam moves a weight by lr·g/(|g| + ε) (ε = 1e-7): a gradient near ε, which the
+      // embedding table's rows get when their words' terms cancel, turns the float32 rounding
+      // of the two roads' different sums (tfjs's gather gradient, the fast step's segment sums)
+      // into up to lr/(4ε) = 2500 times as much weight. So the table gets 1e-5 (1% of one step),
+      // every other weight 1e-6.
       const a = stock.getWeights();
       fast.getWeights().forEach((w, i) => {
         const diff = maxAbsDiff(w.dataSync(), a[i].dataSync());
-        assert.ok(diff < 1e-6, `weight ${i} ${w.shape} differs by ${diff}`);
+        const tolerance = i === 0 && kind !== "simple_rnn_onehot" ? 1e-5 : 1e-6;
+        assert.ok(diff < tolerance, `weight ${i} ${w.shape} differs by ${diff}`);
       });
       stock.dispose();
       fast.dispose();
