@@ -2,16 +2,109 @@
  * The input projection x · kernel + bias of every step, and its kernel gradient xᵀ · dZ, on the
  * FAST path of the RNN kernels (the references of `simple_rnn.ts` and `lstm.ts` write theirs
  * inline): for sparse x (one-hot words, `_sparse_rows.ts`) one row of `kernel` (of dZ) per
- * non-zero entry, summed in float64 and stored float32; for dense x one WebAssembly product
- * (float32 sums). The operands live in regions of the products' arena that the caller asks for
- * together with its own: `...projectionRegions(...)` in its `regions({...})` call.
+ * non-zero entry, summed in float64 and stored float32; for x given as rows of a table
+ * (`args.lookup`, an embedding's output) the distinct rows projected once (one WebAssembly
+ * product, float32 sums) and copied to the rows that read them, and the kernel gradient from dZ
+ * summed per id (float64, rounded to float32) times those rows; for dense x one WebAssembly
+ * product (float32 sums). The operands live in regions of the products' arena that the caller
+ * asks for together with its own: `...projectionRegions(...)` in its `regions({...})` call.
  * @module
  */
 
 import type { SparseRows } from "./_sparse_rows.ts";
 import { f32Kernels } from "./_wasm_f32.ts";
 import type { MatrixProducts } from "./_wasm_products.ts";
-import type { RnnForwardArgs } from "./rnn.ts";
+import type { Lookup, RnnForwardArgs } from "./rnn.ts";
+
+/** The distinct ids of a lookup and where each row's id is among them. */
+export interface LookupRows {
+  /** [distinct] the ids that occur, ascending */
+  distinct: Int32Array;
+  /** [rows] the place of ids[r] in `distinct` */
+  place: Int32Array;
+}
+
+/** lookupRows' results by lookup: a forward's, read again by its backward. */
+const found = new WeakMap<Lookup, LookupRows>();
+
+/**
+ * The distinct ids of `lookup` (ascending) and each row's place among them (found once per
+ * lookup object: its ids must not change while it is in use).
+ * @throws Error naming an id outside [0, tableRows)
+ */
+export function lookupRows(lookup: Lookup, inputDim: number): LookupRows {
+  let rows = found.get(lookup);
+  if (rows === undefined) {
+    rows = findLookupRows(lookup, inputDim);
+    found.set(lookup, rows);
+  }
+  return rows;
+}
+
+function findLookupRows(lookup: Lookup, inputDim: number): LookupRows {
+  const { ids } = lookup;
+  const tableRows = lookup.table.length / inputDim;
+  const slot = new Int32Array(tableRows).fill(-1);
+  for (let r = 0; r < ids.length; r++) {
+    const id = ids[r];
+    if (!(id >= 0 && id < tableRows)) {
+      throw new Error(`lookup: id ${id} at row ${r} is outside the table's [0, ${tableRows})`);
+    }
+    slot[id] = 0;
+  }
+  let count = 0;
+  for (let id = 0; id < tableRows; id++) if (slot[id] === 0) slot[id] = count++;
+  const distinct = new Int32Array(count);
+  for (let id = 0; id < tableRows; id++) if (slot[id] >= 0) distinct[slot[id]] = id;
+  const place = new Int32Array(ids.length);
+  for (let r = 0; r < ids.length; r++) place[r] = slot[ids[r]];
+  return { distinct, place };
+}
+
+/** The largest number of distinct ids a lookup of these sizes can have. */
+function maxDistinct(args: RnnForwardArgs): number {
+  const lookup = args.lookup;
+  if (lookup === undefined) return 0;
+  return Math.min(args.batch * args.steps, lookup.table.length / args.inputDim);
+}
+
+/**
+ * Whether the lookup path runs: a lookup, the float32 kernels' own products, and `on` a region
+ * of the same arena as `region`.
+ */
+function lookupRuns(
+  args: RnnForwardArgs,
+  products: MatrixProducts,
+  on: Float32Array,
+  region: ArrayBufferView,
+): boolean {
+  return args.lookup !== undefined && f32Kernels !== null &&
+    products === f32Kernels.products && on.buffer === region.buffer;
+}
+
+/** Copies the distinct rows of the table into `rowsOut` [distinct, inputDim]. */
+function copyDistinct(lookup: Lookup, rows: LookupRows, inputDim: number, rowsOut: Float32Array) {
+  const { distinct } = rows;
+  const table = lookup.table;
+  for (let u = 0; u < distinct.length; u++) {
+    const from = distinct[u] * inputDim, to = u * inputDim;
+    for (let d = 0; d < inputDim; d++) rowsOut[to + d] = table[from + d];
+  }
+}
+
+/**
+ * The sparse rows that pick row `place[r]` of a [distinct, gates] matrix for each row r (one
+ * entry of value 1 per row), into the arena's int32 / float32 regions.
+ */
+function pickRows(
+  place: Int32Array,
+  regions: { sparseStart: Int32Array; sparseIndex: Int32Array; sparseValue: Float32Array },
+): void {
+  const rows = place.length;
+  for (let r = 0; r <= rows; r++) regions.sparseStart[r] = r;
+  regions.sparseIndex.set(place);
+  regions.sparseValue.fill(1, 0, rows);
+}
 
 /**
  * The regions {@link projectFast} needs: x [rows, inputDim] (empty for sparse x), kernel
@@ -29,16 +122,23 @@ export function projectionRegions(
   sparseStart: { int32: number };
   sparseIndex: { int32: number };
   sparseValue: number;
+  lookupRows: number;
+  lookupProjection: number;
 } {
-  const dense = sparse === null ? 1 : 0;
   const { batch, steps, inputDim } = args;
+  const rows = batch * steps;
+  const distinct = maxDistinct(args); // 0 without a lookup
+  const lookup = distinct > 0 ? 1 : 0;
+  const dense = sparse === null && lookup === 0 ? 1 : 0;
   return {
-    x: dense * batch * steps * inputDim,
+    x: dense * rows * inputDim,
     kernel: inputDim * gates,
     bias: gates,
-    sparseStart: { int32: sparse === null ? 0 : sparse.start.length },
-    sparseIndex: { int32: sparse === null ? 0 : sparse.index.length },
-    sparseValue: sparse === null ? 0 : sparse.value.length,
+    sparseStart: { int32: lookup ? rows + 1 : sparse === null ? 0 : sparse.start.length },
+    sparseIndex: { int32: lookup ? rows : sparse === null ? 0 : sparse.index.length },
+    sparseValue: lookup ? rows : sparse === null ? 0 : sparse.value.length,
+    lookupRows: distinct * inputDim,
+    lookupProjection: distinct * gates,
   };
 }
 
@@ -59,6 +159,8 @@ export function projectFast(
       sparseStart: Int32Array;
       sparseIndex: Int32Array;
       sparseValue: Float32Array;
+      lookupRows: Float32Array;
+      lookupProjection: Float32Array;
     };
     sparse: SparseRows | null;
     args: RnnForwardArgs;
@@ -69,6 +171,41 @@ export function projectFast(
   const { kernel, bias, inputDim } = args;
   const rows = args.batch * args.steps;
   const { regions } = p;
+  if (lookupRuns(args, products, out, regions.kernel) && f32Kernels !== null) {
+    // the distinct rows' projections (one gemmAdd), then each row's copied by sparseProject64
+    // picking it with value 1: 0 + 1 · p in float64, exactly p
+    const lookup = args.lookup!;
+    const picked = lookupRows(lookup, inputDim);
+    const count = picked.distinct.length;
+    copyDistinct(lookup, picked, inputDim, regions.lookupRows);
+    regions.kernel.set(kernel);
+    if (bias === null) regions.bias.fill(0);
+    else regions.bias.set(bias);
+    const projection = regions.lookupProjection.subarray(0, count * gates);
+    products.gemmAdd({
+      out: projection,
+      pre: regions.bias,
+      preIsRow: true,
+      a: regions.lookupRows.subarray(0, count * inputDim),
+      w: regions.kernel,
+      rows: count,
+      n: inputDim,
+      cols: gates,
+    });
+    pickRows(picked.place, regions);
+    regions.bias.fill(0);
+    f32Kernels.fns.sparseProject64(
+      out.byteOffset,
+      projection.byteOffset,
+      gates,
+      regions.sparseStart.byteOffset,
+      regions.sparseIndex.byteOffset,
+      regions.sparseValue.byteOffset,
+      regions.bias.byteOffset,
+      rows,
+    );
+    return;
+  }
   if (
     sparse !== null && f32Kernels !== null && products === f32Kernels.products &&
     out.buffer === regions.kernel.buffer // out a region of the same arena
@@ -153,17 +290,59 @@ export function kernelGradRegions(
   sparseStart: { int32: number };
   sparseIndex: { int32: number };
   sparseValue: number;
+  lookupRows: number;
+  lookupSums: number;
 } {
-  const dense = sparse === null ? 1 : 0;
   const { batch, steps, inputDim } = args;
+  const rows = batch * steps;
+  const distinct = maxDistinct(args); // 0 without a lookup
+  const lookup = distinct > 0 ? 1 : 0;
+  const dense = sparse === null && lookup === 0 ? 1 : 0;
   return {
-    x: dense * batch * steps * inputDim,
-    dKernel: dense * inputDim * gates,
-    sparseGrad: { float64: (1 - dense) * inputDim * gates },
-    sparseStart: { int32: sparse === null ? 0 : sparse.start.length },
-    sparseIndex: { int32: sparse === null ? 0 : sparse.index.length },
-    sparseValue: sparse === null ? 0 : sparse.value.length,
+    x: dense * rows * inputDim,
+    dKernel: (dense + lookup) * inputDim * gates,
+    sparseGrad: { float64: lookup ? distinct * gates : (1 - dense) * inputDim * gates },
+    sparseStart: { int32: lookup ? rows + 1 : sparse === null ? 0 : sparse.start.length },
+    sparseIndex: { int32: lookup ? rows : sparse === null ? 0 : sparse.index.length },
+    sparseValue: lookup ? rows : sparse === null ? 0 : sparse.value.length,
+    lookupRows: distinct * inputDim,
+    lookupSums: distinct * gates,
   };
+}
+
+/**
+ * dZ [rows, gates] (a region of the arena) summed per id of the lookup: sums [distinct, gates]
+ * float32 (float64 sums of the rows in order, `sparseOuterAdd64`, rounded once), in
+ * `regions.lookupSums`.
+ */
+function sumPerId(
+  dZ: Float32Array,
+  picked: LookupRows,
+  gates: number,
+  regions: {
+    sparseGrad: Float64Array;
+    sparseStart: Int32Array;
+    sparseIndex: Int32Array;
+    sparseValue: Float32Array;
+    lookupSums: Float32Array;
+  },
+): Float32Array {
+  const count = picked.distinct.length;
+  const sums64 = regions.sparseGrad.subarray(0, count * gates);
+  sums64.fill(0);
+  pickRows(picked.place, regions);
+  f32Kernels!.fns.sparseOuterAdd64(
+    sums64.byteOffset,
+    dZ.byteOffset,
+    gates,
+    regions.sparseStart.byteOffset,
+    regions.sparseIndex.byteOffset,
+    regions.sparseValue.byteOffset,
+    picked.place.length,
+  );
+  const sums = regions.lookupSums.subarray(0, count * gates);
+  sums.set(sums64);
+  return sums;
 }
 
 /**
@@ -184,6 +363,8 @@ export function kernelGradFast(
       sparseStart: Int32Array;
       sparseIndex: Int32Array;
       sparseValue: Float32Array;
+      lookupRows: Float32Array;
+      lookupSums: Float32Array;
     };
     sparse: SparseRows | null;
     args: RnnForwardArgs;
@@ -194,6 +375,25 @@ export function kernelGradFast(
   const { inputDim } = args;
   const rows = args.batch * args.steps;
   const { sparseGrad, sparseStart, sparseIndex, sparseValue } = p.regions;
+  if (lookupRuns(args, products, dZ, sparseGrad)) {
+    // xᵀ · dZ = Σ over the distinct ids of table[id]ᵀ · (dZ summed over the rows reading id)
+    const lookup = args.lookup!;
+    const picked = lookupRows(lookup, inputDim);
+    const count = picked.distinct.length;
+    const sums = sumPerId(dZ, picked, gates, p.regions);
+    copyDistinct(lookup, picked, inputDim, p.regions.lookupRows);
+    const { dKernel } = p.regions;
+    dKernel.fill(0);
+    products.outerAdd({
+      dst: dKernel,
+      a: p.regions.lookupRows.subarray(0, count * inputDim),
+      b: sums,
+      rows: count,
+      n: inputDim,
+      cols: gates,
+    });
+    return dKernel.slice();
+  }
   if (
     sparse !== null && f32Kernels !== null && products === f32Kernels.products &&
     dZ.buffer === sparseGrad.buffer // dZ a region of the same arena
@@ -231,4 +431,48 @@ export function kernelGradFast(
   dKernel.fill(0);
   products.outerAdd({ dst: dKernel, a: x, b: dZ, rows, n: inputDim, cols: gates });
   return dKernel.slice();
+}
+
+/**
+ * d loss / d table of a call whose x was given as table rows (`args.lookup`): dZ [rows, gates]
+ * summed per id (float64, rounded to float32), times kernelᵀ in one gemmT (float32 lane sums),
+ * each distinct id's row placed in a zero table.
+ * @param dZ [batch * steps, gates] float32
+ * @returns [tableRows, inputDim] float32
+ */
+export function tableGradFast(
+  products: MatrixProducts,
+  dZ: Float32Array,
+  args: RnnForwardArgs,
+): Float32Array {
+  const lookup = args.lookup;
+  if (lookup === undefined || f32Kernels === null || products !== f32Kernels.products) {
+    throw new Error("tableGradFast: needs a lookup and the float32 kernels' products");
+  }
+  const { inputDim } = args;
+  const rows = args.batch * args.steps;
+  const gates = dZ.length / rows;
+  const picked = lookupRows(lookup, inputDim);
+  const count = picked.distinct.length;
+  const r = products.arena.regions({
+    dZ: rows * gates,
+    kernel: inputDim * gates,
+    sparseGrad: { float64: count * gates },
+    sparseStart: { int32: rows + 1 },
+    sparseIndex: { int32: rows },
+    sparseValue: rows,
+    lookupSums: count * gates,
+    out: count * inputDim,
+  });
+  r.dZ.set(dZ);
+  r.kernel.set(args.kernel);
+  const sums = sumPerId(r.dZ, picked, gates, r);
+  products.gemmT({ out: r.out, a: sums, w: r.kernel, rows: count, n: inputDim, cols: gates });
+  const table = new Float32Array(lookup.table.length);
+  const out = r.out;
+  for (let u = 0; u < count; u++) {
+    const from = u * inputDim, to = picked.distinct[u] * inputDim;
+    for (let d = 0; d < inputDim; d++) table[to + d] = out[from + d];
+  }
+  return table;
 }

@@ -457,7 +457,9 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
   const rec = activationCode(options.recurrentActivation);
   const n = 3 * units;
   const rows = batch * steps;
-  const sparse = args.sparse !== undefined ? args.sparse : sparseRows(args.x, rows, inputDim);
+  const sparse = args.sparse !== undefined ? args.sparse : args.lookup !== undefined
+    ? null // rows of a table: dense
+    : sparseRows(args.x, rows, inputDim);
   const inputArgs = inputBiasArgs(args, resetAfter);
   const r = wasm.arena.regions({
     gates: rows * n,

@@ -227,7 +227,9 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
   const rec = activationCode(activations.recurrentActivation);
   const n = 4 * units;
   const rows = batch * steps;
-  const sparse = args.sparse !== undefined ? args.sparse : sparseRows(args.x, rows, inputDim);
+  const sparse = args.sparse !== undefined ? args.sparse : args.lookup !== undefined
+    ? null // rows of a table: dense
+    : sparseRows(args.x, rows, inputDim);
   const mask = args.recurrentMask ?? null;
   const r = wasm.arena.regions({
     gates: rows * n,

@@ -20,10 +20,12 @@ export { type ActivationName, ACTIVATIONS } from "./activations.ts";
 export {
   inputGrad,
   lastStep,
+  type Lookup,
   type RnnBackwardArgs,
   type RnnDims,
   type RnnForwardArgs,
   type RnnGrads,
+  tableGrad,
 } from "./rnn.ts";
 export { simpleRnnBackward, type SimpleRnnCache, simpleRnnForward } from "./simple_rnn.ts";
 export { lstmBackward, type LstmCache, lstmForward } from "./lstm.ts";

@@ -22,6 +22,7 @@
 
 import type { SparseRows } from "./_sparse_rows.ts";
 import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
+import { lookupRows, tableGradFast } from "./_projection.ts";
 
 /** Sizes of one whole-sequence call. */
 export interface RnnDims {
@@ -54,6 +55,22 @@ export interface RnnForwardArgs extends RnnDims {
    * the fast kernels find them in x
    */
   sparse?: SparseRows | null;
+  /**
+   * x given as rows of a table (an embedding's output): x[r, :] = table[ids[r], :], when the
+   * caller knows it. The fast path then projects each row of the table that the ids name once
+   * (the distinct ids: a few hundred rows instead of batch · steps) and takes the kernel's
+   * gradient from dZ summed per id; {@link tableGrad} gives d loss / d table. x must still hold
+   * table[ids] (the reference reads it).
+   */
+  lookup?: Lookup;
+}
+
+/** x as rows of a table: x[r, :] = table[ids[r], :]. */
+export interface Lookup {
+  /** [tableRows, inputDim] float32 */
+  table: Float32Array;
+  /** [batch · steps] int32, each in [0, tableRows) */
+  ids: Int32Array;
 }
 
 /** Arguments of the backward passes besides the forward's cache. */
@@ -103,6 +120,16 @@ export function checkArgs(args: RnnForwardArgs, gates: number, who: string): voi
     if (array !== null && array.length !== n) {
       throw new Error(
         `${who}: ${name} has ${array.length} numbers, expected ${n} for [batch ${batch}, steps ${steps}, inputDim ${inputDim}, units ${units}]`,
+      );
+    }
+  }
+  const lookup = args.lookup;
+  if (lookup !== undefined) {
+    if (lookup.ids.length !== batch * steps || lookup.table.length % inputDim !== 0) {
+      throw new Error(
+        `${who}: lookup has ${lookup.ids.length} ids and a table of ${lookup.table.length} numbers, expected ${
+          batch * steps
+        } ids and rows of inputDim ${inputDim}`,
       );
     }
   }
@@ -332,4 +359,57 @@ export function inputGrad(grads: RnnGrads, args: RnnForwardArgs): Float32Array {
   return fastKernels(gates, "d loss / d x") === null
     ? inputGradReference(grads, args)
     : inputGradFast(grads, args);
+}
+
+/**
+ * Reference d loss / d table of a call whose x was given as table rows (`args.lookup`): dx
+ * ({@link inputGradReference}) added up per id in float64, rows ascending; float32.
+ * @returns [tableRows, inputDim] float32, zero in the rows no id names
+ */
+export function tableGradReference(grads: RnnGrads, args: RnnForwardArgs): Float32Array {
+  const lookup = lookupOf(args, "tableGradReference");
+  const { inputDim } = args;
+  const dx = inputGradReference(grads, args);
+  const sums = new Float64Array(lookup.table.length);
+  lookup.ids.forEach((id, r) => {
+    for (let d = 0; d < inputDim; d++) sums[id * inputDim + d] += dx[r * inputDim + d];
+  });
+  return Float32Array.from(sums);
+}
+
+function lookupOf(args: RnnForwardArgs, who: string): Lookup {
+  if (args.lookup === undefined) throw new Error(`${who}: the call's x was not given as lookup`);
+  lookupRows(args.lookup, args.inputDim); // checks the ids
+  return args.lookup;
+}
+
+/**
+ * d loss / d table of a call whose x was given as rows of a table (`args.lookup`, an
+ * embedding's output): what {@link inputGrad}'s dx adds up to per id. The fast path sums dZ per
+ * id first (float64, rounded to float32), then multiplies the few summed rows by kernelᵀ in one
+ * gemmT: the distinct ids' rows instead of batch · steps. Else {@link tableGradReference}.
+ * @returns [tableRows, inputDim] float32, zero in the rows no id names
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { simpleRnnBackward, simpleRnnForward } from "./simple_rnn.ts";
+ *
+ * // one step each of two sequences reading word 1 of a table of 2 rows: linear, h = 2 x0 + 3 x1
+ * const table = Float32Array.from([0, 0, 1, 1]);
+ * const ids = Int32Array.from([1, 1]);
+ * const args = { batch: 2, steps: 1, inputDim: 2, units: 1, x: [1, 1, 1, 1], kernel: [2, 3],
+ *   recurrentKernel: [0], bias: null, lookup: { table, ids } };
+ * const grads = simpleRnnBackward(simpleRnnForward(args, "linear"), {
+ *   dy: [1, 1],
+ *   returnSequences: false,
+ * });
+ * assert.deepEqual(Array.from(tableGrad(grads, args)), [0, 0, 4, 6]); // word 1 read twice
+ * ```
+ */
+export function tableGrad(grads: RnnGrads, args: RnnForwardArgs): Float32Array {
+  const gates = grads.dZ.length / (args.batch * args.steps);
+  const kernels = fastKernels(gates, "d loss / d table");
+  return kernels === null
+    ? tableGradReference(grads, args)
+    : tableGradFast(kernels.products, grads.dZ, { ...args, lookup: lookupOf(args, "tableGrad") });
 }

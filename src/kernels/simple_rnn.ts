@@ -164,7 +164,9 @@ export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): 
   const wasm = f32.products;
   const act = activationCode(activation);
   const rows = batch * steps;
-  const sparse = args.sparse !== undefined ? args.sparse : sparseRows(args.x, rows, inputDim);
+  const sparse = args.sparse !== undefined ? args.sparse : args.lookup !== undefined
+    ? null // rows of a table: dense
+    : sparseRows(args.x, rows, inputDim);
   const mask = args.recurrentMask ?? null;
   const r = wasm.arena.regions({
     h: rows * units,

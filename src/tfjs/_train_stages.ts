@@ -52,7 +52,7 @@ import {
   type RecurrentKind,
   recurrentKindOf,
 } from "./_recurrent_kinds.ts";
-import { inputGrad, lastStep, releaseScratch } from "../kernels/mod.ts";
+import { inputGrad, lastStep, type Lookup, releaseScratch, tableGrad } from "../kernels/mod.ts";
 import { scratchArray } from "../kernels/_scratch.ts";
 import type { SparseRows } from "../kernels/_sparse_rows.ts";
 
@@ -71,10 +71,40 @@ export interface Flow {
    * batch's reader already knew them (one-hot batches of `RowBatches`); absent: unknown
    */
   sparse?: SparseRows | null;
+  /**
+   * `data` as rows of the embedding's table, data[r] = table[ids[r]] (the embedding's output):
+   * a recurrent stage reading it without an input mask (in either direction) projects the
+   * table's rows once each (`RnnForwardArgs.lookup`) and adds d loss / d table to `variable`'s
+   * gradient itself ({@link addGradient}), returning no d input; absent: rows of nothing known
+   */
+  lookup?: Lookup & { variable: Variable };
 }
 
 /** Weight gradients by variable (float32, shaped as the variable). */
 export type Gradients = Map<Variable, Float32Array>;
+
+/**
+ * Adds `gradient` to `variable`'s in `gradients` (float32 sums, into a new array), or sets it.
+ */
+export function addGradient(gradients: Gradients, variable: Variable, gradient: Float32Array) {
+  const before = gradients.get(variable);
+  if (before === undefined) {
+    gradients.set(variable, gradient);
+    return;
+  }
+  const sum = new Float32Array(gradient.length);
+  for (let i = 0; i < sum.length; i++) sum[i] = before[i] + gradient[i];
+  gradients.set(variable, sum);
+}
+
+/** Each sequence's ids [batch, steps] in reverse order of steps. */
+function reverseIds(ids: Int32Array, batch: number, steps: number): Int32Array {
+  const out = new Int32Array(ids.length);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) out[b * steps + t] = ids[b * steps + steps - 1 - t];
+  }
+  return out;
+}
 
 /** What a stage's forward leaves for its backward. */
 export interface StageRun {
@@ -150,7 +180,8 @@ function dropoutStage(layer: LayerFields): Stage | string {
       for (let i = 0; i < n; i++) out[i] = x[i] * mask[i];
       const owned = [mask, out];
       return {
-        output: { ...input, data: out, sparse: undefined }, // sparse described input.data
+        // sparse and lookup described input.data
+        output: { ...input, data: out, sparse: undefined, lookup: undefined },
         backward(d, want) {
           if (!want) return null;
           const dx = scratchArray(n);
@@ -248,6 +279,13 @@ function recurrentStage(layer: RnnLayerFields, kind: RecurrentKind): Stage | str
             `${kernel.length / (kind.gatesPerUnit * units)} rows`,
         );
       }
+      // the batch's known non-zero entries describe input.data, not a reversed or masked copy;
+      // its table rows describe a reversed copy with the ids reversed, a masked one not at all
+      const lookup = input.lookup === undefined || masks.input !== null
+        ? undefined
+        : goBackwards
+        ? { ...input.lookup, ids: reverseIds(input.lookup.ids, batch, steps) }
+        : input.lookup;
       const args = {
         batch,
         steps,
@@ -258,8 +296,8 @@ function recurrentStage(layer: RnnLayerFields, kind: RecurrentKind): Stage | str
         recurrentKernel: weightValues(cell.recurrentKernel),
         bias: cell.bias == null ? null : weightValues(cell.bias),
         recurrentMask: masks.recurrent,
-        // the batch's known non-zero entries describe input.data, not a reversed or masked copy
-        sparse: x === input.data ? input.sparse : undefined,
+        sparse: lookup !== undefined ? null : x === input.data ? input.sparse : undefined,
+        lookup: lookup && { table: lookup.table, ids: lookup.ids },
       };
       const cache = kind.forward(args, cell as KindCell);
       const last = returnSequences ? null : lastStep(cache.h, args);
@@ -275,6 +313,11 @@ function recurrentStage(layer: RnnLayerFields, kind: RecurrentKind): Stage | str
           gradients.set(cell.recurrentKernel.read(), grads.dRecurrentKernel);
           if (cell.bias != null) gradients.set(cell.bias.read(), grads.dBias);
           if (!wantInput) {
+            releaseScratch(grads.dZ);
+            return null;
+          }
+          if (lookup !== undefined) { // d loss / d table, straight from dZ
+            addGradient(gradients, lookup.variable, tableGrad(grads, args));
             releaseScratch(grads.dZ);
             return null;
           }
@@ -393,9 +436,11 @@ function bidirectionalStage(layer: LayerFields): Stage | string {
           const dxA = runA.backward(da, wantInput, gradients);
           const dxB = runB.backward(db, wantInput, gradients);
           releaseScratch(da, dbb, ...(db === dbb ? [] : [db]));
-          if (!wantInput) return null;
-          const dx = scratchArray(dxA!.length);
-          for (let i = 0; i < dx.length; i++) dx[i] = dxA![i] + dxB![i];
+          // a direction that read the embedding's table rows added d loss / d table itself
+          if (!wantInput || (dxA === null && dxB === null)) return null;
+          if (dxA === null || dxB === null) return dxA ?? dxB;
+          const dx = scratchArray(dxA.length);
+          for (let i = 0; i < dx.length; i++) dx[i] = dxA[i] + dxB[i];
           owned.push(dx);
           return dx;
         },

@@ -66,6 +66,7 @@ import { binaryAccuracy, KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 import { scatterAdd } from "../kernels/segment_sum.ts";
 import { type SparseRows, sparseRows } from "../kernels/_sparse_rows.ts";
 import {
+  addGradient,
   describe,
   type Flow,
   type Gradients,
@@ -568,8 +569,12 @@ function batchInput(plan: FastPlan, data: Batch, who: string): BatchInput {
     }
     const steps = data.shape[1];
     const width = embedding.outputDim;
-    const x = gatherRows(data.x, steps, values(embedding.table), embedding.inputDim, width);
-    return { flow: { data: x, batch, steps, width, sequence: true }, labels: data.labels };
+    const table = values(embedding.table);
+    const x = gatherRows(data.x, steps, table, embedding.inputDim, width);
+    // Int32Array truncates float ids as tfjs's cast does (ids checked by gatherRows)
+    const ids = data.x instanceof Int32Array ? data.x : Int32Array.from(data.x);
+    const lookup = { table, ids, variable: embedding.table };
+    return { flow: { data: x, batch, steps, width, sequence: true, lookup }, labels: data.labels };
   }
   if (rank !== 3) {
     throw new Error(`${who}: input must be [batch, steps, features], got [${data.shape}]`);
@@ -684,14 +689,15 @@ export function trainBatch(plan: FastPlan, data: Batch): StepResult {
     // d loss / d input is needed below the first stage only for the embedding
     d = runs[i].backward(d!, i > 0 || embedding !== null, gradients);
   }
-  if (embedding !== null) {
+  if (embedding !== null && d !== null) {
     // d loss / d table: scatter-add of dx [rows, width] by id (ids checked by gatherRows;
-    // Int32Array truncates float ids as tfjs's cast does)
+    // Int32Array truncates float ids as tfjs's cast does), added to what the stages that read
+    // the table's rows set (d is null when they all did)
     const ids = data.x instanceof Int32Array ? data.x : Int32Array.from(data.x);
-    const sums = scatterAdd(d!, ids, embedding.inputDim, embedding.outputDim); // float64 sums
+    const sums = scatterAdd(d, ids, embedding.inputDim, embedding.outputDim); // float64 sums
     if (tableGradient.length !== sums.length) tableGradient = new Float32Array(sums.length);
     tableGradient.set(sums); // rounded to float32, into the array reused from batch to batch
-    gradients.set(embedding.table, tableGradient);
+    addGradient(gradients, embedding.table, tableGradient);
   }
   for (const run of runs) run.release();
 

@@ -14,7 +14,10 @@
  * (`_wasm_math.ts`'s `FLOAT32`: exp's Taylor polynomial to r^7, every operation rounded to
  * float32; within 2-3 float32 ulp of the exact values, where the float64 functions were within
  * half an ulp), which made the layers' activations three to four times faster (issue 9's epoch
- * times). It holds the trees after it to their numbers.
+ * times); and its training digests once more when the fast step's embedding models began to
+ * project the table's rows once each (`RnnForwardArgs.lookup`: the kernel gradient and
+ * d loss / d table summed per word id first, a deliberate change of the order of the sums).
+ * It holds the trees after it to their numbers.
  */
 import assert from "node:assert/strict";
 import * as kernels from "../../src/kernels/mod.ts";
