@@ -12,11 +12,14 @@
  * history).
  *
  *     deno run -A scripts/accept_models.ts [--models a,b] [--impl fused|stock] [--epochs N]
- *                                          [--save DIR] [--data DIR]
+ *                                          [--seed N] [--save DIR] [--data DIR]
  *
  * `--impl stock` builds the recurrent layer with tfjs's own `tf.layers.simpleRNN` / `lstm` / `gru`
  * (Keras 2's options spelled out; it trains through tfjs's own ops, ~40x slower).
  * `--epochs N` overrides the book's epochs (for a quick look; the ranges then need not hold).
+ * `--seed N` (default 42, the book's) seeds the weights and fit's shuffles (the train/validation
+ * split stays the book's): how far another run of the same model lands from the book's. The
+ * ranges are checked against seed 42 only; other seeds report whether they fall in them.
  * `--save DIR` writes each trained model to DIR/<model>/ (model.json + weights.bin).
  * @module
  */
@@ -38,13 +41,14 @@ const ACCEPTED: Partial<Record<ModelKind, readonly [number, number]>> = {
   embedding_simple_rnn: [0.77, 0.82], // 0.8096
   embedding_lstm: [0.82, 0.85], // 0.8274
 };
+/** The book's seed: `np.random.seed(42)` and the acceptance run's. */
 const SEED = 42;
 const BATCH_SIZE = 32;
 const MAXLEN = 100;
 
 /** The model of notebook 9-3 / 9-4 (see those cells), fused layers or tfjs's own. */
-function bookModel(kind: ModelKind, impl: string): LayersModel {
-  setRandomSeed(SEED);
+function bookModel(kind: ModelKind, impl: string, seed: number): LayersModel {
+  setRandomSeed(seed);
   const model = tf.sequential();
   const { units } = MODEL_SPECS[kind];
   if (kind !== "simple_rnn_onehot") model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
@@ -60,8 +64,8 @@ function bookModel(kind: ModelKind, impl: string): LayersModel {
   } else {
     const keras = {
       units,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: SEED + 100 }),
-      recurrentInitializer: tf.initializers.orthogonal({ seed: SEED + 101, gain: 1 }),
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 100 }),
+      recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 101, gain: 1 }),
       ...inputShape,
     };
     model.add(
@@ -125,6 +129,7 @@ function parseArgs(argv: readonly string[]) {
     models: [...MODEL_KINDS] as ModelKind[],
     impl: "fused",
     epochs: 0,
+    seed: SEED,
     save: "",
     dataDir: Deno.env.get("IMDB_DATA_DIR"),
   };
@@ -134,6 +139,7 @@ function parseArgs(argv: readonly string[]) {
     if (flag === "--models") args.models = value().split(",") as ModelKind[];
     else if (flag === "--impl") args.impl = value();
     else if (flag === "--epochs") args.epochs = Number(value());
+    else if (flag === "--seed") args.seed = Number(value());
     else if (flag === "--save") args.save = value();
     else if (flag === "--data") args.dataDir = value();
     else throw new Error(`Unknown flag ${argv[i]}`);
@@ -147,6 +153,7 @@ function parseArgs(argv: readonly string[]) {
   if (!Number.isInteger(args.epochs) || args.epochs < 0) {
     throw new Error(`--epochs needs a non-negative integer, got ${args.epochs}`);
   }
+  if (!Number.isInteger(args.seed)) throw new Error(`--seed needs an integer, got ${args.seed}`);
   return args;
 }
 
@@ -156,14 +163,16 @@ if (import.meta.main) {
   for (const kind of args.models) {
     const spec = MODEL_SPECS[kind];
     const epochs = args.epochs || spec.epochs;
-    console.log(`\n=== ${kind} (${args.impl}), ${epochs} epochs, batch ${BATCH_SIZE} ===`);
+    console.log(
+      `\n=== ${kind} (${args.impl}), ${epochs} epochs, batch ${BATCH_SIZE}, seed ${args.seed} ===`,
+    );
     const data = await prepareImdb({ numWords: spec.numWords, dataDir: args.dataDir });
     const xTrain = inputs(kind, data.xTrain);
     const xVal = inputs(kind, data.xVal);
     const yTrain = tf.tensor1d(data.yTrain, "float32");
     const yVal = tf.tensor1d(data.yVal, "float32");
     console.log(`x_train [${xTrain.shape}] ${xTrain.dtype}, ${xTrain.size * 4} bytes`);
-    const model = bookModel(kind, args.impl);
+    const model = bookModel(kind, args.impl, args.seed);
     model.summary();
     const epochSeconds: number[] = [];
     let epochStart = 0;
@@ -192,6 +201,7 @@ if (import.meta.main) {
       impl: `tfjs-${args.impl}`,
       road: "model.fit",
       epochs,
+      seed: args.seed,
       val_accuracy: val.accuracy,
       val_loss: val.loss,
       test_accuracy: test.accuracy,
@@ -224,5 +234,5 @@ if (import.meta.main) {
         `${r.epoch_s.toFixed(1)} | ${r.peak_rss_mb} | ${r.pass}`,
     );
   }
-  if (!results.every((r) => r.pass)) Deno.exit(1);
+  if (args.seed === SEED && !results.every((r) => r.pass)) Deno.exit(1);
 }

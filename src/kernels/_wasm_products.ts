@@ -625,6 +625,15 @@ export class MatrixProducts {
     return this.#rowPairs(`gemmAdd${this.#blocks(cols)}`);
   }
 
+  /**
+   * The {@link GemmAddFn} of gemm (from zero: `pre` and its stride are not read) for `cols`
+   * columns: the widest variant that divides their whole vectors, two rows at a time.
+   */
+  gemmFn(cols: number): GemmAddFn {
+    this.#checkCols(cols, "gemmFn");
+    return this.#rowPairs(`gemm${this.#blocks(cols)}`);
+  }
+
   /** The variants `<name>x2` for pairs of rows and `<name>x1` for the last, as one function. */
   #rowPairs(name: string): GemmAddFn {
     const pairs = this.#fn<GemmAddFn>(`${name}x2`), one = this.#fn<GemmAddFn>(`${name}x1`);

@@ -49,6 +49,7 @@ import {
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
+  transposeInto,
 } from "./rnn.ts";
 
 const f32 = Math.fround;
@@ -549,7 +550,7 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
 
 /**
  * Fast {@link gruBackwardReference}, per step for every sequence at once: the gates' gradients
- * in TypeScript loops (dh carried in float64), the products with Rᵀ in gemmT (d(r ⊙ h_{t-1}) =
+ * in TypeScript loops (dh carried in float64), the products with Rᵀ in gemms on R transposed once (d(r ⊙ h_{t-1}) =
  * dhh · Rhᵀ and [dz dr] · [Rz Rr]ᵀ; or di · Rᵀ); per sequence d recurrentKernel in outerAdds and
  * the bias sums in float64, steps in reverse; d kernel from every step at once
  * (`_projection.ts`).
@@ -569,9 +570,9 @@ export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrad
     gates: rows * n,
     reset: rows * units,
     h: rows * units,
-    recurrentKernel: resetAfter ? units * n : 0,
-    rkZR: resetAfter ? 0 : units * 2 * units,
-    rkH: resetAfter ? 0 : units * units,
+    recurrentKernelT: resetAfter ? n * units : 0, // Rᵀ
+    rkZRT: resetAfter ? 0 : 2 * units * units, // [Rz Rr]ᵀ
+    rkHT: resetAfter ? 0 : units * units, // Rhᵀ
     dReset: batch * units,
     dhPrev: batch * units,
     dRecurrentKernel: units * n,
@@ -581,17 +582,15 @@ export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrad
   });
   for (const key of ["gates", "reset", "h"] as const) r[key].set(cache[key]);
   const rk = args.recurrentKernel;
-  if (resetAfter) r.recurrentKernel.set(rk);
+  if (resetAfter) transposeInto(r.recurrentKernelT, rk, units, n);
   else {
-    for (let j = 0; j < units; j++) {
-      for (let k = 0; k < 2 * units; k++) r.rkZR[j * 2 * units + k] = rk[j * n + k];
-      for (let k = 0; k < units; k++) r.rkH[j * units + k] = rk[j * n + 2 * units + k];
-    }
+    transposeInto(r.rkZRT, rk, units, n, 0, 2 * units);
+    transposeInto(r.rkHT, rk, units, n, 2 * units, units);
   }
   r.dRecurrentKernel.fill(0);
   r.dRkH.fill(0);
   r.dBias.fill(0);
-  const gemmT = wasm.gemmTFn(units);
+  const gemm = wasm.gemmFn(units);
   const { sumRows64 } = f32k.fns;
   const DZ = r.dZ, DI = r.dI, DR = r.dReset, DHP = r.dhPrev;
   const v: BackViews = {
@@ -618,16 +617,27 @@ export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrad
     const zt = z0 + t * gateRow;
     if (!resetAfter) {
       if (t > 0) { // d(r ⊙ h_{t-1}) = dhh · Rhᵀ
-        gemmT(DR.byteOffset, row, zt + 8 * units, gateSeq, units, r.rkH.byteOffset, units, batch);
+        gemm(
+          DR.byteOffset,
+          row,
+          0,
+          0,
+          zt + 8 * units,
+          gateSeq,
+          units,
+          r.rkHT.byteOffset,
+          units,
+          batch,
+        );
       }
       resetGrads(v, t); // dr, and dh_{t-1} += d(r ⊙ h_{t-1}) ⊙ r
       if (t > 0) { // dh_{t-1} += [dz dr] · [Rz Rr]ᵀ
-        gemmT(DHP.byteOffset, row, zt, gateSeq, 2 * units, r.rkZR.byteOffset, units, batch);
+        gemm(DHP.byteOffset, row, 0, 0, zt, gateSeq, 2 * units, r.rkZRT.byteOffset, units, batch);
         addCarried(v);
       }
     } else if (t > 0) { // dh_{t-1} += di · Rᵀ
-      const rk = r.recurrentKernel.byteOffset;
-      gemmT(DHP.byteOffset, row, i0 + t * gateRow, gateSeq, n, rk, units, batch);
+      const rkT = r.recurrentKernelT.byteOffset;
+      gemm(DHP.byteOffset, row, 0, 0, i0 + t * gateRow, gateSeq, n, rkT, units, batch);
       addCarried(v);
     }
   }

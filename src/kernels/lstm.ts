@@ -42,6 +42,7 @@ import {
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
+  transposeInto,
 } from "./rnn.ts";
 
 const f32 = Math.fround;
@@ -270,7 +271,7 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
 /**
  * Fast {@link lstmBackwardReference}, per step for every sequence at once: the step's dz and
  * the carried dc from float64 dh in WebAssembly, then dh_{t-1} = dz_t · recurrentKernelᵀ in one
- * gemmT; per sequence d recurrentKernel += h_{t-1}ᵀ · dz_t in one outerAdd and d bias summed in
+ * gemm on recurrentKernelᵀ (transposed once); per sequence d recurrentKernel += h_{t-1}ᵀ · dz_t in one outerAdd and d bias summed in
  * float64, steps in reverse; d kernel from every step at once (`_projection.ts`).
  * @returns the gradients; dZ from the scratch pool
  */
@@ -291,7 +292,7 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
     h: rows * units, // h_{t-1} (times the recurrent mask), for d recurrentKernel
     dy: back.dy.length,
     zeros: batch * units,
-    recurrentKernel: units * n,
+    recurrentKernelT: n * units,
     dhPrev: batch * units,
     dc: { float64: batch * units },
     dRecurrentKernel: units * n,
@@ -302,17 +303,17 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
   r.h.set(maskedStates(cache.h, args));
   r.dy.set(back.dy);
   r.zeros.fill(0);
-  r.recurrentKernel.set(args.recurrentKernel);
+  transposeInto(r.recurrentKernelT, args.recurrentKernel, units, n);
   r.dc.fill(0);
   r.dRecurrentKernel.fill(0);
   r.dBias.fill(0);
-  const gemmT = wasm.gemmTFn(units);
+  const gemm = wasm.gemmFn(units);
   const { lstmCellBack, sumRows64 } = f32.fns;
   const gateRow = 4 * n, gateSeq = steps * gateRow, row = 4 * units, seq = steps * row;
   const [z0, g0, c0, a0, h0, dy0] = [r.dZ, r.gates, r.c, r.actC, r.h, r.dy].map((v) =>
     v.byteOffset
   );
-  const [dhPrev, rk] = [r.dhPrev.byteOffset, r.recurrentKernel.byteOffset];
+  const [dhPrev, rkT] = [r.dhPrev.byteOffset, r.recurrentKernelT.byteOffset];
   for (let t = steps - 1; t >= 0; t--) {
     // dh_t = dh_{t-1} from step t + 1 (dy, or zeros, at the last) + dy_t with returnSequences
     const [dh, dhStride] = t < steps - 1
@@ -340,7 +341,7 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
       units,
       t === 0 ? 1 : 0,
     );
-    if (t > 0) gemmT(dhPrev, row, z0 + t * gateRow, gateSeq, n, rk, units, batch); // dz_t · rkᵀ
+    if (t > 0) gemm(dhPrev, row, 0, 0, z0 + t * gateRow, gateSeq, n, rkT, units, batch); // dz_t · rkᵀ
     if (t > 0 && mask !== null) maskRowsInPlace(r.dhPrev, mask, batch, units, units); // (...) m
   }
   for (let b = 0; b < batch; b++) { // d bias and d recurrentKernel, sequence by sequence

@@ -151,6 +151,24 @@ export function checkBack(back: RnnBackwardArgs, dims: RnnDims, who: string): vo
   }
 }
 
+/**
+ * Writes the columns `from .. from + cols` of `w` [rows, stride] as rows: dst [cols, rows] with
+ * dst[c, r] = w[r, from + c] (a recurrent kernel's transpose, which the backward passes'
+ * per-step products read as `gemm`'s w: dh_{t-1} = dz_t · recurrentKernelᵀ).
+ */
+export function transposeInto(
+  dst: Float32Array,
+  w: ArrayLike<number>,
+  rows: number,
+  stride: number,
+  from = 0,
+  cols = stride,
+): void {
+  for (let c = 0; c < cols; c++) {
+    for (let r = 0; r < rows; r++) dst[c * rows + r] = w[r * stride + from + c];
+  }
+}
+
 const announced = new Set<string>();
 
 /**

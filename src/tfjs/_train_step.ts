@@ -12,6 +12,11 @@
  *             clipped BCE, accuracy
  *   backward  dz = (p - y) / batch -> dense grads, dh -> each stage's backward, last to first,
  *             handing d loss / d its input down -> [scatter-add into the embedding's gradient]
+ *
+ * The embedding's output goes to the stages with its ids (`Flow.lookup`): a recurrent layer
+ * that reads it unmasked projects each distinct word's row of the table once (a batch of 3,200
+ * words names a few hundred) and adds d loss / d table straight from its dZ summed per word,
+ * instead of projecting 3,200 rows and scattering 3,200 rows of d input.
  *   update    SGD as `tf.train.sgd` rounds it, anything else through `optimizer.applyGradients`
  *             (one loop per variable for `fusedAdam`)
  *
@@ -403,6 +408,15 @@ export interface Batch {
   sparse?: SparseRows | null;
 }
 
+/** −0's bits as a float32. */
+const NEGATIVE_ZERO_BITS = 0x80000000;
+
+/** Whether the float32 values x[from .. from + count) (their bits, `bits`) hold a −0. */
+function hasNegativeZero(bits: Uint32Array, from: number, count: number): boolean {
+  for (let i = from; i < from + count; i++) if (bits[i] === NEGATIVE_ZERO_BITS) return true;
+  return false;
+}
+
 /** A batch of tensors as the step reads it (their own arrays, not copies). */
 export function tensorBatch(xs: Tensor, ys: Tensor, who: string): Batch {
   const size = xs.shape[0];
@@ -439,6 +453,13 @@ export class RowBatches {
   #known: Uint8Array | null = null;
   /** false once a batch was dense: the kernels then look for themselves */
   #oneHot: boolean;
+  /**
+   * Where `#xBuffer` holds its 1s, when it holds nothing but zeros and those (the last batch
+   * was written from the cache): the next such batch clears them and writes its own instead of
+   * copying whole rows; null: the buffer's contents are not known to be that
+   */
+  #ones: Int32Array | null = null;
+  #onesCount = 0;
 
   /**
    * @param xs [n, steps] ids or [n, steps, features] (its data is read, never written)
@@ -465,17 +486,55 @@ export class RowBatches {
     if (this.#xBuffer === undefined || this.#xBuffer.length < length) {
       this.#xBuffer = new (this.#x.constructor as new (n: number) => Batch["x"])(length);
       this.#labelBuffer = new Float32Array(size);
+      this.#onesCount = 0; // all zeros
+      this.#ones = this.#oneHot ? new Int32Array(length / this.#rowShape[1]) : null;
     }
     const x = this.#xBuffer.subarray(0, length);
     const labels = this.#labelBuffer.subarray(0, size);
-    for (let i = 0; i < size; i++) {
-      const row = order[start + i];
-      x.set(this.#x.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
-      labels[i] = this.#labels[row];
+    for (let i = 0; i < size; i++) labels[i] = this.#labels[order[start + i]];
+    if (!this.#writeOnes(order, start, size)) {
+      this.#ones = null;
+      for (let i = 0; i < size; i++) {
+        const row = order[start + i];
+        x.set(this.#x.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+      }
     }
     const shape = [size, ...this.#rowShape];
     if (!this.#oneHot || size === 0) return { size, x, shape, labels };
     return { size, x, shape, labels, sparse: this.#sparse(x as Float32Array, order, start, size) };
+  }
+
+  /**
+   * One-hot rows whose columns are all cached: writes the batch into `#xBuffer` as +0s and
+   * 1s, clearing the last batch's 1s (or, when the buffer's contents are not known, every
+   * value), instead of copying 40 KB a sample: the same values, bit for bit, as the copy (rows
+   * holding a −0 are never cached). Returns false, writing nothing, when a column is not known.
+   */
+  #writeOnes(order: ArrayLike<number>, first: number, size: number): boolean {
+    const columns = this.#columns, known = this.#known;
+    if (!this.#oneHot || columns === null || known === null) return false;
+    for (let i = 0; i < size; i++) if (known[order[first + i]] !== 1) return false;
+    const x = this.#xBuffer as Float32Array;
+    const [steps, features] = this.#rowShape;
+    let ones = this.#ones;
+    if (ones === null) {
+      x.fill(0);
+      ones = this.#ones = new Int32Array(x.length / features);
+    } else for (let k = 0; k < this.#onesCount; k++) x[ones[k]] = 0;
+    let count = 0;
+    for (let i = 0; i < size; i++) {
+      const from = order[first + i] * steps;
+      for (let t = 0; t < steps; t++) {
+        const column = columns[from + t];
+        if (column < features) {
+          const at = (i * steps + t) * features + column;
+          x[at] = 1;
+          ones[count++] = at;
+        }
+      }
+    }
+    this.#onesCount = count;
+    return true;
   }
 
   /**
@@ -520,12 +579,17 @@ export class RowBatches {
       return null;
     }
     const { start, index, value } = found;
+    const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
     for (let i = 0; i < size; i++) {
       const sample = order[first + i];
       let cached = true;
       for (let t = 0; t < steps; t++) {
         const r = i * steps + t, count = start[r + 1] - start[r];
-        const column = count === 0
+        // a row of +0s, or one 1 among them (a row holding a −0 is not cached: `#writeOnes`
+        // writes +0s)
+        const column = hasNegativeZero(bits, r * features, features)
+          ? -1
+          : count === 0
           ? features
           : count === 1 && value[start[r]] === 1
           ? index[start[r]]

@@ -16,7 +16,10 @@
  * half an ulp), which made the layers' activations three to four times faster (issue 9's epoch
  * times); and its training digests once more when the fast step's embedding models began to
  * project the table's rows once each (`RnnForwardArgs.lookup`: the kernel gradient and
- * d loss / d table summed per word id first, a deliberate change of the order of the sums).
+ * d loss / d table summed per word id first, a deliberate change of the order of the sums);
+ * and once more when the LSTM's and GRU's backward passes' per-step dh_{t-1} = dz_t ·
+ * recurrentKernelᵀ became a gemm on the kernel's transpose (sums in ascending order) instead of
+ * a gemmT (sums per lane).
  * It holds the trees after it to their numbers.
  */
 import assert from "node:assert/strict";
