@@ -77,3 +77,29 @@ Deno.test("RowBatches.gather: word ids have no sparse rows", () => {
   assert.equal(new RowBatches(xs, ys).gather([1, 0], 0, 2).sparse, undefined);
   tf.dispose([xs, ys]);
 });
+
+Deno.test("RowBatches.gather: one-hot batches written from the cache equal the copied rows", () => {
+  // every sample one-hot or zero rows (cacheable): from the second epoch on, each batch is
+  // written as zeros and 1s over the last one's, including a smaller batch after a larger one
+  const [n, steps, width] = [10, 4, 6];
+  const data = new Float32Array(n * steps * width);
+  for (let r = 0; r < n * steps; r++) if (r % 5 !== 2) data[r * width + ((r * 7) % width)] = 1;
+  const xs = tf.tensor3d(data, [n, steps, width]);
+  const ys = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 2));
+  const batches = new RowBatches(xs, ys);
+  const orders = [[0, 1, 2, 3], [9, 8, 7, 6], [5, 4], [3, 3, 1, 0], [6]];
+  for (let epoch = 0; epoch < 3; epoch++) {
+    for (const order of orders) {
+      const batch = batches.gather(order, 0, order.length);
+      assert.equal(batch.x.length, order.length * steps * width);
+      for (let i = 0; i < order.length; i++) {
+        const row = data.subarray(order[i] * steps * width, (order[i] + 1) * steps * width);
+        assert.deepEqual(batch.x.subarray(i * steps * width, (i + 1) * steps * width), row);
+      }
+      const want = plainSparse(batch.x as Float32Array, order.length * steps, width);
+      assert.deepEqual(Array.from(batch.sparse!.index), want.index);
+      assert.deepEqual(Array.from(batch.labels), order.map((i) => i % 2));
+    }
+  }
+  tf.dispose([xs, ys]);
+});
