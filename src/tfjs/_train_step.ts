@@ -408,15 +408,6 @@ export interface Batch {
   sparse?: SparseRows | null;
 }
 
-/** −0's bits as a float32. */
-const NEGATIVE_ZERO_BITS = 0x80000000;
-
-/** Whether the float32 values x[from .. from + count) (their bits, `bits`) hold a −0. */
-function hasNegativeZero(bits: Uint32Array, from: number, count: number): boolean {
-  for (let i = from; i < from + count; i++) if (bits[i] === NEGATIVE_ZERO_BITS) return true;
-  return false;
-}
-
 /** A batch of tensors as the step reads it (their own arrays, not copies). */
 export function tensorBatch(xs: Tensor, ys: Tensor, who: string): Batch {
   const size = xs.shape[0];
@@ -505,10 +496,11 @@ export class RowBatches {
   }
 
   /**
-   * One-hot rows whose columns are all cached: writes the batch into `#xBuffer` as +0s and
+   * One-hot rows whose columns are all cached: writes the batch into `#xBuffer` as zeros and
    * 1s, clearing the last batch's 1s (or, when the buffer's contents are not known, every
-   * value), instead of copying 40 KB a sample: the same values, bit for bit, as the copy (rows
-   * holding a −0 are never cached). Returns false, writing nothing, when a column is not known.
+   * value), instead of copying 40 KB a sample: the values of the copy, except that a −0 in the
+   * data (which the sparse rows, like every product, read as a zero) is written +0. Returns
+   * false, writing nothing, when a column is not known.
    */
   #writeOnes(order: ArrayLike<number>, first: number, size: number): boolean {
     const columns = this.#columns, known = this.#known;
@@ -579,17 +571,12 @@ export class RowBatches {
       return null;
     }
     const { start, index, value } = found;
-    const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
     for (let i = 0; i < size; i++) {
       const sample = order[first + i];
       let cached = true;
       for (let t = 0; t < steps; t++) {
         const r = i * steps + t, count = start[r + 1] - start[r];
-        // a row of +0s, or one 1 among them (a row holding a −0 is not cached: `#writeOnes`
-        // writes +0s)
-        const column = hasNegativeZero(bits, r * features, features)
-          ? -1
-          : count === 0
+        const column = count === 0
           ? features
           : count === 1 && value[start[r]] === 1
           ? index[start[r]]
