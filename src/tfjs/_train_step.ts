@@ -15,7 +15,7 @@
  *
  * The embedding's output goes to the stages with its ids (`Flow.lookup`): a recurrent layer
  * that reads it unmasked projects each distinct word's row of the table once (a batch of 3,200
- * words names a few hundred) and adds d loss / d table straight from its dZ summed per word,
+ * words names 603-718 distinct ones in the book's training split) and adds d loss / d table straight from its dZ summed per word,
  * instead of projecting 3,200 rows and scattering 3,200 rows of d input.
  *   update    SGD as `tf.train.sgd` rounds it, anything else through `optimizer.applyGradients`
  *             (one loop per variable for `fusedAdam`)
