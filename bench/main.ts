@@ -38,7 +38,13 @@ import type { Layer } from "../src/tfjs/layers.ts";
 import { tf } from "../src/tfjs/tf.ts";
 import { firstRows, type NDArray } from "../src/data/ndarray.ts";
 import { prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
-import { MODEL_KINDS, MODEL_SPECS, type ModelKind, VARIANT_KINDS } from "../src/tfjs/models.ts";
+import {
+  bookModel,
+  MODEL_KINDS,
+  MODEL_SPECS,
+  type ModelKind,
+  VARIANT_KINDS,
+} from "../src/tfjs/models.ts";
 import { layers } from "../src/tfjs/layers.ts";
 import { setRandomSeed } from "../src/tfjs/random_seed.ts";
 import { fitModel } from "../src/tfjs/training.ts";
@@ -143,51 +149,18 @@ type Prepared = Awaited<ReturnType<typeof prepareImdb>>;
 type BenchKind = ModelKind | string;
 
 /**
- * The book's model `kind` as the notebooks build and compile it: `layers.*` (or, `stock`,
- * `tf.layers.*` with Keras 2's options) after `setRandomSeed(SEED)`.
+ * The model `kind` as the notebooks build and compile it: the chapter's by `bookModel` of
+ * `src/tfjs/models.ts` (`impl` "stock": tfjs's own recurrent layers), a variant of
+ * {@link VARIANTS} with `layers.*`, after `setRandomSeed(SEED)`.
  */
-function bookModel(kind: BenchKind, impl: "fused" | "stock"): LayersModel {
+function benchModelOf(kind: BenchKind, impl: "fused" | "stock"): LayersModel {
+  if (!(kind in VARIANTS)) return bookModel(kind as ModelKind, { seed: SEED, impl });
   setRandomSeed(SEED);
   const model = tf.sequential();
-  if (kind in VARIANTS) {
-    model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
-    for (const layer of VARIANTS[kind]()) model.add(layer);
-    model.add(layers.dense({ units: 1, activation: "sigmoid" }));
-    model.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
-    return model;
-  }
-  if (!(kind in MODEL_SPECS)) throw new Error(`bookModel: unknown model ${kind}`);
-  const { units } = MODEL_SPECS[kind as ModelKind];
-  const inputShape = kind === "simple_rnn_onehot" ? { inputShape: [MAXLEN, 100] } : {};
-  if (kind !== "simple_rnn_onehot") model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
-  if (impl === "fused") {
-    model.add(
-      kind === "embedding_lstm"
-        ? layers.lstm({ units, ...inputShape })
-        : kind === "embedding_gru"
-        ? layers.gru({ units, ...inputShape })
-        : layers.simpleRNN({ units, ...inputShape }),
-    );
-  } else {
-    const keras = {
-      units,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: SEED + 1 }),
-      ...inputShape,
-    };
-    model.add(
-      kind === "embedding_lstm"
-        ? tf.layers.lstm({ ...keras, recurrentActivation: "sigmoid" })
-        : kind === "embedding_gru"
-        ? tf.layers.gru({ ...keras, recurrentActivation: "sigmoid" })
-        : tf.layers.simpleRNN(keras),
-    );
-  }
+  model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
+  for (const layer of VARIANTS[kind]()) model.add(layer);
   model.add(layers.dense({ units: 1, activation: "sigmoid" }));
-  model.compile({
-    optimizer: kind === "simple_rnn_onehot" ? "sgd" : "adam",
-    loss: "binaryCrossentropy",
-    metrics: ["accuracy"],
-  });
+  model.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
   return model;
 }
 
@@ -236,7 +209,7 @@ async function benchModel(
   data: Prepared,
   args: BenchArgs,
 ): Promise<Record<string, number>> {
-  const model = bookModel(kind, args.impl);
+  const model = benchModelOf(kind, args.impl);
   try {
     if (args.epochs > 0) {
       const trainSeconds: number[] = [];

@@ -27,9 +27,8 @@ import type { LayersModel, Tensor } from "@tensorflow/tfjs";
 import { prepareImdb, toCategorical } from "../src/data/preprocessing.ts";
 import type { NDArray } from "../src/data/ndarray.ts";
 import { tf } from "../src/tfjs/tf.ts";
-import { layers } from "../src/tfjs/layers.ts";
 import { setRandomSeed } from "../src/tfjs/random_seed.ts";
-import { MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
+import { bookModel, MODEL_KINDS, MODEL_SPECS, type ModelKind } from "../src/tfjs/models.ts";
 import { saveModel } from "../src/tfjs/model_io.ts";
 
 /**
@@ -44,46 +43,7 @@ const ACCEPTED: Partial<Record<ModelKind, readonly [number, number]>> = {
 /** The book's seed: `np.random.seed(42)` and the acceptance run's. */
 const SEED = 42;
 const BATCH_SIZE = 32;
-const MAXLEN = 100;
-
-/** The model of notebook 9-3 / 9-4 (see those cells), fused layers or tfjs's own. */
-function bookModel(kind: ModelKind, impl: string, seed: number): LayersModel {
-  setRandomSeed(seed);
-  const model = tf.sequential();
-  const { units } = MODEL_SPECS[kind];
-  if (kind !== "simple_rnn_onehot") model.add(layers.embedding({ inputDim: 1000, outputDim: 32 }));
-  const inputShape = kind === "simple_rnn_onehot" ? { inputShape: [MAXLEN, 100] } : {};
-  if (impl === "fused") {
-    model.add(
-      kind === "embedding_lstm"
-        ? layers.lstm({ units, ...inputShape })
-        : kind === "embedding_gru"
-        ? layers.gru({ units, ...inputShape })
-        : layers.simpleRNN({ units, ...inputShape }),
-    );
-  } else {
-    const keras = {
-      units,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 100 }),
-      recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 101, gain: 1 }),
-      ...inputShape,
-    };
-    model.add(
-      kind === "embedding_lstm"
-        ? tf.layers.lstm({ ...keras, recurrentActivation: "sigmoid" })
-        : kind === "embedding_gru"
-        ? tf.layers.gru({ ...keras, recurrentActivation: "sigmoid" })
-        : tf.layers.simpleRNN(keras),
-    );
-  }
-  model.add(layers.dense({ units: 1, activation: "sigmoid" }));
-  model.compile({
-    optimizer: kind === "simple_rnn_onehot" ? "sgd" : "adam",
-    loss: "binaryCrossentropy",
-    metrics: ["accuracy"],
-  });
-  return model;
-}
+const MAXLEN = 100; // the book's maxlen
 
 /** Ids [n, 100] as the model's input: one-hot float32 [n, 100, 100] or int32 ids. */
 function inputs(kind: ModelKind, x: NDArray<"int32">): Tensor {
@@ -172,7 +132,7 @@ if (import.meta.main) {
     const yTrain = tf.tensor1d(data.yTrain, "float32");
     const yVal = tf.tensor1d(data.yVal, "float32");
     console.log(`x_train [${xTrain.shape}] ${xTrain.dtype}, ${xTrain.size * 4} bytes`);
-    const model = bookModel(kind, args.impl, args.seed);
+    const model = bookModel(kind, { seed: args.seed, impl: args.impl as "fused" | "stock" });
     model.summary();
     const epochSeconds: number[] = [];
     let epochStart = 0;

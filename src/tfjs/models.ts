@@ -44,6 +44,8 @@
 import { tf } from "./tf.ts";
 import { fusedGRU, fusedLSTM, fusedSimpleRNN } from "./fused_rnn.ts";
 import { fusedAdam } from "./fused_adam.ts";
+import { layers } from "./layers.ts";
+import { setRandomSeed } from "./random_seed.ts";
 import "./fast_road.ts"; // model.fit, evaluate and trainOnBatch of these models: the fast step
 import { KERAS_EPSILON } from "../kernels/logistic_loss.ts";
 
@@ -191,4 +193,85 @@ export function buildModel(kind: ModelKind, options: BuildModelOptions): Sequent
 function adam(fused: boolean) {
   const { learningRate, beta1, beta2, epsilon } = ADAM;
   return fused ? fusedAdam(ADAM) : tf.train.adam(learningRate, beta1, beta2, epsilon);
+}
+
+/** Options of {@linkcode bookModel}. */
+export interface BookModelOptions {
+  /** `setRandomSeed(seed)` before the model is built: its weights and fit's shuffles (the book: 42) */
+  seed: number;
+  /**
+   * "fused" (the default): the project's `layers.*`, as the notebooks' cells build the model;
+   * "stock": tfjs's own `tf.layers.simpleRNN` / `lstm` / `gru` in the recurrent layer's place,
+   * with Keras 2's options (Glorot-uniform kernel seeded `seed + 100`, orthogonal recurrent
+   * kernel seeded `seed + 101`, LSTM's and GRU's sigmoid), which train through tfjs's own ops
+   */
+  impl?: "fused" | "stock";
+}
+
+/**
+ * The model of notebooks 9-3 / 9-4 built as their cells build it, for the scripts and the bench
+ * that time and check it (`bench/main.ts`, `scripts/accept_models.ts`): `setRandomSeed(seed)`,
+ * `tf.sequential()`, `layers.embedding({ inputDim: 1000, outputDim: 32 })` (not for the one-hot
+ * model, whose recurrent layer takes `inputShape: [100, 100]`), the recurrent layer of
+ * `MODEL_SPECS[kind].units`, `layers.dense({ units: 1, activation: "sigmoid" })`, compiled with
+ * the book's optimizer (`"sgd"` for the one-hot model, `"adam"` otherwise), loss
+ * `"binaryCrossentropy"` and metric `"accuracy"`.
+ * @throws Error naming an unknown kind or impl
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setRandomSeed } from "./random_seed.ts";
+ *
+ * const model = bookModel("embedding_lstm", { seed: 42 });
+ * assert.equal(model.countParams(), 33321);
+ * assert.deepEqual(model.layers.map((l) => l.getClassName()), ["Embedding", "LSTM", "Dense"]);
+ * model.dispose();
+ * setRandomSeed(undefined);
+ * ```
+ */
+export function bookModel(kind: ModelKind, options: BookModelOptions): Sequential {
+  const { seed, impl = "fused" } = options;
+  if (!Object.hasOwn(MODEL_SPECS, kind)) {
+    throw new Error(
+      `bookModel: unknown model "${kind}" (one of ${Object.keys(MODEL_SPECS).join(", ")})`,
+    );
+  }
+  if (impl !== "fused" && impl !== "stock") {
+    throw new Error(`bookModel: impl must be "fused" or "stock", got ${JSON.stringify(impl)}`);
+  }
+  const { units, oneHot, numWords } = MODEL_SPECS[kind];
+  setRandomSeed(seed);
+  const model = tf.sequential();
+  if (!oneHot) model.add(layers.embedding({ inputDim: numWords, outputDim: EMBEDDING_DIM }));
+  const inputShape = oneHot ? { inputShape: [MAXLEN, numWords] } : {};
+  if (impl === "fused") {
+    model.add(
+      kind === "embedding_lstm"
+        ? layers.lstm({ units, ...inputShape })
+        : kind === "embedding_gru"
+        ? layers.gru({ units, ...inputShape })
+        : layers.simpleRNN({ units, ...inputShape }),
+    );
+  } else {
+    const keras = {
+      units,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 100 }),
+      recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 101, gain: 1 }),
+      ...inputShape,
+    };
+    model.add(
+      kind === "embedding_lstm"
+        ? tf.layers.lstm({ ...keras, recurrentActivation: "sigmoid" })
+        : kind === "embedding_gru"
+        ? tf.layers.gru({ ...keras, recurrentActivation: "sigmoid" })
+        : tf.layers.simpleRNN(keras),
+    );
+  }
+  model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+  model.compile({
+    optimizer: oneHot ? "sgd" : "adam",
+    loss: "binaryCrossentropy",
+    metrics: ["accuracy"],
+  });
+  return model;
 }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { FusedGRU, FusedLSTM, FusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
 import { tf } from "../../src/tfjs/tf.ts";
+import { canTrainFast } from "../../src/tfjs/fast_road.ts";
+import { setRandomSeed } from "../../src/tfjs/random_seed.ts";
 import {
+  bookModel,
   buildModel,
   MAXLEN,
   MODEL_KINDS,
@@ -172,5 +175,36 @@ Deno.test("buildModel: TensorFlow 2 Keras initialisers and settings", async (t) 
   await t.step("clear errors for a bad kind or seed", () => {
     assert.throws(() => buildModel("gru" as ModelKind, { seed: 1 }), /Unknown model kind "gru"/);
     assert.throws(() => buildModel("embedding_lstm", { seed: 0.5 }), /seed must be an integer/);
+  });
+});
+
+Deno.test("bookModel: the notebooks' model, fused or tfjs's own layers, seeded", async (t) => {
+  for (const kind of [...MODEL_KINDS, ...VARIANT_KINDS]) {
+    await t.step(
+      `${kind}: the book's parameters and compile, the same seed the same weights`,
+      () => {
+        const fused = bookModel(kind, { seed: 42 });
+        const stock = bookModel(kind, { seed: 42, impl: "stock" });
+        for (const model of [fused, stock]) {
+          assert.equal(model.countParams(), MODEL_SPECS[kind].params);
+          assert.equal(model.layers.length, MODEL_SPECS[kind].oneHot ? 2 : 3);
+          assert.deepEqual(model.metricsNames, ["loss", "acc"]);
+        }
+        assert.deepEqual(canTrainFast(fused), { fast: true });
+        assert.equal(canTrainFast(stock).fast, false); // tfjs's own layers: their own road
+        const again = bookModel(kind, { seed: 42 });
+        const weights = (m: typeof fused) => m.getWeights().map((w) => w.dataSync());
+        assert.deepEqual(weights(again), weights(fused));
+        assert.notDeepEqual(weights(bookModel(kind, { seed: 43 }))[0], weights(fused)[0]);
+        setRandomSeed(undefined);
+      },
+    );
+  }
+  await t.step("unknown kinds and impls are named", () => {
+    assert.throws(() => bookModel("lstm" as ModelKind, { seed: 1 }), /unknown model "lstm"/);
+    assert.throws(
+      () => bookModel("embedding_lstm", { seed: 1, impl: "gpu" as "fused" }),
+      /impl must be "fused" or "stock", got "gpu"/,
+    );
   });
 });
