@@ -93,6 +93,34 @@ function copyDistinct(lookup: Lookup, rows: LookupRows, inputDim: number, rowsOu
 }
 
 /**
+ * out [rows, gates] = bias + the sparse rows (in the regions) times `table` [·, gates]:
+ * `sparseProject64` of `_wasm_f32.ts`, every operand a region of the float32 kernels' arena.
+ */
+function sparseProject(
+  out: Float32Array,
+  table: Float32Array,
+  gates: number,
+  regions: {
+    bias: Float32Array;
+    sparseStart: Int32Array;
+    sparseIndex: Int32Array;
+    sparseValue: Float32Array;
+  },
+  rows: number,
+): void {
+  f32Kernels!.fns.sparseProject64(
+    out.byteOffset,
+    table.byteOffset,
+    gates,
+    regions.sparseStart.byteOffset,
+    regions.sparseIndex.byteOffset,
+    regions.sparseValue.byteOffset,
+    regions.bias.byteOffset,
+    rows,
+  );
+}
+
+/**
  * The sparse rows that pick row `place[r]` of a [distinct, gates] matrix for each row r (one
  * entry of value 1 per row), into the arena's int32 / float32 regions.
  */
@@ -194,16 +222,7 @@ export function projectFast(
     });
     pickRows(picked.place, regions);
     regions.bias.fill(0);
-    f32Kernels.fns.sparseProject64(
-      out.byteOffset,
-      projection.byteOffset,
-      gates,
-      regions.sparseStart.byteOffset,
-      regions.sparseIndex.byteOffset,
-      regions.sparseValue.byteOffset,
-      regions.bias.byteOffset,
-      rows,
-    );
+    sparseProject(out, projection, gates, regions, rows);
     return;
   }
   if (
@@ -216,16 +235,7 @@ export function projectFast(
     regions.sparseStart.set(sparse.start);
     regions.sparseIndex.set(sparse.index);
     regions.sparseValue.set(sparse.value);
-    f32Kernels.fns.sparseProject64(
-      out.byteOffset,
-      regions.kernel.byteOffset,
-      gates,
-      regions.sparseStart.byteOffset,
-      regions.sparseIndex.byteOffset,
-      regions.sparseValue.byteOffset,
-      regions.bias.byteOffset,
-      rows,
-    );
+    sparseProject(out, regions.kernel, gates, regions, rows);
     return;
   }
   if (sparse !== null) {

@@ -18,7 +18,7 @@ import {
 } from "../../src/kernels/rnn.ts";
 import { simpleRnnBackward, simpleRnnForward } from "../../src/kernels/simple_rnn.ts";
 import { f32Kernels } from "../../src/kernels/_wasm_f32.ts";
-import { assertClose, uniform } from "./_rnn_testing.ts";
+import { assertClose, callArgs, uniform } from "./_rnn_testing.ts";
 
 type Run = (args: RnnForwardArgs, back: RnnBackwardArgs) => { h: Float32Array; grads: RnnGrads };
 
@@ -45,26 +45,15 @@ function lookupCall(
 ): RnnForwardArgs {
   const { batch, steps, inputDim, units, tableRows } = sizes;
   const rows = batch * steps;
-  const gates = gatesPerUnit * units;
   const table = uniform(tableRows * inputDim, seed, 1);
   const pick = uniform(rows, seed + 5, 1);
   const ids = Int32Array.from(pick, (p) => Math.floor((p + 1) / 2 * (tableRows - 1)));
   const x = new Float32Array(rows * inputDim);
   ids.forEach((id, r) => x.set(table.subarray(id * inputDim, (id + 1) * inputDim), r * inputDim));
-  const bias = gatesPerUnit === 3
-    ? uniform(2 * gates, seed + 3, 0.2)
-    : uniform(gates, seed + 3, 0.2);
-  return {
-    batch,
-    steps,
-    inputDim,
-    units,
-    x,
-    kernel: uniform(inputDim * gates, seed + 1, 0.6),
-    recurrentKernel: uniform(units * gates, seed + 2, 1 / Math.sqrt(units)),
-    bias,
-    lookup: { table, ids },
-  };
+  const args = callArgs({ batch, steps, inputDim, units }, gatesPerUnit, seed);
+  // GRU with resetAfter: an input and a recurrent bias
+  const bias = gatesPerUnit === 3 ? uniform(2 * 3 * units, seed + 3, 0.2) : args.bias;
+  return { ...args, x, bias, lookup: { table, ids } };
 }
 
 Deno.test("lookupRows: the distinct ids ascending, each row's place, ids checked", () => {
