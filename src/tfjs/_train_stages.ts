@@ -213,7 +213,7 @@ function kernelInput(input: Flow, reverse: boolean, mask: Float32Array | null): 
     for (let t = 0; t < steps; t++) {
       const from = (b * steps + (reverse ? steps - 1 - t : t)) * width;
       const to = (b * steps + t) * width;
-      if (mask === null) out.set(data.subarray(from, from + width), to);
+      if (mask === null) { for (let d = 0; d < width; d++) out[to + d] = data[from + d]; }
       else for (let d = 0; d < width; d++) out[to + d] = data[from + d] * mask[b * width + d];
     }
   }
@@ -225,8 +225,8 @@ function reverseSteps(data: Float32Array, batch: number, steps: number, width: n
   const out = scratchArray(data.length);
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < steps; t++) {
-      const from = (b * steps + steps - 1 - t) * width;
-      out.set(data.subarray(from, from + width), (b * steps + t) * width);
+      const from = (b * steps + steps - 1 - t) * width, to = (b * steps + t) * width;
+      for (let d = 0; d < width; d++) out[to + d] = data[from + d];
     }
   }
   return out;
@@ -354,8 +354,9 @@ function merge(mode: MergeMode, a: Float32Array, b: Float32Array, units: number)
   const out = scratchArray(mode === "concat" ? 2 * a.length : a.length);
   if (mode === "concat") {
     for (let r = 0; r < rows; r++) {
-      out.set(a.subarray(r * units, (r + 1) * units), 2 * r * units);
-      out.set(b.subarray(r * units, (r + 1) * units), (2 * r + 1) * units);
+      const from = r * units, to = 2 * r * units;
+      for (let u = 0; u < units; u++) out[to + u] = a[from + u];
+      for (let u = 0; u < units; u++) out[to + units + u] = b[from + u];
     }
   } else if (mode === "sum") { for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i]; }
   else if (mode === "mul") { for (let i = 0; i < a.length; i++) out[i] = a[i] * b[i]; }
@@ -376,8 +377,9 @@ function mergeBackward(
   const db = scratchArray(n);
   if (mode === "concat") {
     for (let r = 0; r < n / units; r++) {
-      da.set(d.subarray(2 * r * units, (2 * r + 1) * units), r * units);
-      db.set(d.subarray((2 * r + 1) * units, (2 * r + 2) * units), r * units);
+      const from = 2 * r * units, to = r * units;
+      for (let u = 0; u < units; u++) da[to + u] = d[from + u];
+      for (let u = 0; u < units; u++) db[to + u] = d[from + units + u];
     }
   } else if (mode === "sum") {
     da.set(d);
