@@ -196,9 +196,9 @@ function rowLoop(
 
 /**
  * Instructions replacing each v128 local in `xs` (two float64 lanes, each a float32 number) by
- * activation `code` of its lanes. tanh and sigmoid are float32 arithmetic (`_wasm_math.ts`, `FLOAT32`):
- * the pair is rounded to float32 lanes (exact), transformed there, and promoted back.
- * `constant`: where tanh's and sigmoid's constants come from (`Constant`).
+ * activation `code` of its lanes. tanh and sigmoid are float32 arithmetic (`_wasm_math.ts`,
+ * `FLOAT32`): the pair is rounded to float32 lanes (exact), transformed there, and promoted
+ * back. `constant`: where tanh's and sigmoid's constants come from (`Constant`).
  */
 function activationOf(code: number, xs: number[], temp: Temp, constant?: Constant): number[] {
   const { code: out, emit } = codeBuilder();

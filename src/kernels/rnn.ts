@@ -58,9 +58,9 @@ export interface RnnForwardArgs extends RnnDims {
   /**
    * x given as rows of a table (an embedding's output): x[r, :] = table[ids[r], :], when the
    * caller knows it. The fast path then projects each row of the table that the ids name once
-   * (the distinct ids: 603-718 rows instead of 3,200 for a batch of the book's IMDB data) and takes the kernel's
-   * gradient from dZ summed per id; {@link tableGrad} gives d loss / d table. x must still hold
-   * table[ids] (the reference reads it).
+   * (the distinct ids: 603-718 rows instead of 3,200 for a batch of the book's IMDB data) and
+   * takes the kernel's gradient from dZ summed per id; {@link tableGrad} gives d loss / d
+   * table. x must still hold table[ids] (the reference reads it).
    */
   lookup?: Lookup;
 }
