@@ -158,7 +158,8 @@ function tanhBody(): number[] {
   emit(get(L), I32_CONST, 1, I32_ADD, LOCAL_TEE, L, get(NB8), I32_LT_U, BR_IF, 0, END, END);
   emit(get(BIG), set(ADDR), I32_CONST, 0, set(L), LOOP, VOID);
   for (let j = 0; j < 4; j++) emit(get(ADDR), V128_LOAD, 3, uleb(16 * j), set(X + j));
-  emit(tanhOf(xs, temp, { branch: "big" })); // every value set aside has |x| > 0.625 (the padding: unused)
+  // every value set aside has |x| > 0.625 (the padding: unused)
+  emit(tanhOf(xs, temp, { branch: "big" }));
   for (let j = 0; j < 4; j++) emit(get(ADDR), get(X + j), V128_STORE, 3, uleb(16 * j));
   emit(get(ADDR), I32_CONST, sleb(64), I32_ADD, set(ADDR));
   emit(get(L), I32_CONST, 8, I32_ADD, LOCAL_TEE, L, get(NB8), I32_LT_U, BR_IF, 0, END);

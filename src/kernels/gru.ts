@@ -550,10 +550,10 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
 
 /**
  * Fast {@link gruBackwardReference}, per step for every sequence at once: the gates' gradients
- * in TypeScript loops (dh carried in float64), the products with Rᵀ in gemms on R transposed once (d(r ⊙ h_{t-1}) =
- * dhh · Rhᵀ and [dz dr] · [Rz Rr]ᵀ; or di · Rᵀ); per sequence d recurrentKernel in outerAdds and
- * the bias sums in float64, steps in reverse; d kernel from every step at once
- * (`_projection.ts`).
+ * in TypeScript loops (dh carried in float64), the products with Rᵀ in gemms on R transposed
+ * once (d(r ⊙ h_{t-1}) = dhh · Rhᵀ and [dz dr] · [Rz Rr]ᵀ; or di · Rᵀ); per sequence
+ * d recurrentKernel in outerAdds and the bias sums in float64, steps in reverse; d kernel from
+ * every step at once (`_projection.ts`).
  * @returns the gradients; dZ from the scratch pool
  */
 export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrads {

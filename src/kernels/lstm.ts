@@ -269,10 +269,11 @@ export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivatio
 }
 
 /**
- * Fast {@link lstmBackwardReference}, per step for every sequence at once: the step's dz and
- * the carried dc from float64 dh in WebAssembly, then dh_{t-1} = dz_t · recurrentKernelᵀ in one
- * gemm on recurrentKernelᵀ (transposed once); per sequence d recurrentKernel += h_{t-1}ᵀ · dz_t in one outerAdd and d bias summed in
- * float64, steps in reverse; d kernel from every step at once (`_projection.ts`).
+ * Fast {@link lstmBackwardReference}, per step for every sequence at once: the step's dz and the
+ * carried dc from float64 dh in WebAssembly, then dh_{t-1} = dz_t · recurrentKernelᵀ in one gemm on
+ * recurrentKernelᵀ (transposed once); per sequence d recurrentKernel += h_{t-1}ᵀ · dz_t in one
+ * outerAdd and d bias summed in float64, steps in reverse; d kernel from every step at once
+ * (`_projection.ts`).
  * @returns the gradients; dZ from the scratch pool
  */
 export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGrads {

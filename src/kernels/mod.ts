@@ -10,10 +10,11 @@
  * Private files, the one WebAssembly stack: `_wasm_assembler.ts` (a tiny WebAssembly assembler),
  * `_wasm_arena.ts` (a module's memory as named regions), `_wasm_products.ts` (the one family of
  * matrix products, for float32 or float64 lanes), `_wasm_math.ts` (the one exp and tanh, as
- * TypeScript and as instructions, in float64 and in float32), and the two kernel sets built from them: `_wasm_f32.ts` (the
- * fused layers': float32 products, the RNN steps' elementwise kernels, Adam) and `_wasm_f64.ts`
- * (the hand-written RNN's: float64 products, tanh, addRows; rowKinds, what float32 input rows are).
- * The RNN kernels' helpers: `_projection.ts`, `_sparse_rows.ts`, `_scratch.ts`.
+ * TypeScript and as instructions, in float64 and in float32), and the two kernel sets built from
+ * them: `_wasm_f32.ts` (the fused layers': float32 products, the RNN steps' elementwise kernels,
+ * Adam) and `_wasm_f64.ts` (the hand-written RNN's: float64 products, tanh, addRows; rowKinds, what
+ * float32 input rows are). The RNN kernels' helpers: `_projection.ts`, `_sparse_rows.ts`,
+ * `_scratch.ts`.
  * @module
  */
 export { type ActivationName, ACTIVATIONS } from "./activations.ts";

@@ -8,13 +8,13 @@
  * | fused recurrent (`RECURRENT_KINDS`: SimpleRNN, LSTM, GRU) | [x_t m_x, reversed for `goBackwards`] -> the kind's whole-sequence kernel (h_{t-1} m_h) -> every step or the last | the kind's backward; d x = dZ · kernelᵀ (m_x, unreversed) when something before needs it, or, reading the embedding's output unmasked, d table from dZ summed per word (`tableGrad`) |
  * | `Bidirectional` of a fused recurrent layer | both directions, the backward one's steps reversed back with `returnSequences`, merged by `concat`, `sum`, `mul` or `ave` | the merge's slopes into both directions, their d x summed |
  *
- * Between stages flow float32 activations, [batch, steps, width] (a sequence) or [batch,
- * width]; the embedding's output also carries its word ids (`Flow.lookup`), which a recurrent
- * stage reading it unmasked (in either direction) uses to project each distinct word's row of
- * the table once (`RnnForwardArgs.lookup`). Training draws the dropout masks as tfjs's layers draw them (`_dropout_masks.ts`:
- * the same seeds give the same masks, in the same order: a stage's input mask, then its
- * recurrent mask; a `Bidirectional`'s forward layer, then its backward one). Every stage's
- * result equals the tfjs layer's to float32 rounding.
+ * Between stages flow float32 activations, [batch, steps, width] (a sequence) or [batch, width];
+ * the embedding's output also carries its word ids (`Flow.lookup`), which a recurrent stage reading
+ * it unmasked (in either direction) uses to project each distinct word's row of the table once
+ * (`RnnForwardArgs.lookup`). Training draws the dropout masks as tfjs's layers draw them
+ * (`_dropout_masks.ts`: the same seeds give the same masks, in the same order: a stage's input
+ * mask, then its recurrent mask; a `Bidirectional`'s forward layer, then its backward one). Every
+ * stage's result equals the tfjs layer's to float32 rounding.
  *
  * @example
  * ```ts

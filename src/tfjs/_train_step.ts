@@ -12,13 +12,13 @@
  *             clipped BCE, accuracy
  *   backward  dz = (p - y) / batch -> dense grads, dh -> each stage's backward, last to first,
  *             handing d loss / d its input down -> [scatter-add into the embedding's gradient]
- *
- * The embedding's output goes to the stages with its ids (`Flow.lookup`): a recurrent layer
- * that reads it unmasked projects each distinct word's row of the table once (a batch of 3,200
- * words names 603-718 distinct ones in the book's training split) and adds d loss / d table straight from its dZ summed per word,
- * instead of projecting 3,200 rows and scattering 3,200 rows of d input.
  *   update    SGD as `tf.train.sgd` rounds it, anything else through `optimizer.applyGradients`
  *             (one loop per variable for `fusedAdam`)
+ *
+ * The embedding's output goes to the stages with its ids (`Flow.lookup`): a recurrent layer that
+ * reads it unmasked projects each distinct word's row of the table once (a batch of 3,200 words
+ * names 603-718 distinct ones in the book's training split) and adds d loss / d table straight from
+ * its dZ summed per word, instead of projecting 3,200 rows and scattering 3,200 rows of d input.
  *
  * It handles models of the form `[embedding] -> stages -> dense(units 1, sigmoid)`, the stages
  * any chain of dropout, fused recurrent layers (`_recurrent_kinds.ts`: SimpleRNN, LSTM, GRU of

@@ -197,7 +197,7 @@ function adam(fused: boolean) {
 
 /** Options of {@linkcode bookModel}. */
 export interface BookModelOptions {
-  /** `setRandomSeed(seed)` before the model is built: its weights and fit's shuffles (the book: 42) */
+  /** `setRandomSeed(seed)` before the model is built: its weights, fit's shuffles (the book: 42) */
   seed: number;
   /**
    * "fused" (the default): the project's `layers.*`, as the notebooks' cells build the model;
