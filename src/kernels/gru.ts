@@ -17,6 +17,10 @@
  *   z = rec(xz + iz),   r = rec(xr + ir),   hh = act(xh + r ⊙ ih)
  *   h_t = z ⊙ h_{t-1} + (1 − z) ⊙ hh
  *
+ * With recurrent dropout (`args.recurrentMask` m [batch, units]), every use of h_{t-1} in step t
+ * reads h_{t-1} m (float32), as tfjs's `GRUCell` replaces h_{t-1} by it: the products, r ⊙ h_{t-1}
+ * and the carry z ⊙ h_{t-1}; so d h_{t-1} is step t's gradient of h_{t-1} m, times m.
+ *
  * Every value is a float32 number: the gates z, r, hh are activations of float32 numbers in
  * float32 arithmetic (`activations.ts`); r ⊙ h_{t-1} (resetAfter false) or ih (true) and h_t
  * are computed in float64 from float32 numbers and rounded once.
@@ -46,6 +50,8 @@ import {
   checkArgs,
   checkBack,
   fastKernels,
+  maskedStates,
+  maskStep,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
@@ -89,13 +95,6 @@ export interface GruCache {
  * @throws Error naming `who`, the array, its length and the expected one
  */
 function checkGruArgs(args: RnnForwardArgs, resetAfter: boolean, who: string): void {
-  if (args.recurrentMask != null) {
-    // tfjs's GRUCell would use h_{t-1} m in the gates, the candidate and the carry z h_{t-1}
-    throw new Error(
-      `${who}: a recurrentMask of ${args.recurrentMask.length} values was given; the GRU ` +
-        `kernels do not apply recurrent dropout (tfjs's own GRU runs recurrentDropout)`,
-    );
-  }
   checkArgs({ ...args, bias: null }, 3 * args.units, who);
   const n = (resetAfter ? 6 : 3) * args.units;
   if (args.bias !== null && args.bias.length !== n) {
@@ -121,6 +120,7 @@ export function gruForwardReference(args: RnnForwardArgs, options: GruOptions): 
   const { resetAfter } = options;
   checkGruArgs(args, resetAfter, "gruForwardReference");
   const { batch, steps, inputDim, units, x, kernel, recurrentKernel, bias } = args;
+  const mask = args.recurrentMask ?? null;
   const act = activationCode(options.activation);
   const rec = activationCode(options.recurrentActivation);
   const n = 3 * units;
@@ -128,6 +128,7 @@ export function gruForwardReference(args: RnnForwardArgs, options: GruOptions): 
   const gates = new Float32Array(rows * n);
   const reset = new Float32Array(rows * units);
   const h = new Float32Array(rows * units);
+  const hm = mask === null ? h : new Float32Array(rows * units); // h_t m: what step t + 1 reads
   const zx = new Float64Array(n); // x_t · kernel + bias (+ h_{t-1} · Rz, Rr: resetAfter false)
   const zh = new Float64Array(n); // h_{t-1} · R + bias[1] (resetAfter true)
   for (let b = 0; b < batch; b++) {
@@ -140,12 +141,12 @@ export function gruForwardReference(args: RnnForwardArgs, options: GruOptions): 
       }
       if (!resetAfter) {
         for (let g = 0; g < 2 * units && t > 0; g++) { // z, r: + h_{t-1} · [Rz Rr]
-          for (let j = 0; j < units; j++) zx[g] += h[prev + j] * recurrentKernel[j * n + g];
+          for (let j = 0; j < units; j++) zx[g] += hm[prev + j] * recurrentKernel[j * n + g];
         }
         for (let u = 0; u < units; u++) {
           gates[row * n + u] = activate(rec, zx[u]);
           gates[row * n + units + u] = activate(rec, zx[units + u]);
-          reset[row * units + u] = t > 0 ? gates[row * n + units + u] * h[prev + u] : 0;
+          reset[row * units + u] = t > 0 ? gates[row * n + units + u] * hm[prev + u] : 0;
         }
         for (let u = 0; u < units; u++) {
           let s = zx[2 * units + u];
@@ -158,7 +159,7 @@ export function gruForwardReference(args: RnnForwardArgs, options: GruOptions): 
         for (let g = 0; g < n; g++) {
           let s = bias === null ? 0 : bias[n + g];
           if (t > 0) {
-            for (let j = 0; j < units; j++) s += h[prev + j] * recurrentKernel[j * n + g];
+            for (let j = 0; j < units; j++) s += hm[prev + j] * recurrentKernel[j * n + g];
           }
           zh[g] = s;
         }
@@ -174,8 +175,9 @@ export function gruForwardReference(args: RnnForwardArgs, options: GruOptions): 
       }
       for (let u = 0; u < units; u++) {
         const z = gates[row * n + u], hh = gates[row * n + 2 * units + u];
-        const hp = t > 0 ? h[prev + u] : 0;
+        const hp = t > 0 ? hm[prev + u] : 0;
         h[row * units + u] = z * hp + (1 - z) * hh;
+        if (mask !== null) hm[row * units + u] = h[row * units + u] * mask[b * units + u];
       }
     }
   }
@@ -209,8 +211,10 @@ export function gruForwardReference(args: RnnForwardArgs, options: GruOptions): 
  */
 export function gruBackwardReference(cache: GruCache, back: RnnBackwardArgs): RnnGrads {
   checkBack(back, cache.args, "gruBackwardReference");
-  const { args, activation: act, recurrentActivation: rec, resetAfter, gates, reset, h } = cache;
+  const { args, activation: act, recurrentActivation: rec, resetAfter, gates, reset } = cache;
   const { batch, steps, inputDim, units, x, recurrentKernel } = args;
+  const mask = args.recurrentMask ?? null;
+  const h = maskedStates(cache.h, args); // h_{t-1} m, as step t read it
   const n = 3 * units;
   const dZ = new Float32Array(batch * steps * n);
   const dKernel = new Float64Array(inputDim * n);
@@ -272,7 +276,7 @@ export function gruBackwardReference(cache: GruCache, back: RnnBackwardArgs): Rn
           s += dReset[j] * r;
           for (let k = 0; k < 2 * units; k++) s += dz[k] * recurrentKernel[j * n + k];
         }
-        dh[j] = s;
+        dh[j] = mask === null ? s : s * mask[b * units + j]; // through h_{t-1} m
       }
     }
   }
@@ -313,6 +317,8 @@ interface StepViews {
   RS: Float32Array;
   /** [batch, steps, units] h */
   H: Float32Array;
+  /** [batch, steps, units] h_t as step t + 1 reads it: h, or h m with recurrent dropout */
+  HP: Float32Array;
 }
 
 /** The backward pass's views besides the forward's. */
@@ -335,11 +341,11 @@ interface BackViews extends StepViews {
 
 /** RS_t = r_t ⊙ h_{t-1} (zero at t = 0). */
 function resetProduct(v: StepViews, t: number): void {
-  const { batch, steps, units, G, RS, H } = v;
+  const { batch, steps, units, G, RS, HP } = v;
   const n = 3 * units;
   for (let b = 0; b < batch; b++) {
     const gate = (b * steps + t) * n + units, s = (b * steps + t) * units;
-    for (let u = 0; u < units; u++) RS[s + u] = t > 0 ? G[gate + u] * H[s - units + u] : 0;
+    for (let u = 0; u < units; u++) RS[s + u] = t > 0 ? G[gate + u] * HP[s - units + u] : 0;
   }
 }
 
@@ -368,12 +374,12 @@ function resetAfterCandidate(v: StepViews, t: number): void {
 
 /** h_t = z ⊙ h_{t-1} + (1 − z) ⊙ hh. */
 function nextState(v: StepViews, t: number): void {
-  const { batch, steps, units, G, H } = v;
+  const { batch, steps, units, G, H, HP } = v;
   const n = 3 * units;
   for (let b = 0; b < batch; b++) {
     const gate = (b * steps + t) * n, s = (b * steps + t) * units;
     for (let u = 0; u < units; u++) {
-      const z = G[gate + u], hp = t > 0 ? H[s - units + u] : 0;
+      const z = G[gate + u], hp = t > 0 ? HP[s - units + u] : 0;
       H[s + u] = z * hp + (1 - z) * G[gate + 2 * units + u];
     }
   }
@@ -462,11 +468,13 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
     ? null // rows of a table: dense
     : sparseRows(args.x, rows, inputDim);
   const inputArgs = inputBiasArgs(args, resetAfter);
+  const mask = args.recurrentMask ?? null;
   const r = wasm.arena.regions({
     gates: rows * n,
     inner: resetAfter ? rows * n : 0,
     reset: rows * units,
     h: rows * units,
+    hm: mask === null ? 0 : rows * units, // h_t m, what step t + 1 reads
     recurrentKernel: resetAfter ? units * n : 0,
     rkZR: resetAfter ? 0 : units * 2 * units,
     rkH: resetAfter ? 0 : units * units,
@@ -487,16 +495,18 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
   }
   const { activate } = f32k.fns;
   const G = r.gates, I = r.inner, RS = r.reset, H = r.h;
-  const v: StepViews = { batch, steps, units, G, I, RS, H };
+  const HP = mask === null ? H : r.hm;
+  const v: StepViews = { batch, steps, units, G, I, RS, H, HP };
   // gates [batch, steps, n], states [batch, steps, units]: step t of every sequence is `batch`
   // rows gateSeq (seq) bytes apart
   const gateRow = 4 * n, gateSeq = steps * gateRow, row = 4 * units, seq = steps * row;
-  const [g0, i0, r0, h0] = [G, I, RS, H].map((view) => view.byteOffset);
+  const [g0, i0, r0, h0, p0] = [G, I, RS, H, HP].map((view) => view.byteOffset);
   const gemmZR = resetAfter ? null : wasm.gemmAddFn(2 * units);
   const gemmH = resetAfter ? null : wasm.gemmAddFn(units);
   const gemmI = resetAfter ? wasm.gemmAddFn(n) : null;
   for (let t = 0; t < steps; t++) {
-    const zt = g0 + t * gateRow, ht = h0 + t * row, hz = zt + 8 * units;
+    // h_{t-1} (m) at hp, the previous row of HP
+    const zt = g0 + t * gateRow, hp = p0 + (t - 1) * row, hz = zt + 8 * units;
     if (!resetAfter) {
       if (t > 0) { // z, r += h_{t-1} · [Rz Rr]
         gemmZR!(
@@ -504,7 +514,7 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
           gateSeq,
           zt,
           gateSeq,
-          ht - row,
+          hp,
           seq,
           units,
           r.rkZR.byteOffset,
@@ -519,7 +529,7 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
       }
     } else {
       const it = i0 + t * gateRow; // i = bias[1] + h_{t-1} · R
-      const from = t > 0 ? ht - row : ht;
+      const from = t > 0 ? hp : h0; // no rows of h at t = 0 (n = 0: the bias alone)
       const rk = r.recurrentKernel.byteOffset;
       gemmI!(
         it,
@@ -539,6 +549,7 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
     }
     activate(act, hz, units, batch, gateSeq); // hh
     nextState(v, t); // h_t = z ⊙ h_{t-1} + (1 − z) ⊙ hh
+    if (mask !== null) maskStep(r.hm, H, mask, t, args); // h_t m
   }
   const [gates, reset, h] = [G, RS, H].map((v) => {
     const copy = scratchArray(v.length);
@@ -580,7 +591,9 @@ export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrad
     dBias: { float64: resetAfter ? 2 * n : n },
     ...kernelGradRegions(sparse, args, n),
   });
-  for (const key of ["gates", "reset", "h"] as const) r[key].set(cache[key]);
+  for (const key of ["gates", "reset"] as const) r[key].set(cache[key]);
+  r.h.set(maskedStates(cache.h, args)); // h_{t-1} (m), as step t read it
+  const mask = args.recurrentMask ?? null;
   const rk = args.recurrentKernel;
   if (resetAfter) transposeInto(r.recurrentKernelT, rk, units, n);
   else {
@@ -601,6 +614,7 @@ export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrad
     I: DI,
     RS: r.reset,
     H: r.h,
+    HP: r.h,
     DZ,
     DR,
     DHP,
@@ -639,6 +653,9 @@ export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrad
       const rkT = r.recurrentKernelT.byteOffset;
       gemm(DHP.byteOffset, row, 0, 0, i0 + t * gateRow, gateSeq, n, rkT, units, batch);
       addCarried(v);
+    }
+    if (t > 0 && mask !== null) { // d loss / d (h_{t-1} m) times m
+      for (let i = 0; i < batch * units; i++) v.dh[i] *= mask[i];
     }
   }
   for (let b = 0; b < batch; b++) { // the biases and d recurrentKernel, sequence by sequence

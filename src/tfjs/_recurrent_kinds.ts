@@ -5,9 +5,9 @@
  * `goBackwards`, `returnSequences`, `Bidirectional`, d loss / d x) is the same for every kind
  * (`_train_stages.ts`), so a new fused kind is one more entry here.
  *
- * GRU's kernels take no recurrent mask (`recurrentMask: false`): tfjs's `GRUCell` uses
- * h_{t-1} m for the gates, the candidate and the carry z h_{t-1}, and `layers.gru` builds tfjs's
- * own GRU for a `recurrentDropout`, so a fused GRU never has one (the stage refuses it if it did).
+ * Every kind's kernels take the recurrent mask (`recurrentMask`): SimpleRNN and LSTM multiply
+ * h_{t-1} by it before the recurrent product; GRU, as tfjs's `GRUCell`, uses h_{t-1} m for the
+ * gates, the candidate and the carry z h_{t-1}.
  *
  * @example
  * ```ts
@@ -18,7 +18,7 @@
  * assert.equal(recurrentKindOf(fusedLSTM({ units: 4 }))?.gatesPerUnit, 4);
  * assert.equal(recurrentKindOf(fusedSimpleRNN({ units: 4 }))?.gatesPerUnit, 1);
  * assert.equal(recurrentKindOf(fusedGRU({ units: 4 }))?.gatesPerUnit, 3);
- * assert.equal(recurrentKindOf(fusedGRU({ units: 4 }))?.recurrentMask, false);
+ * assert.equal(recurrentKindOf(fusedGRU({ units: 4 }))?.recurrentMask, true);
  * ```
  * @module
  */
@@ -106,7 +106,7 @@ const LSTM: RecurrentKind<LstmCache> = {
 const GRU: RecurrentKind<GruCache> = {
   layer: FusedGRU,
   gatesPerUnit: 3,
-  recurrentMask: false,
+  recurrentMask: true,
   forward: (args, cell) =>
     gruForward(args, activationOf(cell), recurrentActivationOf(cell), cell.resetAfter === true),
   backward: gruBackward,

@@ -22,7 +22,7 @@
  *
  * It handles models of the form `[embedding] -> stages -> dense(units 1, sigmoid)`, the stages
  * any chain of dropout, fused recurrent layers (`_recurrent_kinds.ts`: SimpleRNN, LSTM, GRU of
- * either form; any returnSequences, goBackwards, dropout, recurrentDropout but GRU's) and
+ * either form; any returnSequences, goBackwards, dropout, recurrentDropout) and
  * bidirectional wrappers of them
  * (concat, sum, mul, ave), the last recurrent layer returning its last step ({@link FAST_SET}),
  * compiled with loss `binaryCrossentropy` and metrics

@@ -5,8 +5,8 @@
  * model of this project's tfjs:
  *
  * - For a model the fast step can train (`[embedding] -> any chain of dropout, fused SimpleRNN /
- *   LSTM / GRU (any returnSequences, goBackwards, dropout; recurrentDropout for SimpleRNN and
- *   LSTM) and bidirectional wrappers of them (concat, sum, mul, ave), the last recurrent layer
+ *   LSTM / GRU (any returnSequences, goBackwards, dropout, recurrentDropout) and bidirectional
+ *   wrappers of them (concat, sum, mul, ave), the last recurrent layer
  *   returning its last step ->
  *   dense(1, sigmoid)`, loss `binaryCrossentropy`, metrics `["accuracy"]` or none:
  *   `_train_step.ts`, `_train_stages.ts`), the train and test functions tfjs asks the model for

@@ -16,7 +16,7 @@
  * `GRU`: a saved model is a plain tfjs model that a stock `@tensorflow/tfjs` loads with none of
  * this project's code. Registered under those names in this project's tfjs, they are also what
  * `tf.loadLayersModel` builds from a model saved with stock layers (a configuration outside the
- * fused set, e.g. `stateful: true` or a GRU's `recurrentDropout`, loads as the stock class:
+ * fused set, e.g. `stateful: true`, loads as the stock class:
  * {@link fusedSupports}).
  *
  * GRU has tfjs's form by default (`resetAfter: false`, Keras's `reset_after=False`: r scales
@@ -27,11 +27,10 @@
  *
  * Supported: `returnSequences`, `goBackwards`, `useBias`, `dropout` and `recurrentDropout` (in
  * training, tfjs's masks from the same seeds: one [batch, inputDim] mask on every x_t and one
- * [batch, units] on every h_{t-1}, drawn at each call, `_dropout_masks.ts`), activations linear,
+ * [batch, units] on every h_{t-1}, drawn at each call, `_dropout_masks.ts`; a GRU's masked
+ * h_{t-1} serves its whole step, as tfjs's `GRUCell`'s, in either form), activations linear,
  * tanh, sigmoid, hardSigmoid, relu, initialisers, regularisers and constraints. Not supported (a
- * clear `Error` at construction or call): stateful, returnState, masks, initial states, and a
- * GRU's `recurrentDropout` (the GRU kernels do not take the recurrent mask: `layers.gru` builds
- * tfjs's own GRU for it; its `dropout` is fused, with either `resetAfter`).
+ * clear `Error` at construction or call): stateful, returnState, masks, initial states.
  *
  * @example
  * ```ts
@@ -109,7 +108,7 @@ export interface FusedRnnOptions {
   resetAfter?: boolean;
   /**
    * [batch, units] recurrent dropout mask multiplied into every h_{t-1} (training with
-   * `recurrentDropout`), or absent / null; SimpleRNN and LSTM only (`gruOp` throws)
+   * `recurrentDropout`), or absent / null
    */
   recurrentMask?: Float32Array | null;
 }
@@ -353,7 +352,8 @@ export function lstmOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions)
  * @param weights kernel [inputDim, 3 units], recurrentKernel [units, 3 units], bias [3 units]
  *   ([2, 3 units] with resetAfter: input and recurrent bias) or null; gate blocks z, r, h
  * @param options activation (e.g. "tanh"), recurrentActivation (e.g. "sigmoid"),
- *   returnSequences, resetAfter (default false: tfjs's GRU)
+ *   returnSequences, resetAfter (default false: tfjs's GRU), recurrentMask [batch, units] or
+ *   none (h_{t-1} m in place of h_{t-1} in the whole step, as tfjs's `GRUCell`)
  * @returns [batch, units] the last state, or [batch, steps, units] every state
  * @example
  * ```ts
@@ -378,12 +378,6 @@ export function gruOp(x: Tensor, weights: RnnWeights, options: FusedRnnOptions):
   const dims = callDims(x, weights, 3, "gruOp", resetAfter ? 2 : 1);
   const { activation, returnSequences } = options;
   const recurrentActivation = options.recurrentActivation ?? "sigmoid";
-  if (options.recurrentMask != null) {
-    throw new Error(
-      `gruOp: a recurrentMask of ${options.recurrentMask.length} values was given, but the GRU ` +
-        `kernels do not take the recurrent dropout mask (tfjs's own GRU runs recurrentDropout)`,
-    );
-  }
   return fusedCall<GruCache>(
     x,
     weights,
@@ -406,10 +400,14 @@ function stockLayerClass<A>(className: string): new (args: A) => RNN {
 
 /**
  * The fused layer classes whose kernels take the recurrent dropout mask (h_{t-1} m, as tfjs's
- * cell applies it). tfjs's `GRUCell` uses the masked h_{t-1} in its gates, its candidate and its
- * carry z h_{t-1}; the GRU kernels take no mask, so a GRU with `recurrentDropout` is tfjs's own.
+ * cell applies it: before the recurrent product in SimpleRNN and LSTM; in GRU, as tfjs's
+ * `GRUCell`, in place of h_{t-1} in its gates, its candidate and its carry z h_{t-1}): all three.
  */
-export const RECURRENT_MASK_CLASSES: readonly string[] = Object.freeze(["SimpleRNN", "LSTM"]);
+export const RECURRENT_MASK_CLASSES: readonly string[] = Object.freeze([
+  "SimpleRNN",
+  "LSTM",
+  "GRU",
+]);
 
 /**
  * The first option of `config` the fused kernels do not implement, as `name=value`, or
@@ -424,7 +422,8 @@ export const RECURRENT_MASK_CLASSES: readonly string[] = Object.freeze(["SimpleR
  * import { unsupportedOption } from "./fused_rnn.ts";
  *
  * assert.equal(unsupportedOption({ units: 8, recurrentDropout: 0.2 }, "LSTM"), undefined);
- * assert.equal(unsupportedOption({ units: 8, recurrentDropout: 0.2 }, "GRU"), "recurrentDropout=0.2");
+ * assert.equal(unsupportedOption({ units: 8, recurrentDropout: 0.2 }, "GRU"), undefined);
+ * assert.equal(unsupportedOption({ units: 8, stateful: true }, "GRU"), "stateful=true");
  * assert.equal(unsupportedOption({ units: 8, dropout: 0.2 }, "GRU"), undefined);
  * ```
  */
@@ -457,8 +456,8 @@ export function unsupportedOption(
 /**
  * Whether a SimpleRNN / LSTM / GRU configuration runs on the fused kernels: not stateful, no
  * returnState, and activations among the kernels' (`linear`, `tanh`, `sigmoid`, `hardSigmoid`,
- * `relu`); dropout is the fused layers' too, recurrentDropout the fused SimpleRNN's and LSTM's
- * (not GRU's: pass `className` "GRU").
+ * `relu`); dropout and recurrentDropout are the fused layers' too (`className`: "SimpleRNN",
+ * "LSTM" or "GRU", each of {@link RECURRENT_MASK_CLASSES}).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -467,7 +466,7 @@ export function unsupportedOption(
  * assert.equal(fusedSupports({ units: 8 }), true);
  * assert.equal(fusedSupports({ units: 8, dropout: 0.2, recurrentDropout: 0.2 }), true);
  * assert.equal(fusedSupports({ units: 8, stateful: true }), false); // the stock layer runs it
- * assert.equal(fusedSupports({ units: 8, recurrentDropout: 0.2 }, "GRU"), false);
+ * assert.equal(fusedSupports({ units: 8, recurrentDropout: 0.2 }, "GRU"), true);
  * ```
  */
 export function fusedSupports(
@@ -496,7 +495,7 @@ function rejectUnsupported(
  * The ops whose kernels take the recurrent dropout mask (`recurrentMask`, h_{t-1} m): a layer
  * whose op is not here refuses `recurrentDropout` in training rather than ignore it.
  */
-const RECURRENT_MASK_OPS = new Set<typeof simpleRnnOp>([simpleRnnOp, lstmOp]);
+const RECURRENT_MASK_OPS = new Set<typeof simpleRnnOp>([simpleRnnOp, lstmOp, gruOp]);
 
 /** The fused call of a layer: input checks, then the op on the cell's weights. */
 function callLayer(

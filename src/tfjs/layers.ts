@@ -187,9 +187,10 @@ function lstm(config: LSTMConfig): RNNLayer {
 /**
  * Keras's `GRU(units, reset_after=False)`: recurrent activation `sigmoid`, tfjs's
  * `resetAfter: false` unless asked (`resetAfter: true`: Keras 2's default form, which stock tfjs
- * cannot load). The fused layer when {@link fusedSupports} the configuration, `dropout`
- * included; with `recurrentDropout` tfjs's own GRU (the GRU kernels take no recurrent mask), which
- * has no `resetAfter: true` (an Error then).
+ * cannot load). The fused layer when {@link fusedSupports} the configuration, `dropout` and
+ * `recurrentDropout` included (as tfjs's `GRUCell`: h_{t-1} m in the whole step); otherwise
+ * (`stateful`, `returnState`, another activation) tfjs's own GRU, which has no
+ * `resetAfter: true` (an Error then).
  */
 function gru(config: GRUConfig): RNNLayer {
   const args = {

@@ -14,6 +14,7 @@ import {
   fusedGRU,
   fusedLSTM,
   fusedSimpleRNN,
+  gruOp,
   StockGRU,
   StockLSTM,
   StockSimpleRNN,
@@ -92,6 +93,8 @@ Deno.test("fused layers with dropout = tfjs's own layers with the same masks", a
     ["SimpleRNN", { dropout: 0.2, returnSequences: true }],
     ["GRU", { dropout: 0.3 }],
     ["GRU", { dropout: 0.25, returnSequences: true, goBackwards: true }],
+    ["GRU", { dropout: 0.3, recurrentDropout: 0.4 }],
+    ["GRU", { recurrentDropout: 0.25, returnSequences: true, goBackwards: true }],
   ] as const;
   for (const [cls, options] of cases) {
     await t.step(`${cls} ${JSON.stringify(options)}: outputs and gradients to 1e-5`, () => {
@@ -151,11 +154,32 @@ Deno.test("fused layers with dropout = tfjs's own layers with the same masks", a
     setRandomSeed(undefined);
   });
 
-  await t.step("GRU with recurrentDropout: the fused GRU refuses it, naming the option", () => {
-    assert.throws(
-      () => fusedGRU({ units: 4, recurrentDropout: 0.2 }),
-      /GRU \(fused\): option recurrentDropout=0\.2 is not supported by the fused kernels/,
-    );
+  await t.step("GRU with resetAfter true and recurrentDropout: h_{t-1} m in the whole step", () => {
+    // no stock layer to compare with (tfjs has no resetAfter): the kernels' masked step is
+    // checked in tests/kernels/recurrent_mask_test.ts; here the layer draws tfjs's mask from its
+    // seed and hands it to them: the op run with that mask, bit for bit
+    const config = { units: 4, resetAfter: true, returnSequences: true };
+    const layer = fusedGRU({ ...config, recurrentDropout: 0.3 });
+    layer.apply(x);
+    setRandomSeed(23);
+    const masks = recurrentMasks("GRU", { recurrentDropout: 0.3 }, {
+      batch: 5,
+      inputDim: 6,
+      units: 4,
+    });
+    setRandomSeed(23);
+    const y = (layer.apply(x, { training: true }) as Tensor).dataSync();
+    const [kernel, recurrentKernel, bias] = layer.getWeights();
+    const expected = gruOp(x, { kernel, recurrentKernel, bias }, {
+      activation: "tanh",
+      recurrentActivation: "sigmoid",
+      returnSequences: true,
+      resetAfter: true,
+      recurrentMask: masks.recurrent,
+    }).dataSync();
+    assert.deepEqual(y, expected);
+    assert.ok(maxAbsDiff(y, (layer.apply(x) as Tensor).dataSync()) > 1e-3);
+    setRandomSeed(undefined);
   });
   tf.dispose(x);
 });
@@ -301,7 +325,13 @@ function gruDropoutModel(fused: boolean): LayersModel {
   model.add(layers.dropout({ rate: 0.2 }));
   const configs = [
     { units: 4, returnSequences: true, dropout: 0.3, recurrentActivation: "sigmoid" as const },
-    { units: 3, returnSequences: false, dropout: 0.25, recurrentActivation: "sigmoid" as const },
+    {
+      units: 3,
+      returnSequences: false,
+      dropout: 0.25,
+      recurrentDropout: 0.3,
+      recurrentActivation: "sigmoid" as const,
+    },
   ];
   for (const config of configs) {
     model.add(
@@ -349,23 +379,26 @@ Deno.test("model.fit with dropout on the fast road", async (t) => {
     }
   });
 
-  await t.step("Dropout + GRU with dropout: = tfjs's own GRU with the same masks", async () => {
-    const fused = weightsOf(3, () => gruDropoutModel(true));
-    const stock = gruDropoutModel(false);
-    stock.setWeights(fused.getWeights());
-    assert.deepEqual(canTrainFast(fused), { fast: true });
-    assert.equal(canTrainFast(stock).fast, false);
-    const a = await fit(fused, 25);
-    const b = await quietly(() => fit(stock, 25));
-    for (const key of ["loss", "acc", "val_loss", "val_acc"]) {
-      assert.ok(maxAbsDiff(a[key], b[key]) < 1e-5, `${key}: ${a[key]} vs ${b[key]}`);
-    }
-    const after = maxAbsDiff(
-      fused.getWeights().flatMap((w) => [...w.dataSync()]),
-      stock.getWeights().flatMap((w) => [...w.dataSync()]),
-    );
-    assert.ok(after < 1e-5, `weights after fit differ by ${after}`);
-  });
+  await t.step(
+    "Dropout + GRUs with dropout and recurrentDropout: = tfjs's own GRU, same masks",
+    async () => {
+      const fused = weightsOf(3, () => gruDropoutModel(true));
+      const stock = gruDropoutModel(false);
+      stock.setWeights(fused.getWeights());
+      assert.deepEqual(canTrainFast(fused), { fast: true });
+      assert.equal(canTrainFast(stock).fast, false);
+      const a = await fit(fused, 25);
+      const b = await quietly(() => fit(stock, 25));
+      for (const key of ["loss", "acc", "val_loss", "val_acc"]) {
+        assert.ok(maxAbsDiff(a[key], b[key]) < 1e-5, `${key}: ${a[key]} vs ${b[key]}`);
+      }
+      const after = maxAbsDiff(
+        fused.getWeights().flatMap((w) => [...w.dataSync()]),
+        stock.getWeights().flatMap((w) => [...w.dataSync()]),
+      );
+      assert.ok(after < 1e-5, `weights after fit differ by ${after}`);
+    },
+  );
 
   await t.step("stacked, goBackwards, both dropouts in both layers: = tfjs's ops", async () => {
     const fused = weightsOf(2, () => stackedDropoutModel(true));

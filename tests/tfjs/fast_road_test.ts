@@ -265,10 +265,22 @@ Deno.test("a model off the fast road trains through stock tfjs and says so once"
     assert.deepEqual(lines, []);
   });
 
-  await t.step("GRU with recurrentDropout: the stock layer, named with the option", async () => {
+  await t.step("GRU with recurrentDropout: fused, on the fast road, no notice", async () => {
     const model = tf.sequential();
     model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
     model.add(layers.gru({ units: 4, recurrentDropout: 0.2 }));
+    model.add(layers.dense({ units: 1, activation: "sigmoid" }));
+    compile(model);
+    assert.ok(model.layers[1] instanceof FusedGRU);
+    assert.deepEqual(canTrainFast(model), { fast: true });
+    const lines = await warnings(() => model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }));
+    assert.deepEqual(lines, []);
+  });
+
+  await t.step("GRU with an activation the kernels lack: the stock layer, named", async () => {
+    const model = tf.sequential();
+    model.add(layers.embedding({ inputDim: VOCABULARY, outputDim: 4 }));
+    model.add(layers.gru({ units: 4, activation: "elu" }));
     model.add(layers.dense({ units: 1, activation: "sigmoid" }));
     compile(model);
     assert.ok(!(model.layers[1] instanceof FusedGRU));
@@ -276,7 +288,7 @@ Deno.test("a model off the fast road trains through stock tfjs and says so once"
     assert.equal(lines.length, 1);
     assert.match(
       lines[0],
-      /\(GRU\) runs one time step at a time .*its option recurrentDropout=0\.2 is not in the fused kernels/,
+      /\(GRU\) runs one time step at a time .*its option activation="elu" is not in the fused kernels/,
     );
   });
 

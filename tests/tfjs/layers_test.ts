@@ -93,15 +93,20 @@ Deno.test("layers: the book's layers with Keras 2's defaults and names", async (
     assert.ok(gru instanceof FusedGRU);
     assert.equal(gru.getConfig().resetAfter, false); // tfjs's form: loads in a stock tfjs
     assert.equal((layers.gru({ units: 4, resetAfter: true }) as FusedGRU).resetAfter, true);
-    // dropout: the fused GRU (its input mask); recurrentDropout: tfjs's own GRU
+    // dropout and recurrentDropout: the fused GRU (its masks), in either form
     assert.ok(layers.gru({ units: 4, dropout: 0.2 }) instanceof FusedGRU);
     assert.ok(layers.gru({ units: 4, dropout: 0.2, resetAfter: true }) instanceof FusedGRU);
-    const stockGru = layers.gru({ units: 4, recurrentDropout: 0.2 });
+    assert.ok(layers.gru({ units: 4, recurrentDropout: 0.2 }) instanceof FusedGRU);
+    assert.ok(
+      layers.gru({ units: 4, recurrentDropout: 0.2, resetAfter: true }) instanceof FusedGRU,
+    );
+    // an activation the kernels lack: tfjs's own GRU, which has no resetAfter: true
+    const stockGru = layers.gru({ units: 4, activation: "elu" });
     assert.ok(!(stockGru instanceof FusedGRU));
     assert.equal(stockGru.getClassName(), "GRU");
     assert.throws(
-      () => layers.gru({ units: 4, recurrentDropout: 0.2, resetAfter: true }),
-      /layers\.gru: resetAfter: true runs only in the fused GRU, and option recurrentDropout=0\.2 is not/,
+      () => layers.gru({ units: 4, activation: "elu", resetAfter: true }),
+      /layers\.gru: resetAfter: true runs only in the fused GRU, and option activation="elu" is not/,
     );
   });
 

@@ -274,18 +274,21 @@ Deno.test("models are plain tfjs models: a stock @tensorflow/tfjs loads them", a
       });
     });
 
-    await t.step("a GRU with recurrentDropout loads as tfjs's own GRU, with dropout fused", () => {
-      const build = (options: { dropout?: number; recurrentDropout?: number }) =>
-        tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [4, 2], ...options })] });
+    await t.step("a GRU with dropout or recurrentDropout loads fused; with elu, tfjs's own", () => {
+      const build = (
+        options: { dropout?: number; recurrentDropout?: number; activation?: "elu" },
+      ) => tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [4, 2], ...options })] });
       const load = (model: ReturnType<typeof build>) =>
         tf.models.modelFromJSON(model.toJSON(undefined, false) as never);
       return Promise.all([
         load(build({ recurrentDropout: 0.2 })),
         load(build({ dropout: 0.2 })),
-      ]).then(([recurrent, input]) => {
-        assert.equal(recurrent.layers[0].getClassName(), "GRU");
-        assert.ok(!(recurrent.layers[0] instanceof FusedGRU)); // no recurrent mask in the kernels
+        load(build({ activation: "elu" })),
+      ]).then(([recurrent, input, elu]) => {
+        assert.ok(recurrent.layers[0] instanceof FusedGRU);
         assert.ok(input.layers[0] instanceof FusedGRU);
+        assert.equal(elu.layers[0].getClassName(), "GRU");
+        assert.ok(!(elu.layers[0] instanceof FusedGRU)); // an activation the kernels lack
       });
     });
   } finally {
