@@ -56,7 +56,8 @@ import { median } from "./stats.ts";
  * peers.py's variants, each the middle of Embedding(1000, 32) -> ... -> Dense(1, sigmoid):
  * `embedding_lstm_stacked` LSTM(8) returning sequences, then LSTM(8); `embedding_bilstm`
  * Bidirectional(LSTM(8)), concatenated; `embedding_lstm_dropout` Dropout(0.2) on the
- * embeddings, then LSTM(8).
+ * embeddings, then LSTM(8). And one peers.py lacks: `embedding_gru_recurrent_dropout`,
+ * GRU(8, recurrentDropout 0.2), Keras's `GRU(8, recurrent_dropout=0.2, reset_after=False)`.
  */
 const VARIANTS: Readonly<Record<string, () => Layer[]>> = Object.freeze({
   embedding_lstm_stacked: () => [
@@ -65,6 +66,7 @@ const VARIANTS: Readonly<Record<string, () => Layer[]>> = Object.freeze({
   ],
   embedding_bilstm: () => [layers.bidirectional({ layer: layers.lstm({ units: 8 }) as never })],
   embedding_lstm_dropout: () => [layers.dropout({ rate: 0.2 }), layers.lstm({ units: 8 })],
+  embedding_gru_recurrent_dropout: () => [layers.gru({ units: 8, recurrentDropout: 0.2 })],
 });
 
 /** The default run: the chapter's models, in peers.py's order. */
