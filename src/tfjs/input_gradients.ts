@@ -41,7 +41,7 @@ export interface InputGradients {
  * The gradient of each review's logistic loss (−log P(label), from the output unit's logit)
  * with respect to the recurrent layer's input at every step.
  *
- * @param model Embedding → SimpleRNN | LSTM → Dense(1, sigmoid), e.g. 9-3's or 9-4's model.
+ * @param model Embedding → SimpleRNN | LSTM | GRU → Dense(1, sigmoid), e.g. 9-3's or 9-4's model.
  * @param ids [n, steps] int32 word ids (rows of `prepareImdb`'s arrays).
  * @param y [n] labels 0/1.
  * @throws Error when the model has another structure or y does not have one label per review.

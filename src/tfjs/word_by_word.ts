@@ -1,12 +1,17 @@
 /**
  * A trained model reading a review one word at a time (9-4): the probability that the review is
- * positive after each word, and for an LSTM its gates and cell state at each word. The book's
- * equations in plain float64 loops over the weights of the chapter's embedding models,
- * `Embedding → SimpleRNN | LSTM → Dense(1, sigmoid)` (Keras's gate order i, f, c, o):
+ * positive after each word, and for an LSTM (a GRU) its gates and cell state (its gates) at each
+ * word. The book's equations in plain float64 loops over the weights of the chapter's embedding
+ * models and the GRU a reader tries next, `Embedding → SimpleRNN | LSTM | GRU → Dense(1,
+ * sigmoid)` (Keras's gate orders i, f, c, o and z, r, h):
  *
  *   SimpleRNN:  h_t = tanh(x_t W_x + h_(t−1) W_h + b)
  *   LSTM:       i_t = σ(x_t W_xi + h_(t−1) W_hi + b_i)   f_t, o_t alike,  g_t = tanh(...)
  *               c_t = f_t ⊙ c_(t−1) + i_t ⊙ g_t,  h_t = o_t ⊙ tanh(c_t)
+ *   GRU:        z_t = σ(x_t W_xz + h_(t−1) W_hz + b_z),  r_t alike
+ *               hh_t = tanh(x_t W_xh + (r_t ⊙ h_(t−1)) W_hh + b_h)  (resetAfter: r_t ⊙ (h_(t−1)
+ *               W_hh + b'_h), with the recurrent bias b' added to every gate's recurrent side)
+ *               h_t = z_t ⊙ h_(t−1) + (1 − z_t) ⊙ hh_t
  *   after step t:  z_t = h_t · w + b_out,  P(positive) = σ(z_t)
  *
  * Reading the state after step t is what `model.predict` does with the first t + 1 ids as the
@@ -34,21 +39,23 @@ import type { NDArray } from "../data/ndarray.ts";
 import { ndarray } from "../data/ndarray.ts";
 import type { LayersModel } from "./training.ts";
 
-/** The weights of an `Embedding → SimpleRNN | LSTM → Dense(1, sigmoid)` model, float64. */
+/** The weights of an `Embedding → SimpleRNN | LSTM | GRU → Dense(1, sigmoid)` model, float64. */
 export interface EmbeddingRnnWeights {
   /** The recurrent layer's class. */
-  kind: "SimpleRNN" | "LSTM";
+  kind: "SimpleRNN" | "LSTM" | "GRU";
+  /** GRU only: Keras's `reset_after` (the bias is then [2, 3 units]: input, recurrent) */
+  resetAfter: boolean;
   /** Rows of the embedding (words), its width, and the recurrent layer's units. */
   vocab: number;
   dim: number;
   units: number;
   /** [vocab, dim] */
   embeddings: Float64Array;
-  /** [dim, gates · units] (gates: 1 for SimpleRNN, 4 for LSTM in the order i, f, c, o) */
+  /** [dim, gates · units] (gates: 1 for SimpleRNN, 4 for LSTM (i, f, c, o), 3 for GRU (z, r, h)) */
   kernel: Float64Array;
   /** [units, gates · units] */
   recurrentKernel: Float64Array;
-  /** [gates · units] (zeros when the layer has no bias) */
+  /** [gates · units], [2, 3 units] for a GRU with resetAfter (zeros when the layer has none) */
   bias: Float64Array;
   /** The recurrent layer's activation (SimpleRNN's, or LSTM's candidate and cell). */
   activation: string;
@@ -72,6 +79,17 @@ export interface LstmGates {
   hidden: NDArray<"float64">;
 }
 
+/** The gates and state of a GRU at each step, each [steps, units] float64. */
+export interface GruGates {
+  /** z_t, how much of h_(t−1) carries over */
+  update: NDArray<"float64">;
+  reset: NDArray<"float64">;
+  /** hh_t, the candidate state */
+  candidate: NDArray<"float64">;
+  /** h_t */
+  hidden: NDArray<"float64">;
+}
+
 /** What a model computes at each step of one sequence. */
 export interface StepTrace {
   /** [steps] the output unit's logit z_t after each step */
@@ -80,6 +98,8 @@ export interface StepTrace {
   p: Float64Array;
   /** LSTM only: the gates and states of each step */
   gates?: LstmGates;
+  /** GRU only: the gates and state of each step */
+  gruGates?: GruGates;
 }
 
 const ACTIVATIONS: Record<string, (z: number) => number> = {
@@ -109,8 +129,8 @@ function activationName(value: unknown): string {
 /**
  * The weights of one of the chapter's embedding models as float64 arrays.
  *
- * @throws Error naming the layers when the model is not Embedding → SimpleRNN | LSTM (last step
- *   only) → Dense(1, sigmoid).
+ * @throws Error naming the layers when the model is not Embedding → SimpleRNN | LSTM | GRU (last
+ *   step only) → Dense(1, sigmoid).
  */
 export function embeddingRnnWeights(model: LayersModel): EmbeddingRnnWeights {
   const names = model.layers.map((l) => l.getClassName());
@@ -118,10 +138,10 @@ export function embeddingRnnWeights(model: LayersModel): EmbeddingRnnWeights {
   const kind = names[1];
   if (
     model.layers.length !== 3 || names[0] !== "Embedding" ||
-    (kind !== "SimpleRNN" && kind !== "LSTM") || names[2] !== "Dense"
+    (kind !== "SimpleRNN" && kind !== "LSTM" && kind !== "GRU") || names[2] !== "Dense"
   ) {
     throw new Error(
-      `expected a model Embedding -> SimpleRNN | LSTM -> Dense(1, sigmoid), got ${
+      `expected a model Embedding -> SimpleRNN | LSTM | GRU -> Dense(1, sigmoid), got ${
         names.join(" -> ")
       }`,
     );
@@ -139,17 +159,19 @@ export function embeddingRnnWeights(model: LayersModel): EmbeddingRnnWeights {
   const rnnWeights = rnn.getWeights().map(f64);
   const [denseKernel, denseBias] = dense.getWeights().map(f64);
   const units = rnnConfig.units as number;
-  const gates = kind === "LSTM" ? 4 : 1;
+  const gates = kind === "LSTM" ? 4 : kind === "GRU" ? 3 : 1;
   const dim = rnnWeights[0].length / (gates * units);
+  const resetAfter = kind === "GRU" && rnnConfig.resetAfter === true;
   return {
     kind,
+    resetAfter,
     vocab: embeddings.length / dim,
     dim,
     units,
     embeddings,
     kernel: rnnWeights[0],
     recurrentKernel: rnnWeights[1],
-    bias: rnnWeights[2] ?? new Float64Array(gates * units),
+    bias: rnnWeights[2] ?? new Float64Array((resetAfter ? 2 : 1) * gates * units),
     activation: activationName(rnnConfig.activation),
     recurrentActivation: activationName(rnnConfig.recurrentActivation ?? "sigmoid"),
     dense: denseKernel,
@@ -171,6 +193,7 @@ export function runSteps(w: EmbeddingRnnWeights, xs: ArrayLike<number>): StepTra
   const steps = xs.length / dim;
   const act = activationFn(w.activation, w.kind);
   const rec = activationFn(w.recurrentActivation, w.kind);
+  if (w.kind === "GRU") return runGruSteps(w, xs, steps, act, rec);
   const gates = w.kind === "LSTM" ? 4 : 1;
   const n = gates * units;
   const z = new Float64Array(steps);
@@ -218,6 +241,67 @@ export function runSteps(w: EmbeddingRnnWeights, xs: ArrayLike<number>): StepTra
   return { z, p, gates: { input, forget, candidate, output, cell, hidden } };
 }
 
+/** {@link runSteps} of a GRU (either form), in float64. */
+function runGruSteps(
+  w: EmbeddingRnnWeights,
+  xs: ArrayLike<number>,
+  steps: number,
+  act: (z: number) => number,
+  rec: (z: number) => number,
+): StepTrace {
+  const { dim, units, kernel, recurrentKernel, bias, dense, denseBias, resetAfter } = w;
+  const n = 3 * units;
+  const z = new Float64Array(steps);
+  const p = new Float64Array(steps);
+  const trace = Array.from({ length: 4 }, () => new Float64Array(steps * units));
+  let h = new Float64Array(units);
+  const x = new Float64Array(n); // x_t · kernel + bias (the input bias with resetAfter)
+  const r = new Float64Array(n); // h_(t−1) · R (+ the recurrent bias with resetAfter)
+  for (let t = 0; t < steps; t++) {
+    for (let g = 0; g < n; g++) {
+      let s = bias[g];
+      for (let d = 0; d < dim; d++) s += xs[t * dim + d] * kernel[d * n + g];
+      x[g] = s;
+      let q = resetAfter ? bias[n + g] : 0;
+      // without resetAfter the candidate's recurrent side waits for r_t (below)
+      if (resetAfter || g < 2 * units) {
+        for (let j = 0; j < units; j++) q += h[j] * recurrentKernel[j * n + g];
+      }
+      r[g] = q;
+    }
+    const hNext = new Float64Array(units);
+    const reset = new Float64Array(units);
+    for (let u = 0; u < units; u++) reset[u] = rec(x[units + u] + r[units + u]);
+    for (let u = 0; u < units; u++) {
+      const update = rec(x[u] + r[u]);
+      let s = x[2 * units + u];
+      if (resetAfter) s += reset[u] * r[2 * units + u];
+      else {
+        for (let j = 0; j < units; j++) {
+          s += reset[j] * h[j] * recurrentKernel[j * n + 2 * units + u];
+        }
+      }
+      const candidate = act(s);
+      hNext[u] = update * h[u] + (1 - update) * candidate;
+      const at = t * units + u;
+      [trace[0][at], trace[1][at], trace[2][at], trace[3][at]] = [
+        update,
+        reset[u],
+        candidate,
+        hNext[u],
+      ];
+    }
+    h = hNext;
+    let zt = denseBias;
+    for (let u = 0; u < units; u++) zt += h[u] * dense[u];
+    z[t] = zt;
+    p[t] = 1 / (1 + Math.exp(-zt));
+  }
+  const nd = (data: Float64Array) => ndarray({ shape: [steps, units], dtype: "float64", data });
+  const [update, reset, candidate, hidden] = trace.map(nd);
+  return { z, p, gruGates: { update, reset, candidate, hidden } };
+}
+
 /** The embedding's rows for `ids`: [ids.length, dim] float64. */
 export function embed(w: EmbeddingRnnWeights, ids: ArrayLike<number>): Float64Array {
   const xs = new Float64Array(ids.length * w.dim);
@@ -234,9 +318,11 @@ export function embed(w: EmbeddingRnnWeights, ids: ArrayLike<number>): Float64Ar
 /**
  * The model reading `ids` (one review, e.g. a row of `prepareImdb`'s pre-padded arrays) step by
  * step: P(positive) after each step (equal to `model.predict` of the first t + 1 ids) and, for
- * an LSTM, its gates, cell and hidden state.
+ * an LSTM, its gates, cell and hidden state (`gates`); for a GRU its gates and state
+ * (`gruGates`).
  *
- * @param model Embedding → SimpleRNN | LSTM → Dense(1, sigmoid), e.g. 9-3's or 9-4's model.
+ * @param model Embedding → SimpleRNN | LSTM | GRU → Dense(1, sigmoid), e.g. 9-3's or 9-4's
+ *   model, or the GRU of 9-4's Try it yourself.
  * @param ids [steps] word ids
  */
 export function readWordByWord(model: LayersModel, ids: ArrayLike<number>): StepTrace {

@@ -20,7 +20,7 @@ function loss(w: ReturnType<typeof embeddingRnnWeights>, xs: Float64Array, y: nu
 }
 
 Deno.test("inputGradients equals central finite differences of each review's loss", async (t) => {
-  for (const kind of ["simpleRNN", "lstm"] as const) {
+  for (const kind of ["simpleRNN", "lstm", "gru", "gruResetAfter"] as const) {
     await t.step(kind, () => {
       const model = smallModel(kind, 3);
       const w = embeddingRnnWeights(model);

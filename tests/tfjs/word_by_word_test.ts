@@ -15,7 +15,7 @@ type Tensor = ReturnType<typeof tf.tensor>;
 const IDS = [0, 0, 0, 5, 11, 3, 7, 7, 2, 9];
 
 Deno.test("readWordByWord: P(positive) after each step is model.predict of the prefix", async (t) => {
-  for (const kind of ["simpleRNN", "lstm"] as const) {
+  for (const kind of ["simpleRNN", "lstm", "gru", "gruResetAfter"] as const) {
     await t.step(kind, () => {
       const model = smallModel(kind);
       const { p, z } = readWordByWord(model, IDS);
@@ -83,7 +83,7 @@ Deno.test("embeddingRnnWeights and runSteps: structure and input checks", () => 
   const onehot = buildModel("simple_rnn_onehot", { seed: 1 });
   assert.throws(
     () => embeddingRnnWeights(onehot),
-    /expected a model Embedding -> SimpleRNN \| LSTM -> Dense\(1, sigmoid\), got SimpleRNN -> Dense/,
+    /expected a model Embedding -> SimpleRNN \| LSTM \| GRU -> Dense\(1, sigmoid\), got SimpleRNN -> Dense/,
   );
   const w = embeddingRnnWeights(smallModel("simpleRNN"));
   assert.equal(w.kind, "SimpleRNN");
@@ -94,4 +94,37 @@ Deno.test("embeddingRnnWeights and runSteps: structure and input checks", () => 
     /xs has 7 numbers, not a whole number of steps of 4/,
   );
   assert.throws(() => embed(w, [1, 12]), /ids\[1\] = 12 is not a word id in \[0, 12\)/);
+});
+
+Deno.test("readWordByWord: a GRU's gates and state, in both forms", async (t) => {
+  for (const kind of ["gru", "gruResetAfter"] as const) {
+    await t.step(kind, () => {
+      const model = smallModel(kind, 7);
+      const w = embeddingRnnWeights(model);
+      assert.deepEqual([w.kind, w.resetAfter], ["GRU", kind === "gruResetAfter"]);
+      const reading = readWordByWord(model, IDS);
+      assert.equal(reading.gates, undefined);
+      const g = reading.gruGates!;
+      assert.deepEqual(g.hidden.shape, [IDS.length, 3]);
+      const at = (a: typeof g.hidden, t: number, u: number) => a.data[t * 3 + u];
+      // h_t = z ⊙ h_(t−1) + (1 − z) ⊙ hh, gates in (0, 1), hh in (−1, 1)
+      for (let t = 0; t < IDS.length; t++) {
+        for (let u = 0; u < 3; u++) {
+          const z = at(g.update, t, u), hh = at(g.candidate, t, u);
+          const hp = t > 0 ? at(g.hidden, t - 1, u) : 0;
+          assert.ok(Math.abs(at(g.hidden, t, u) - (z * hp + (1 - z) * hh)) < 1e-12);
+          assert.ok(z > 0 && z < 1 && at(g.reset, t, u) > 0 && at(g.reset, t, u) < 1);
+          assert.ok(Math.abs(hh) < 1);
+        }
+      }
+      // the last state is the model's: its output through the dense unit
+      const whole = tf.tensor2d([IDS], [1, IDS.length], "int32");
+      const h = model.layers[1].apply(model.layers[0].apply(whole)) as Tensor;
+      const last = h.dataSync();
+      for (let u = 0; u < 3; u++) {
+        assert.ok(Math.abs(at(g.hidden, IDS.length - 1, u) - last[u]) < 2e-6, `h[${u}]`);
+      }
+      tf.dispose([whole, h]);
+    });
+  }
 });
