@@ -58,7 +58,7 @@ function compareWithStock(shape: number[], config: Record<string, unknown>, oneH
     stock.apply(x);
     fused.apply(x);
     const weights = stock.getWeights().map((w, i) =>
-      tf.randomNormal(w.shape, 0, 0.5, "float32", i)
+      tf.randomNormal(w.shape, 0, 0.5, "float32", i + 1) // seed 0 would be unseeded in tfjs
     );
     stock.setWeights(weights);
     fused.setWeights(weights);

@@ -55,7 +55,7 @@ function compareWithStock(
     stock.apply(x);
     fused.apply(x);
     const weights = stock.getWeights().map((w, i) =>
-      tf.randomNormal(w.shape, 0, 0.5, "float32", i)
+      tf.randomNormal(w.shape, 0, 0.5, "float32", i + 1) // seed 0 would be unseeded in tfjs
     );
     stock.setWeights(weights);
     fused.setWeights(weights);
