@@ -302,6 +302,8 @@ export function kernelGradRegions(
   sparseValue: number;
   lookupRows: number;
   lookupSums: number;
+  kernel: number;
+  lookupOut: number;
 } {
   const { batch, steps, inputDim } = args;
   const rows = batch * steps;
@@ -317,6 +319,8 @@ export function kernelGradRegions(
     sparseValue: lookup ? rows : sparse === null ? 0 : sparse.value.length,
     lookupRows: distinct * inputDim,
     lookupSums: distinct * gates,
+    kernel: lookup * inputDim * gates,
+    lookupOut: distinct * inputDim,
   };
 }
 
@@ -359,7 +363,9 @@ function sumPerId(
  * d loss / d kernel = xᵀ · dZ [inputDim, gates], float32, from dZ [batch * steps, gates] (a
  * region of the arena): rows ascending in float32 for dense x, in float64 for sparse x (in
  * WebAssembly, `sparseOuterAdd64` of `_wasm_f32.ts`, when the products are the float32 kernels'
- * own; else the loop below, the same float64 operations in the same order).
+ * own; else the loop below, the same float64 operations in the same order). For x given as rows
+ * of a table (`args.lookup`) also d loss / d table (`dTable`, {@link tableFromSums}) from the
+ * same sums of dZ per id, which the backward passes hand on in their gradients.
  * @param regions the regions of {@link kernelGradRegions}, filled here
  */
 export function kernelGradFast(
@@ -375,12 +381,14 @@ export function kernelGradFast(
       sparseValue: Float32Array;
       lookupRows: Float32Array;
       lookupSums: Float32Array;
+      kernel: Float32Array;
+      lookupOut: Float32Array;
     };
     sparse: SparseRows | null;
     args: RnnForwardArgs;
     gates: number;
   },
-): Float32Array {
+): { dKernel: Float32Array; dTable?: Float32Array } {
   const { dZ, sparse, args, gates } = p;
   const { inputDim } = args;
   const rows = args.batch * args.steps;
@@ -402,7 +410,8 @@ export function kernelGradFast(
       n: inputDim,
       cols: gates,
     });
-    return dKernel.slice();
+    const dTable = tableFromSums(products, sums, picked, args, p.regions);
+    return { dKernel: dKernel.slice(), dTable };
   }
   if (
     sparse !== null && f32Kernels !== null && products === f32Kernels.products &&
@@ -421,7 +430,7 @@ export function kernelGradFast(
       sparseValue.byteOffset,
       rows,
     );
-    return Float32Array.from(sparseGrad);
+    return { dKernel: Float32Array.from(sparseGrad) };
   }
   if (sparse !== null) {
     const dKernel = new Float64Array(inputDim * gates);
@@ -434,13 +443,13 @@ export function kernelGradFast(
         for (let g = 0; g < gates; g++) dKernel[kRow + g] += xv * dZ[zRow + g];
       }
     }
-    return Float32Array.from(dKernel);
+    return { dKernel: Float32Array.from(dKernel) };
   }
   const { x, dKernel } = p.regions;
   x.set(args.x);
   dKernel.fill(0);
   products.outerAdd({ dst: dKernel, a: x, b: dZ, rows, n: inputDim, cols: gates });
-  return dKernel.slice();
+  return { dKernel: dKernel.slice() };
 }
 
 /**
@@ -472,14 +481,31 @@ export function tableGradFast(
     sparseIndex: { int32: rows },
     sparseValue: rows,
     lookupSums: count * gates,
-    out: count * inputDim,
+    lookupOut: count * inputDim,
   });
   r.dZ.set(dZ);
-  r.kernel.set(args.kernel);
-  const sums = sumPerId(r.dZ, picked, gates, r);
-  products.gemmT({ out: r.out, a: sums, w: r.kernel, rows: count, n: inputDim, cols: gates });
-  const table = new Float32Array(lookup.table.length);
-  const out = r.out;
+  return tableFromSums(products, sumPerId(r.dZ, picked, gates, r), picked, args, r);
+}
+
+/**
+ * d loss / d table [tableRows, inputDim] from dZ summed per id (`sums` [distinct, gates], a
+ * region of the arena): sums · kernelᵀ in one gemmT (float32 lane sums), each distinct id's row
+ * placed in a zero table.
+ */
+function tableFromSums(
+  products: MatrixProducts,
+  sums: Float32Array,
+  picked: LookupRows,
+  args: RnnForwardArgs,
+  regions: { kernel: Float32Array; lookupOut: Float32Array },
+): Float32Array {
+  const { inputDim, kernel } = args;
+  const count = picked.distinct.length;
+  const gates = sums.length / count;
+  regions.kernel.set(kernel);
+  const out = regions.lookupOut.subarray(0, count * inputDim);
+  products.gemmT({ out, a: sums, w: regions.kernel, rows: count, n: inputDim, cols: gates });
+  const table = new Float32Array(args.lookup!.table.length);
   for (let u = 0; u < count; u++) {
     const from = u * inputDim, to = picked.distinct[u] * inputDim;
     for (let d = 0; d < inputDim; d++) table[to + d] = out[from + d];

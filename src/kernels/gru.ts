@@ -687,7 +687,7 @@ export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrad
   dZ.set(DZ);
   return {
     dZ,
-    dKernel: kernelGradFast(wasm, { dZ: DZ, regions: r, sparse, args, gates: n }),
+    ...kernelGradFast(wasm, { dZ: DZ, regions: r, sparse, args, gates: n }), // dKernel (dTable)
     dRecurrentKernel,
     dBias: Float32Array.from(r.dBias),
   };

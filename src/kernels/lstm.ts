@@ -363,7 +363,7 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
   dZ.set(r.dZ);
   return {
     dZ,
-    dKernel: kernelGradFast(wasm, { dZ: r.dZ, regions: r, sparse, args, gates: n }),
+    ...kernelGradFast(wasm, { dZ: r.dZ, regions: r, sparse, args, gates: n }), // dKernel (dTable)
     dRecurrentKernel: r.dRecurrentKernel.slice(),
     dBias: Float32Array.from(r.dBias),
   };

@@ -91,6 +91,12 @@ export interface RnnGrads {
   dRecurrentKernel: Float32Array;
   /** [gates] */
   dBias: Float32Array;
+  /**
+   * [tableRows, inputDim] d loss / d table, when x was given as rows of a table
+   * (`args.lookup`) and the fast path ran: from the same sums of dZ per id as dKernel
+   * ({@link tableGrad} returns it)
+   */
+  dTable?: Float32Array;
 }
 
 /**
@@ -405,7 +411,8 @@ function lookupOf(args: RnnForwardArgs, who: string): Lookup {
  * d loss / d table of a call whose x was given as rows of a table (`args.lookup`, an
  * embedding's output): what {@link inputGrad}'s dx adds up to per id. The fast path sums dZ per
  * id first (float64, rounded to float32), then multiplies the few summed rows by kernelᵀ in one
- * gemmT: the distinct ids' rows instead of batch · steps. Else {@link tableGradReference}.
+ * gemmT: the distinct ids' rows instead of batch · steps; its backward passes have done that
+ * already (`grads.dTable`, returned as it is). Else {@link tableGradReference}.
  * @returns [tableRows, inputDim] float32, zero in the rows no id names
  * @example
  * ```ts
@@ -425,9 +432,11 @@ function lookupOf(args: RnnForwardArgs, who: string): Lookup {
  * ```
  */
 export function tableGrad(grads: RnnGrads, args: RnnForwardArgs): Float32Array {
+  const lookup = lookupOf(args, "tableGrad");
+  if (grads.dTable !== undefined) return grads.dTable;
   const gates = grads.dZ.length / (args.batch * args.steps);
   const kernels = fastKernels(gates, "d loss / d table");
   return kernels === null
     ? tableGradReference(grads, args)
-    : tableGradFast(kernels.products, grads.dZ, { ...args, lookup: lookupOf(args, "tableGrad") });
+    : tableGradFast(kernels.products, grads.dZ, { ...args, lookup });
 }

@@ -261,7 +261,7 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
   dZ.set(zw);
   return {
     dZ,
-    dKernel: kernelGradFast(wasm, { dZ: zw, regions: r, sparse, args, gates: units }),
+    ...kernelGradFast(wasm, { dZ: zw, regions: r, sparse, args, gates: units }), // dKernel (dTable)
     dRecurrentKernel: r.dRecurrentKernel.slice(),
     dBias: Float32Array.from(r.dBias),
   };

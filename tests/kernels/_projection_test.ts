@@ -5,7 +5,7 @@
  * and of the references', for SimpleRNN, LSTM and GRU.
  */
 import assert from "node:assert/strict";
-import { lookupRows } from "../../src/kernels/_projection.ts";
+import { lookupRows, tableGradFast } from "../../src/kernels/_projection.ts";
 import { gruBackward, gruForward } from "../../src/kernels/gru.ts";
 import { lstmBackward, lstmForward } from "../../src/kernels/lstm.ts";
 import {
@@ -96,6 +96,10 @@ Deno.test("the fast path with a lookup equals the dense call's", async (t) => {
             assertClose(a.grads.dKernel, b.grads.dKernel, "dKernel", 1e-5);
             const table = tableGrad(a.grads, args);
             assertClose(table, tableGradReference(b.grads, args), "d table", 1e-5);
+            // the backward's d table (from the sums per id it took dKernel from) is what
+            // tableGradFast makes again from dZ, bit for bit
+            assert.ok(a.grads.dTable !== undefined && b.grads.dTable === undefined);
+            assert.deepEqual(tableGradFast(f32Kernels!.products, a.grads.dZ, args), table);
             // d table is dx added up per id
             const dx = inputGrad(b.grads, dense);
             const sums = new Float64Array(table.length);

@@ -163,7 +163,7 @@ Deno.test({
       for (const returnSequences of [false, true]) {
         const args = gruArgs(shape, seed, options.resetAfter);
         const { reference, fast } = bothPaths(args, options, returnSequences);
-        for (const key of keys as Array<keyof typeof fast>) {
+        for (const key of keys as Array<Exclude<keyof typeof fast, "dTable">>) {
           worst = Math.max(worst, assertClose(fast[key], reference[key], key, TOL));
         }
       }
