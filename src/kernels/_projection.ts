@@ -135,9 +135,33 @@ function pickRows(
 }
 
 /**
- * The regions {@link projectFast} needs: x [rows, inputDim] (empty for sparse x), kernel
- * [inputDim, gates], bias [gates] float32; for sparse x the sparse rows (sparseStart [rows + 1]
- * int32, sparseIndex [nnz] int32, sparseValue [nnz] float32).
+ * How x comes to a call (`dense`, sparse rows, or `lookup` rows of a table with `distinct`
+ * ids) and the regions that hold it, which {@link projectionRegions} and
+ * {@link kernelGradRegions} share: x [rows, inputDim] for dense x; the sparse rows
+ * (sparseStart [rows + 1] int32, sparseIndex [nnz] int32, sparseValue [nnz] float32: x's
+ * non-zero entries, or for a lookup one entry of 1 a row, picking its id's row); for a lookup
+ * the distinct ids' rows of the table, lookupRows [distinct, inputDim].
+ */
+function inputRegions(sparse: SparseRows | null, args: RnnForwardArgs) {
+  const { batch, steps, inputDim } = args;
+  const rows = batch * steps;
+  const distinct = maxDistinct(args); // 0 without a lookup
+  const lookup = distinct > 0 ? 1 : 0;
+  const dense = sparse === null && lookup === 0 ? 1 : 0;
+  const regions = {
+    x: dense * rows * inputDim,
+    sparseStart: { int32: lookup ? rows + 1 : sparse === null ? 0 : sparse.start.length },
+    sparseIndex: { int32: lookup ? rows : sparse === null ? 0 : sparse.index.length },
+    sparseValue: lookup ? rows : sparse === null ? 0 : sparse.value.length,
+    lookupRows: distinct * inputDim,
+  };
+  return { distinct, lookup, dense, regions };
+}
+
+/**
+ * The regions {@link projectFast} needs: x's ({@link inputRegions}), kernel [inputDim, gates],
+ * bias [gates] float32, and for a lookup the distinct rows' projections lookupProjection
+ * [distinct, gates].
  */
 export function projectionRegions(
   sparse: SparseRows | null,
@@ -153,19 +177,11 @@ export function projectionRegions(
   lookupRows: number;
   lookupProjection: number;
 } {
-  const { batch, steps, inputDim } = args;
-  const rows = batch * steps;
-  const distinct = maxDistinct(args); // 0 without a lookup
-  const lookup = distinct > 0 ? 1 : 0;
-  const dense = sparse === null && lookup === 0 ? 1 : 0;
+  const { distinct, regions } = inputRegions(sparse, args);
   return {
-    x: dense * rows * inputDim,
-    kernel: inputDim * gates,
+    ...regions,
+    kernel: args.inputDim * gates,
     bias: gates,
-    sparseStart: { int32: lookup ? rows + 1 : sparse === null ? 0 : sparse.start.length },
-    sparseIndex: { int32: lookup ? rows : sparse === null ? 0 : sparse.index.length },
-    sparseValue: lookup ? rows : sparse === null ? 0 : sparse.value.length,
-    lookupRows: distinct * inputDim,
     lookupProjection: distinct * gates,
   };
 }
@@ -285,9 +301,10 @@ export function projectFast(
 }
 
 /**
- * The regions {@link kernelGradFast} needs: for dense x, x [rows, inputDim] and dKernel
- * [inputDim, gates]; for sparse x, sparseGrad [inputDim, gates] float64 and the sparse rows
- * (sparseStart [rows + 1] int32, sparseIndex [nnz] int32, sparseValue [nnz] float32).
+ * The regions {@link kernelGradFast} needs: x's ({@link inputRegions}); dKernel [inputDim,
+ * gates] for dense x and a lookup; sparseGrad float64, [inputDim, gates] for sparse x or the sums
+ * per id [distinct, gates] for a lookup, which also takes them rounded (lookupSums), the kernel
+ * and d table's distinct rows (lookupOut [distinct, inputDim]).
  */
 export function kernelGradRegions(
   sparse: SparseRows | null,
@@ -305,19 +322,12 @@ export function kernelGradRegions(
   kernel: number;
   lookupOut: number;
 } {
-  const { batch, steps, inputDim } = args;
-  const rows = batch * steps;
-  const distinct = maxDistinct(args); // 0 without a lookup
-  const lookup = distinct > 0 ? 1 : 0;
-  const dense = sparse === null && lookup === 0 ? 1 : 0;
+  const { distinct, lookup, dense, regions } = inputRegions(sparse, args);
+  const { inputDim } = args;
   return {
-    x: dense * rows * inputDim,
+    ...regions,
     dKernel: (dense + lookup) * inputDim * gates,
     sparseGrad: { float64: lookup ? distinct * gates : (1 - dense) * inputDim * gates },
-    sparseStart: { int32: lookup ? rows + 1 : sparse === null ? 0 : sparse.start.length },
-    sparseIndex: { int32: lookup ? rows : sparse === null ? 0 : sparse.index.length },
-    sparseValue: lookup ? rows : sparse === null ? 0 : sparse.value.length,
-    lookupRows: distinct * inputDim,
     lookupSums: distinct * gates,
     kernel: lookup * inputDim * gates,
     lookupOut: distinct * inputDim,
