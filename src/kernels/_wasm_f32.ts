@@ -723,6 +723,16 @@ function sparseProject64Body(): number[] {
       ],
       pair,
     ));
+  /** `body` for each pair of gates (U their byte offset), then for the last of an odd count */
+  const overGates = (body: (pair: boolean) => void) => {
+    emit(BLOCK, VOID, LOOP, VOID); // pairs
+    emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1);
+    body(true);
+    emit(get(U), I32_CONST, 8, I32_ADD, set(U), BR, 0, END, END);
+    emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID);
+    body(false);
+    emit(END); // the last one
+  };
   /** out[r, u] (and the next) = bias + Σ value[n] · kernel[index[n], u]: a pair, or lane 0 */
   const row = (pair: boolean) => {
     emit(loadF32(at32(BIAS, U), pair), set(ACC), get(START), I32_LOAD, 2, 0, set(N));
@@ -743,21 +753,9 @@ function sparseProject64Body(): number[] {
   emit(loadF32([get(VALUE), get(N), I32_CONST, 2, I32_SHL, I32_ADD], false), set(ACC));
   emit(get(KERNEL), get(INDEX), get(N), I32_CONST, 2, I32_SHL, I32_ADD, I32_LOAD, 2, 0);
   emit(get(GATES), I32_MUL, I32_CONST, 2, I32_SHL, I32_ADD, set(K)); // kernel row index[n]
-  emit(BLOCK, VOID, LOOP, VOID); // pairs
-  emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1);
-  one(true);
-  emit(get(U), I32_CONST, 8, I32_ADD, set(U), BR, 0, END, END);
-  emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID);
-  one(false);
-  emit(END); // the last one
+  overGates(one);
   emit(ELSE); // any number of entries
-  emit(BLOCK, VOID, LOOP, VOID); // pairs
-  emit(get(U), get(PAIRS_END), I32_GE_U, BR_IF, 1);
-  row(true);
-  emit(get(U), I32_CONST, 8, I32_ADD, set(U), BR, 0, END, END);
-  emit(get(GATES), I32_CONST, 1, I32_AND, IF, VOID);
-  row(false);
-  emit(END); // the last one
+  overGates(row);
   emit(END); // if one entry
   emit(get(START), I32_CONST, 4, I32_ADD, set(START));
   emit(get(OUT), get(GATES), I32_CONST, 2, I32_SHL, I32_ADD, set(OUT));
