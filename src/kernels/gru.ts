@@ -44,7 +44,6 @@ import {
 } from "./_projection.ts";
 import { scratchArray } from "./_scratch.ts";
 import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
-import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
 import {
   addOutputGrad,
   checkArgs,
@@ -52,6 +51,7 @@ import {
   fastKernels,
   maskedStates,
   maskStep,
+  requireFastKernels,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
@@ -290,13 +290,6 @@ export function gruBackwardReference(cache: GruCache, back: RnnBackwardArgs): Rn
 
 // ---- fast path ----------------------------------------------------------------------------
 
-function kernels(units: number, who: string): F32Kernels {
-  if (f32Kernels === null || !f32Kernels.products.handles(3 * units)) {
-    throw new Error(`${who}: the fast path needs WebAssembly SIMD, got units ${units}`);
-  }
-  return f32Kernels;
-}
-
 /** The input bias [3 units] of `args` (the first row of a resetAfter bias). */
 function inputBiasArgs(args: RnnForwardArgs, resetAfter: boolean): RnnForwardArgs {
   const { bias } = args;
@@ -458,7 +451,7 @@ export function gruForwardFast(args: RnnForwardArgs, options: GruOptions): GruCa
   const { resetAfter } = options;
   checkGruArgs(args, resetAfter, "gruForwardFast");
   const { batch, steps, inputDim, units } = args;
-  const f32k = kernels(units, "gruForwardFast");
+  const f32k = requireFastKernels(3 * units, units, "gruForwardFast");
   const wasm = f32k.products;
   const act = activationCode(options.activation);
   const rec = activationCode(options.recurrentActivation);
@@ -571,7 +564,7 @@ export function gruBackwardFast(cache: GruCache, back: RnnBackwardArgs): RnnGrad
   checkBack(back, cache.args, "gruBackwardFast");
   const { args, activation: act, recurrentActivation: rec, resetAfter, sparse } = cache;
   const { batch, steps, units } = args;
-  const f32k = kernels(units, "gruBackwardFast");
+  const f32k = requireFastKernels(3 * units, units, "gruBackwardFast");
   const wasm = f32k.products;
   const n = 3 * units;
   const rows = batch * steps;

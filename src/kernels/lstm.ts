@@ -30,7 +30,6 @@ import {
 } from "./_projection.ts";
 import { scratchArray } from "./_scratch.ts";
 import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
-import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
 import {
   addOutputGrad,
   checkArgs,
@@ -39,6 +38,7 @@ import {
   maskedStates,
   maskRowsInPlace,
   maskStep,
+  requireFastKernels,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
@@ -205,13 +205,6 @@ export function lstmBackwardReference(cache: LstmCache, back: RnnBackwardArgs): 
 
 // ---- fast path ----------------------------------------------------------------------------
 
-function kernels(units: number, who: string): F32Kernels {
-  if (f32Kernels === null || !f32Kernels.products.handles(4 * units)) {
-    throw new Error(`${who}: the fast path needs WebAssembly SIMD, got units ${units}`);
-  }
-  return f32Kernels;
-}
-
 /**
  * Fast {@link lstmForwardReference}: the projection of every step at once (sparse rows or one
  * gemmAdd) into the gates' region, then per step, for every sequence at once, one gemmAdd z_t +=
@@ -222,7 +215,7 @@ function kernels(units: number, who: string): F32Kernels {
 export function lstmForwardFast(args: RnnForwardArgs, activations: LstmActivations): LstmCache {
   checkArgs(args, 4 * args.units, "lstmForwardFast");
   const { batch, steps, inputDim, units } = args;
-  const f32 = kernels(units, "lstmForwardFast");
+  const f32 = requireFastKernels(4 * units, units, "lstmForwardFast");
   const wasm = f32.products;
   const act = activationCode(activations.activation);
   const rec = activationCode(activations.recurrentActivation);
@@ -280,7 +273,7 @@ export function lstmBackwardFast(cache: LstmCache, back: RnnBackwardArgs): RnnGr
   checkBack(back, cache.args, "lstmBackwardFast");
   const { args, activation: act, recurrentActivation: rec, sparse } = cache;
   const { batch, steps, units } = args;
-  const f32 = kernels(units, "lstmBackwardFast");
+  const f32 = requireFastKernels(4 * units, units, "lstmBackwardFast");
   const wasm = f32.products;
   const n = 4 * units;
   const rows = batch * steps;

@@ -175,6 +175,17 @@ export function transposeInto(
   }
 }
 
+/**
+ * The float32 kernels for a call of a fast path with `gates` gate columns of `units` units.
+ * @throws Error naming `who` when they cannot run it (no WebAssembly SIMD)
+ */
+export function requireFastKernels(gates: number, units: number, who: string): F32Kernels {
+  if (f32Kernels === null || !f32Kernels.products.handles(gates)) {
+    throw new Error(`${who}: the fast path needs WebAssembly SIMD, got units ${units}`);
+  }
+  return f32Kernels;
+}
+
 const announced = new Set<string>();
 
 /**

@@ -23,7 +23,6 @@ import {
 } from "./_projection.ts";
 import { scratchArray } from "./_scratch.ts";
 import { type SparseRows, sparseRows } from "./_sparse_rows.ts";
-import { type F32Kernels, f32Kernels } from "./_wasm_f32.ts";
 import {
   addOutputGrad,
   addOutputGrads,
@@ -33,6 +32,7 @@ import {
   maskedStates,
   maskRowsInPlace,
   maskStep,
+  requireFastKernels,
   type RnnBackwardArgs,
   type RnnForwardArgs,
   type RnnGrads,
@@ -142,13 +142,6 @@ export function simpleRnnBackwardReference(cache: SimpleRnnCache, back: RnnBackw
 
 // ---- fast path ----------------------------------------------------------------------------
 
-function kernels(units: number, who: string): F32Kernels {
-  if (f32Kernels === null || !f32Kernels.products.handles(units)) {
-    throw new Error(`${who}: the fast path needs WebAssembly SIMD, got units ${units}`);
-  }
-  return f32Kernels;
-}
-
 /**
  * Fast {@link simpleRnnForwardReference}: the projection of every step at once (sparse rows or
  * one gemmAdd), then per step, for every sequence at once, one gemmAdd z_t += h_{t-1} ·
@@ -160,7 +153,7 @@ function kernels(units: number, who: string): F32Kernels {
 export function simpleRnnForwardFast(args: RnnForwardArgs, activation: string): SimpleRnnCache {
   checkArgs(args, args.units, "simpleRnnForwardFast");
   const { batch, steps, inputDim, units } = args;
-  const f32 = kernels(units, "simpleRnnForwardFast");
+  const f32 = requireFastKernels(units, units, "simpleRnnForwardFast");
   const wasm = f32.products;
   const act = activationCode(activation);
   const rows = batch * steps;
@@ -207,7 +200,7 @@ export function simpleRnnBackwardFast(cache: SimpleRnnCache, back: RnnBackwardAr
   checkBack(back, cache.args, "simpleRnnBackwardFast");
   const { args, activation: act, sparse } = cache;
   const { batch, steps, units } = args;
-  const f32 = kernels(units, "simpleRnnBackwardFast");
+  const f32 = requireFastKernels(units, units, "simpleRnnBackwardFast");
   const wasm = f32.products;
   const rows = batch * steps;
   const mask = args.recurrentMask ?? null;
