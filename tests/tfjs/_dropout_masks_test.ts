@@ -21,6 +21,7 @@ import {
 } from "../../src/tfjs/fused_rnn.ts";
 import { dropoutMask, recurrentMasks } from "../../src/tfjs/_dropout_masks.ts";
 import { stageOf } from "../../src/tfjs/_train_stages.ts";
+import { maxAbsDiff, quietly } from "./_compare.ts";
 
 const VOCABULARY = 30;
 const STEPS = 8;
@@ -28,23 +29,6 @@ const STEPS = 8;
 /** What `layers.*` gives tfjs's own recurrent layers: each mask seeded by setRandomSeed. */
 const seededDropoutFunc = (x: Tensor, level: number) =>
   tf.dropout(x, level, undefined, dropoutSeed());
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-async function quietly<T>(run: () => Promise<T>): Promise<T> {
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    return await run();
-  } finally {
-    console.warn = warn;
-  }
-}
 
 Deno.test("dropoutMask and recurrentMasks: tfjs's masks", async (t) => {
   await t.step("tf.dropout's values for the same seed, bit for bit", () => {

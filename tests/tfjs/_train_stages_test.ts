@@ -19,6 +19,7 @@ import {
   StockLSTM,
   StockSimpleRNN,
 } from "../../src/tfjs/fused_rnn.ts";
+import { maxAbsDiff, quietly } from "./_compare.ts";
 
 const VOCABULARY = 30;
 const STEPS = 9;
@@ -125,13 +126,6 @@ function data(n: number, seed: number): { x: Tensor; y: Tensor } {
   });
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 /** Mean binary cross-entropy of the model on (x, y) and its gradient for every weight. */
 function lossAndGradients(m: LayersModel, x: Tensor, y: Tensor) {
   const variables = m.trainableWeights.map((w) => w.read() as Variable);
@@ -140,17 +134,6 @@ function lossAndGradients(m: LayersModel, x: Tensor, y: Tensor) {
     variables,
   );
   return { loss: value.dataSync()[0], grads: variables.map((v) => grads[v.name].dataSync()) };
-}
-
-/** Captures console.warn while `run` runs. */
-async function quietly<T>(run: () => Promise<T>): Promise<T> {
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    return await run();
-  } finally {
-    console.warn = warn;
-  }
 }
 
 for (const cell of ["simpleRNN", "lstm", "gru"] as const) {

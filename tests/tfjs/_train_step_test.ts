@@ -6,6 +6,7 @@ import { fusedAdam } from "../../src/tfjs/fused_adam.ts";
 import { sigmoidBce, trainOnBatchFast } from "../../src/tfjs/_train_step.ts";
 import { canTrainFast } from "../../src/tfjs/fast_road.ts";
 import { withTfjsOwnTraining } from "../../src/tfjs/_internals.ts";
+import { maxAbsDiff } from "./_compare.ts";
 
 type Kind = "onehot_simple_rnn" | "embedding_simple_rnn" | "embedding_lstm" | "stock_lstm";
 
@@ -64,13 +65,6 @@ function batches(kind: Kind, n: number): Array<{ x: Tensor; y: Tensor }> {
       const y = tf.randomUniform([BATCH, 1], 0, 2, "int32", 100 + i).toFloat();
       return { x, y };
     }));
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 /** Trains two identical models, one per step function, and compares every step and weight. */

@@ -13,17 +13,7 @@ import { setRandomSeed } from "../../src/tfjs/random_seed.ts";
 import { canTrainFast } from "../../src/tfjs/fast_road.ts";
 import { withTfjsOwnTraining } from "../../src/tfjs/_internals.ts";
 import { gruForwardReference } from "../../src/kernels/gru.ts";
-
-/** |actual - expected| <= tol * max(1, |expected|) elementwise. */
-function assertClose(actual: Tensor, expected: Tensor, what: string, tol = 1e-5): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  for (let i = 0; i < a.length; i++) {
-    const ok = Math.abs(a[i] - e[i]) <= tol * Math.max(1, Math.abs(e[i]));
-    assert.ok(ok, `${what}[${i}]: ${a[i]} vs ${e[i]}`);
-  }
-}
+import { assertClose } from "./_compare.ts";
 
 /** x [batch, steps, inputDim]: normal, or one-hot rows (the kernels' sparse path). */
 function input(shape: number[], oneHot: boolean): Tensor {

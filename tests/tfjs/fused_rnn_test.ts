@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../src/tfjs/tf.ts";
 import type { io, layers, LayersModel, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
 import { FusedLSTM, fusedLSTM, FusedSimpleRNN, fusedSimpleRNN } from "../../src/tfjs/fused_rnn.ts";
+import { assertClose } from "./_compare.ts";
 
 type Kind = "simpleRNN" | "lstm";
 
@@ -12,17 +13,6 @@ const SHAPES: Array<[number, number, number, number]> = [
   [1, 2, 1, 1],
   [4, 12, 8, 8],
 ];
-
-/** |actual - expected| <= tol * max(1, |expected|) elementwise. */
-function assertClose(actual: Tensor, expected: Tensor, what: string, tol = 1e-5): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  for (let i = 0; i < a.length; i++) {
-    const ok = Math.abs(a[i] - e[i]) <= tol * Math.max(1, Math.abs(e[i]));
-    assert.ok(ok, `${what}[${i}]: ${a[i]} vs ${e[i]}`);
-  }
-}
 
 /** The stock layer and the fused one with the same config (stock given Keras's LSTM defaults). */
 function layerPair(kind: Kind, config: Record<string, unknown>): [layers.Layer, layers.Layer] {
